@@ -1,0 +1,172 @@
+//! Diagnostics: errors and warnings located in the instance file.
+//!
+//! Every diagnostic carries a byte span into the source text (when it has one) and is
+//! rendered as `file:line:col`, the offending source line and a caret, in the style of
+//! rustc: lowercase message, ids in backticks, an optional `hint:`.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// How serious a diagnostic is. Errors stop the run; warnings are printed and the run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    /// Byte range in the source file, when the problem has a location there.
+    pub span: Option<Range<usize>>,
+    /// Where the value came from when it was not the file (for example `--set KEY=VALUE`).
+    pub origin: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>, span: Option<Range<usize>>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            origin: None,
+            hint: None,
+        }
+    }
+
+    pub fn warning(message: impl Into<String>, span: Option<Range<usize>>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message, span)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_origin(mut self, origin: Option<String>) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Line and column (both 1-based, column counted in characters) of the span start.
+    pub fn line_col(&self, source: &str) -> Option<(usize, usize)> {
+        self.span.as_ref().map(|s| line_col(source, s.start))
+    }
+
+    /// Render as a multi-line message naming `file:line:col`.
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!("{label}: {}\n", self.message);
+        match &self.span {
+            Some(span) => {
+                let (line, col) = line_col(source, span.start);
+                let _ = writeln!(out, "  --> {file}:{line}:{col}");
+                if let Some(text) = source.lines().nth(line - 1) {
+                    let gutter = line.to_string();
+                    let pad = " ".repeat(gutter.len());
+                    let width = caret_width(text, col, span);
+                    let _ = writeln!(out, "{pad} |");
+                    let _ = writeln!(out, "{gutter} | {text}");
+                    let _ = writeln!(
+                        out,
+                        "{pad} | {}{}",
+                        " ".repeat(col.saturating_sub(1)),
+                        "^".repeat(width)
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  --> {file}");
+            }
+        }
+        if let Some(origin) = &self.origin {
+            let _ = writeln!(out, "  = note: value set by {origin}");
+        }
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "  = hint: {hint}");
+        }
+        out
+    }
+}
+
+fn caret_width(line_text: &str, col: usize, span: &Range<usize>) -> usize {
+    let rest = line_text.chars().count().saturating_sub(col - 1);
+    let len = span.end.saturating_sub(span.start);
+    len.clamp(1, rest.max(1))
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The closest candidate to `name`, if it is close enough to be a plausible typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
+        let dist = strsim::levenshtein(&lower, &c.to_ascii_lowercase());
+        let close = score >= 0.85 || dist <= 2.max(name.len() / 4);
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let src = "a = 1\nbb = 2\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 6), (2, 1));
+        assert_eq!(line_col(src, 11), (2, 6));
+    }
+
+    #[test]
+    fn near_miss_is_suggested_and_far_names_are_not() {
+        let ids = ["MX-ZAC", "US-TX", "CA-QC"];
+        assert_eq!(did_you_mean("MX-ZAQ", ids), Some("MX-ZAC"));
+        assert_eq!(did_you_mean("us-tx", ids), Some("US-TX"));
+        assert_eq!(did_you_mean("completely_else", ids), None);
+    }
+
+    #[test]
+    fn render_names_file_line_col_and_caret() {
+        let src = "[[mines]]\nregion = \"MX-ZAQ\"\n";
+        let d = Diagnostic::error("unknown region `MX-ZAQ`", Some(19..27)).with_hint("did you mean `MX-ZAC`?");
+        let out = d.render("x.toml", src);
+        assert!(out.contains("--> x.toml:2:10"), "{out}");
+        assert!(out.contains("^^^^^^^^"), "{out}");
+        assert!(out.contains("hint: did you mean `MX-ZAC`?"), "{out}");
+    }
+}

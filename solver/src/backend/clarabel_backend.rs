@@ -1,0 +1,111 @@
+//! Clarabel (pure-Rust interior point), called directly rather than through good_lp: we need
+//! its exact status (good_lp maps `AlmostSolved` and `DualInfeasible` to success), its duals
+//! in our convention, and a column-major matrix built without per-term hashing.
+//!
+//! Clarabel's form is `min q'x  s.t.  A x + s = b, s in K`. Our rows map to it as
+//! `a'x = b` (zero cone), `a'x <= b` (nonnegative cone) and `-a'x <= -b` for `>=`; the
+//! variable bounds `x >= 0` become `-x <= 0`. With the Lagrangian `q'x + z'(Ax + s - b)` the
+//! sensitivity of the optimum to `b` is `-z`, so `dual = -z` for `=`/`<=` rows and `+z` for
+//! `>=` rows (whose `b` is `-rhs`).
+
+use super::{Backend, Outcome, RawSolution, SolveOptions};
+use crate::lp::{Lp, Sense};
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT, ZeroConeT,
+};
+
+pub struct Clarabel;
+
+impl Backend for Clarabel {
+    fn name(&self) -> &'static str {
+        "clarabel"
+    }
+
+    fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
+        let n = lp.n_vars();
+        // Clarabel row order: equalities first, then inequalities, then the bounds x >= 0.
+        let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses[i] == Sense::Eq).collect();
+        let n_eq = order.len();
+        order.extend((0..lp.n_rows()).filter(|&i| lp.senses[i] != Sense::Eq));
+        let m = lp.n_rows() + n;
+
+        // Count per column to build CSC directly.
+        let mut colptr = vec![0usize; n + 1];
+        for &c in &lp.cols {
+            colptr[c as usize + 1] += 1;
+        }
+        for j in 0..n {
+            colptr[j + 1] += 1; // the bound row
+        }
+        for j in 0..n {
+            colptr[j + 1] += colptr[j];
+        }
+        let nnz = colptr[n];
+        let mut rowval = vec![0usize; nnz];
+        let mut nzval = vec![0f64; nnz];
+        let mut fill = colptr.clone();
+        let mut b = vec![0f64; m];
+        for (pos, &i) in order.iter().enumerate() {
+            let sign = if lp.senses[i] == Sense::Ge { -1.0 } else { 1.0 };
+            b[pos] = sign * lp.rhs[i];
+            for (c, v) in lp.row(i) {
+                let k = fill[c];
+                rowval[k] = pos;
+                nzval[k] = sign * v;
+                fill[c] += 1;
+            }
+        }
+        for j in 0..n {
+            let k = fill[j];
+            rowval[k] = lp.n_rows() + j;
+            nzval[k] = -1.0;
+            fill[j] += 1;
+        }
+        let a = CscMatrix::new(m, n, colptr, rowval, nzval);
+        let p = CscMatrix::<f64>::zeros((n, n));
+        let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
+        if n_eq > 0 {
+            cones.push(ZeroConeT(n_eq));
+        }
+        if m > n_eq {
+            cones.push(NonnegativeConeT(m - n_eq));
+        }
+        let mut settings = DefaultSettingsBuilder::<f64>::default();
+        settings.verbose(false).presolve_enable(true).max_threads(1);
+        if let Some(t) = opts.time_limit {
+            settings.time_limit(t.as_secs_f64());
+        }
+        let settings = match settings.build() {
+            Ok(s) => s,
+            Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel settings: {e}"))),
+        };
+        let mut solver = match DefaultSolver::new(&p, &lp.obj, &a, &b, &cones, settings) {
+            Ok(s) => s,
+            Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel set-up: {e}"))),
+        };
+        solver.solve();
+        let sol = &solver.solution;
+        let outcome = match sol.status {
+            SolverStatus::Solved => Outcome::Optimal,
+            SolverStatus::AlmostSolved => Outcome::Imprecise,
+            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Outcome::Infeasible,
+            SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Outcome::Unbounded,
+            SolverStatus::MaxTime => Outcome::TimeLimit,
+            other => Outcome::Failed(format!("clarabel stopped: {other:?}")),
+        };
+        if !matches!(outcome, Outcome::Optimal | Outcome::Imprecise) {
+            return RawSolution::without_values(outcome);
+        }
+        let mut duals = vec![0f64; lp.n_rows()];
+        for (pos, &i) in order.iter().enumerate() {
+            let z = sol.z[pos];
+            duals[i] = if lp.senses[i] == Sense::Ge { z } else { -z };
+        }
+        RawSolution {
+            outcome,
+            x: sol.x.clone(),
+            duals: Some(duals),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The command-line layer: argument definitions, loading with located diagnostics, atomic
+//! output, and the mapping of outcomes to exit codes (cli.md).
+
+pub mod check;
+pub mod export;
+pub mod solve;
+
+use clap::{Args, Parser, Subcommand};
+use sha2::{Digest, Sha256};
+use sourcing_models::{Instance, Severity};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit codes of the command-line contract.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const INPUT: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INFEASIBLE: i32 = 3;
+    pub const UNBOUNDED: i32 = 4;
+    pub const SOLVER: i32 = 5;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sourcing-opt",
+    version,
+    about = "Plan North American critical-mineral sourcing at least annual cost",
+    long_about = "Reads a TOML instance (mines, plants, fiscal regimes, tariffs, lanes, demands, \
+import-dependency targets), solves the sourcing linear program and reports flows, costs, binding \
+constraints and their values.\n\nExit status: 0 optimal / success, 1 invalid input or I/O error, \
+2 bad usage, 3 infeasible, 4 unbounded, 5 solver failure or time limit."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate, build, solve and report
+    Solve(solve::SolveArgs),
+    /// Validate only; print the model's size and any warnings
+    Check(check::CheckArgs),
+    /// Write the exact LP that `solve` would solve (LP or free MPS format)
+    Export(export::ExportArgs),
+}
+
+/// Options shared by the commands that read one instance.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// The instance file (TOML, schema 1)
+    pub instance: PathBuf,
+    /// Print no warnings on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// An error that ends the command with a message on stderr and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+pub struct Loaded {
+    pub instance: Instance,
+    pub source: String,
+    pub sha256: String,
+}
+
+/// Read and validate an instance; print warnings (unless quiet) and fail with every error.
+pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
+    let path = &args.instance;
+    let bytes =
+        std::fs::read(path).map_err(|e| Failure::input(format!("error: cannot read `{}`: {e}", path.display())))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let source = String::from_utf8(bytes)
+        .map_err(|e| Failure::input(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
+    let validated = sourcing_models::load_str(&source);
+    let file = path.display().to_string();
+    let errors = validated
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if !args.quiet || errors > 0 {
+        for d in &validated.diagnostics {
+            if errors > 0 || !args.quiet {
+                eprint!("{}", d.render(&file, &source));
+            }
+        }
+    }
+    match validated.instance {
+        Some(instance) => Ok(Loaded {
+            instance,
+            source,
+            sha256,
+        }),
+        None => Err(Failure::input(format!(
+            "error: `{file}` has {errors} error{}; nothing was solved",
+            if errors == 1 { "" } else { "s" }
+        ))),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a command's result goes: stdout, or a file written through a temporary file in the
+/// same directory and renamed into place, so a failed run never leaves a partial file.
+pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
+    match output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            let res = write(&mut lock).and_then(|_| lock.flush());
+            match res {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::input(format!("error: cannot write to stdout: {e}"))),
+            }
+        }
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+            {
+                let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
+                write(&mut buf).map_err(fail)?;
+                buf.flush().map_err(fail)?;
+            }
+            tmp.as_file().sync_all().map_err(fail)?;
+            tmp.persist(path).map_err(|e| fail(e.error))?;
+            Ok(())
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Solve(a) => solve::run(&a),
+        Command::Check(a) => check::run(&a),
+        Command::Export(a) => export::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `sourcing-opt solve`: validate, build, solve, report.
+
+use super::{emit, exit, load, Failure, InputArgs};
+use crate::backend::{BackendChoice, SolveOptions};
+use crate::report::{self, Format, InstanceInfo};
+use crate::solve::{self, Status};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct SolveArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Report format: text, json, csv or markdown
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv", "markdown"])]
+    pub format: String,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
+    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
+    pub backend: String,
+    /// Stop the solver after SECONDS (exit 5 when hit)
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+}
+
+pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
+    let loaded = load(&args.input)?;
+    let inst = &loaded.instance;
+    let choice = BackendChoice::parse(&args.backend).expect("clap restricts the values");
+    let opts = SolveOptions {
+        time_limit: match args.time_limit {
+            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+            Some(t) => {
+                return Err(Failure {
+                    code: exit::USAGE,
+                    message: format!("error: --time-limit must be a positive number of seconds, got {t}"),
+                })
+            }
+            None => None,
+        },
+    };
+    let solved = solve::solve(inst, choice, &opts);
+    let info = InstanceInfo {
+        name: inst.meta.name.clone(),
+        path: args.input.instance.display().to_string(),
+        sha256: loaded.sha256.clone(),
+        overrides: Vec::new(),
+        scenario: None,
+    };
+    let rep = report::build(inst, &solved, info);
+    let format = Format::parse(&args.format).expect("clap restricts the values");
+    let text = report::render(&rep, format);
+    let code = match solved.status {
+        Status::Optimal => exit::OK,
+        Status::Infeasible => exit::INFEASIBLE,
+        Status::Unbounded => exit::UNBOUNDED,
+        Status::Error => exit::SOLVER,
+    };
+    if code != exit::OK {
+        let why = rep.message.clone().unwrap_or_else(|| "no further detail".into());
+        eprintln!("error: the plan is {}: {why}", solved.status.as_str());
+    }
+    emit(args.output.as_deref(), |w| w.write_all(text.as_bytes()))?;
+    Ok(code)
+}

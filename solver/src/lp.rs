@@ -1,0 +1,240 @@
+//! Our own linear program: `min c'x` subject to named rows `a_i'x (<=|=|>=) b_i`, `x >= 0`.
+//!
+//! Rows and columns carry typed keys (never labels parsed back); the contract names are
+//! rendered from the keys on demand, so a million-variable model holds no strings.
+
+use sourcing_models::Instance;
+
+/// Direction of travel on a lane: as written (`from -> to`) or the reverse of a bidirectional lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dir {
+    Forward,
+    Backward,
+}
+
+/// What a column of the LP stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VarKey {
+    Prod(u32),
+    MineExp(u32),
+    Proc(u32),
+    PlantExp(u32),
+    Buy(u32),
+    Ship { lane: u32, dir: Dir, material: u32 },
+    Unmet(u32),
+}
+
+/// What a row of the LP stands for; one variant per constraint family of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKey {
+    MineCapacity(u32),
+    MineExpansion(u32),
+    PlantCapacity(u32),
+    PlantExpansion(u32),
+    ImportCapacity(u32),
+    LaneCapacity {
+        lane: u32,
+        dir: Dir,
+    },
+    /// `unmet[d] <= quantity[d]`: the variable bound of the contract, kept as a row so it has a dual.
+    UnmetLimit(u32),
+    Balance {
+        region: u32,
+        material: u32,
+    },
+    Target(u32),
+}
+
+impl RowKey {
+    /// The family name used in reports (`kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RowKey::MineCapacity(_) => "mine_capacity",
+            RowKey::MineExpansion(_) => "mine_expansion",
+            RowKey::PlantCapacity(_) => "plant_capacity",
+            RowKey::PlantExpansion(_) => "plant_expansion",
+            RowKey::ImportCapacity(_) => "import_capacity",
+            RowKey::LaneCapacity { .. } => "lane_capacity",
+            RowKey::UnmetLimit(_) => "unmet_limit",
+            RowKey::Balance { .. } => "balance",
+            RowKey::Target(_) => "target",
+        }
+    }
+
+    /// Unit of the right-hand side, for report headers.
+    pub fn unit(&self, inst: &Instance) -> String {
+        match self {
+            RowKey::Target(_) => "t/yr (share-weighted)".into(),
+            RowKey::Balance { material, .. } => format!("t/yr of {}", inst.materials[*material as usize].id),
+            _ => "t/yr".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sense {
+    Le,
+    Eq,
+    Ge,
+}
+
+impl Sense {
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Sense::Le => "<=",
+            Sense::Eq => "=",
+            Sense::Ge => ">=",
+        }
+    }
+}
+
+/// A linear program in row-major sparse form.
+#[derive(Debug, Clone, Default)]
+pub struct Lp {
+    pub vars: Vec<VarKey>,
+    pub obj: Vec<f64>,
+    pub rows: Vec<RowKey>,
+    pub senses: Vec<Sense>,
+    pub rhs: Vec<f64>,
+    /// Row `i` has its terms in `cols[row_start[i]..row_start[i + 1]]`.
+    pub row_start: Vec<usize>,
+    pub cols: Vec<u32>,
+    pub vals: Vec<f64>,
+}
+
+impl Lp {
+    pub fn n_vars(&self) -> usize {
+        self.vars.len()
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.vals.len()
+    }
+
+    pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.row_start[i]..self.row_start[i + 1];
+        self.cols[r.clone()]
+            .iter()
+            .map(|c| *c as usize)
+            .zip(self.vals[r].iter().copied())
+    }
+
+    pub fn add_var(&mut self, key: VarKey, cost: f64) -> u32 {
+        self.vars.push(key);
+        self.obj.push(cost);
+        (self.vars.len() - 1) as u32
+    }
+
+    /// Append a row. Terms with the same column are merged, zero coefficients dropped.
+    pub fn add_row(&mut self, key: RowKey, terms: &mut Vec<(u32, f64)>, sense: Sense, rhs: f64) {
+        if self.row_start.is_empty() {
+            self.row_start.push(0);
+        }
+        terms.sort_unstable_by_key(|t| t.0);
+        let mut last: Option<u32> = None;
+        for &(c, v) in terms.iter() {
+            if last == Some(c) {
+                *self.vals.last_mut().unwrap() += v;
+            } else {
+                self.cols.push(c);
+                self.vals.push(v);
+                last = Some(c);
+            }
+        }
+        terms.clear();
+        let start = *self.row_start.last().unwrap();
+        let mut w = start;
+        for k in start..self.cols.len() {
+            if self.vals[k] != 0.0 {
+                self.cols[w] = self.cols[k];
+                self.vals[w] = self.vals[k];
+                w += 1;
+            }
+        }
+        self.cols.truncate(w);
+        self.vals.truncate(w);
+        self.rows.push(key);
+        self.senses.push(sense);
+        self.rhs.push(rhs);
+        self.row_start.push(self.cols.len());
+    }
+
+    pub fn objective_value(&self, x: &[f64]) -> f64 {
+        self.obj.iter().zip(x).map(|(c, v)| c * v).sum()
+    }
+
+    /// Row activities `A x`.
+    pub fn activities(&self, x: &[f64]) -> Vec<f64> {
+        (0..self.n_rows())
+            .map(|i| self.row(i).map(|(c, v)| v * x[c]).sum())
+            .collect()
+    }
+
+    /// Column-major copy of the matrix: for each column, its (row, value) pairs.
+    pub fn columns(&self) -> Vec<Vec<(u32, f64)>> {
+        let mut out = vec![Vec::new(); self.n_vars()];
+        for i in 0..self.n_rows() {
+            for (c, v) in self.row(i) {
+                out[c].push((i as u32, v));
+            }
+        }
+        out
+    }
+
+    /// Contract name of a row, e.g. `balance[US-TX/silver]`.
+    pub fn row_name(&self, i: usize, inst: &Instance) -> String {
+        row_name(&self.rows[i], inst)
+    }
+
+    /// Name of a column, e.g. `ship[MX-ZAC->US-TX/rail:MX-ZAC->US-TX,silver]`.
+    pub fn var_name(&self, j: usize, inst: &Instance) -> String {
+        var_name(&self.vars[j], inst)
+    }
+}
+
+fn lane_dir_label(inst: &Instance, lane: u32, dir: Dir) -> String {
+    let l = &inst.lanes[lane as usize];
+    let (a, b) = match dir {
+        Dir::Forward => (l.from, l.to),
+        Dir::Backward => (l.to, l.from),
+    };
+    format!("{}:{}->{}", l.id, inst.regions[a].id, inst.regions[b].id)
+}
+
+pub fn row_name(key: &RowKey, inst: &Instance) -> String {
+    let inner = match *key {
+        RowKey::MineCapacity(m) | RowKey::MineExpansion(m) => inst.mines[m as usize].id.clone(),
+        RowKey::PlantCapacity(p) | RowKey::PlantExpansion(p) => inst.plants[p as usize].id.clone(),
+        RowKey::ImportCapacity(i) => inst.imports[i as usize].id.clone(),
+        RowKey::LaneCapacity { lane, dir } => lane_dir_label(inst, lane, dir),
+        RowKey::UnmetLimit(d) => inst.demands[d as usize].id.clone(),
+        RowKey::Balance { region, material } => {
+            format!(
+                "{}/{}",
+                inst.regions[region as usize].id, inst.materials[material as usize].id
+            )
+        }
+        RowKey::Target(t) => inst.targets[t as usize].id.clone(),
+    };
+    format!("{}[{inner}]", key.kind())
+}
+
+pub fn var_name(key: &VarKey, inst: &Instance) -> String {
+    match *key {
+        VarKey::Prod(m) => format!("prod[{}]", inst.mines[m as usize].id),
+        VarKey::MineExp(m) => format!("mexp[{}]", inst.mines[m as usize].id),
+        VarKey::Proc(p) => format!("proc[{}]", inst.plants[p as usize].id),
+        VarKey::PlantExp(p) => format!("pexp[{}]", inst.plants[p as usize].id),
+        VarKey::Buy(i) => format!("buy[{}]", inst.imports[i as usize].id),
+        VarKey::Ship { lane, dir, material } => format!(
+            "ship[{},{}]",
+            lane_dir_label(inst, lane, dir),
+            inst.materials[material as usize].id
+        ),
+        VarKey::Unmet(d) => format!("unmet[{}]", inst.demands[d as usize].id),
+    }
+}

@@ -1,0 +1,476 @@
+//! The report: one serde struct (`sourcing-opt/report/1`, the JSON contract of `cli.md`)
+//! built from a checked solution, and renderers for text, JSON, CSV and Markdown.
+
+mod render;
+
+pub use render::{render, Format};
+
+use crate::formulate::{lane_directions, ship_unit_costs, target_membership};
+use crate::lp::{Dir, RowKey, Sense};
+use crate::solve::{is_binding, slack, Solved, Status};
+use serde::Serialize;
+use sourcing_models::Instance;
+
+pub const SCHEMA: &str = "sourcing-opt/report/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub instance: InstanceInfo,
+    pub status: &'static str,
+    /// Why the run is not optimal, in plain words (null when optimal).
+    pub message: Option<String>,
+    pub objective: Option<f64>,
+    pub currency: String,
+    pub costs: Costs,
+    pub mines: Vec<MineRow>,
+    pub plants: Vec<PlantRow>,
+    pub imports: Vec<ImportRow>,
+    pub shipments: Vec<ShipmentRow>,
+    pub demands: Vec<DemandRow>,
+    pub targets: Vec<TargetRow>,
+    pub constraints: Vec<ConstraintRow>,
+    pub prices: Vec<PriceRow>,
+    pub binding: Vec<String>,
+    pub diagnosis: Option<serde_json::Value>,
+    pub solver: SolverInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceInfo {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+    pub overrides: Vec<String>,
+    pub scenario: Option<String>,
+}
+
+/// Cost breakdown, USD/yr; the categories sum to the objective.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Costs {
+    pub mining: f64,
+    pub royalties: f64,
+    pub fees: f64,
+    pub income_tax: f64,
+    pub mine_expansion: f64,
+    pub processing: f64,
+    pub plant_expansion: f64,
+    pub imports: f64,
+    pub transport: f64,
+    pub tariffs: f64,
+    pub unmet_penalty: f64,
+}
+
+impl Costs {
+    pub fn entries(&self) -> [(&'static str, f64); 11] {
+        [
+            ("mining", self.mining),
+            ("royalties", self.royalties),
+            ("fees", self.fees),
+            ("income_tax", self.income_tax),
+            ("mine_expansion", self.mine_expansion),
+            ("processing", self.processing),
+            ("plant_expansion", self.plant_expansion),
+            ("imports", self.imports),
+            ("transport", self.transport),
+            ("tariffs", self.tariffs),
+            ("unmet_penalty", self.unmet_penalty),
+        ]
+    }
+
+    pub fn total(&self) -> f64 {
+        self.entries().iter().map(|e| e.1).sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MineRow {
+    pub id: String,
+    pub region: String,
+    pub material: String,
+    pub production_t: f64,
+    pub capacity_t: f64,
+    pub expansion_t: Option<f64>,
+    pub utilisation: f64,
+    /// cost + royalty + fee + income tax, USD/t
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlantRow {
+    pub id: String,
+    pub region: String,
+    pub input: String,
+    pub output: String,
+    pub input_t: f64,
+    pub output_t: f64,
+    pub capacity_t: f64,
+    pub expansion_t: Option<f64>,
+    pub utilisation: f64,
+    /// USD per t input
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    pub id: String,
+    pub region: String,
+    pub material: String,
+    pub origin: String,
+    pub bought_t: f64,
+    pub capacity_t: Option<f64>,
+    pub utilisation: Option<f64>,
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShipmentRow {
+    pub lane: String,
+    pub from: String,
+    pub to: String,
+    pub mode: String,
+    pub material: String,
+    pub tonnes: f64,
+    pub transport_cost: f64,
+    pub tariff_paid: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandRow {
+    pub id: String,
+    pub region: String,
+    pub material: String,
+    pub quantity: f64,
+    pub served: f64,
+    pub unmet: f64,
+    pub marginal_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRow {
+    pub id: String,
+    pub material: String,
+    pub scope: String,
+    pub max_import_share: f64,
+    pub achieved_share: f64,
+    pub imports: f64,
+    pub consumption: f64,
+    pub binding: bool,
+    pub marginal_value: Option<f64>,
+    pub marginal_value_per_point: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConstraintRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub sense: &'static str,
+    pub activity: f64,
+    pub rhs: f64,
+    pub slack: f64,
+    pub binding: bool,
+    pub dual: Option<f64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PriceRow {
+    pub region: String,
+    pub material: String,
+    pub marginal_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SolverInfo {
+    pub backend: String,
+    pub variables: usize,
+    pub constraints: usize,
+    pub nonzeros: usize,
+    pub build_ms: f64,
+    pub solve_ms: f64,
+    /// Largest absolute constraint violation of the returned solution, measured by us.
+    pub max_violation: Option<f64>,
+    /// The same relative to max(1, |rhs|) of the row.
+    pub max_relative_violation: Option<f64>,
+    pub duals: Option<String>,
+}
+
+/// Zero out float noise so reports are stable and readable.
+fn tidy(x: f64) -> f64 {
+    if x.abs() < 1e-9 {
+        0.0
+    } else {
+        x
+    }
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den.abs() < 1e-12 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
+    let lp = &solved.model.lp;
+    let cols = &solved.model.cols;
+    let has_x = !solved.x.is_empty();
+    let val = |c: u32| if has_x { solved.x[c as usize] } else { 0.0 };
+    let optimal = solved.status == Status::Optimal;
+    let dual = |i: usize| solved.duals.as_ref().map(|d| tidy(d[i]));
+
+    let mut costs = Costs::default();
+    let mut mines = Vec::new();
+    for (m, mine) in inst.mines.iter().enumerate() {
+        let u = inst.mine_unit_cost(m);
+        let q = val(cols.prod[m]);
+        let e = cols.mexp[m].map(val);
+        costs.mining += u.mining * q;
+        costs.royalties += u.royalty * q;
+        costs.fees += u.fee * q;
+        costs.income_tax += u.income_tax * q;
+        if let (Some(e), Some(x)) = (e, mine.expansion) {
+            costs.mine_expansion += x.cost * e;
+        }
+        mines.push(MineRow {
+            id: mine.id.clone(),
+            region: inst.regions[mine.region].id.clone(),
+            material: inst.materials[mine.material].id.clone(),
+            production_t: q,
+            capacity_t: mine.capacity,
+            expansion_t: e,
+            utilisation: ratio(q, mine.capacity + e.unwrap_or(0.0)),
+            unit_cost: u.total(),
+        });
+    }
+    let mut plants = Vec::new();
+    for (p, plant) in inst.plants.iter().enumerate() {
+        let q = val(cols.proc_[p]);
+        let e = cols.pexp[p].map(val);
+        costs.processing += plant.cost * q;
+        if let (Some(e), Some(x)) = (e, plant.expansion) {
+            costs.plant_expansion += x.cost * e;
+        }
+        plants.push(PlantRow {
+            id: plant.id.clone(),
+            region: inst.regions[plant.region].id.clone(),
+            input: inst.materials[plant.input].id.clone(),
+            output: inst.materials[plant.output].id.clone(),
+            input_t: q,
+            output_t: q * plant.yield_,
+            capacity_t: plant.capacity,
+            expansion_t: e,
+            utilisation: ratio(q, plant.capacity + e.unwrap_or(0.0)),
+            unit_cost: plant.cost,
+        });
+    }
+    let mut imports = Vec::new();
+    for (i, offer) in inst.imports.iter().enumerate() {
+        let q = val(cols.buy[i]);
+        costs.imports += offer.price * q;
+        imports.push(ImportRow {
+            id: offer.id.clone(),
+            region: inst.regions[offer.region].id.clone(),
+            material: inst.materials[offer.material].id.clone(),
+            origin: inst.countries[offer.origin].id.clone(),
+            bought_t: q,
+            capacity_t: offer.capacity,
+            utilisation: offer.capacity.map(|c| ratio(q, c)),
+            unit_cost: offer.price,
+        });
+    }
+    let mut shipments = Vec::new();
+    for &(lane, dir, a, c) in &cols.ship {
+        let q = val(c);
+        if q == 0.0 {
+            continue;
+        }
+        let l = &inst.lanes[lane as usize];
+        let (from, to) = match dir {
+            Dir::Forward => (l.from, l.to),
+            Dir::Backward => (l.to, l.from),
+        };
+        let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
+        costs.transport += transport * q;
+        costs.tariffs += tariff * q;
+        shipments.push(ShipmentRow {
+            lane: l.id.clone(),
+            from: inst.regions[from].id.clone(),
+            to: inst.regions[to].id.clone(),
+            mode: l.mode.clone(),
+            material: inst.materials[a as usize].id.clone(),
+            tonnes: q,
+            transport_cost: transport * q,
+            tariff_paid: tariff * q,
+        });
+    }
+    let _ = lane_directions;
+
+    // Row lookups by key, built once.
+    let mut balance_row = std::collections::HashMap::new();
+    let mut target_row = vec![usize::MAX; inst.targets.len()];
+    for (i, key) in lp.rows.iter().enumerate() {
+        match *key {
+            RowKey::Balance { region, material } => {
+                balance_row.insert((region as usize, material as usize), i);
+            }
+            RowKey::Target(t) => target_row[t as usize] = i,
+            _ => {}
+        }
+    }
+
+    let mut demands = Vec::new();
+    for (d, dem) in inst.demands.iter().enumerate() {
+        let unmet = cols.unmet[d].map(val).unwrap_or(0.0);
+        let row = balance_row.get(&(dem.region, dem.material)).copied();
+        costs.unmet_penalty += dem.unmet_penalty.unwrap_or(0.0) * unmet;
+        demands.push(DemandRow {
+            id: dem.id.clone(),
+            region: inst.regions[dem.region].id.clone(),
+            material: inst.materials[dem.material].id.clone(),
+            quantity: dem.quantity,
+            served: dem.quantity - unmet,
+            unmet,
+            marginal_cost: row.and_then(|i| if optimal { dual(i) } else { None }),
+        });
+    }
+
+    let mut targets = Vec::new();
+    for (t, target) in inst.targets.iter().enumerate() {
+        let (in_scope, is_source) = target_membership(inst, t);
+        let a = target.material;
+        let mut imp = 0.0;
+        for &(lane, dir, mat, c) in &cols.ship {
+            if mat as usize != a {
+                continue;
+            }
+            let l = &inst.lanes[lane as usize];
+            let (from, to) = match dir {
+                Dir::Forward => (l.from, l.to),
+                Dir::Backward => (l.to, l.from),
+            };
+            if is_source[inst.region_country(from)] && in_scope[inst.region_country(to)] {
+                imp += val(c);
+            }
+        }
+        for (i, offer) in inst.imports.iter().enumerate() {
+            if offer.material == a && in_scope[inst.region_country(offer.region)] && is_source[offer.origin] {
+                imp += val(cols.buy[i]);
+            }
+        }
+        let mut cons = 0.0;
+        for (d, dem) in inst.demands.iter().enumerate() {
+            if dem.material == a && in_scope[inst.region_country(dem.region)] {
+                cons += dem.quantity - cols.unmet[d].map(val).unwrap_or(0.0);
+            }
+        }
+        for (p, plant) in inst.plants.iter().enumerate() {
+            if plant.input == a && in_scope[inst.region_country(plant.region)] {
+                cons += val(cols.proc_[p]);
+            }
+        }
+        let i = target_row[t];
+        let binding = has_x && is_binding(lp, i, solved.activities[i]);
+        // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by C_t ds).
+        let mv = if optimal {
+            dual(i).map(|y| tidy(-y * cons))
+        } else {
+            None
+        };
+        targets.push(TargetRow {
+            id: target.id.clone(),
+            material: inst.materials[a].id.clone(),
+            scope: inst.party_id(target.scope).to_string(),
+            max_import_share: target.max_import_share,
+            achieved_share: ratio(imp, cons),
+            imports: imp,
+            consumption: cons,
+            binding,
+            marginal_value: mv,
+            marginal_value_per_point: mv.map(|v| v / 100.0),
+        });
+    }
+
+    let mut constraints = Vec::new();
+    let mut prices = Vec::new();
+    let mut binding: Vec<(f64, usize, String)> = Vec::new();
+    for (i, key) in lp.rows.iter().enumerate() {
+        let name = lp.row_name(i, inst);
+        let activity = if has_x { solved.activities[i] } else { 0.0 };
+        let is_bind = has_x && is_binding(lp, i, activity);
+        let d = if optimal { dual(i) } else { None };
+        if let RowKey::Balance { region, material } = *key {
+            prices.push(PriceRow {
+                region: inst.regions[region as usize].id.clone(),
+                material: inst.materials[material as usize].id.clone(),
+                marginal_cost: d,
+            });
+        }
+        if is_bind {
+            binding.push((d.map(|v| v.abs()).unwrap_or(0.0), i, name.clone()));
+        }
+        constraints.push(ConstraintRow {
+            name,
+            kind: key.kind(),
+            sense: lp.senses[i].symbol(),
+            activity: tidy(activity),
+            rhs: lp.rhs[i],
+            slack: if has_x { tidy(slack(lp, i, activity)) } else { 0.0 },
+            binding: is_bind,
+            dual: d,
+            unit: key.unit(inst),
+        });
+    }
+    // Most valuable first, then model order.
+    binding.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
+
+    let message = solved.message.clone().or_else(|| {
+        solved.empty_row.map(|i| {
+            format!(
+                "`{}` has nothing that can supply it but requires {} t/yr",
+                lp.row_name(i, inst),
+                lp.rhs[i]
+            )
+        })
+    });
+    let _ = Sense::Eq;
+    Report {
+        schema: SCHEMA,
+        instance: info,
+        status: solved.status.as_str(),
+        message,
+        objective: if optimal { Some(solved.objective) } else { None },
+        currency: inst.meta.currency.clone(),
+        costs: if optimal { costs } else { Costs::default() },
+        mines: if optimal { mines } else { Vec::new() },
+        plants: if optimal { plants } else { Vec::new() },
+        imports: if optimal { imports } else { Vec::new() },
+        shipments: if optimal { shipments } else { Vec::new() },
+        demands: if optimal { demands } else { Vec::new() },
+        targets: if optimal { targets } else { Vec::new() },
+        constraints: if optimal { constraints } else { Vec::new() },
+        prices: if optimal { prices } else { Vec::new() },
+        binding: if optimal {
+            binding.into_iter().map(|b| b.2).collect()
+        } else {
+            Vec::new()
+        },
+        diagnosis: None,
+        solver: SolverInfo {
+            backend: solved.backend.to_string(),
+            variables: lp.n_vars(),
+            constraints: lp.n_rows(),
+            nonzeros: lp.nnz(),
+            build_ms: solved.build_ms,
+            solve_ms: solved.solve_ms,
+            max_violation: solved.max_violation.is_finite().then_some(solved.max_violation),
+            max_relative_violation: solved.max_rel_violation.is_finite().then_some(solved.max_rel_violation),
+            duals: solved.dual_method.clone(),
+        },
+    }
+}

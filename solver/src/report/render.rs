@@ -1,0 +1,468 @@
+//! Renderers of the one report struct. JSON is the contract; text, Markdown and CSV show the
+//! same content for people and spreadsheets.
+//!
+//! CSV is a tidy long table `section,key,field,value` (one value per line) so that every
+//! section of the report fits one header and scripts can filter with `grep`/`awk`.
+
+use super::Report;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "markdown" | "md" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).expect("report serialises");
+            s.push('\n');
+            s
+        }
+        Format::Text => text(report),
+        Format::Markdown => markdown(report),
+        Format::Csv => csv(report),
+    }
+}
+
+/// Thousands-grouped number: integers above 100, up to 4 decimals below.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
+    if x.abs() >= 100.0 {
+        let s = format!("{:.0}", x.abs());
+        let mut out = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if x < 0.0 {
+            format!("-{out}")
+        } else {
+            out
+        }
+    } else {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_else(|| "-".into())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// A plain-text table: header row, then rows; first column left-aligned, others right.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn text(&self, out: &mut String) {
+        let n = self.header.len();
+        let mut w = vec![0; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            let mut line = String::from(" ");
+            for (i, c) in r.iter().enumerate() {
+                let pad = w[i] - c.chars().count();
+                line.push(' ');
+                if i < 2 {
+                    line.push_str(c);
+                    line.push_str(&" ".repeat(pad));
+                } else {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(c);
+                }
+                line.push(' ');
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+
+    fn markdown(&self, out: &mut String) {
+        let _ = writeln!(out, "| {} |", self.header.join(" | "));
+        let align: Vec<&str> = (0..self.header.len())
+            .map(|i| if i < 2 { "---" } else { "---:" })
+            .collect();
+        let _ = writeln!(out, "| {} |", align.join(" | "));
+        for r in &self.rows {
+            let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+    }
+}
+
+/// The sections of a report as titled tables, shared by the text and Markdown renderers.
+fn sections(r: &Report) -> Vec<(String, Table)> {
+    let cur = &r.currency;
+    let mut out = Vec::new();
+
+    let mut t = Table::new(&["category", "", &format!("{cur}/yr"), "share"]);
+    let total = r.costs.total();
+    for (k, v) in r.costs.entries() {
+        t.push(vec![
+            k.into(),
+            String::new(),
+            num(v),
+            pct(if total > 0.0 { v / total } else { 0.0 }),
+        ]);
+    }
+    t.push(vec![
+        "total".into(),
+        String::new(),
+        num(total),
+        pct(if total > 0.0 { 1.0 } else { 0.0 }),
+    ]);
+    out.push(("Cost breakdown".into(), t));
+
+    let mut t = Table::new(&[
+        "mine",
+        "region",
+        "material",
+        "production t/yr",
+        "capacity t/yr",
+        "expansion t/yr",
+        "utilisation",
+        &format!("unit cost {cur}/t"),
+    ]);
+    for m in &r.mines {
+        t.push(vec![
+            m.id.clone(),
+            m.region.clone(),
+            m.material.clone(),
+            num(m.production_t),
+            num(m.capacity_t),
+            opt(m.expansion_t),
+            pct(m.utilisation),
+            num(m.unit_cost),
+        ]);
+    }
+    out.push(("Mines".into(), t));
+
+    let mut t = Table::new(&[
+        "plant",
+        "region",
+        "input -> output",
+        "input t/yr",
+        "output t/yr",
+        "capacity t/yr",
+        "expansion t/yr",
+        "utilisation",
+    ]);
+    for p in &r.plants {
+        t.push(vec![
+            p.id.clone(),
+            p.region.clone(),
+            format!("{} -> {}", p.input, p.output),
+            num(p.input_t),
+            num(p.output_t),
+            num(p.capacity_t),
+            opt(p.expansion_t),
+            pct(p.utilisation),
+        ]);
+    }
+    out.push(("Plants".into(), t));
+
+    let mut t = Table::new(&[
+        "offer",
+        "region",
+        "material",
+        "origin",
+        "bought t/yr",
+        "capacity t/yr",
+        &format!("price {cur}/t"),
+    ]);
+    for i in &r.imports {
+        t.push(vec![
+            i.id.clone(),
+            i.region.clone(),
+            i.material.clone(),
+            i.origin.clone(),
+            num(i.bought_t),
+            i.capacity_t.map(num).unwrap_or_else(|| "unlimited".into()),
+            num(i.unit_cost),
+        ]);
+    }
+    out.push(("Import offers".into(), t));
+
+    let mut t = Table::new(&[
+        "lane",
+        "route",
+        "material",
+        "t/yr",
+        &format!("transport {cur}/yr"),
+        &format!("tariff {cur}/yr"),
+    ]);
+    for s in &r.shipments {
+        t.push(vec![
+            s.lane.clone(),
+            format!("{} -> {} ({})", s.from, s.to, s.mode),
+            s.material.clone(),
+            num(s.tonnes),
+            num(s.transport_cost),
+            num(s.tariff_paid),
+        ]);
+    }
+    out.push(("Shipments".into(), t));
+
+    let mut t = Table::new(&[
+        "demand",
+        "material",
+        "quantity t/yr",
+        "served t/yr",
+        "unmet t/yr",
+        &format!("delivered price {cur}/t"),
+    ]);
+    for d in &r.demands {
+        t.push(vec![
+            d.id.clone(),
+            d.material.clone(),
+            num(d.quantity),
+            num(d.served),
+            num(d.unmet),
+            opt(d.marginal_cost),
+        ]);
+    }
+    out.push(("Demands".into(), t));
+
+    let mut t = Table::new(&[
+        "target",
+        "material / scope",
+        "cap",
+        "achieved",
+        "imports t/yr",
+        "consumption t/yr",
+        "binding",
+        &format!("value {cur} per point"),
+    ]);
+    for g in &r.targets {
+        t.push(vec![
+            g.id.clone(),
+            format!("{} / {}", g.material, g.scope),
+            pct(g.max_import_share),
+            pct(g.achieved_share),
+            num(g.imports),
+            num(g.consumption),
+            if g.binding { "yes".into() } else { "no".into() },
+            opt(g.marginal_value_per_point),
+        ]);
+    }
+    out.push(("Import-dependency targets".into(), t));
+
+    let mut t = Table::new(&["constraint", "kind", "lower", "level", "upper", "marginal"]);
+    for name in &r.binding {
+        if let Some(c) = r.constraints.iter().find(|c| &c.name == name) {
+            let (lo, up) = match c.sense {
+                "<=" => ("-inf".to_string(), num(c.rhs)),
+                ">=" => (num(c.rhs), "+inf".to_string()),
+                _ => (num(c.rhs), num(c.rhs)),
+            };
+            t.push(vec![
+                c.name.clone(),
+                c.kind.into(),
+                lo,
+                num(c.activity),
+                up,
+                opt(c.dual),
+            ]);
+        }
+    }
+    out.push(("Binding constraints (marginal = d cost / d rhs)".into(), t));
+
+    let mut t = Table::new(&["region", "material", &format!("marginal cost {cur}/t")]);
+    for p in &r.prices {
+        t.push(vec![p.region.clone(), p.material.clone(), opt(p.marginal_cost)]);
+    }
+    out.push(("Delivered prices".into(), t));
+    out
+}
+
+fn header_lines(r: &Report) -> Vec<String> {
+    let mut v = vec![
+        format!("instance: {} ({})", r.instance.name, r.instance.path),
+        format!("sha256: {}", r.instance.sha256),
+    ];
+    if let Some(s) = &r.instance.scenario {
+        v.push(format!("scenario: {s}"));
+    }
+    for o in &r.instance.overrides {
+        v.push(format!("override: {o}"));
+    }
+    v.push(format!("status: {}", r.status));
+    if let Some(m) = &r.message {
+        v.push(format!("note: {m}"));
+    }
+    if let Some(o) = r.objective {
+        v.push(format!("objective: {} {}/yr", num(o), r.currency));
+    }
+    let s = &r.solver;
+    v.push(format!(
+        "solver: {}, {} variables, {} constraints, {} nonzeros, max violation {}, duals {}",
+        s.backend,
+        s.variables,
+        s.constraints,
+        s.nonzeros,
+        s.max_violation
+            .map(|v| format!("{v:.1e}"))
+            .unwrap_or_else(|| "-".into()),
+        s.duals.clone().unwrap_or_else(|| "not available".into()),
+    ));
+    v
+}
+
+fn text(r: &Report) -> String {
+    let mut out = String::from("sourcing-opt report\n");
+    for l in header_lines(r) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    if r.status == "optimal" {
+        for (title, t) in sections(r) {
+            let _ = writeln!(out, "\n{title}");
+            if t.rows.is_empty() {
+                out.push_str("  (none)\n");
+            } else {
+                t.text(&mut out);
+            }
+        }
+    }
+    if let Some(d) = &r.diagnosis {
+        let _ = writeln!(
+            out,
+            "\nDiagnosis\n{}",
+            serde_json::to_string_pretty(d).unwrap_or_default()
+        );
+    }
+    out
+}
+
+fn markdown(r: &Report) -> String {
+    let mut out = format!("# sourcing-opt report: {}\n\n", r.instance.name);
+    for l in header_lines(r) {
+        let _ = writeln!(out, "- {l}");
+    }
+    if r.status == "optimal" {
+        for (title, t) in sections(r) {
+            let _ = writeln!(out, "\n## {title}\n");
+            if t.rows.is_empty() {
+                out.push_str("(none)\n");
+            } else {
+                t.markdown(&mut out);
+            }
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Flatten the JSON form into `section,key,field,value` lines.
+fn csv(r: &Report) -> String {
+    let v = serde_json::to_value(r).expect("report serialises");
+    let mut out = String::from("section,key,field,value\n");
+    let mut line = |section: &str, key: &str, field: &str, value: &serde_json::Value| {
+        let value = match value {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{},{},{},{}",
+            csv_field(section),
+            csv_field(key),
+            csv_field(field),
+            csv_field(&value)
+        );
+    };
+    let serde_json::Value::Object(top) = v else {
+        return out;
+    };
+    for (section, value) in &top {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, x) in map {
+                    match x {
+                        serde_json::Value::Array(items) => {
+                            for it in items {
+                                line(section, k, "", it)
+                            }
+                        }
+                        _ => line(section, "", k, x),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (n, it) in items.iter().enumerate() {
+                    match it {
+                        serde_json::Value::Object(map) => {
+                            let key = map
+                                .get("id")
+                                .or_else(|| map.get("name"))
+                                .and_then(|k| k.as_str())
+                                .map(|s| s.to_string())
+                                .unwrap_or_else(|| n.to_string());
+                            for (f, x) in map {
+                                line(section, &key, f, x);
+                            }
+                        }
+                        other => line(section, &n.to_string(), "", other),
+                    }
+                }
+            }
+            other => line(section, "", "", other),
+        }
+    }
+    out
+}
