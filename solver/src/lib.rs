@@ -16,8 +16,10 @@
 
 pub mod backend;
 pub mod cli;
+pub mod duals;
 pub mod export;
 pub mod formulate;
 pub mod lp;
+pub mod ranging;
 pub mod report;
 pub mod solve;

@@ -22,6 +22,8 @@ pub enum VarKey {
     Buy(u32),
     Ship { lane: u32, dir: Dir, material: u32 },
     Unmet(u32),
+    /// A column of an auxiliary LP (dual, ranging, diagnosis), not of the contract model.
+    Aux(u32),
 }
 
 /// What a row of the LP stands for; one variant per constraint family of the contract.
@@ -43,6 +45,8 @@ pub enum RowKey {
         material: u32,
     },
     Target(u32),
+    /// A row of an auxiliary LP.
+    Aux(u32),
 }
 
 impl RowKey {
@@ -58,6 +62,7 @@ impl RowKey {
             RowKey::UnmetLimit(_) => "unmet_limit",
             RowKey::Balance { .. } => "balance",
             RowKey::Target(_) => "target",
+            RowKey::Aux(_) => "aux",
         }
     }
 
@@ -100,11 +105,26 @@ pub struct Lp {
     pub row_start: Vec<usize>,
     pub cols: Vec<u32>,
     pub vals: Vec<f64>,
+    /// Columns without the `>= 0` bound (only in auxiliary LPs such as the dual; the model
+    /// of the contract has none). Empty means none.
+    pub free: Vec<bool>,
 }
 
 impl Lp {
     pub fn n_vars(&self) -> usize {
         self.vars.len()
+    }
+
+    pub fn is_free(&self, j: usize) -> bool {
+        self.free.get(j).copied().unwrap_or(false)
+    }
+
+    /// Add a column without a lower bound.
+    pub fn add_free_var(&mut self, key: VarKey, cost: f64) -> u32 {
+        let j = self.add_var(key, cost);
+        self.free.resize(self.vars.len(), false);
+        self.free[j as usize] = true;
+        j
     }
 
     pub fn n_rows(&self) -> usize {
@@ -174,6 +194,13 @@ impl Lp {
             .collect()
     }
 
+    /// The (row, value) pairs of one column (a scan of the whole matrix).
+    pub fn columns_of(&self, j: usize) -> Vec<(usize, f64)> {
+        (0..self.n_rows())
+            .flat_map(|i| self.row(i).filter(move |(c, _)| *c == j).map(move |(_, v)| (i, v)))
+            .collect()
+    }
+
     /// Column-major copy of the matrix: for each column, its (row, value) pairs.
     pub fn columns(&self) -> Vec<Vec<(u32, f64)>> {
         let mut out = vec![Vec::new(); self.n_vars()];
@@ -219,6 +246,7 @@ pub fn row_name(key: &RowKey, inst: &Instance) -> String {
             )
         }
         RowKey::Target(t) => inst.targets[t as usize].id.clone(),
+        RowKey::Aux(i) => i.to_string(),
     };
     format!("{}[{inner}]", key.kind())
 }
@@ -236,5 +264,6 @@ pub fn var_name(key: &VarKey, inst: &Instance) -> String {
             inst.materials[material as usize].id
         ),
         VarKey::Unmet(d) => format!("unmet[{}]", inst.demands[d as usize].id),
+        VarKey::Aux(i) => format!("aux[{i}]"),
     }
 }

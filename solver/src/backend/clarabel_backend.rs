@@ -28,14 +28,15 @@ impl Backend for Clarabel {
         let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses[i] == Sense::Eq).collect();
         let n_eq = order.len();
         order.extend((0..lp.n_rows()).filter(|&i| lp.senses[i] != Sense::Eq));
-        let m = lp.n_rows() + n;
+        let bounded: Vec<usize> = (0..n).filter(|&j| !lp.is_free(j)).collect();
+        let m = lp.n_rows() + bounded.len();
 
         // Count per column to build CSC directly.
         let mut colptr = vec![0usize; n + 1];
         for &c in &lp.cols {
             colptr[c as usize + 1] += 1;
         }
-        for j in 0..n {
+        for &j in &bounded {
             colptr[j + 1] += 1; // the bound row
         }
         for j in 0..n {
@@ -56,10 +57,10 @@ impl Backend for Clarabel {
                 fill[c] += 1;
             }
         }
-        for j in 0..n {
-            let k = fill[j];
-            rowval[k] = lp.n_rows() + j;
-            nzval[k] = -1.0;
+        for (k, &j) in bounded.iter().enumerate() {
+            let pos = fill[j];
+            rowval[pos] = lp.n_rows() + k;
+            nzval[pos] = -1.0;
             fill[j] += 1;
         }
         let a = CscMatrix::new(m, n, colptr, rowval, nzval);

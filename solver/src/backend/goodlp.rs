@@ -16,7 +16,9 @@ use good_lp::{
 /// Translate our LP into a good_lp model for `solver`.
 fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>) {
     let mut vars = ProblemVariables::new();
-    let x = vars.add_vector(variable().min(0.0), lp.n_vars());
+    let x: Vec<Variable> = (0..lp.n_vars())
+        .map(|j| vars.add(if lp.is_free(j) { variable() } else { variable().min(0.0) }))
+        .collect();
     let mut objective = Expression::with_capacity(lp.n_vars());
     for (j, &c) in lp.obj.iter().enumerate() {
         if c != 0.0 {

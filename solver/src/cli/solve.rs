@@ -21,10 +21,17 @@ pub struct SolveArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
     pub backend: String,
+    /// Sensitivity ranging: auto (on up to 5,000 variables), on, off
+    #[arg(long, default_value = "auto", value_parser = ["auto", "on", "off"])]
+    pub ranging: String,
     /// Stop the solver after SECONDS (exit 5 when hit)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
 }
+
+/// `--ranging auto` computes ranges up to this many variables (about four small LPs per
+/// binding row and two per facility or used flow).
+pub const RANGING_AUTO_MAX_VARS: usize = 5_000;
 
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
@@ -42,7 +49,13 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             None => None,
         },
     };
-    let solved = solve::solve(inst, choice, &opts);
+    let mut solved = solve::solve(inst, choice, &opts);
+    let n = solved.model.lp.n_vars();
+    match args.ranging.as_str() {
+        "on" => solve::add_sensitivity(&mut solved, choice),
+        "auto" if n <= RANGING_AUTO_MAX_VARS => solve::add_sensitivity(&mut solved, choice),
+        _ => {}
+    }
     let info = InstanceInfo {
         name: inst.meta.name.clone(),
         path: args.input.instance.display().to_string(),

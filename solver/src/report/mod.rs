@@ -5,7 +5,8 @@ mod render;
 
 pub use render::{render, Format};
 
-use crate::formulate::{lane_directions, ship_unit_costs, target_membership};
+use crate::formulate::{ship_unit_costs, target_membership};
+use crate::ranging::Sensitivity;
 use crate::lp::{Dir, RowKey, Sense};
 use crate::solve::{is_binding, slack, Solved, Status};
 use serde::Serialize;
@@ -32,6 +33,7 @@ pub struct Report {
     pub constraints: Vec<ConstraintRow>,
     pub prices: Vec<PriceRow>,
     pub binding: Vec<String>,
+    pub ranging: Option<Ranging>,
     pub diagnosis: Option<serde_json::Value>,
     pub solver: SolverInfo,
 }
@@ -170,7 +172,49 @@ pub struct ConstraintRow {
     pub slack: f64,
     pub binding: bool,
     pub dual: Option<f64>,
+    /// For `<=` limits: cost saved per unit of relaxation (>= 0), the right derivative.
+    pub marginal_value: Option<f64>,
     pub unit: String,
+}
+
+/// Sensitivity ranges. `null` bounds are unbounded (infinite) ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranging {
+    pub method: String,
+    pub constraints: Vec<RowRange>,
+    pub costs: Vec<CostRange>,
+    /// An unused flow that could carry tonnes at the same total cost: the plan is not unique.
+    pub alternative_optimum: Option<AlternativeOptimum>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowRange {
+    pub name: String,
+    pub dual: f64,
+    /// Smallest and largest price over all optimal duals (left and right derivatives).
+    pub dual_low: Option<f64>,
+    pub dual_high: Option<f64>,
+    pub unique: bool,
+    pub rhs: f64,
+    /// Right-hand-side interval over which `dual` holds.
+    pub rhs_low: Option<f64>,
+    pub rhs_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CostRange {
+    pub variable: String,
+    pub value: f64,
+    pub cost: f64,
+    /// Cost interval over which the plan stays optimal.
+    pub cost_low: Option<f64>,
+    pub cost_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlternativeOptimum {
+    pub variable: String,
+    pub tonnes: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,6 +237,10 @@ pub struct SolverInfo {
     /// The same relative to max(1, |rhs|) of the row.
     pub max_relative_violation: Option<f64>,
     pub duals: Option<String>,
+    /// Relative duality gap of the reported duals, measured by us.
+    pub duality_gap: Option<f64>,
+    /// How ranging was computed, or why it is absent.
+    pub ranging: Option<String>,
 }
 
 /// Zero out float noise so reports are stable and readable.
@@ -219,6 +267,20 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
     let val = |c: u32| if has_x { solved.x[c as usize] } else { 0.0 };
     let optimal = solved.status == Status::Optimal;
     let dual = |i: usize| solved.duals.as_ref().map(|d| tidy(d[i]));
+    // Right derivative of the cost in the row's right-hand side: the price of one more unit
+    // (relaxing a limit, one more tonne of demand). Equal to `dual` when the price is unique.
+    let mut right = vec![None; lp.n_rows()];
+    if let Some(d) = &solved.duals {
+        for (i, r) in right.iter_mut().enumerate() {
+            *r = Some(tidy(d[i]));
+        }
+    }
+    if let Some(s) = &solved.sensitivity {
+        for r in &s.rows {
+            right[r.row] = finite(r.price_high).map(tidy);
+        }
+    }
+    let right = |i: usize| if optimal { right[i] } else { None };
 
     let mut costs = Costs::default();
     let mut mines = Vec::new();
@@ -281,6 +343,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         });
     }
     let mut shipments = Vec::new();
+    let noise = crate::solve::NOISE * solved.x.iter().fold(0.0f64, |m, v| m.max(*v));
     for &(lane, dir, a, c) in &cols.ship {
         let q = val(c);
         if q == 0.0 {
@@ -294,6 +357,9 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
         costs.transport += transport * q;
         costs.tariffs += tariff * q;
+        if q <= noise {
+            continue;
+        }
         shipments.push(ShipmentRow {
             lane: l.id.clone(),
             from: inst.regions[from].id.clone(),
@@ -305,7 +371,6 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             tariff_paid: tariff * q,
         });
     }
-    let _ = lane_directions;
 
     // Row lookups by key, built once.
     let mut balance_row = std::collections::HashMap::new();
@@ -332,7 +397,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             quantity: dem.quantity,
             served: dem.quantity - unmet,
             unmet,
-            marginal_cost: row.and_then(|i| if optimal { dual(i) } else { None }),
+            marginal_cost: row.and_then(right),
         });
     }
 
@@ -404,11 +469,11 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             prices.push(PriceRow {
                 region: inst.regions[region as usize].id.clone(),
                 material: inst.materials[material as usize].id.clone(),
-                marginal_cost: d,
+                marginal_cost: right(i),
             });
         }
         if is_bind {
-            binding.push((d.map(|v| v.abs()).unwrap_or(0.0), i, name.clone()));
+            binding.push((right(i).map(|v| v.abs()).unwrap_or(0.0), i, name.clone()));
         }
         constraints.push(ConstraintRow {
             name,
@@ -419,6 +484,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             slack: if has_x { tidy(slack(lp, i, activity)) } else { 0.0 },
             binding: is_bind,
             dual: d,
+            marginal_value: if lp.senses[i] == Sense::Le { right(i).map(|v| tidy(-v)) } else { None },
             unit: key.unit(inst),
         });
     }
@@ -438,7 +504,6 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             )
         })
     });
-    let _ = Sense::Eq;
     Report {
         schema: SCHEMA,
         instance: info,
@@ -460,6 +525,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         } else {
             Vec::new()
         },
+        ranging: solved.sensitivity.as_ref().filter(|_| optimal).map(|s| ranging(inst, solved, s)),
         diagnosis: None,
         solver: SolverInfo {
             backend: solved.backend.to_string(),
@@ -471,6 +537,55 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             max_violation: solved.max_violation.is_finite().then_some(solved.max_violation),
             max_relative_violation: solved.max_rel_violation.is_finite().then_some(solved.max_rel_violation),
             duals: solved.dual_method.clone(),
+            duality_gap: solved.certificate.as_ref().map(|c| c.relative_gap),
+            ranging: solved
+                .sensitivity
+                .as_ref()
+                .map(|s| s.method.to_string())
+                .or_else(|| solved.sensitivity_note.clone()),
         },
+    }
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn ranging(inst: &Instance, solved: &Solved, s: &Sensitivity) -> Ranging {
+    let lp = &solved.model.lp;
+    let y = &s.duals;
+    Ranging {
+        method: s.method.to_string(),
+        constraints: s
+            .rows
+            .iter()
+            .map(|r| RowRange {
+                name: lp.row_name(r.row, inst),
+                dual: tidy(y[r.row]),
+                dual_low: finite(r.price_low).map(tidy),
+                dual_high: finite(r.price_high).map(tidy),
+                unique: r.price_low.is_finite()
+                    && r.price_high.is_finite()
+                    && (r.price_high - r.price_low).abs() <= 1e-6 * r.price_low.abs().max(1.0),
+                rhs: lp.rhs[r.row],
+                rhs_low: finite(r.rhs.lower).map(tidy),
+                rhs_high: finite(r.rhs.upper).map(tidy),
+            })
+            .collect(),
+        costs: s
+            .cols
+            .iter()
+            .map(|c| CostRange {
+                variable: lp.var_name(c.col, inst),
+                value: solved.x[c.col],
+                cost: lp.obj[c.col],
+                cost_low: finite(c.cost.lower).map(tidy),
+                cost_high: finite(c.cost.upper).map(tidy),
+            })
+            .collect(),
+        alternative_optimum: s.alternative.map(|(j, t)| AlternativeOptimum {
+            variable: lp.var_name(j, inst),
+            tonnes: t,
+        }),
     }
 }

@@ -319,6 +319,34 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
         t.push(vec![p.region.clone(), p.material.clone(), opt(p.marginal_cost)]);
     }
     out.push(("Delivered prices".into(), t));
+
+    if let Some(rg) = &r.ranging {
+        let b = |x: Option<f64>, inf: &str| x.map(num).unwrap_or_else(|| inf.to_string());
+        let mut t = Table::new(&["constraint", "", "dual", "price range", "unique", "rhs", "rhs range for this dual"]);
+        for c in &rg.constraints {
+            t.push(vec![
+                c.name.clone(),
+                String::new(),
+                num(c.dual),
+                format!("[{}, {}]", b(c.dual_low, "-inf"), b(c.dual_high, "+inf")),
+                if c.unique { "yes".into() } else { "no".into() },
+                num(c.rhs),
+                format!("[{}, {}]", b(c.rhs_low, "-inf"), b(c.rhs_high, "+inf")),
+            ]);
+        }
+        out.push((format!("Right-hand-side ranging ({})", rg.method), t));
+        let mut t = Table::new(&["variable", "", "value", &format!("cost {cur}/t"), "cost range keeping the plan optimal"]);
+        for c in &rg.costs {
+            t.push(vec![
+                c.variable.clone(),
+                String::new(),
+                num(c.value),
+                num(c.cost),
+                format!("[{}, {}]", b(c.cost_low, "-inf"), b(c.cost_high, "+inf")),
+            ]);
+        }
+        out.push(("Cost ranging".into(), t));
+    }
     out
 }
 
@@ -337,12 +365,19 @@ fn header_lines(r: &Report) -> Vec<String> {
     if let Some(m) = &r.message {
         v.push(format!("note: {m}"));
     }
+    if let Some(a) = r.ranging.as_ref().and_then(|g| g.alternative_optimum.as_ref()) {
+        v.push(format!(
+            "note: the plan is not unique: `{}` could carry up to {} t/yr at the same total cost",
+            a.variable,
+            num(a.tonnes)
+        ));
+    }
     if let Some(o) = r.objective {
         v.push(format!("objective: {} {}/yr", num(o), r.currency));
     }
     let s = &r.solver;
     v.push(format!(
-        "solver: {}, {} variables, {} constraints, {} nonzeros, max violation {}, duals {}",
+        "solver: {}, {} variables, {} constraints, {} nonzeros, max violation {}, duals: {}, duality gap {}",
         s.backend,
         s.variables,
         s.constraints,
@@ -351,7 +386,11 @@ fn header_lines(r: &Report) -> Vec<String> {
             .map(|v| format!("{v:.1e}"))
             .unwrap_or_else(|| "-".into()),
         s.duals.clone().unwrap_or_else(|| "not available".into()),
+        s.duality_gap.map(|v| format!("{v:.1e}")).unwrap_or_else(|| "-".into()),
     ));
+    if let Some(rg) = &s.ranging {
+        v.push(format!("ranging: {rg}"));
+    }
     v
 }
 

@@ -1,0 +1,250 @@
+//! Sensitivity ranges of an optimal plan, exact for the reported solution.
+//!
+//! * Right-hand side of row `i`: the interval of `rhs[i]` over which the reported dual
+//!   vector stays optimal, hence over which every shadow price holds. By complementary
+//!   slackness that is the set of `t` for which some `x >= 0` satisfies the rows with
+//!   `rhs[i] = t`, keeps `x_j = 0` where the reduced cost is positive and keeps every priced
+//!   row (`y_k != 0`) tight. Its ends are two small LPs: min and max of `t`.
+//! * Cost of column `j`: the interval of `c[j]` over which the reported plan stays optimal:
+//!   the set of `c` for which some dual `y` is feasible and complementary with the plan
+//!   (`y_k = 0` on slack rows, `A_l'y = c_l` on used columns). Again min and max of one LP.
+//!
+//! These are the intervals GLPK `--ranges` and HiGHS ranging report at a non-degenerate
+//! basis; at a degenerate one they describe the reported solution rather than one basis
+//! among several, which is the question a policy reader asks.
+
+use crate::backend::{Backend, Outcome, SolveOptions};
+use crate::duals::{reduced_costs, DualSystem};
+use crate::lp::{Lp, RowKey, Sense, VarKey};
+use crate::solve::FEAS_TOL;
+
+pub const METHOD: &str = "exact: auxiliary LPs over the optimal face of the reported solution";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// The optimal face for the duals `y`: columns with a positive reduced cost fixed at zero
+/// (left out), priced rows held tight. With `param_row = Some(i)`, a free column `t` takes
+/// the place of row `i`'s right-hand side. Returns the LP, the face column of each model
+/// column (`u32::MAX` when fixed at 0) and the column of `t`.
+fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, Option<u32>) {
+    let rc = reduced_costs(lp, y);
+    let mut aux = Lp::default();
+    let mut col = vec![u32::MAX; lp.n_vars()];
+    for j in 0..lp.n_vars() {
+        if rc[j] <= FEAS_TOL * lp.obj[j].abs().max(1.0) {
+            col[j] = aux.add_var(VarKey::Aux(j as u32), 0.0);
+        }
+    }
+    let t = param_row.map(|_| aux.add_free_var(VarKey::Aux(u32::MAX), 0.0));
+    let ymax = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let mut terms = Vec::new();
+    for k in 0..lp.n_rows() {
+        for (c, v) in lp.row(k) {
+            if col[c] != u32::MAX {
+                terms.push((col[c], v));
+            }
+        }
+        let mut rhs = lp.rhs[k];
+        if let (Some(t), Some(i)) = (t, param_row) {
+            if i == k {
+                // Row i reads `a_i x - t (sense) 0`: its right-hand side becomes t.
+                terms.push((t, -1.0));
+                rhs = 0.0;
+            }
+        }
+        let priced = y[k].abs() > 1e-9 * (1.0 + ymax);
+        let sense = if priced { Sense::Eq } else { lp.senses[k] };
+        aux.add_row(RowKey::Aux(k as u32), &mut terms, sense, rhs);
+    }
+    if aux.row_start.is_empty() {
+        aux.row_start.push(0);
+    }
+    (aux, col, t)
+}
+
+/// Interval of `rhs[i]` over which the duals `y` stay optimal.
+pub fn rhs_range(lp: &Lp, y: &[f64], i: usize, backend: &dyn Backend) -> Result<Range, String> {
+    let (mut aux, _, t) = optimal_face(lp, y, Some(i));
+    let t = t.expect("parametrised face has t");
+    let lo = optimise(&mut aux, &[(t, 1.0)], backend)?;
+    let hi = optimise(&mut aux, &[(t, -1.0)], backend)?;
+    Ok(Range {
+        lower: lo.map(|x| x[t as usize]).unwrap_or(f64::NEG_INFINITY),
+        upper: hi.map(|x| x[t as usize]).unwrap_or(f64::INFINITY),
+    })
+}
+
+/// An unused column that can carry flow at no extra cost, if the plan is not unique:
+/// maximise the sum of the unused zero-reduced-cost columns over the optimal face.
+/// Returns (column, how much it can carry).
+pub fn alternative_optimum(lp: &Lp, x: &[f64], y: &[f64], backend: &dyn Backend) -> Result<Option<(usize, f64)>, String> {
+    let (mut aux, col, _) = optimal_face(lp, y, None);
+    let used = crate::duals::used_tol(x);
+    let idle: Vec<(u32, f64)> = (0..lp.n_vars())
+        .filter(|&j| x[j] <= used && col[j] != u32::MAX)
+        .map(|j| (col[j], -1.0))
+        .collect();
+    if idle.is_empty() {
+        return Ok(None);
+    }
+    let scale = lp.rhs.iter().fold(1.0f64, |m, b| m.max(b.abs()));
+    let Some(z) = optimise(&mut aux, &idle, backend)? else {
+        return Ok(None);
+    };
+    let best = (0..lp.n_vars())
+        .filter(|&j| x[j] <= used && col[j] != u32::MAX)
+        .map(|j| (j, z[col[j] as usize]))
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
+    Ok(best.filter(|&(_, v)| v > 1e-7 * scale))
+}
+
+/// Interval of `obj[j]` over which the plan `x` stays optimal: the values of `A_j'y` over
+/// the duals complementary with `x` once column `j`'s own dual row is left out (for an
+/// unused column only the lower end binds).
+pub fn cost_range(lp: &Lp, x: &[f64], activities: &[f64], j: usize, backend: &dyn Backend) -> Result<Range, String> {
+    let mut sys = DualSystem::new(lp, Some((x, activities)), Some(j))?;
+    let a_j: Vec<(usize, f64)> = lp.columns_of(j);
+    let lo = sys.minimise(&a_j, backend)?;
+    let lower = match lo {
+        Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),
+        None => f64::NEG_INFINITY,
+    };
+    let upper = if x[j] > crate::duals::used_tol(x) {
+        let neg: Vec<(usize, f64)> = a_j.iter().map(|&(i, v)| (i, -v)).collect();
+        match sys.minimise(&neg, backend)? {
+            Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),
+            None => f64::INFINITY,
+        }
+    } else {
+        f64::INFINITY
+    };
+    Ok(Range { lower, upper })
+}
+
+/// Minimise `sum w_k x_k` over `aux`; the solution, or `None` when unbounded below.
+fn optimise(aux: &mut Lp, w: &[(u32, f64)], backend: &dyn Backend) -> Result<Option<Vec<f64>>, String> {
+    aux.obj.iter_mut().for_each(|c| *c = 0.0);
+    for &(k, v) in w {
+        aux.obj[k as usize] += v;
+    }
+    let sol = backend.solve(aux, &SolveOptions::default());
+    match sol.outcome {
+        Outcome::Optimal => Ok(Some(sol.x)),
+        Outcome::Unbounded => Ok(None),
+        other => Err(format!("ranging LP: {other:?}")),
+    }
+}
+
+/// Sensitivity of one row: its price interval over all optimal duals (left and right
+/// derivatives of the cost) and the right-hand-side interval over which `dual` holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowSensitivity {
+    pub row: usize,
+    pub price_low: f64,
+    pub price_high: f64,
+    pub rhs: Range,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColSensitivity {
+    pub col: usize,
+    pub cost: Range,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    pub method: &'static str,
+    /// The (vertex) dual the right-hand-side ranges are stated for.
+    pub duals: Vec<f64>,
+    pub rows: Vec<RowSensitivity>,
+    pub cols: Vec<ColSensitivity>,
+    /// An unused column that could carry flow at the same total cost, and how much.
+    pub alternative: Option<(usize, f64)>,
+}
+
+/// Ranging for every tight row and for the columns `cols` (used flows and facilities).
+pub fn analyse(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    y: &[f64],
+    cols: &[usize],
+    backend: &dyn Backend,
+) -> Result<Sensitivity, String> {
+    let mut rows = Vec::new();
+    for i in 0..lp.n_rows() {
+        if !crate::duals::is_tight(lp, i, activities[i]) {
+            continue;
+        }
+        let (price_low, price_high) = crate::duals::price_interval(lp, x, activities, i, backend)?;
+        rows.push(RowSensitivity {
+            row: i,
+            price_low,
+            price_high,
+            rhs: rhs_range(lp, y, i, backend)?,
+        });
+    }
+    let mut out_cols = Vec::new();
+    for &j in cols {
+        out_cols.push(ColSensitivity {
+            col: j,
+            cost: cost_range(lp, x, activities, j, backend)?,
+        });
+    }
+    Ok(Sensitivity {
+        method: METHOD,
+        duals: y.to_vec(),
+        rows,
+        cols: out_cols,
+        alternative: alternative_optimum(lp, x, y, backend)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::MiniLp;
+    use crate::duals::by_dual_lp;
+
+    /// min 2a + 3b  s.t.  a + b >= 4 (r0),  a <= 3 (r1). Optimum a = 3, b = 1.
+    /// r0's price 3 holds for rhs in [3, inf) (below 3, b leaves); r1's price -1 holds for
+    /// a's cap in [0, 4] (above 4 the cap no longer binds). a stays used while its cost is
+    /// <= 3; b (basic at 1) stays optimal for cost >= 2.
+    fn lp() -> (Lp, Vec<f64>) {
+        let mut lp = Lp::default();
+        let a = lp.add_var(VarKey::Aux(0), 2.0);
+        let b = lp.add_var(VarKey::Aux(1), 3.0);
+        lp.add_row(RowKey::Aux(0), &mut vec![(a, 1.0), (b, 1.0)], Sense::Ge, 4.0);
+        lp.add_row(RowKey::Aux(1), &mut vec![(a, 1.0)], Sense::Le, 3.0);
+        (lp, vec![3.0, 1.0])
+    }
+
+    #[test]
+    fn rhs_ranges_of_a_textbook_lp() {
+        let (lp, x) = lp();
+        let act = lp.activities(&x);
+        let y = by_dual_lp(&lp, &x, &act, &MiniLp).unwrap().y;
+        let r0 = rhs_range(&lp, &y, 0, &MiniLp).unwrap();
+        approx::assert_abs_diff_eq!(r0.lower, 3.0, epsilon = 1e-9);
+        assert!(r0.upper.is_infinite());
+        let r1 = rhs_range(&lp, &y, 1, &MiniLp).unwrap();
+        approx::assert_abs_diff_eq!(r1.lower, 0.0, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(r1.upper, 4.0, epsilon = 1e-9);
+    }
+
+    #[test]
+    fn cost_ranges_of_a_textbook_lp() {
+        let (lp, x) = lp();
+        let act = lp.activities(&x);
+        let ra = cost_range(&lp, &x, &act, 0, &MiniLp).unwrap();
+        assert!(ra.lower.is_infinite() && ra.lower < 0.0, "{ra:?}");
+        approx::assert_abs_diff_eq!(ra.upper, 3.0, epsilon = 1e-9);
+        let rb = cost_range(&lp, &x, &act, 1, &MiniLp).unwrap();
+        approx::assert_abs_diff_eq!(rb.lower, 2.0, epsilon = 1e-9);
+        assert!(rb.upper.is_infinite());
+    }
+}
