@@ -1,0 +1,223 @@
+//! Shadow prices checked against what we did not compute: re-solves with the right-hand side
+//! nudged (finite differences), on every backend, for `<=`, `>=` and `=` rows.
+//!
+//! The optimal cost `v(b)` is convex and piecewise linear in the right-hand side, so any
+//! optimal dual satisfies `left derivative <= y_i <= right derivative`; where the two
+//! derivatives agree the price is unique and the dual must equal it. Both are asserted.
+
+use sourcing_opt::backend::BackendChoice;
+use sourcing_opt::formulate::{self, Model};
+use sourcing_opt::lp::{Lp, RowKey, Sense, VarKey};
+use sourcing_opt::solve::{solve_model, Status};
+
+fn backends() -> Vec<BackendChoice> {
+    #[allow(unused_mut)]
+    let mut v = vec![BackendChoice::MiniLp, BackendChoice::Clarabel];
+    #[cfg(feature = "highs")]
+    v.push(BackendChoice::Highs);
+    v
+}
+
+/// Tiny deterministic PRNG (xorshift64*), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A feasible, bounded LP with every row sense: positive costs, rows built around a known
+/// feasible point.
+fn random_lp(seed: u64) -> Lp {
+    let mut r = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+    let n = 6 + (r.next() * 6.0) as usize;
+    let m = 4 + (r.next() * 5.0) as usize;
+    let mut lp = Lp::default();
+    let x0: Vec<f64> = (0..n).map(|_| 1.0 + 9.0 * r.next()).collect();
+    for j in 0..n {
+        lp.add_var(VarKey::Aux(j as u32), 1.0 + (r.next() * 20.0).round());
+    }
+    for i in 0..m {
+        let mut terms = Vec::new();
+        for j in 0..n {
+            if r.next() < 0.5 {
+                terms.push((j as u32, 1.0 + (r.next() * 4.0).round()));
+            }
+        }
+        if terms.is_empty() {
+            terms.push(((i % n) as u32, 1.0));
+        }
+        let act: f64 = terms.iter().map(|&(j, a)| a * x0[j as usize]).sum();
+        let (sense, rhs) = match i % 3 {
+            0 => (Sense::Ge, (act * (0.5 + 0.5 * r.next())).round()),
+            1 => (Sense::Le, (act * (1.0 + r.next())).round()),
+            _ => (Sense::Eq, act.round()),
+        };
+        // Round the point to keep `=` rows consistent with integer right-hand sides.
+        lp.add_row(RowKey::Aux(i as u32), &mut terms, sense, rhs);
+    }
+    lp
+}
+
+fn model(lp: Lp) -> Model {
+    Model {
+        lp,
+        cols: Default::default(),
+    }
+}
+
+fn objective(lp: &Lp, backend: BackendChoice) -> Option<f64> {
+    let s = solve_model(model(lp.clone()), 0.0, backend, &Default::default());
+    (s.status == Status::Optimal).then_some(s.objective)
+}
+
+/// Left and right finite differences of the optimal cost in `rhs[i]` (None = infeasible).
+fn finite_differences(lp: &Lp, i: usize, h: f64, base: f64) -> (Option<f64>, Option<f64>) {
+    let mut up = lp.clone();
+    up.rhs[i] += h;
+    let mut down = lp.clone();
+    down.rhs[i] -= h;
+    // The simplex gives the reference values: exact vertices.
+    let right = objective(&up, BackendChoice::MiniLp).map(|v| (v - base) / h);
+    let left = objective(&down, BackendChoice::MiniLp).map(|v| (base - v) / h);
+    (left, right)
+}
+
+fn check_subgradient(lp: &Lp, backend: BackendChoice, label: &str) -> (usize, usize) {
+    let solved = solve_model(model(lp.clone()), 0.0, backend, &Default::default());
+    if solved.status != Status::Optimal {
+        return (0, 0);
+    }
+    let y = solved.duals.as_ref().expect("an optimal solve always carries duals");
+    let base = objective(lp, BackendChoice::MiniLp).expect("the simplex solves what the backend solved");
+    let mut checked = 0;
+    let mut unique = 0;
+    for i in 0..lp.n_rows() {
+        // Sign convention, independent of the differences.
+        match lp.senses[i] {
+            Sense::Le => assert!(y[i] <= 1e-6, "{label}: <= row {i} has dual {} > 0", y[i]),
+            Sense::Ge => assert!(y[i] >= -1e-6, "{label}: >= row {i} has dual {} < 0", y[i]),
+            Sense::Eq => {}
+        }
+        let h = 1e-3 * lp.rhs[i].abs().max(1.0);
+        let (left, right) = finite_differences(lp, i, h, base);
+        let tol = 1e-4 * (1.0 + y[i].abs());
+        if let Some(r) = right {
+            assert!(
+                y[i] <= r + tol,
+                "{label}: row {i} ({}) dual {} above right derivative {r}",
+                lp.senses[i].symbol(),
+                y[i]
+            );
+        }
+        if let Some(l) = left {
+            assert!(
+                y[i] >= l - tol,
+                "{label}: row {i} ({}) dual {} below left derivative {l}",
+                lp.senses[i].symbol(),
+                y[i]
+            );
+        }
+        if let (Some(l), Some(r)) = (left, right) {
+            if (l - r).abs() <= 1e-7 * (1.0 + l.abs()) {
+                approx::assert_relative_eq!(y[i], r, epsilon = 1e-5, max_relative = 1e-5);
+                unique += 1;
+            }
+        }
+        checked += 1;
+    }
+    (checked, unique)
+}
+
+#[test]
+fn duals_are_subgradients_on_random_lps_on_every_backend() {
+    for backend in backends() {
+        let mut checked = 0;
+        let mut unique = 0;
+        let mut senses = [0usize; 3];
+        for seed in 1..=40 {
+            let lp = random_lp(seed);
+            for s in &lp.senses {
+                senses[*s as usize] += 1;
+            }
+            let (c, u) = check_subgradient(&lp, backend, &format!("{backend:?} seed {seed}"));
+            checked += c;
+            unique += u;
+        }
+        assert!(checked > 150, "{backend:?}: only {checked} rows checked");
+        assert!(unique > 50, "{backend:?}: only {unique} rows with a unique price");
+        assert!(senses.iter().all(|&k| k > 30), "every sense is exercised: {senses:?}");
+    }
+}
+
+fn load(path: &str) -> sourcing_models::Instance {
+    let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    sourcing_models::load_str(&src)
+        .instance
+        .unwrap_or_else(|| panic!("{path} is invalid"))
+}
+
+/// Every row of the shipped and textbook instances: the reported dual lies between the
+/// finite-difference derivatives, on every backend.
+#[test]
+fn contract_rows_have_subgradient_duals_on_every_backend() {
+    for path in [
+        "instances/textbook/powerco_transport.toml",
+        "instances/textbook/silver_tax_chain.toml",
+        "instances/textbook/import_cap_binding.toml",
+        "instances/textbook/bidirectional_filters.toml",
+    ] {
+        let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+        if !std::path::Path::new(&full).exists() {
+            panic!("missing instance {path}");
+        }
+        let inst = load(path);
+        let lp = formulate::build(&inst).lp;
+        for backend in backends() {
+            let (checked, _) = check_subgradient(&lp, backend, &format!("{path} {backend:?}"));
+            assert_eq!(checked, lp.n_rows(), "{path}: every row checked");
+        }
+    }
+}
+
+/// The target's marginal value per 1.0 of share is the cost saved by relaxing the share:
+/// compare with a re-solve at a slightly larger share.
+#[test]
+fn target_marginal_value_matches_a_relaxed_resolve() {
+    let inst = load("instances/textbook/import_cap_binding.toml");
+    assert!(!inst.targets.is_empty());
+    for t in 0..inst.targets.len() {
+        let base = sourcing_opt::solve::solve(&inst, BackendChoice::MiniLp, &Default::default());
+        assert_eq!(base.status, Status::Optimal);
+        let report = sourcing_opt::report::build(
+            &inst,
+            &base,
+            sourcing_opt::report::InstanceInfo {
+                name: String::new(),
+                path: String::new(),
+                sha256: String::new(),
+                overrides: vec![],
+                scenario: None,
+            },
+        );
+        let mv = report.targets[t]
+            .marginal_value
+            .expect("optimal runs carry marginal values");
+        let h = 1e-4;
+        let mut relaxed = inst.clone();
+        relaxed.targets[t].max_import_share = (relaxed.targets[t].max_import_share + h).min(1.0);
+        let step = relaxed.targets[t].max_import_share - inst.targets[t].max_import_share;
+        if step <= 0.0 {
+            continue;
+        }
+        let r = sourcing_opt::solve::solve(&relaxed, BackendChoice::MiniLp, &Default::default());
+        let saved = (base.objective - r.objective) / step;
+        assert!(mv >= 0.0, "marginal value is a saving, never negative: {mv}");
+        // The derivative in the relaxing direction; allow for curvature over the step.
+        approx::assert_relative_eq!(mv, saved, epsilon = 1e-3, max_relative = 1e-3);
+    }
+}

@@ -192,16 +192,29 @@ impl DualSystem {
 fn solve_dual(lp: &Lp, cs: Option<(&[f64], &[f64])>, backend: &dyn Backend) -> Result<Vec<f64>, String> {
     let mut sys = DualSystem::new(lp, cs, None)?;
     let w: Vec<(usize, f64)> = (0..lp.n_rows()).map(|i| (i, -lp.rhs[i])).collect();
-    sys.minimise(&w, backend)?.ok_or_else(|| "dual LP unbounded: the primal is infeasible".to_string())
+    sys.minimise(&w, backend)?
+        .ok_or_else(|| "dual LP unbounded: the primal is infeasible".to_string())
 }
 
 /// The smallest and largest price of row `i` over all optimal duals: the left and right
 /// derivatives of the optimal cost with respect to `rhs[i]` (infinite when moving the
 /// right-hand side that way makes the plan infeasible).
-pub fn price_interval(lp: &Lp, x: &[f64], activities: &[f64], i: usize, backend: &dyn Backend) -> Result<(f64, f64), String> {
+pub fn price_interval(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    i: usize,
+    backend: &dyn Backend,
+) -> Result<(f64, f64), String> {
     let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
-    let lo = sys.minimise(&[(i, 1.0)], backend)?.map(|y| y[i]).unwrap_or(f64::NEG_INFINITY);
-    let hi = sys.minimise(&[(i, -1.0)], backend)?.map(|y| y[i]).unwrap_or(f64::INFINITY);
+    let lo = sys
+        .minimise(&[(i, 1.0)], backend)?
+        .map(|y| y[i])
+        .unwrap_or(f64::NEG_INFINITY);
+    let hi = sys
+        .minimise(&[(i, -1.0)], backend)?
+        .map(|y| y[i])
+        .unwrap_or(f64::INFINITY);
     Ok((lo, hi))
 }
 

@@ -20,7 +20,11 @@ pub enum VarKey {
     Proc(u32),
     PlantExp(u32),
     Buy(u32),
-    Ship { lane: u32, dir: Dir, material: u32 },
+    Ship {
+        lane: u32,
+        dir: Dir,
+        material: u32,
+    },
     Unmet(u32),
     /// A column of an auxiliary LP (dual, ranging, diagnosis), not of the contract model.
     Aux(u32),

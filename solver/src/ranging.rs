@@ -81,7 +81,12 @@ pub fn rhs_range(lp: &Lp, y: &[f64], i: usize, backend: &dyn Backend) -> Result<
 /// An unused column that can carry flow at no extra cost, if the plan is not unique:
 /// maximise the sum of the unused zero-reduced-cost columns over the optimal face.
 /// Returns (column, how much it can carry).
-pub fn alternative_optimum(lp: &Lp, x: &[f64], y: &[f64], backend: &dyn Backend) -> Result<Option<(usize, f64)>, String> {
+pub fn alternative_optimum(
+    lp: &Lp,
+    x: &[f64],
+    y: &[f64],
+    backend: &dyn Backend,
+) -> Result<Option<(usize, f64)>, String> {
     let (mut aux, col, _) = optimal_face(lp, y, None);
     let used = crate::duals::used_tol(x);
     let idle: Vec<(u32, f64)> = (0..lp.n_vars())
@@ -98,7 +103,11 @@ pub fn alternative_optimum(lp: &Lp, x: &[f64], y: &[f64], backend: &dyn Backend)
     let best = (0..lp.n_vars())
         .filter(|&j| x[j] <= used && col[j] != u32::MAX)
         .map(|j| (j, z[col[j] as usize]))
-        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
+        .max_by(|a, b| {
+            a.1.partial_cmp(&b.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.0.cmp(&a.0))
+        });
     Ok(best.filter(|&(_, v)| v > 1e-7 * scale))
 }
 

@@ -7,6 +7,7 @@
 
 use super::{Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
+use good_lp::constraint::ConstraintReference;
 use good_lp::solvers::microlp::microlp;
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel,
@@ -14,7 +15,7 @@ use good_lp::{
 };
 
 /// Translate our LP into a good_lp model for `solver`.
-fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>) {
+fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>, Vec<ConstraintReference>) {
     let mut vars = ProblemVariables::new();
     let x: Vec<Variable> = (0..lp.n_vars())
         .map(|j| vars.add(if lp.is_free(j) { variable() } else { variable().min(0.0) }))
@@ -26,19 +27,20 @@ fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>) {
         }
     }
     let mut model = vars.minimise(objective).using(solver);
+    let mut refs = Vec::with_capacity(lp.n_rows());
     for i in 0..lp.n_rows() {
         let mut e = Expression::with_capacity(lp.row_start[i + 1] - lp.row_start[i]);
         for (c, v) in lp.row(i) {
             e.add_mul(v, x[c]);
         }
         let rhs = lp.rhs[i];
-        model.add_constraint(match lp.senses[i] {
+        refs.push(model.add_constraint(match lp.senses[i] {
             Sense::Le => constraint::leq(e, rhs),
             Sense::Ge => constraint::geq(e, rhs),
             Sense::Eq => constraint::eq(e, rhs),
-        });
+        }));
     }
-    (model, x)
+    (model, x, refs)
 }
 
 fn failure(e: ResolutionError, backend: &str) -> RawSolution {
@@ -67,7 +69,7 @@ impl Backend for MiniLp {
 
     fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
         use good_lp::WithTimeLimit;
-        let (mut model, x) = model(lp, microlp);
+        let (mut model, x, _) = model(lp, microlp);
         if let Some(t) = opts.time_limit {
             model = model.with_time_limit(t.as_secs_f64());
         }
@@ -94,20 +96,17 @@ impl Backend for Highs {
     fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
         use good_lp::solvers::highs::highs;
         use good_lp::{DualValues, SolutionWithDual};
-        let (mut model, x) = model(lp, highs);
+        let (mut model, x, refs) = model(lp, highs);
         model = model.set_threads(1);
         if let Some(t) = opts.time_limit {
             model = model.set_time_limit(t.as_secs_f64());
         }
-        let rows = lp.n_rows();
         match model.solve() {
             Ok(mut sol) => {
                 let out = outcome(sol.status());
                 let values = x.iter().map(|v| sol.value(*v)).collect();
                 let d = sol.compute_dual();
-                let duals = (0..rows)
-                    .map(|i| d.dual(good_lp::constraint::ConstraintReference { index: i }))
-                    .collect();
+                let duals = refs.iter().map(|r| d.dual(r.clone())).collect();
                 RawSolution {
                     outcome: out,
                     x: values,

@@ -21,7 +21,7 @@ pub struct SolveArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
     pub backend: String,
-    /// Sensitivity ranging: auto (on up to 5,000 variables), on, off
+    /// Sensitivity ranging: auto (on up to 500 variables), on, off
     #[arg(long, default_value = "auto", value_parser = ["auto", "on", "off"])]
     pub ranging: String,
     /// Stop the solver after SECONDS (exit 5 when hit)
@@ -31,7 +31,7 @@ pub struct SolveArgs {
 
 /// `--ranging auto` computes ranges up to this many variables (about four small LPs per
 /// binding row and two per facility or used flow).
-pub const RANGING_AUTO_MAX_VARS: usize = 5_000;
+pub const RANGING_AUTO_MAX_VARS: usize = 500;
 
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;

@@ -6,8 +6,8 @@ mod render;
 pub use render::{render, Format};
 
 use crate::formulate::{ship_unit_costs, target_membership};
-use crate::ranging::Sensitivity;
 use crate::lp::{Dir, RowKey, Sense};
+use crate::ranging::Sensitivity;
 use crate::solve::{is_binding, slack, Solved, Status};
 use serde::Serialize;
 use sourcing_models::Instance;
@@ -484,7 +484,11 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             slack: if has_x { tidy(slack(lp, i, activity)) } else { 0.0 },
             binding: is_bind,
             dual: d,
-            marginal_value: if lp.senses[i] == Sense::Le { right(i).map(|v| tidy(-v)) } else { None },
+            marginal_value: if lp.senses[i] == Sense::Le {
+                right(i).map(|v| tidy(-v))
+            } else {
+                None
+            },
             unit: key.unit(inst),
         });
     }
@@ -525,7 +529,11 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         } else {
             Vec::new()
         },
-        ranging: solved.sensitivity.as_ref().filter(|_| optimal).map(|s| ranging(inst, solved, s)),
+        ranging: solved
+            .sensitivity
+            .as_ref()
+            .filter(|_| optimal)
+            .map(|s| ranging(inst, solved, s)),
         diagnosis: None,
         solver: SolverInfo {
             backend: solved.backend.to_string(),

@@ -322,7 +322,15 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
 
     if let Some(rg) = &r.ranging {
         let b = |x: Option<f64>, inf: &str| x.map(num).unwrap_or_else(|| inf.to_string());
-        let mut t = Table::new(&["constraint", "", "dual", "price range", "unique", "rhs", "rhs range for this dual"]);
+        let mut t = Table::new(&[
+            "constraint",
+            "",
+            "dual",
+            "price range",
+            "unique",
+            "rhs",
+            "rhs range for this dual",
+        ]);
         for c in &rg.constraints {
             t.push(vec![
                 c.name.clone(),
@@ -335,7 +343,13 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             ]);
         }
         out.push((format!("Right-hand-side ranging ({})", rg.method), t));
-        let mut t = Table::new(&["variable", "", "value", &format!("cost {cur}/t"), "cost range keeping the plan optimal"]);
+        let mut t = Table::new(&[
+            "variable",
+            "",
+            "value",
+            &format!("cost {cur}/t"),
+            "cost range keeping the plan optimal",
+        ]);
         for c in &rg.costs {
             t.push(vec![
                 c.variable.clone(),
