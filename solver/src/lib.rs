@@ -16,6 +16,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod diagnose;
 pub mod duals;
 pub mod export;
 pub mod formulate;

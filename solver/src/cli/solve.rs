@@ -2,6 +2,7 @@
 
 use super::{emit, exit, load, Failure, InputArgs};
 use crate::backend::{BackendChoice, SolveOptions};
+use crate::diagnose;
 use crate::report::{self, Format, InstanceInfo};
 use crate::solve::{self, Status};
 use clap::Args;
@@ -24,6 +25,9 @@ pub struct SolveArgs {
     /// Sensitivity ranging: auto (on up to 500 variables), on, off
     #[arg(long, default_value = "auto", value_parser = ["auto", "on", "off"])]
     pub ranging: String,
+    /// Skip the explanation of an infeasible plan (relaxations and conflict set)
+    #[arg(long)]
+    pub no_diagnose: bool,
     /// Stop the solver after SECONDS (exit 5 when hit)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
@@ -63,7 +67,11 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         overrides: Vec::new(),
         scenario: None,
     };
-    let rep = report::build(inst, &solved, info);
+    let mut rep = report::build(inst, &solved, info);
+    if solved.status == Status::Infeasible && !args.no_diagnose {
+        let backend = BackendChoice::Auto.backend(solved.model.lp.n_vars());
+        rep.diagnosis = Some(diagnose::diagnose(inst, &solved.model, backend.as_ref()));
+    }
     let format = Format::parse(&args.format).expect("clap restricts the values");
     let text = report::render(&rep, format);
     let code = match solved.status {

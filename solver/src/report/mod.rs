@@ -34,7 +34,7 @@ pub struct Report {
     pub prices: Vec<PriceRow>,
     pub binding: Vec<String>,
     pub ranging: Option<Ranging>,
-    pub diagnosis: Option<serde_json::Value>,
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
     pub solver: SolverInfo,
 }
 

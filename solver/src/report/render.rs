@@ -424,17 +424,42 @@ fn text(r: &Report) -> String {
             }
         }
     }
-    if let Some(d) = &r.diagnosis {
-        let _ = writeln!(
-            out,
-            "\nDiagnosis\n{}",
-            serde_json::to_string_pretty(d).unwrap_or_default()
-        );
-    }
+    diagnosis_text(r, &mut out, "");
     out
 }
 
+/// The diagnosis of an infeasible run in plain language (shared by text and Markdown).
+fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
+    let Some(d) = &r.diagnosis else {
+        return;
+    };
+    let heading = if bullet.is_empty() { "" } else { "## " };
+    let _ = writeln!(out, "\n{heading}Why the plan is infeasible");
+    for s in &d.structural {
+        let _ = writeln!(out, "{bullet}  {s}");
+    }
+    if !d.relaxations.is_empty() {
+        let _ = writeln!(out, "{bullet}  The least change that makes it feasible (targets give way first):");
+        for x in &d.relaxations {
+            let unit = if x.unit == "share" { String::new() } else { format!(" {}", x.unit) };
+            let _ = writeln!(out, "{bullet}    {}: {} -> {}{unit}", x.constraint, num(x.current), num(x.required));
+        }
+        if let Some(c) = d.repaired_objective {
+            let _ = writeln!(out, "{bullet}  With those values the cheapest plan costs {} {}/yr.", num(c), r.currency);
+        }
+    }
+    if !d.conflict.is_empty() {
+        let _ = writeln!(out, "{bullet}  These constraints cannot hold together: {}", d.conflict.join(", "));
+    }
+}
+
 fn markdown(r: &Report) -> String {
+    let mut out = markdown_body(r);
+    diagnosis_text(r, &mut out, "-");
+    out
+}
+
+fn markdown_body(r: &Report) -> String {
     let mut out = format!("# sourcing-opt report: {}\n\n", r.instance.name);
     for l in header_lines(r) {
         let _ = writeln!(out, "- {l}");

@@ -1,0 +1,414 @@
+//! Infeasible plans explained in the instance's own terms.
+//!
+//! 1. [`structural`]: cheap proofs before any solve: a must-meet demand that no source can
+//!    reach through any lane path, a material that nothing produces at all.
+//! 2. [`elastic`]: when the LP is infeasible, re-solve with penalised slack on every target,
+//!    capacity and must-meet demand, measured in each constraint's own unit relative to its
+//!    size (share points for targets, fractions of capacity or demand for the others) and
+//!    weighted so that policy targets give way first, then demands, then physical
+//!    capacities. A second pass keeps that least relaxation and finds the cheapest plan.
+//! 3. [`conflict`]: a smallest set of named constraints that cannot hold together, by a
+//!    deletion filter (batch first, then one at a time).
+
+use crate::backend::{Backend, Outcome, SolveOptions};
+use crate::formulate::Model;
+use crate::lp::{Lp, RowKey, Sense, VarKey};
+use serde::Serialize;
+use sourcing_models::Instance;
+
+/// Relative weights of one unit of relaxation.
+pub const WEIGHT_TARGET: f64 = 1.0;
+pub const WEIGHT_DEMAND: f64 = 10.0;
+pub const WEIGHT_CAPACITY: f64 = 100.0;
+
+/// The deletion filter solves one LP per candidate; above this size it is skipped.
+pub const CONFLICT_MAX_VARS: usize = 20_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Relaxation {
+    /// The LP row that gave way.
+    #[serde(skip)]
+    pub row: usize,
+    pub constraint: String,
+    pub current: f64,
+    pub required: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnosis {
+    /// Plain-language findings of the structural checks (empty when none).
+    pub structural: Vec<String>,
+    pub relaxations: Vec<Relaxation>,
+    /// Cost of the cheapest plan once the relaxations are applied.
+    pub repaired_objective: Option<f64>,
+    pub conflict: Vec<String>,
+}
+
+/// Structural infeasibilities of an instance, in plain words.
+pub fn structural(inst: &Instance) -> Vec<String> {
+    let nm = inst.materials.len();
+    let nr = inst.regions.len();
+    let idx = |r: usize, a: usize| r * nm + a;
+    let mut reach = vec![false; nr * nm];
+    let mut produced = vec![false; nm];
+    for m in &inst.mines {
+        if m.capacity > 0.0 || m.expansion.is_some_and(|e| e.max > 0.0) {
+            reach[idx(m.region, m.material)] = true;
+            produced[m.material] = true;
+        }
+    }
+    for i in &inst.imports {
+        if i.capacity.is_none_or(|c| c > 0.0) {
+            reach[idx(i.region, i.material)] = true;
+            produced[i.material] = true;
+        }
+    }
+    for p in &inst.plants {
+        produced[p.output] = true;
+    }
+    // Fixpoint over plants and lanes.
+    loop {
+        let mut changed = false;
+        for p in &inst.plants {
+            let usable = p.capacity > 0.0 || p.expansion.is_some_and(|e| e.max > 0.0);
+            if usable && reach[idx(p.region, p.input)] && !reach[idx(p.region, p.output)] {
+                reach[idx(p.region, p.output)] = true;
+                changed = true;
+            }
+        }
+        for l in &inst.lanes {
+            if l.capacity == Some(0.0) {
+                continue;
+            }
+            for a in 0..nm {
+                if !l.allows(a) {
+                    continue;
+                }
+                let mut hop = |from: usize, to: usize| {
+                    if reach[idx(from, a)] && !reach[idx(to, a)] {
+                        reach[idx(to, a)] = true;
+                        changed = true;
+                    }
+                };
+                hop(l.from, l.to);
+                if l.bidirectional {
+                    hop(l.to, l.from);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for d in &inst.demands {
+        if d.unmet_penalty.is_some() || d.quantity <= 0.0 || reach[idx(d.region, d.material)] {
+            continue;
+        }
+        let mat = &inst.materials[d.material].id;
+        if !produced[d.material] {
+            out.push(format!(
+                "demand `{}` needs {} t/yr of `{mat}`, but no mine, plant or import offer produces `{mat}` anywhere",
+                d.id, d.quantity
+            ));
+        } else {
+            out.push(format!(
+                "demand `{}` needs {} t/yr of `{mat}` at `{}`, but no source of `{mat}` reaches it through any lane path",
+                d.id, d.quantity, inst.regions[d.region].id
+            ));
+        }
+    }
+    out
+}
+
+/// A relaxable row: its index, the weight per unit of its slack, and the slack's direction.
+struct Elastic {
+    row: usize,
+    weight: f64,
+}
+
+/// Which rows may give way, with weights per unit of slack (already divided by the row's size
+/// so that the objective sums relative relaxations).
+fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
+    let lp = &model.lp;
+    let must_meet: Vec<(usize, usize)> = inst
+        .demands
+        .iter()
+        .filter(|d| d.unmet_penalty.is_none() && d.quantity > 0.0)
+        .map(|d| (d.region, d.material))
+        .collect();
+    let mut out = Vec::new();
+    for (i, key) in lp.rows.iter().enumerate() {
+        let size = lp.rhs[i].abs().max(1.0);
+        let weight = match *key {
+            RowKey::Target(t) => {
+                // Slack in the row is tonnes of imports; per 1.0 of share it is the consumption.
+                let cons: f64 = scope_consumption(inst, t as usize).max(1.0);
+                WEIGHT_TARGET / cons
+            }
+            RowKey::Balance { region, material } if must_meet.contains(&(region as usize, material as usize)) => {
+                WEIGHT_DEMAND / size
+            }
+            RowKey::MineCapacity(_)
+            | RowKey::PlantCapacity(_)
+            | RowKey::MineExpansion(_)
+            | RowKey::PlantExpansion(_)
+            | RowKey::ImportCapacity(_)
+            | RowKey::LaneCapacity { .. } => WEIGHT_CAPACITY / size,
+            _ => continue,
+        };
+        out.push(Elastic { row: i, weight });
+    }
+    out
+}
+
+/// Demand quantity of a target's material in its scope (the size of its consumption).
+fn scope_consumption(inst: &Instance, t: usize) -> f64 {
+    let target = &inst.targets[t];
+    let scope = inst.scope_countries(t);
+    inst.demands
+        .iter()
+        .filter(|d| d.material == target.material && scope.contains(&inst.regions[d.region].country))
+        .map(|d| d.quantity)
+        .sum()
+}
+
+/// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
+/// demand balances (supply from nowhere, i.e. less demand to meet).
+fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f64) -> (Lp, Vec<u32>) {
+    let mut out = lp.clone();
+    out.row_start.clear();
+    out.cols.clear();
+    out.vals.clear();
+    out.rows.clear();
+    out.senses.clear();
+    out.rhs.clear();
+    let mut slack_of_row = vec![u32::MAX; lp.n_rows()];
+    let mut slack_cols = Vec::new();
+    for e in elastic {
+        let c = out.add_var(VarKey::Aux(e.row as u32), slack_cost(e));
+        slack_of_row[e.row] = c;
+        slack_cols.push(c);
+    }
+    let mut terms = Vec::new();
+    for i in 0..lp.n_rows() {
+        terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
+        if slack_of_row[i] != u32::MAX {
+            let sign = if lp.senses[i] == Sense::Ge { 1.0 } else { -1.0 };
+            // `<=`: a x - s <= b. `=` (demand balance): supply + s = demand.
+            let sign = if lp.senses[i] == Sense::Eq { 1.0 } else { sign };
+            terms.push((slack_of_row[i], sign));
+        }
+        out.add_row(lp.rows[i], &mut terms, lp.senses[i], lp.rhs[i]);
+    }
+    (out, slack_cols)
+}
+
+/// Least relaxation that restores feasibility, then the cheapest plan under it.
+pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<(Vec<Relaxation>, f64), String> {
+    let lp = &model.lp;
+    let elastic = elastic_rows(inst, model);
+    // Phase 1: minimise the weighted relaxation only.
+    let (mut p1, slacks) = with_slacks(lp, &elastic, |e| e.weight);
+    p1.obj.iter_mut().take(lp.n_vars()).for_each(|c| *c = 0.0);
+    let s1 = backend.solve(&p1, &SolveOptions::default());
+    if s1.outcome != Outcome::Optimal {
+        return Err(format!("even with every target, capacity and demand relaxed: {:?}", s1.outcome));
+    }
+    let least: f64 = elastic.iter().zip(&slacks).map(|(e, &c)| e.weight * s1.x[c as usize]).sum();
+    // Phase 2: keep the relaxation within a hair of the least and minimise cost.
+    let (mut p2, slacks2) = with_slacks(lp, &elastic, |_| 0.0);
+    let mut terms: Vec<(u32, f64)> = elastic.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
+    p2.add_row(RowKey::Aux(0), &mut terms, Sense::Le, least * (1.0 + 1e-7) + 1e-9);
+    let s2 = backend.solve(&p2, &SolveOptions::default());
+    let (x, cost) = if s2.outcome == Outcome::Optimal {
+        let cost = lp.objective_value(&s2.x[..lp.n_vars()]);
+        (s2.x, cost)
+    } else {
+        let cost = lp.objective_value(&s1.x[..lp.n_vars()]);
+        (s1.x, cost)
+    };
+    let mut out = Vec::new();
+    for (e, &c) in elastic.iter().zip(&slacks2) {
+        let s = x[c as usize];
+        if s <= 1e-7 * lp.rhs[e.row].abs().max(1.0) {
+            continue;
+        }
+        out.push(describe(inst, model, e.row, s, &x[..lp.n_vars()]));
+    }
+    Ok((out, cost))
+}
+
+/// A relaxation in the instance's terms.
+fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -> Relaxation {
+    let lp = &model.lp;
+    let name = lp.row_name(row, inst);
+    match lp.rows[row] {
+        RowKey::Target(t) => {
+            let target = &inst.targets[t as usize];
+            // Required share: what the repaired plan imports over what it consumes.
+            let act: f64 = lp.row(row).map(|(c, v)| v * x[c]).sum();
+            let imports_minus_sc = act - lp.rhs[row];
+            let cons = consumption(inst, model, t as usize, x);
+            let required = if cons > 0.0 {
+                target.max_import_share + imports_minus_sc.max(0.0) / cons
+            } else {
+                target.max_import_share
+            };
+            Relaxation {
+                row,
+                constraint: format!("targets.{}.max_import_share", target.id),
+                current: target.max_import_share,
+                required: round_up(required.min(1.0), 4),
+                unit: "share".into(),
+            }
+        }
+        RowKey::Balance { region, material } => {
+            let q: f64 = inst
+                .demands
+                .iter()
+                .filter(|d| d.region == region as usize && d.material == material as usize)
+                .map(|d| d.quantity)
+                .sum();
+            let d = inst
+                .demands
+                .iter()
+                .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none());
+            Relaxation {
+                row,
+                constraint: d.map(|d| format!("demands.{}.quantity", d.id)).unwrap_or(name),
+                current: q,
+                required: round_down(q - slack, 3),
+                unit: "t/yr".into(),
+            }
+        }
+        key => {
+            let field = match key {
+                RowKey::MineCapacity(m) => format!("mines.{}.capacity", inst.mines[m as usize].id),
+                RowKey::PlantCapacity(p) => format!("plants.{}.capacity", inst.plants[p as usize].id),
+                RowKey::MineExpansion(m) => format!("mines.{}.expansion.max", inst.mines[m as usize].id),
+                RowKey::PlantExpansion(p) => format!("plants.{}.expansion.max", inst.plants[p as usize].id),
+                RowKey::ImportCapacity(i) => format!("imports.{}.capacity", inst.imports[i as usize].id),
+                RowKey::LaneCapacity { lane, .. } => format!("lanes.{}.capacity", inst.lanes[lane as usize].id),
+                _ => name,
+            };
+            Relaxation {
+                row,
+                constraint: field,
+                current: lp.rhs[row],
+                required: round_up(lp.rhs[row] + slack, 3),
+                unit: "t/yr".into(),
+            }
+        }
+    }
+}
+
+fn consumption(inst: &Instance, model: &Model, t: usize, x: &[f64]) -> f64 {
+    let target = &inst.targets[t];
+    let scope = inst.scope_countries(t);
+    let in_scope = |r: usize| scope.contains(&inst.regions[r].country);
+    let mut c = 0.0;
+    for (d, dem) in inst.demands.iter().enumerate() {
+        if dem.material == target.material && in_scope(dem.region) {
+            c += dem.quantity - model.cols.unmet[d].map(|u| x[u as usize]).unwrap_or(0.0);
+        }
+    }
+    for (p, plant) in inst.plants.iter().enumerate() {
+        if plant.input == target.material && in_scope(plant.region) {
+            c += x[model.cols.proc_[p] as usize];
+        }
+    }
+    c
+}
+
+/// Round away from the infeasible side so that applying the value restores feasibility.
+/// (Values within 1e-7 relative of a round number are solver noise and snap to it.)
+fn round_up(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    let snapped = (v * f).round();
+    if (v * f - snapped).abs() <= 1e-7 * (v * f).abs().max(1.0) {
+        return snapped / f;
+    }
+    (v * f).ceil() / f
+}
+
+fn round_down(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    let snapped = (v * f).round();
+    if (v * f - snapped).abs() <= 1e-7 * (v * f).abs().max(1.0) {
+        return (snapped / f).max(0.0);
+    }
+    ((v * f).floor() / f).max(0.0)
+}
+
+/// A smallest set of relaxable constraints that cannot hold together (deletion filter).
+///
+/// Candidates the elastic repair relaxed (`last`) are tried last, so the set found is the
+/// one the repair points at whenever several exist.
+pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Backend) -> Result<Vec<String>, String> {
+    let lp = &model.lp;
+    let mut candidates: Vec<usize> = elastic_rows(inst, model).into_iter().map(|e| e.row).collect();
+    candidates.sort_by_key(|i| last.contains(i));
+    let feasible = |dropped: &[bool]| -> Result<bool, String> {
+        // A dropped limit is left out; a dropped demand may go unmet (`=` becomes `<=`).
+        let mut t = Lp {
+            vars: lp.vars.clone(),
+            obj: vec![0.0; lp.n_vars()],
+            ..Default::default()
+        };
+        let mut terms = Vec::new();
+        for i in 0..lp.n_rows() {
+            let sense = match (dropped[i], lp.senses[i]) {
+                (true, Sense::Eq) => Sense::Le,
+                (true, _) => continue,
+                (false, s) => s,
+            };
+            terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
+            t.add_row(lp.rows[i], &mut terms, sense, lp.rhs[i]);
+        }
+        if t.row_start.is_empty() {
+            return Ok(true);
+        }
+        match backend.solve(&t, &SolveOptions::default()).outcome {
+            Outcome::Optimal => Ok(true),
+            Outcome::Infeasible => Ok(false),
+            other => Err(format!("conflict search: {other:?}")),
+        }
+    };
+    let mut dropped = vec![false; lp.n_rows()];
+    if feasible(&dropped)? {
+        return Ok(Vec::new());
+    }
+    // Deletion filter: drop each candidate; keep it dropped while the rest stays infeasible.
+    let mut in_set = Vec::new();
+    for &i in &candidates {
+        dropped[i] = true;
+        if feasible(&dropped)? {
+            dropped[i] = false;
+            in_set.push(i);
+        }
+    }
+    Ok(in_set.into_iter().map(|i| lp.row_name(i, inst)).collect())
+}
+
+/// Structural checks, then the elastic repair and the conflict set.
+pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagnosis {
+    let structural = structural(inst);
+    let (relaxations, repaired) = match elastic(inst, model, backend) {
+        Ok((r, c)) => (r, Some(c)),
+        Err(_) => (Vec::new(), None),
+    };
+    let relaxed: Vec<usize> = relaxations.iter().map(|r| r.row).collect();
+    let conflict = if model.lp.n_vars() <= CONFLICT_MAX_VARS {
+        conflict(inst, model, &relaxed, backend).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Diagnosis {
+        structural,
+        relaxations,
+        repaired_objective: repaired,
+        conflict,
+    }
+}
