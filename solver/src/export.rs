@@ -62,7 +62,7 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
     for (j, &c) in lp.obj.iter().enumerate() {
         if c != 0.0 {
             // Keep lines short: some LP readers limit line length.
-            if any > 0 && any % 4 == 0 {
+            if any > 0 && any.is_multiple_of(4) {
                 write!(w, "\n   ")?;
             }
             let sign = if c < 0.0 { "-" } else { "+" };
@@ -80,7 +80,7 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
         write!(w, " {}:", lp_name(&name))?;
         let mut terms = 0usize;
         for (c, v) in lp.row(i) {
-            if terms > 0 && terms % 4 == 0 {
+            if terms > 0 && terms.is_multiple_of(4) {
                 write!(w, "\n   ")?;
             }
             let sign = if v < 0.0 { "-" } else { "+" };
