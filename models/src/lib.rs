@@ -33,6 +33,7 @@
 
 pub mod diag;
 pub mod instance;
+pub mod overrides;
 pub mod raw;
 pub mod validate;
 
@@ -46,7 +47,7 @@ pub fn load_str(source: &str) -> Validated {
         Ok(raw) => validate::validate(&raw),
         Err(d) => Validated {
             instance: None,
-            diagnostics: vec![d],
+            diagnostics: vec![*d],
         },
     }
 }

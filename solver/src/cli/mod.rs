@@ -7,7 +7,8 @@ pub mod solve;
 
 use clap::{Args, Parser, Subcommand};
 use sha2::{Digest, Sha256};
-use sourcing_models::{Instance, Severity};
+use sourcing_models::overrides::{self, Override};
+use sourcing_models::{raw, validate, Instance, Severity, Validated};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,13 @@ pub enum Command {
 pub struct InputArgs {
     /// The instance file (TOML, schema 1)
     pub instance: PathBuf,
+    /// Override one field: COLLECTION.ID.FIELD=VALUE, `*` for every ID, `*=` to scale
+    /// (e.g. --set 'demands.*.quantity*=1.25'); repeatable, applied after --scenario
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// A scenario file: optional `name`, `description` and a table [set] of "KEY" = VALUE
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
     /// Print no warnings on stderr
     #[arg(long, short)]
     pub quiet: bool,
@@ -76,6 +84,53 @@ pub struct Loaded {
     pub instance: Instance,
     pub source: String,
     pub sha256: String,
+    /// The overrides applied, as written (scenario first, then `--set`).
+    pub overrides: Vec<String>,
+    pub scenario: Option<String>,
+}
+
+/// Parse the scenario file and the `--set` arguments; print every error.
+fn overrides(args: &InputArgs) -> Result<(Vec<Override>, Option<String>), Failure> {
+    let mut all = Vec::new();
+    let mut scenario_name = None;
+    let mut errors = 0;
+    if let Some(path) = &args.scenario {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::input(format!("error: cannot read scenario `{}`: {e}", path.display())))?;
+        match overrides::parse_scenario(&text) {
+            Ok(sc) => {
+                scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
+                all.extend(sc.overrides);
+            }
+            Err(ds) => {
+                for d in ds {
+                    eprint!("{}", d.render(&path.display().to_string(), &text));
+                    errors += 1;
+                }
+            }
+        }
+    }
+    for a in &args.sets {
+        match overrides::parse(a, "--set") {
+            Ok(o) => all.push(o),
+            Err(d) => {
+                eprint!("{}", d.render("command line", ""));
+                errors += 1;
+            }
+        }
+    }
+    if errors > 0 {
+        return Err(Failure::input(format!("error: {errors} invalid override{}; nothing was solved", plural(errors))));
+    }
+    Ok((all, scenario_name))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// Read and validate an instance; print warnings (unless quiet) and fail with every error.
@@ -86,8 +141,27 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
     let sha256 = hex(&Sha256::digest(&bytes));
     let source = String::from_utf8(bytes)
         .map_err(|e| Failure::input(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
-    let validated = sourcing_models::load_str(&source);
     let file = path.display().to_string();
+    let (ovs, scenario) = overrides(args)?;
+    let validated = match raw::parse(&source) {
+        Err(d) => Validated {
+            instance: None,
+            diagnostics: vec![*d],
+        },
+        Ok(mut tree) => match overrides::apply(&mut tree, &ovs, "") {
+            Ok(()) => validate::validate(&tree),
+            Err(ds) => {
+                for d in &ds {
+                    eprint!("{}", d.render(&file, &source));
+                }
+                return Err(Failure::input(format!(
+                    "error: {} override{} name nothing in `{file}`; nothing was solved",
+                    ds.len(),
+                    plural(ds.len())
+                )));
+            }
+        },
+    };
     let errors = validated
         .diagnostics
         .iter()
@@ -105,6 +179,8 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
             instance,
             source,
             sha256,
+            overrides: ovs.iter().map(|o| o.text.clone()).collect(),
+            scenario,
         }),
         None => Err(Failure::input(format!(
             "error: `{file}` has {errors} error{}; nothing was solved",

@@ -64,8 +64,8 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         name: inst.meta.name.clone(),
         path: args.input.instance.display().to_string(),
         sha256: loaded.sha256.clone(),
-        overrides: Vec::new(),
-        scenario: None,
+        overrides: loaded.overrides.clone(),
+        scenario: loaded.scenario.clone(),
     };
     let mut rep = report::build(inst, &solved, info);
     if solved.status == Status::Infeasible && !args.no_diagnose {

@@ -1,0 +1,434 @@
+//! Overrides: `--set KEY=VALUE`, `--set KEY*=FACTOR` and scenario files, applied to the raw
+//! tree before validation, so an override is checked exactly like a value in the file.
+//!
+//! `KEY` is `COLLECTION.ID.FIELD` (`mines.penasquito.capacity`, `lanes.MX-ZAC->US-TX/rail.cost`,
+//! `mines.X.expansion.max`); `*` as the ID addresses every entry. Ids may contain dots, so the
+//! field is matched from the end against the collection's schema. Default ids (demands
+//! `REGION/MATERIAL`, lanes `FROM->TO/MODE`, tariffs `EXPORTER->IMPORTER/MATERIAL`) address
+//! entries that have no explicit `id`.
+//!
+//! A scenario file is TOML with optional `name` and `description` and a table `[set]` of
+//! `"KEY" = VALUE`; a key ending in `*` scales (`"demands.*.quantity*" = 1.25`).
+//! Precedence: file < scenario < `--set` (later assignments win).
+
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::raw::{RawField, RawKind, RawTable, RawValue};
+use crate::validate::{schema, COLLECTIONS};
+
+/// One assignment, as given by the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub collection: String,
+    pub id: String,
+    pub field: String,
+    pub op: Op,
+    /// How the user wrote it, for messages and the report.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Set(RawKind),
+    Scale(f64),
+}
+
+const NUMERIC: &[&str] = &[
+    "price",
+    "capacity",
+    "cost",
+    "yield",
+    "quantity",
+    "unmet_penalty",
+    "days",
+    "rate",
+    "max_import_share",
+    "royalty_rate",
+    "fee_per_t",
+    "income_tax_rate",
+    "expansion.max",
+    "expansion.cost",
+];
+const BOOLEAN: &[&str] = &["bidirectional"];
+const LISTS: &[&str] = &["countries", "materials", "sources"];
+
+fn fields_of(collection: &str) -> Vec<String> {
+    let (req, opt) = schema(collection);
+    let mut v: Vec<String> = req
+        .iter()
+        .chain(opt)
+        .filter(|f| **f != "expansion" && **f != "id")
+        .map(|s| s.to_string())
+        .collect();
+    if opt.contains(&"expansion") {
+        v.push("expansion.max".into());
+        v.push("expansion.cost".into());
+    }
+    v
+}
+
+/// Parse `KEY=VALUE` or `KEY*=FACTOR`; `origin` names where it came from in messages.
+pub fn parse(arg: &str, origin: &str) -> Result<Override, Diagnostic> {
+    let (key, value, scale) = if let Some((k, v)) = arg.split_once("*=") {
+        (k.trim(), v.trim(), true)
+    } else if let Some((k, v)) = arg.split_once('=') {
+        (k.trim(), v.trim(), false)
+    } else {
+        return Err(Diagnostic::error(format!("{origin} `{arg}` is not KEY=VALUE"), None)
+            .with_hint("write e.g. `--set mines.penasquito.capacity=1200` or `--set 'demands.*.quantity*=1.25'`"));
+    };
+    let value = parse_value(value);
+    parse_key(key, value, scale, arg, origin)
+}
+
+fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -> Result<Override, Diagnostic> {
+    let Some((collection, rest)) = key.split_once('.') else {
+        return Err(bad_key(key, origin, "a key is COLLECTION.ID.FIELD"));
+    };
+    if !COLLECTIONS.contains(&collection) {
+        let mut d = Diagnostic::error(format!("{origin} `{text}`: unknown collection `{collection}`"), None);
+        if let Some(s) = did_you_mean(collection, COLLECTIONS) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        } else {
+            d = d.with_hint(format!("collections: {}", COLLECTIONS.join(", ")));
+        }
+        return Err(d);
+    }
+    let fields = fields_of(collection);
+    let field = fields
+        .iter()
+        .filter(|f| rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.'))
+        .max_by_key(|f| f.len());
+    let Some(field) = field else {
+        let last = rest.rsplit('.').next().unwrap_or(rest);
+        let mut d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
+        d = match did_you_mean(last, fields.iter().map(|s| s.as_str())) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", fields.join(", "))),
+            None => d.with_hint(format!("fields of `{collection}`: {}", fields.join(", "))),
+        };
+        return Err(d);
+    };
+    let id = &rest[..rest.len() - field.len() - 1];
+    let op = if scale {
+        match value {
+            RawKind::Int(i) => Op::Scale(i as f64),
+            RawKind::Float(f) if f.is_finite() => Op::Scale(f),
+            other => {
+                return Err(Diagnostic::error(
+                    format!("{origin} `{text}`: a scale factor must be a number, found {}", other.type_name()),
+                    None,
+                ))
+            }
+        }
+    } else {
+        Op::Set(check_type(field, value, text, origin)?)
+    };
+    Ok(Override {
+        collection: collection.to_string(),
+        id: id.to_string(),
+        field: field.clone(),
+        op,
+        text: text.to_string(),
+    })
+}
+
+fn bad_key(key: &str, origin: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(format!("{origin} `{key}`: {why}"), None)
+        .with_hint("for example `mines.penasquito.capacity` or `targets.*.max_import_share`")
+}
+
+/// Values are TOML (`1.5`, `true`, `"MX-ZAC"`, `["US", "CA"]`); a bare word is a string.
+fn parse_value(v: &str) -> RawKind {
+    let doc = format!("v = {v}\n");
+    match crate::raw::parse(&doc) {
+        Ok(t) => t.get("v").map(|f| f.value.kind.clone()).unwrap_or(RawKind::Str(v.to_string())),
+        Err(_) => RawKind::Str(v.to_string()),
+    }
+}
+
+fn check_type(field: &str, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
+    let ok = if NUMERIC.contains(&field) {
+        matches!(value, RawKind::Int(_) | RawKind::Float(_))
+    } else if BOOLEAN.contains(&field) {
+        matches!(value, RawKind::Bool(_))
+    } else if LISTS.contains(&field) {
+        matches!(value, RawKind::Array(_) | RawKind::Str(_))
+    } else {
+        matches!(value, RawKind::Str(_))
+    };
+    if ok {
+        return Ok(value);
+    }
+    let want = if NUMERIC.contains(&field) {
+        "a number"
+    } else if BOOLEAN.contains(&field) {
+        "true or false"
+    } else {
+        "a string"
+    };
+    Err(Diagnostic::error(
+        format!("{origin} `{text}`: `{field}` takes {want}, found {}", value.type_name()),
+        None,
+    )
+    .with_hint(format!("write `{}={}`", text.split('=').next().unwrap_or(field), example(want))))
+}
+
+fn example(want: &str) -> &'static str {
+    match want {
+        "a number" => "1200",
+        "true or false" => "true",
+        _ => "\"ID\"",
+    }
+}
+
+/// The id an entry is addressed by: its `id`, or its default id.
+fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
+    let s = |k: &str| match t.get(k).map(|f| &f.value.kind) {
+        Some(RawKind::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    if let Some(id) = s("id") {
+        return Some(id);
+    }
+    match collection {
+        "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
+        "lanes" => Some(format!("{}->{}/{}", s("from")?, s("to")?, s("mode").unwrap_or_else(|| "road".into()))),
+        "tariffs" => Some(format!(
+            "{}->{}/{}",
+            s("exporter")?,
+            s("importer")?,
+            s("material").unwrap_or_else(|| "*".into())
+        )),
+        _ => None,
+    }
+}
+
+/// Apply overrides in order. Every override must address at least one entry.
+pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    for o in overrides {
+        if let Err(d) = apply_one(raw, o, origin) {
+            errors.push(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagnostic> {
+    let label = format!("{origin} {}", o.text);
+    let Some(coll) = raw.get_mut(&o.collection) else {
+        return Err(Diagnostic::error(
+            format!("{origin} `{}`: the instance has no `{}`", o.text, o.collection),
+            None,
+        ));
+    };
+    let RawKind::Array(items) = &mut coll.value.kind else {
+        return Err(Diagnostic::error(format!("`{}` is not an array of tables", o.collection), None));
+    };
+    let mut ids = Vec::new();
+    let mut hits = 0;
+    for item in items.iter_mut() {
+        let RawKind::Table(t) = &mut item.kind else {
+            continue;
+        };
+        let Some(id) = entry_id(&o.collection, t) else {
+            continue;
+        };
+        if o.id != "*" && id != o.id {
+            ids.push(id);
+            continue;
+        }
+        hits += 1;
+        set_field(t, o, &label)?;
+    }
+    if hits == 0 {
+        let mut d = Diagnostic::error(format!("{origin} `{}`: no entry of `{}` has id `{}`", o.text, o.collection, o.id), None);
+        if let Some(s) = did_you_mean(&o.id, ids.iter().map(|s| s.as_str())) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        }
+        return Err(d);
+    }
+    Ok(())
+}
+
+fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnostic> {
+    let (table, key) = match o.field.split_once('.') {
+        Some((outer, inner)) => {
+            if t.get(outer).is_none() {
+                t.fields.push(RawField {
+                    key: outer.to_string(),
+                    key_span: None,
+                    value: RawValue {
+                        kind: RawKind::Table(RawTable::default()),
+                        span: None,
+                        origin: Some(label.to_string()),
+                    },
+                });
+            }
+            match &mut t.get_mut(outer).expect("inserted above").value.kind {
+                RawKind::Table(inner_t) => (inner_t, inner),
+                _ => {
+                    return Err(Diagnostic::error(format!("{label}: `{outer}` is not a table in the instance"), None));
+                }
+            }
+        }
+        None => (t, o.field.as_str()),
+    };
+    let new_kind = match &o.op {
+        Op::Set(k) => k.clone(),
+        Op::Scale(f) => match table.get(key).map(|x| &x.value.kind) {
+            Some(RawKind::Int(i)) => RawKind::Float(*i as f64 * f),
+            Some(RawKind::Float(x)) => RawKind::Float(x * f),
+            Some(other) => {
+                return Err(Diagnostic::error(
+                    format!("{label}: cannot scale `{key}`, it is {}", other.type_name()),
+                    None,
+                ))
+            }
+            None => {
+                return Err(Diagnostic::error(format!("{label}: cannot scale `{key}`, it is not set"), None)
+                    .with_hint("set it with `KEY=VALUE` instead"))
+            }
+        },
+    };
+    let value = RawValue {
+        kind: new_kind,
+        span: None,
+        origin: Some(label.to_string()),
+    };
+    match table.get_mut(key) {
+        Some(f) => f.value = value,
+        None => table.fields.push(RawField {
+            key: key.to_string(),
+            key_span: None,
+            value,
+        }),
+    }
+    Ok(())
+}
+
+/// A scenario file: its name, description and assignments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub overrides: Vec<Override>,
+}
+
+/// Parse a scenario file's text. Errors carry spans into that file.
+pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let raw = crate::raw::parse(source).map_err(|d| vec![*d])?;
+    let mut errors = Vec::new();
+    let mut sc = Scenario {
+        name: None,
+        description: None,
+        overrides: Vec::new(),
+    };
+    for f in &raw.fields {
+        match (f.key.as_str(), &f.value.kind) {
+            ("name", RawKind::Str(s)) => sc.name = Some(s.clone()),
+            ("description", RawKind::Str(s)) => sc.description = Some(s.clone()),
+            ("set", RawKind::Table(t)) => {
+                for a in &t.fields {
+                    let (key, scale) = match a.key.strip_suffix('*') {
+                        Some(k) => (k, true),
+                        None => (a.key.as_str(), false),
+                    };
+                    let text = format!("{}{}{}", key, if scale { "*=" } else { "=" }, show(&a.value.kind));
+                    match parse_key(key, a.value.kind.clone(), scale, &text, "scenario") {
+                        Ok(o) => sc.overrides.push(o),
+                        Err(mut d) => {
+                            d.span = a.key_span.clone();
+                            errors.push(d);
+                        }
+                    }
+                }
+            }
+            (k, _) => {
+                let mut d = Diagnostic::error(format!("unknown key `{k}` in scenario file"), f.key_span.clone());
+                if let Some(s) = did_you_mean(k, ["name", "description", "set"]) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.with_hint("a scenario has `name`, `description` and a table `[set]` of \"KEY\" = VALUE");
+                }
+                errors.push(d);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(sc)
+    } else {
+        Err(errors)
+    }
+}
+
+fn show(k: &RawKind) -> String {
+    match k {
+        RawKind::Str(s) => s.clone(),
+        RawKind::Int(i) => i.to_string(),
+        RawKind::Float(f) => f.to_string(),
+        RawKind::Bool(b) => b.to_string(),
+        other => other.type_name().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "[meta]\nname = \"t\"\n[[countries]]\nid = \"US\"\n[[regions]]\nid = \"R\"\ncountry = \"US\"\n\
+[[materials]]\nid = \"ag\"\nprice = 10\n[[mines]]\nid = \"m.1\"\nregion = \"R\"\nmaterial = \"ag\"\ncapacity = 10\ncost = 3\n\
+[[demands]]\nregion = \"R\"\nmaterial = \"ag\"\nquantity = 4\n";
+
+    fn load_with(args: &[&str]) -> Result<crate::Instance, String> {
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        let ovs: Vec<Override> = args.iter().map(|a| parse(a, "--set").map_err(|d| d.message)).collect::<Result<_, _>>()?;
+        apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
+        let v = crate::validate::validate(&raw);
+        v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
+    }
+
+    #[test]
+    fn set_scale_wildcard_dotted_ids_and_default_ids() {
+        let i = load_with(&["mines.m.1.capacity=25", "demands.R/ag.quantity*=1.5", "mines.*.expansion.max=5", "mines.*.expansion.cost=2"]).unwrap();
+        assert_eq!(i.mines[0].capacity, 25.0);
+        assert_eq!(i.demands[0].quantity, 6.0);
+        assert_eq!(i.mines[0].expansion.unwrap().max, 5.0);
+    }
+
+    #[test]
+    fn unknown_ids_fields_and_wrong_types_are_errors_with_hints() {
+        let e = load_with(&["mines.m.2.capacity=1"]).unwrap_err();
+        assert!(e.contains("no entry of `mines` has id `m.2`"), "{e}");
+        let d = parse("mines.m.1.capcity=1", "--set").unwrap_err();
+        assert!(d.hint.unwrap().contains("did you mean `capacity`"));
+        let d = parse("mines.m.1.capacity=lots", "--set").unwrap_err();
+        assert!(d.message.contains("takes a number"), "{}", d.message);
+        let d = parse("mine.m.1.capacity=1", "--set").unwrap_err();
+        assert!(d.hint.unwrap().contains("`mines`"));
+    }
+
+    #[test]
+    fn overridden_values_are_validated_and_name_their_origin() {
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        let o = parse("mines.m.1.capacity=-5", "--set").unwrap();
+        apply(&mut raw, &[o], "--set").unwrap();
+        let v = crate::validate::validate(&raw);
+        assert!(v.instance.is_none());
+        let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert!(d.message.contains("negative"));
+        assert_eq!(d.origin.as_deref(), Some("--set mines.m.1.capacity=-5"));
+    }
+
+    #[test]
+    fn scenario_file_parses_and_reports_bad_keys_with_spans() {
+        let sc = parse_scenario("name = \"up\"\n[set]\n\"demands.*.quantity*\" = 1.25\n\"mines.m.1.cost\" = 4\n").unwrap();
+        assert_eq!(sc.overrides.len(), 2);
+        assert_eq!(sc.overrides[0].op, Op::Scale(1.25));
+        let e = parse_scenario("[set]\n\"mines.m.1.costt\" = 4\n").unwrap_err();
+        assert!(e[0].span.is_some());
+    }
+}
