@@ -1,1 +1,778 @@
+//! End-to-end tests of the `sourcing-opt` binary: known optima on every backend, properties
+//! every report must have (costs add up, balances close, a binding cap is met exactly, runs
+//! are reproducible), the exit-status contract, `check`, `--output`, closed pipes, and golden
+//! reports.
+//!
+//! Golden reports live in `tests/golden/<instance>.{txt,json}` with the timing fields and the
+//! instance path masked. After a deliberate change of output, regenerate them and review the
+//! diff before committing:
+//!
+//! ```sh
+//! BLESS=1 cargo test --test cli golden
+//! ```
 
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Relative tolerance on objectives and other reported totals.
+const REL: f64 = 1e-6;
+
+/// Every instance `solve` must find optimal: all shipped instances but the infeasible ones.
+fn feasible_instances() -> Vec<String> {
+    all_instances()
+        .into_iter()
+        .filter(|i| !expected_infeasible(i))
+        .collect()
+}
+
+/// The runs whose reports the property tests inspect: each known-optimum instance on every
+/// backend, and every other feasible shipped instance with the backend a user gets by default.
+fn property_runs() -> Vec<(String, Option<&'static str>)> {
+    let mut runs = Vec::new();
+    for instance in feasible_instances() {
+        if KNOWN_OPTIMA.iter().any(|(k, _)| *k == instance) {
+            runs.extend(BACKENDS.iter().map(|b| (instance.clone(), Some(*b))));
+        } else {
+            runs.push((instance, None));
+        }
+    }
+    runs
+}
+
+const INFEASIBLE: &str = "instances/textbook/infeasible_demand.toml";
+
+// ---------------------------------------------------------------------------------------
+// Known optima
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn known_optima_are_found_on_every_backend() {
+    for (instance, optimum) in KNOWN_OPTIMA {
+        for &backend in BACKENDS {
+            let report = solve_optimal(instance, Some(backend));
+            let objective = num(&report["objective"], "objective");
+            assert!(
+                close(objective, optimum, REL),
+                "{instance} on {backend}: objective {objective}, known optimum {optimum}"
+            );
+            assert_eq!(text(&report["solver"]["backend"], "solver.backend"), backend);
+        }
+    }
+}
+
+#[test]
+fn every_known_optimum_instance_is_shipped() {
+    let shipped = all_instances();
+    for (instance, _) in KNOWN_OPTIMA {
+        assert!(shipped.iter().any(|s| s == instance), "{instance} is missing");
+    }
+    assert!(shipped.iter().any(|s| s == INFEASIBLE), "{INFEASIBLE} is missing");
+}
+
+/// Each category of the hand derivation in the header of `silver_tax_chain.toml`, including
+/// the tariff chosen by the most-specific-match rule (5% by material, not 25% for `*`).
+#[test]
+fn silver_tax_chain_matches_the_hand_derivation_category_by_category() {
+    let expected = [
+        ("mining", 6720.0),
+        ("royalties", 1400.0),
+        ("fees", 280.0),
+        ("income_tax", 1680.0),
+        ("mine_expansion", 400.0),
+        ("processing", 2800.0),
+        ("plant_expansion", 1200.0),
+        ("imports", 6000.0),
+        ("transport", 650.0),
+        ("tariffs", 1000.0),
+        ("unmet_penalty", 20000.0),
+    ];
+    for &backend in BACKENDS {
+        let r = solve_optimal("instances/textbook/silver_tax_chain.toml", Some(backend));
+        for (category, value) in expected {
+            let got = num(&r["costs"][category], category);
+            assert!(close(got, value, REL), "{backend}: {category} = {got}, by hand {value}");
+        }
+        let mine = find(&r, "mines", "id", "sonora_mine");
+        assert!(
+            close(num(&mine["unit_cost"], "unit_cost"), 72.0, REL),
+            "{backend}: {mine}"
+        );
+        assert!(close(num(&mine["production_t"], "production_t"), 140.0, REL));
+        assert!(close(num(&mine["expansion_t"], "expansion_t"), 40.0, REL));
+        let plant = find(&r, "plants", "id", "sonora_conc");
+        assert!(
+            close(num(&plant["output_t"], "output_t"), 70.0, REL),
+            "{backend}: {plant}"
+        );
+        assert!(close(num(&plant["expansion_t"], "expansion_t"), 40.0, REL));
+        let sea = find(&r, "shipments", "lane", "PE-CALLAO->US-TX/sea");
+        assert!(close(num(&sea["tonnes"], "tonnes"), 20.0, REL), "{backend}: {sea}");
+        assert!(
+            close(num(&sea["tariff_paid"], "tariff_paid"), 1000.0, REL),
+            "{backend}: the silver-specific 5% tariff must beat the 25% `*` tariff: {sea}"
+        );
+        let truck = find(&r, "shipments", "lane", "MX-SON->US-TX/truck");
+        assert_eq!(
+            num(&truck["tariff_paid"], "tariff_paid"),
+            0.0,
+            "{backend}: no MX->US tariff"
+        );
+        let demand = find(&r, "demands", "id", "US-TX/silver");
+        assert!(close(num(&demand["unmet"], "unmet"), 10.0, REL), "{backend}: {demand}");
+    }
+}
+
+/// The features of `bidirectional_filters.toml`: the rail lane carries carbonate as written and
+/// lithium in reverse, its reverse capacity binds, the truck lane's filter keeps lithium off it,
+/// and the yield-5 plant makes 120 t from 24 t.
+#[test]
+fn bidirectional_lane_runs_both_ways_and_filters_hold() {
+    for &backend in BACKENDS {
+        let r = solve_optimal("instances/textbook/bidirectional_filters.toml", Some(backend));
+        let rail: Vec<&Value> = list(&r, "shipments")
+            .iter()
+            .filter(|s| s["lane"] == "nv_qc_rail")
+            .collect();
+        let flow = |from: &str, material: &str| -> f64 {
+            rail.iter()
+                .filter(|s| s["from"] == from && s["material"] == material)
+                .map(|s| num(&s["tonnes"], "tonnes"))
+                .sum()
+        };
+        assert!(close(flow("US-NV", "li2co3"), 5.0, REL), "{backend}: {rail:?}");
+        assert!(close(flow("CA-QC", "li"), 10.0, REL), "{backend}: {rail:?}");
+        for s in list(&r, "shipments") {
+            if s["lane"] == "CA-QC->US-NV/truck" {
+                assert_eq!(s["material"], "li2co3", "{backend}: the truck lane only carries li2co3");
+            }
+        }
+        let binding: Vec<&str> = list(&r, "binding").iter().map(|b| text(b, "binding")).collect();
+        assert!(
+            binding.contains(&"lane_capacity[nv_qc_rail:CA-QC->US-NV]"),
+            "{backend}: {binding:?}"
+        );
+        assert!(
+            !binding.contains(&"lane_capacity[nv_qc_rail:US-NV->CA-QC]"),
+            "{backend}: each direction has its own capacity: {binding:?}"
+        );
+        let plant = find(&r, "plants", "id", "nv_plant");
+        assert!(
+            close(num(&plant["input_t"], "input_t"), 24.0, REL),
+            "{backend}: {plant}"
+        );
+        assert!(
+            close(num(&plant["output_t"], "output_t"), 120.0, REL),
+            "{backend}: {plant}"
+        );
+        let target = find(&r, "targets", "id", "us_li_cap");
+        assert!(
+            close(num(&target["imports"], "imports"), 12.0, REL),
+            "{backend}: {target}"
+        );
+        assert!(
+            close(num(&target["consumption"], "consumption"), 24.0, REL),
+            "{backend}: {target}"
+        );
+    }
+}
+
+/// Duals of the hand derivations in the instance headers, in the report's convention
+/// (`dual` = d total cost / d rhs), on every backend that reports them.
+#[test]
+fn shadow_prices_match_the_hand_derivations() {
+    let cases: [(&str, &[(&str, f64)]); 3] = [
+        (
+            "instances/textbook/import_cap_binding.toml",
+            &[
+                ("target[us_cobalt_cap]", -716.0 - 2.0 / 3.0),
+                ("mine_capacity[us_mine]", -686.0 - 2.0 / 3.0),
+                ("mine_expansion[us_mine]", -646.0 - 2.0 / 3.0),
+                ("balance[US-OH/cobalt]", 786.0 + 2.0 / 3.0),
+                ("balance[CN-SH/cobalt]", 60.0),
+            ],
+        ),
+        (
+            "instances/textbook/bidirectional_filters.toml",
+            &[
+                ("target[us_li_cap]", -800.0),
+                ("lane_capacity[nv_qc_rail:CA-QC->US-NV]", -450.0),
+                ("balance[US-NV/li]", 1500.0),
+                ("balance[CA-QC/li]", 1000.0),
+                ("balance[CL-ANT/li]", 600.0),
+                ("balance[US-NV/li2co3]", 260.0),
+                ("balance[CA-QC/li2co3]", 310.0),
+            ],
+        ),
+        (
+            "instances/textbook/silver_tax_chain.toml",
+            &[
+                ("balance[US-TX/silver]", 2000.0),
+                ("balance[PE-CALLAO/silver]", 1935.0),
+                ("balance[MX-SON/silver]", 1995.0),
+                ("balance[MX-SON/silver_ore]", 947.5),
+                ("import_capacity[peru_offer]", -1635.0),
+                ("plant_capacity[sonora_conc]", -30.0),
+                ("mine_capacity[sonora_mine]", -875.5),
+                ("mine_expansion[sonora_mine]", -865.5),
+            ],
+        ),
+    ];
+    for (instance, duals) in cases {
+        for &backend in BACKENDS {
+            let r = solve_optimal(instance, Some(backend));
+            for &(name, expected) in duals {
+                let row = find(&r, "constraints", "name", name);
+                let got = num(&row["dual"], &format!("{name}.dual ({backend})"));
+                assert!(
+                    close(got, expected, 1e-5),
+                    "{instance} on {backend}: dual of {name} = {got}, by hand {expected}"
+                );
+            }
+        }
+    }
+    // The user-facing value of the caps: cost saved per 1.0 of share and per point.
+    for &backend in BACKENDS {
+        let r = solve_optimal("instances/textbook/import_cap_binding.toml", Some(backend));
+        let t = find(&r, "targets", "id", "us_cobalt_cap");
+        let mv = num(&t["marginal_value"], "marginal_value");
+        assert!(close(mv, 71_666.0 + 2.0 / 3.0, 1e-5), "{backend}: {t}");
+        let per_point = num(&t["marginal_value_per_point"], "marginal_value_per_point");
+        assert!(close(per_point, 716.0 + 2.0 / 3.0, 1e-5), "{backend}: {t}");
+        let r = solve_optimal("instances/textbook/bidirectional_filters.toml", Some(backend));
+        let t = find(&r, "targets", "id", "us_li_cap");
+        assert!(
+            close(num(&t["marginal_value"], "marginal_value"), 19_200.0, 1e-5),
+            "{backend}: {t}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Properties of every report
+// ---------------------------------------------------------------------------------------
+
+const CATEGORIES: [&str; 11] = [
+    "mining",
+    "royalties",
+    "fees",
+    "income_tax",
+    "mine_expansion",
+    "processing",
+    "plant_expansion",
+    "imports",
+    "transport",
+    "tariffs",
+    "unmet_penalty",
+];
+
+#[test]
+fn cost_categories_sum_to_the_objective() {
+    for (instance, backend) in property_runs() {
+        let r = solve_optimal(&instance, backend);
+        let backend = backend.unwrap_or("auto");
+        let costs = r["costs"].as_object().expect("costs is an object");
+        let mut keys: Vec<&str> = costs.keys().map(|k| k.as_str()).collect();
+        keys.sort_unstable();
+        let mut want = CATEGORIES.to_vec();
+        want.sort_unstable();
+        assert_eq!(keys, want, "{instance}: the categories of model.md section 4");
+        let sum: f64 = CATEGORIES.iter().map(|c| num(&costs[*c], c)).sum();
+        let objective = num(&r["objective"], "objective");
+        assert!(
+            close(sum, objective, 1e-9),
+            "{instance} on {backend}: categories sum to {sum}, objective {objective}"
+        );
+        for c in CATEGORIES {
+            assert!(num(&costs[c], c) >= -1e-9, "{instance} on {backend}: negative {c}");
+        }
+    }
+}
+
+/// Recompute every `balance[r/a]` from the flows of the report: production + purchases +
+/// plant output + inbound shipments + unmet - outbound shipments - plant input = demand.
+#[test]
+fn reported_flows_close_every_balance() {
+    for (instance, backend) in property_runs() {
+        let r = solve_optimal(&instance, backend);
+        let backend = backend.unwrap_or("auto");
+        // (region, material) -> (net supply minus demand, largest term seen)
+        let mut cells: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+        let mut add = |region: &Value, material: &Value, amount: f64| {
+            let key = (
+                text(region, "region").to_string(),
+                text(material, "material").to_string(),
+            );
+            let cell = cells.entry(key).or_insert((0.0, 0.0));
+            cell.0 += amount;
+            cell.1 = cell.1.max(amount.abs());
+        };
+        for m in list(&r, "mines") {
+            add(&m["region"], &m["material"], num(&m["production_t"], "production_t"));
+        }
+        for i in list(&r, "imports") {
+            add(&i["region"], &i["material"], num(&i["bought_t"], "bought_t"));
+        }
+        for p in list(&r, "plants") {
+            add(&p["region"], &p["output"], num(&p["output_t"], "output_t"));
+            add(&p["region"], &p["input"], -num(&p["input_t"], "input_t"));
+        }
+        for s in list(&r, "shipments") {
+            let t = num(&s["tonnes"], "tonnes");
+            assert!(t > 0.0, "{instance}: shipments list only nonzero flows: {s}");
+            add(&s["to"], &s["material"], t);
+            add(&s["from"], &s["material"], -t);
+        }
+        for d in list(&r, "demands") {
+            let (q, served, unmet) = (
+                num(&d["quantity"], "quantity"),
+                num(&d["served"], "served"),
+                num(&d["unmet"], "unmet"),
+            );
+            assert!(
+                close(served + unmet, q, 1e-9),
+                "{instance}: served + unmet = quantity: {d}"
+            );
+            add(&d["region"], &d["material"], unmet);
+            add(&d["region"], &d["material"], -q);
+        }
+        let priced: Vec<(String, String)> = list(&r, "prices")
+            .iter()
+            .map(|p| {
+                (
+                    text(&p["region"], "region").into(),
+                    text(&p["material"], "material").into(),
+                )
+            })
+            .collect();
+        for ((region, material), (residual, scale)) in &cells {
+            assert!(
+                residual.abs() <= 1e-6 * scale.max(1.0),
+                "{instance} on {backend}: balance[{region}/{material}] is off by {residual}"
+            );
+            if *scale > 0.0 {
+                assert!(
+                    priced.contains(&(region.clone(), material.clone())),
+                    "{instance}: flows at {region}/{material} but no balance row in `prices`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_binding_import_cap_is_met_exactly() {
+    let cases = [
+        (
+            "instances/textbook/import_cap_binding.toml",
+            "us_cobalt_cap",
+            40.0,
+            100.0,
+        ),
+        ("instances/textbook/bidirectional_filters.toml", "us_li_cap", 12.0, 24.0),
+    ];
+    for (instance, target, imports, consumption) in cases {
+        for &backend in BACKENDS {
+            let r = solve_optimal(instance, Some(backend));
+            let t = find(&r, "targets", "id", target);
+            assert_eq!(t["binding"], true, "{instance} on {backend}: {t}");
+            let share = num(&t["achieved_share"], "achieved_share");
+            let cap = num(&t["max_import_share"], "max_import_share");
+            assert!(
+                (share - cap).abs() <= 1e-6,
+                "{instance} on {backend}: share {share}, cap {cap}"
+            );
+            assert!(close(num(&t["imports"], "imports"), imports, REL), "{backend}: {t}");
+            assert!(
+                close(num(&t["consumption"], "consumption"), consumption, REL),
+                "{backend}: {t}"
+            );
+            let binding: Vec<&str> = list(&r, "binding").iter().map(|b| text(b, "binding")).collect();
+            let row = format!("target[{target}]");
+            assert!(binding.contains(&row.as_str()), "{backend}: {row} not in {binding:?}");
+        }
+    }
+    // And as a property of every shipped instance.
+    for (instance, backend) in property_runs() {
+        let r = solve_optimal(&instance, backend);
+        let backend = backend.unwrap_or("auto");
+        for t in list(&r, "targets") {
+            let share = num(&t["achieved_share"], "achieved_share");
+            let cap = num(&t["max_import_share"], "max_import_share");
+            assert!(share <= cap + 1e-6, "{instance} on {backend}: share above its cap: {t}");
+            if t["binding"] == true && num(&t["consumption"], "consumption") > 0.0 {
+                assert!((share - cap).abs() <= 1e-6, "{instance} on {backend}: {t}");
+            }
+        }
+    }
+}
+
+#[test]
+fn two_runs_give_identical_reports_apart_from_timing() {
+    for instance in all_instances() {
+        for &backend in BACKENDS {
+            let args = ["solve", &instance, "--format", "json", "--quiet", "--backend", backend];
+            let first = run(&args);
+            let second = run(&args);
+            assert_eq!(first.code, second.code, "{instance} on {backend}");
+            assert!(first.stdout.contains("\"build_ms\""), "{}", first.describe(&args));
+            let (a, b) = (mask_timing(&first.stdout), mask_timing(&second.stdout));
+            if a != b {
+                let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+                panic!("{instance} on {backend}: reports differ (first at line {line:?})\n{a}\n---\n{b}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit statuses (cli.md)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn exit_0_when_optimal() {
+    for (instance, _) in KNOWN_OPTIMA {
+        let args = ["solve", instance];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        assert!(r.stdout.contains("status: optimal"), "{}", r.describe(&args));
+    }
+}
+
+#[test]
+fn exit_1_for_a_missing_file() {
+    let args = ["solve", "instances/textbook/no_such_instance.toml"];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe(&args));
+    assert!(
+        r.stdout.is_empty(),
+        "nothing but the report goes to stdout: {}",
+        r.describe(&args)
+    );
+    assert!(r.stderr.contains("no_such_instance.toml"), "{}", r.describe(&args));
+    for cmd in ["check", "export"] {
+        let mut args = vec![cmd, "instances/textbook/no_such_instance.toml"];
+        if cmd == "export" {
+            args.extend(["--format", "mps"]);
+        }
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{}", r.describe(&args));
+    }
+}
+
+#[test]
+fn exit_1_for_an_invalid_instance_with_every_error_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let source =
+        "[meta]\nname = \"bad\"\n\n[[countries]]\nid = \"US\"\n\n[[regions]]\nid = \"US-TX\"\ncountry = \"USA\"\n\n\
+                  [[materials]]\nid = \"silver\"\nprice = 10\ncapacty = 3\n";
+    std::fs::write(&path, source).unwrap();
+    let p = path.to_str().unwrap();
+    for cmd in [vec!["solve", p], vec!["check", p], vec!["export", p, "--format", "lp"]] {
+        let r = run(&cmd);
+        assert_eq!(r.code, 1, "{}", r.describe(&cmd));
+        assert!(r.stdout.is_empty(), "{}", r.describe(&cmd));
+        // Both errors, each with file:line:column (line 9: `USA`; line 14: `capacty`).
+        assert!(r.stderr.contains(&format!("{p}:9:")), "{}", r.describe(&cmd));
+        assert!(r.stderr.contains(&format!("{p}:14:")), "{}", r.describe(&cmd));
+    }
+}
+
+#[test]
+fn exit_2_for_bad_usage() {
+    let instance = "instances/textbook/powerco_transport.toml";
+    let cases: [&[&str]; 6] = [
+        &["solve", instance, "--no-such-flag"],
+        &["solve", instance, "--format", "yaml"],
+        &["solve", instance, "--backend", "simplex9000"],
+        &["export", instance, "--format", "json"],
+        &["export", instance],
+        &["frobnicate", instance],
+    ];
+    for args in cases {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{}", r.describe(args));
+        assert!(r.stdout.is_empty(), "{}", r.describe(args));
+        assert!(
+            !r.stderr.is_empty(),
+            "usage errors explain themselves: {}",
+            r.describe(args)
+        );
+    }
+}
+
+#[test]
+fn exit_3_when_infeasible_on_every_backend() {
+    for &backend in BACKENDS {
+        let (code, report) = solve_json(INFEASIBLE, Some(backend));
+        assert_eq!(code, 3, "{backend}: {report}");
+        assert_eq!(report["status"], "infeasible", "{backend}");
+        assert_eq!(
+            report["objective"],
+            Value::Null,
+            "{backend}: no objective when infeasible"
+        );
+    }
+    let args = ["solve", INFEASIBLE];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    assert!(r.stderr.contains("infeasible"), "{}", r.describe(&args));
+}
+
+/// cli.md: `--output` is written atomically and "a failed run never leaves a partial or
+/// clobbered file". An infeasible run has no plan to write.
+#[test]
+fn infeasible_run_with_output_leaves_no_file_and_clobbers_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("report.json");
+    let f = fresh.to_str().unwrap();
+    let args = ["solve", INFEASIBLE, "--format", "json", "--output", f];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    assert!(!fresh.exists(), "an infeasible run left {f}\n{}", r.describe(&args));
+
+    let existing = dir.path().join("previous.json");
+    std::fs::write(&existing, "previous report\n").unwrap();
+    let e = existing.to_str().unwrap();
+    let args = ["solve", INFEASIBLE, "--format", "json", "--output", e];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "previous report\n",
+        "an infeasible run clobbered {e}"
+    );
+    assert_eq!(leftovers(dir.path()), vec!["previous.json".to_string()]);
+}
+
+#[test]
+fn invalid_input_with_output_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    let o = out.to_str().unwrap();
+    let args = ["solve", "instances/textbook/no_such_instance.toml", "--output", o];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe(&args));
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+}
+
+/// Names of the files in a directory (temporary files of an atomic write included).
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------------------
+// check, --output, pipes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn check_prints_the_model_sizes_solve_builds() {
+    for instance in all_instances() {
+        let args = ["check", &instance];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        let field = |key: &str| -> usize {
+            r.stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+                .unwrap_or_else(|| panic!("no `{key}:` line\n{}", r.describe(&args)))
+                .trim()
+                .parse()
+                .unwrap_or_else(|e| panic!("`{key}` is not a count ({e})\n{}", r.describe(&args)))
+        };
+        let (code, report) = solve_json(&instance, Some("minilp"));
+        assert!(code == 0 || code == 3, "{instance}: {report}");
+        let solver = &report["solver"];
+        for key in ["variables", "constraints", "nonzeros"] {
+            assert_eq!(
+                Some(field(key) as u64),
+                solver[key].as_u64(),
+                "{instance}: `check` and `solve` disagree on {key}"
+            );
+        }
+        assert!(field("regions") > 0, "{}", r.describe(&args));
+        assert!(r.stdout.contains("facilities: "), "{}", r.describe(&args));
+    }
+}
+
+#[test]
+fn output_file_holds_exactly_what_stdout_would() {
+    let dir = tempfile::tempdir().unwrap();
+    for (instance, _) in KNOWN_OPTIMA {
+        for format in ["text", "markdown", "json", "csv"] {
+            let base = ["solve", instance, "--format", format, "--backend", "minilp"];
+            let to_stdout = run(&base);
+            assert_eq!(to_stdout.code, 0, "{}", to_stdout.describe(&base));
+            let file = dir.path().join(format!("report.{format}"));
+            let f = file.to_str().unwrap();
+            let mut args = base.to_vec();
+            args.extend(["--output", f]);
+            let to_file = run(&args);
+            assert_eq!(to_file.code, 0, "{}", to_file.describe(&args));
+            assert!(
+                to_file.stdout.is_empty(),
+                "with --output, stdout stays empty: {}",
+                to_file.describe(&args)
+            );
+            let written = std::fs::read_to_string(&file).unwrap();
+            let (a, b) = match format {
+                // The only run-to-run differences: timings, in JSON and CSV.
+                "json" => (mask_timing(&written), mask_timing(&to_stdout.stdout)),
+                "csv" => (mask_csv_timing(&written), mask_csv_timing(&to_stdout.stdout)),
+                _ => (written, to_stdout.stdout.clone()),
+            };
+            assert_eq!(a, b, "{instance} --format {format}: the file differs from stdout");
+        }
+    }
+}
+
+fn mask_csv_timing(csv: &str) -> String {
+    csv.lines()
+        .map(|l| {
+            if l.starts_with("solver,,build_ms,") || l.starts_with("solver,,solve_ms,") {
+                let cut = l.rfind(',').unwrap();
+                format!("{},<ms>\n", &l[..cut])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+/// An instance whose JSON report is far larger than a pipe's buffer: `n` mines, `n` demands,
+/// and a capacitated lane between every pair (one constraint row each).
+fn large_instance(n: usize) -> String {
+    let mut s = String::from("[meta]\nname = \"large\"\n\n[[countries]]\nid = \"US\"\n");
+    s.push_str("\n[[materials]]\nid = \"ore\"\nprice = 1\n");
+    for i in 0..n {
+        s.push_str(&format!("\n[[regions]]\nid = \"src{i}\"\ncountry = \"US\"\n"));
+        s.push_str(&format!("[[regions]]\nid = \"dst{i}\"\ncountry = \"US\"\n"));
+        s.push_str(&format!(
+            "[[mines]]\nid = \"m{i}\"\nregion = \"src{i}\"\nmaterial = \"ore\"\ncapacity = 100\ncost = {}\n",
+            1 + i % 7
+        ));
+        s.push_str(&format!(
+            "[[demands]]\nregion = \"dst{i}\"\nmaterial = \"ore\"\nquantity = 60\n"
+        ));
+    }
+    for i in 0..n {
+        for j in 0..n {
+            s.push_str(&format!(
+                "[[lanes]]\nfrom = \"src{i}\"\nto = \"dst{j}\"\ncost = {}\ncapacity = 30\n",
+                1 + (i * 31 + j * 17) % 11
+            ));
+        }
+    }
+    s
+}
+
+/// `sourcing-opt solve ... | head -1`: the reader closes the pipe early; that is the reader's
+/// choice, not an error, so the run still exits 0 and prints no error.
+#[test]
+fn closed_pipe_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.toml");
+    std::fs::write(&path, large_instance(40)).unwrap();
+    let p = path.to_str().unwrap();
+    let args = ["solve", p, "--format", "json", "--backend", "minilp", "--quiet"];
+    let full = run(&args);
+    assert_eq!(full.code, 0, "{}", full.describe(&args));
+    assert!(
+        full.stdout.len() > 256 << 10,
+        "the report ({} bytes) must overflow any pipe buffer for this test to mean anything",
+        full.stdout.len()
+    );
+
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap(); // the reader is dropped here
+    assert_eq!(first.trim_end(), "{");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "closed pipe: {stderr}");
+    assert!(!stderr.contains("error"), "closed pipe: {stderr}");
+    assert!(!stderr.contains("panicked"), "closed pipe: {stderr}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Golden reports
+// ---------------------------------------------------------------------------------------
+
+/// Instances with committed golden reports (small, and together they touch every section).
+const GOLDEN: [&str; 2] = [
+    "instances/textbook/powerco_transport.toml",
+    "instances/textbook/silver_tax_chain.toml",
+];
+
+/// Report text with run-dependent parts masked: timings and the instance path as given.
+fn mask_for_golden(report: &str, instance: &str, format: &str) -> String {
+    let masked = report.replace(instance, "<instance>");
+    match format {
+        "json" => mask_timing(&masked),
+        _ => masked,
+    }
+}
+
+#[test]
+fn golden_reports() {
+    let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
+    let golden_dir = root().join("tests/golden");
+    let mut stale = Vec::new();
+    for instance in GOLDEN {
+        let stem = Path::new(instance).file_stem().unwrap().to_str().unwrap();
+        for (format, ext) in [("text", "txt"), ("json", "json")] {
+            // Pin the backend: `auto` may pick another one as the crossover moves.
+            let args = ["solve", instance, "--format", format, "--backend", "minilp", "--quiet"];
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{}", r.describe(&args));
+            let actual = mask_for_golden(&r.stdout, instance, format);
+            let file = golden_dir.join(format!("{stem}.{ext}"));
+            if bless {
+                std::fs::create_dir_all(&golden_dir).unwrap();
+                let mut f = std::fs::File::create(&file).unwrap();
+                f.write_all(actual.as_bytes()).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read {} ({e}); create it with `BLESS=1 cargo test --test cli golden`",
+                    file.display()
+                )
+            });
+            if expected != actual {
+                let line = expected
+                    .lines()
+                    .zip(actual.lines())
+                    .position(|(a, b)| a != b)
+                    .map(|i| i + 1);
+                stale.push(format!(
+                    "{} differs from the current report (first difference at line {line:?}):\n{actual}",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}\nIf the change is intended, run `BLESS=1 cargo test --test cli golden` and review the diff.",
+        stale.join("\n")
+    );
+}

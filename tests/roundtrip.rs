@@ -1,0 +1,241 @@
+//! Export round trip through a solver we did not write: every shipped instance is exported as
+//! free MPS and as CPLEX LP, solved by HiGHS (Python `highspy`), and compared with `solve`.
+//!
+//! * optimal instances: HiGHS's objective equals `solve`'s to 1e-6 (relative) for both files;
+//! * infeasible instances (`infeasible_*.toml`, or whatever `solve` finds infeasible): HiGHS
+//!   must find both files infeasible too;
+//! * the MPS row names are exactly the contract names of the report's `constraints` list, and
+//!   the LP row names decode (`(`/`)` back to `[`/`]`, `#XX` to the character) to the same set.
+//!
+//! The interpreter is `$SOURCING_OPT_PYTHON`, which `.ci/run` points at a virtualenv with
+//! highspy. Locally: `SOURCING_OPT_PYTHON=.ci/venv/bin/python cargo test --test roundtrip`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Reads each model file given on the command line with HiGHS, solves it, and prints one
+/// line `RESULT <json>` (HiGHS may print a banner before it).
+const HIGHS_SNIPPET: &str = r#"
+import json, sys
+import highspy
+
+results = []
+for path in sys.argv[1:]:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    read = h.readModel(path)
+    if read != highspy.HighsStatus.kOk:
+        results.append({"path": path, "error": "readModel returned " + str(read)})
+        continue
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    lp = h.getLp()
+    results.append({
+        "path": path,
+        "status": status,
+        "objective": h.getInfo().objective_function_value,
+        "num_col": lp.num_col_,
+        "num_row": lp.num_row_,
+        "rows": list(lp.row_names_),
+    })
+print("RESULT " + json.dumps(results))
+"#;
+
+/// The interpreter named by `$SOURCING_OPT_PYTHON`; a relative path with a directory part is
+/// taken from the workspace root (cargo runs tests from `solver/`).
+fn python() -> PathBuf {
+    match std::env::var_os("SOURCING_OPT_PYTHON") {
+        Some(p) if !p.is_empty() => {
+            let p = PathBuf::from(p);
+            if p.is_relative() && p.components().count() > 1 {
+                root().join(p)
+            } else {
+                p
+            }
+        }
+        _ => panic!(
+            "SOURCING_OPT_PYTHON is not set: this test solves the exported LP/MPS files with HiGHS \
+             (Python `highspy`). Run the tests through `.ci/run`, which sets it, or set it to a \
+             Python with highspy installed, e.g. `SOURCING_OPT_PYTHON=.ci/venv/bin/python \
+             cargo test --test roundtrip`"
+        ),
+    }
+}
+
+/// Solve the given model files with HiGHS; one JSON result per file, in order.
+fn highs(files: &[String]) -> Vec<Value> {
+    let py = python();
+    let out = Command::new(&py)
+        .arg("-c")
+        .arg(HIGHS_SNIPPET)
+        .args(files)
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run SOURCING_OPT_PYTHON=`{}`: {e}", py.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "`{}` with highspy failed ({}):\n{stdout}\n{stderr}",
+        py.display(),
+        out.status
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .unwrap_or_else(|| panic!("no RESULT line from the HiGHS snippet:\n{stdout}\n{stderr}"));
+    let v: Value = serde_json::from_str(line).expect("the snippet prints JSON");
+    v.as_array().expect("a list of results").clone()
+}
+
+/// Undo the LP-format escape of `export` (module docs of `solver/src/export.rs`).
+fn decode_lp_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut chars = name.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => out.push('['),
+            ')' => out.push(']'),
+            '#' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                let code = u8::from_str_radix(&hex, 16).unwrap_or_else(|_| panic!("bad escape `#{hex}` in `{name}`"));
+                out.push(code as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn export(instance: &str, format: &str, to: &str) {
+    let args = ["export", instance, "--format", format, "--output", to, "--quiet"];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+}
+
+#[test]
+fn highs_solves_every_exported_instance_to_the_same_optimum() {
+    let instances = all_instances();
+    assert!(
+        instances.iter().any(|i| expected_infeasible(i)),
+        "no infeasible instance is shipped: {instances:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut reports = Vec::new();
+    for (k, instance) in instances.iter().enumerate() {
+        let (code, report) = solve_json(instance, None);
+        let status = text(&report["status"], "status").to_string();
+        match status.as_str() {
+            "optimal" => assert_eq!(code, 0, "{instance}"),
+            "infeasible" => assert_eq!(code, 3, "{instance}"),
+            other => panic!(
+                "{instance}: `solve` ends `{other}` (exit {code}): {}",
+                report["message"]
+            ),
+        }
+        assert_eq!(
+            status == "infeasible",
+            expected_infeasible(instance),
+            "{instance}: infeasible instances, and only they, are named `infeasible_*.toml`"
+        );
+        for format in ["mps", "lp"] {
+            let file = dir.path().join(format!("{k}.{format}"));
+            let file = file.to_str().unwrap().to_string();
+            export(instance, format, &file);
+            files.push(file);
+        }
+        reports.push(report);
+    }
+
+    let results = highs(&files);
+    assert_eq!(results.len(), files.len());
+    let mut failures = Vec::new();
+    for (k, instance) in instances.iter().enumerate() {
+        let report = &reports[k];
+        let contract: BTreeSet<String> = list(report, "constraints")
+            .iter()
+            .map(|c| text(&c["name"], "name").to_string())
+            .collect();
+        for (f, format) in ["mps", "lp"].iter().enumerate() {
+            let h = &results[2 * k + f];
+            if let Some(e) = h.get("error") {
+                failures.push(format!("{instance} ({format}): HiGHS cannot read the export: {e}"));
+                continue;
+            }
+            let hs = text(&h["status"], "status");
+            if report["status"] == "infeasible" {
+                if hs != "Infeasible" {
+                    failures.push(format!(
+                        "{instance} ({format}): `solve` says infeasible, HiGHS says {hs}"
+                    ));
+                }
+                continue;
+            }
+            if hs != "Optimal" {
+                failures.push(format!("{instance} ({format}): `solve` is optimal, HiGHS says {hs}"));
+                continue;
+            }
+            let ours = num(&report["objective"], "objective");
+            let theirs = num(&h["objective"], "HiGHS objective");
+            if !close(ours, theirs, 1e-6) {
+                failures.push(format!(
+                    "{instance} ({format}): objective {ours} from `solve`, {theirs} from HiGHS"
+                ));
+            }
+            let solver = &report["solver"];
+            for (ours, theirs, what) in [
+                (&solver["variables"], &h["num_col"], "columns"),
+                (&solver["constraints"], &h["num_row"], "rows"),
+            ] {
+                if ours.as_u64() != theirs.as_u64() {
+                    failures.push(format!(
+                        "{instance} ({format}): {ours} {what} in `solve`, {theirs} in the file"
+                    ));
+                }
+            }
+            let rows: Vec<String> = h["rows"]
+                .as_array()
+                .expect("row names")
+                .iter()
+                .map(|n| text(n, "row name").to_string())
+                .map(|n| if *format == "lp" { decode_lp_name(&n) } else { n })
+                .collect();
+            let names: BTreeSet<String> = rows.iter().cloned().collect();
+            if names.len() != rows.len() {
+                failures.push(format!("{instance} ({format}): duplicate row names"));
+            }
+            if names != contract {
+                let missing: Vec<_> = contract.difference(&names).take(5).collect();
+                let extra: Vec<_> = names.difference(&contract).take(5).collect();
+                failures.push(format!(
+                    "{instance} ({format}): row names differ from the report's constraints: \
+                     missing {missing:?}, unexpected {extra:?}"
+                ));
+            }
+        }
+        // Infeasible reports list no constraints; their names are checked through the
+        // optimal instances (same writer).
+        if report["status"] == "optimal" {
+            assert!(
+                !contract.is_empty(),
+                "{instance}: an optimal report lists its constraints"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn lp_name_decoding_matches_the_documented_escape() {
+    assert_eq!(
+        decode_lp_name("ship(nv_qc_rail#3ACA#2DQC#2D#3EUS#2DNV#2Cli)"),
+        "ship[nv_qc_rail:CA-QC->US-NV,li]"
+    );
+    assert_eq!(decode_lp_name("balance(US#2DTX/silver)"), "balance[US-TX/silver]");
+}

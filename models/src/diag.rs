@@ -24,6 +24,17 @@ pub struct Diagnostic {
     /// Where the value came from when it was not the file (for example `--set KEY=VALUE`).
     pub origin: Option<String>,
     pub hint: Option<String>,
+    /// Other places in the file that explain the problem, e.g. where a duplicated id was
+    /// first defined. Rendered as `= note: MESSAGE at FILE:LINE:COL`.
+    pub related: Vec<Related>,
+}
+
+/// A secondary location of a diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    /// What is at that place, e.g. "mine `penasquito` is first defined".
+    pub message: String,
+    pub span: Range<usize>,
 }
 
 impl Diagnostic {
@@ -34,6 +45,7 @@ impl Diagnostic {
             span,
             origin: None,
             hint: None,
+            related: Vec::new(),
         }
     }
 
@@ -46,6 +58,17 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Add a secondary location (nothing is added when `span` is unknown).
+    pub fn with_related(mut self, message: impl Into<String>, span: Option<Range<usize>>) -> Self {
+        if let Some(span) = span {
+            self.related.push(Related {
+                message: message.into(),
+                span,
+            });
+        }
         self
     }
 
@@ -95,6 +118,10 @@ impl Diagnostic {
         if let Some(origin) = &self.origin {
             let _ = writeln!(out, "  = note: value set by {origin}");
         }
+        for r in &self.related {
+            let (line, col) = line_col(source, r.span.start);
+            let _ = writeln!(out, "  = note: {} at {file}:{line}:{col}", r.message);
+        }
         if let Some(hint) = &self.hint {
             let _ = writeln!(out, "  = hint: {hint}");
         }
@@ -126,18 +153,23 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// The closest candidate to `name`, if it is close enough to be a plausible typo.
+///
+/// Candidates are ranked by edit distance (a swap of two neighbours counts as one edit, and
+/// case is ignored), ties broken by Jaro-Winkler similarity, then by order.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
+    let mut best: Option<(usize, f64, &'a str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
-        let dist = strsim::levenshtein(&lower, &c.to_ascii_lowercase());
-        let close = score >= 0.85 || dist <= 2.max(name.len() / 4);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        let other = c.to_ascii_lowercase();
+        let score = strsim::jaro_winkler(&lower, &other);
+        let dist = strsim::osa_distance(&lower, &other);
+        let close = score >= 0.85 || dist <= 2.max(name.chars().count() / 4);
+        let better = best.is_none_or(|(d, s, _)| dist < d || (dist == d && score > s));
+        if close && better {
+            best = Some((dist, score, c));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
 }
 
 #[cfg(test)]
@@ -158,6 +190,16 @@ mod tests {
         assert_eq!(did_you_mean("MX-ZAQ", ids), Some("MX-ZAC"));
         assert_eq!(did_you_mean("us-tx", ids), Some("US-TX"));
         assert_eq!(did_you_mean("completely_else", ids), None);
+    }
+
+    #[test]
+    fn closest_by_edit_distance_wins_over_an_earlier_candidate() {
+        // `CHN` is one edit from `CN` and two from `CA`, which comes first and scores the same
+        // Jaro-Winkler similarity.
+        assert_eq!(did_you_mean("CHN", ["US", "CA", "CN"]), Some("CN"));
+        // A swap of two neighbours is one edit.
+        assert_eq!(did_you_mean("usmac", ["usmca", "us"]), Some("usmca"));
+        assert_eq!(did_you_mean("sliver", ["silver_ore", "silver"]), Some("silver"));
     }
 
     #[test]

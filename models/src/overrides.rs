@@ -96,7 +96,9 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
     let fields = fields_of(collection);
     let field = fields
         .iter()
-        .filter(|f| rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.'))
+        .filter(|f| {
+            rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.')
+        })
         .max_by_key(|f| f.len());
     let Some(field) = field else {
         let last = rest.rsplit('.').next().unwrap_or(rest);
@@ -114,7 +116,10 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
             RawKind::Float(f) if f.is_finite() => Op::Scale(f),
             other => {
                 return Err(Diagnostic::error(
-                    format!("{origin} `{text}`: a scale factor must be a number, found {}", other.type_name()),
+                    format!(
+                        "{origin} `{text}`: a scale factor must be a number, found {}",
+                        other.type_name()
+                    ),
                     None,
                 ))
             }
@@ -140,7 +145,10 @@ fn bad_key(key: &str, origin: &str, why: &str) -> Diagnostic {
 fn parse_value(v: &str) -> RawKind {
     let doc = format!("v = {v}\n");
     match crate::raw::parse(&doc) {
-        Ok(t) => t.get("v").map(|f| f.value.kind.clone()).unwrap_or(RawKind::Str(v.to_string())),
+        Ok(t) => t
+            .get("v")
+            .map(|f| f.value.kind.clone())
+            .unwrap_or(RawKind::Str(v.to_string())),
         Err(_) => RawKind::Str(v.to_string()),
     }
 }
@@ -169,7 +177,11 @@ fn check_type(field: &str, value: RawKind, text: &str, origin: &str) -> Result<R
         format!("{origin} `{text}`: `{field}` takes {want}, found {}", value.type_name()),
         None,
     )
-    .with_hint(format!("write `{}={}`", text.split('=').next().unwrap_or(field), example(want))))
+    .with_hint(format!(
+        "write `{}={}`",
+        text.split('=').next().unwrap_or(field),
+        example(want)
+    )))
 }
 
 fn example(want: &str) -> &'static str {
@@ -191,7 +203,12 @@ fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
     }
     match collection {
         "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
-        "lanes" => Some(format!("{}->{}/{}", s("from")?, s("to")?, s("mode").unwrap_or_else(|| "road".into()))),
+        "lanes" => Some(format!(
+            "{}->{}/{}",
+            s("from")?,
+            s("to")?,
+            s("mode").unwrap_or_else(|| "road".into())
+        )),
         "tariffs" => Some(format!(
             "{}->{}/{}",
             s("exporter")?,
@@ -226,7 +243,10 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         ));
     };
     let RawKind::Array(items) = &mut coll.value.kind else {
-        return Err(Diagnostic::error(format!("`{}` is not an array of tables", o.collection), None));
+        return Err(Diagnostic::error(
+            format!("`{}` is not an array of tables", o.collection),
+            None,
+        ));
     };
     let mut ids = Vec::new();
     let mut hits = 0;
@@ -245,7 +265,13 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         set_field(t, o, &label)?;
     }
     if hits == 0 {
-        let mut d = Diagnostic::error(format!("{origin} `{}`: no entry of `{}` has id `{}`", o.text, o.collection, o.id), None);
+        let mut d = Diagnostic::error(
+            format!(
+                "{origin} `{}`: no entry of `{}` has id `{}`",
+                o.text, o.collection, o.id
+            ),
+            None,
+        );
         if let Some(s) = did_you_mean(&o.id, ids.iter().map(|s| s.as_str())) {
             d = d.with_hint(format!("did you mean `{s}`?"));
         }
@@ -271,7 +297,10 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
             match &mut t.get_mut(outer).expect("inserted above").value.kind {
                 RawKind::Table(inner_t) => (inner_t, inner),
                 _ => {
-                    return Err(Diagnostic::error(format!("{label}: `{outer}` is not a table in the instance"), None));
+                    return Err(Diagnostic::error(
+                        format!("{label}: `{outer}` is not a table in the instance"),
+                        None,
+                    ));
                 }
             }
         }
@@ -289,8 +318,10 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
                 ))
             }
             None => {
-                return Err(Diagnostic::error(format!("{label}: cannot scale `{key}`, it is not set"), None)
-                    .with_hint("set it with `KEY=VALUE` instead"))
+                return Err(
+                    Diagnostic::error(format!("{label}: cannot scale `{key}`, it is not set"), None)
+                        .with_hint("set it with `KEY=VALUE` instead"),
+                )
             }
         },
     };
@@ -385,7 +416,10 @@ mod tests {
 
     fn load_with(args: &[&str]) -> Result<crate::Instance, String> {
         let mut raw = crate::raw::parse(SRC).unwrap();
-        let ovs: Vec<Override> = args.iter().map(|a| parse(a, "--set").map_err(|d| d.message)).collect::<Result<_, _>>()?;
+        let ovs: Vec<Override> = args
+            .iter()
+            .map(|a| parse(a, "--set").map_err(|d| d.message))
+            .collect::<Result<_, _>>()?;
         apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
         let v = crate::validate::validate(&raw);
         v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
@@ -393,7 +427,13 @@ mod tests {
 
     #[test]
     fn set_scale_wildcard_dotted_ids_and_default_ids() {
-        let i = load_with(&["mines.m.1.capacity=25", "demands.R/ag.quantity*=1.5", "mines.*.expansion.max=5", "mines.*.expansion.cost=2"]).unwrap();
+        let i = load_with(&[
+            "mines.m.1.capacity=25",
+            "demands.R/ag.quantity*=1.5",
+            "mines.*.expansion.max=5",
+            "mines.*.expansion.cost=2",
+        ])
+        .unwrap();
         assert_eq!(i.mines[0].capacity, 25.0);
         assert_eq!(i.demands[0].quantity, 6.0);
         assert_eq!(i.mines[0].expansion.unwrap().max, 5.0);
@@ -425,7 +465,8 @@ mod tests {
 
     #[test]
     fn scenario_file_parses_and_reports_bad_keys_with_spans() {
-        let sc = parse_scenario("name = \"up\"\n[set]\n\"demands.*.quantity*\" = 1.25\n\"mines.m.1.cost\" = 4\n").unwrap();
+        let sc =
+            parse_scenario("name = \"up\"\n[set]\n\"demands.*.quantity*\" = 1.25\n\"mines.m.1.cost\" = 4\n").unwrap();
         assert_eq!(sc.overrides.len(), 2);
         assert_eq!(sc.overrides[0].op, Op::Scale(1.25));
         let e = parse_scenario("[set]\n\"mines.m.1.costt\" = 4\n").unwrap_err();

@@ -67,11 +67,19 @@ impl RawTable {
 }
 
 /// Parse TOML text into the raw tree. A syntax error is returned as one located diagnostic.
-pub fn parse(source: &str) -> Result<RawTable, Diagnostic> {
+pub fn parse(source: &str) -> Result<RawTable, Box<Diagnostic>> {
     let doc = ImDocument::parse(source).map_err(|e| {
-        let msg = e.message().trim().to_string();
-        let msg = msg.strip_suffix('.').unwrap_or(&msg).to_string();
-        Diagnostic::error(format!("invalid TOML: {msg}"), e.span())
+        // toml_edit's messages can span lines ("invalid string\nexpected `\"`"); a
+        // diagnostic's message is one line.
+        let msg = e
+            .message()
+            .lines()
+            .map(|l| l.trim().trim_end_matches('.'))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let span = e.span().map(|s| s.start.min(source.len())..s.end.min(source.len()));
+        Box::new(Diagnostic::error(format!("invalid TOML: {msg}"), span.or(Some(0..0))))
     })?;
     Ok(convert_table(doc.as_table()))
 }
@@ -83,8 +91,8 @@ fn convert_table(table: &Table) -> RawTable {
             let key_span = table.key(key).and_then(|k| k.span());
             convert_item(item).map(|value| RawField {
                 key: key.to_string(),
+                value: located(value, &key_span),
                 key_span,
-                value,
             })
         })
         .collect();
@@ -119,6 +127,21 @@ fn convert_item(item: &Item) -> Option<RawValue> {
     }
 }
 
+/// Tables made by dotted keys (`expansion.max = 5`, `{ a.b = 1 }`) or implied by a header
+/// (`[meta]` in `[meta.extra]`) have no span of their own: point at the key that names them,
+/// so that every diagnostic about them is located.
+fn located(mut value: RawValue, key_span: &Option<Range<usize>>) -> RawValue {
+    if value.span.is_none() {
+        value.span = key_span.clone();
+    }
+    if let RawKind::Table(t) = &mut value.kind {
+        if t.span.is_none() {
+            t.span = key_span.clone();
+        }
+    }
+    value
+}
+
 fn convert_value(v: &Value) -> RawValue {
     let kind = match v {
         Value::String(s) => RawKind::Str(s.value().clone()),
@@ -130,10 +153,13 @@ fn convert_value(v: &Value) -> RawValue {
         Value::InlineTable(t) => RawKind::Table(RawTable {
             fields: t
                 .iter()
-                .map(|(key, value)| RawField {
-                    key: key.to_string(),
-                    key_span: t.key(key).and_then(|k| k.span()),
-                    value: convert_value(value),
+                .map(|(key, value)| {
+                    let key_span = t.key(key).and_then(|k| k.span());
+                    RawField {
+                        key: key.to_string(),
+                        value: located(convert_value(value), &key_span),
+                        key_span,
+                    }
                 })
                 .collect(),
             span: t.span(),

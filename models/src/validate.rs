@@ -4,7 +4,14 @@
 //! types, duplicate and malformed ids, dangling references (with near-miss suggestions),
 //! non-finite and negative numbers, shares and rates outside [0, 1], non-positive yields,
 //! lanes from a region to itself, ambiguous tariffs and targets without consumption in
-//! their scope. Warnings (unused regions and materials) are kept apart from errors.
+//! their scope. Warnings (unused regions and materials) are kept apart from errors, and only
+//! computed for an instance without errors.
+//!
+//! Every error is collected, not only the first: the checks that need the whole instance
+//! (tariffs, targets) run on whatever resolved, so a typo elsewhere does not hide them.
+//! Every error carries a span into the source (tables without a header of their own point
+//! at the key that names them), and validation never panics, whatever the input
+//! (`tests/mutations.rs` feeds it thousands of damaged instances).
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::*;
@@ -86,6 +93,9 @@ pub fn validate(raw: &RawTable) -> Validated {
 #[derive(Default)]
 struct Validator {
     diags: Vec<Diagnostic>,
+    /// Collections present in the file but not as an array of tables. References into them
+    /// are not reported: the one error on the collection says it all.
+    broken: Vec<&'static str>,
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -93,6 +103,10 @@ struct Entry<'a> {
     table: &'a RawTable,
     /// e.g. "mine `penasquito`" or "mines entry #3"
     label: String,
+    /// Where to point for problems of the table as a whole: its header, or, for tables
+    /// that have none (dotted keys such as `expansion.max = 5`, implicit parents such as
+    /// `[meta]` in `[meta.extra]`), the key that names it.
+    span: Option<Range<usize>>,
 }
 
 type Sp<T> = (T, Option<Range<usize>>);
@@ -105,38 +119,51 @@ impl Validator {
 
     fn check_keys(&mut self, collection: &str, entry: &Entry) {
         let (required, optional) = schema(collection);
+        let allowed = || required.iter().chain(optional.iter()).copied();
+        // A misspelt required key (`capcity`) is one mistake: report the unknown key with its
+        // suggestion and do not also report the required key as missing.
+        let mut suggested = Vec::new();
         for f in &entry.table.fields {
-            if !required.contains(&f.key.as_str()) && !optional.contains(&f.key.as_str()) {
-                let mut d = Diagnostic::error(
+            if !allowed().any(|k| k == f.key) {
+                let d = Diagnostic::error(
                     format!("unknown key `{}` in {}", f.key, entry.label),
-                    f.key_span.clone(),
+                    f.key_span.clone().or_else(|| entry.span.clone()),
                 );
-                let allowed = required.iter().chain(optional.iter()).copied();
-                d = match did_you_mean(&f.key, allowed) {
-                    Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                    None => d.with_hint(format!(
-                        "allowed keys: {}",
-                        required
-                            .iter()
-                            .chain(optional.iter())
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                let d = match did_you_mean(&f.key, allowed().filter(|k| entry.table.get(k).is_none())) {
+                    Some(s) => {
+                        suggested.push(s);
+                        d.with_hint(format!("did you mean `{s}`?"))
+                    }
+                    None => d.with_hint(format!("allowed keys: {}", allowed().collect::<Vec<_>>().join(", "))),
                 };
                 self.diags.push(d);
             }
         }
-        for key in required {
-            if entry.table.get(key).is_none() {
-                self.diags.push(
-                    Diagnostic::error(
-                        format!("missing required key `{key}` in {}", entry.label),
-                        entry.table.span.clone(),
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|k| entry.table.get(k).is_none() && !suggested.contains(k))
+            .collect();
+        if let Some(last) = missing.last() {
+            let (msg, hint) = match missing.len() {
+                1 => (
+                    format!("missing required key `{last}` in {}", entry.label),
+                    format!("add `{last} = ...` to this table"),
+                ),
+                n => {
+                    let list = missing[..n - 1]
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (
+                        format!("missing required keys {list} and `{last}` in {}", entry.label),
+                        format!("add {list} and `{last}` to this table"),
                     )
-                    .with_hint(format!("add `{key} = ...` to this table")),
-                );
-            }
+                }
+            };
+            self.diags
+                .push(Diagnostic::error(msg, entry.span.clone()).with_hint(hint));
         }
     }
 
@@ -149,11 +176,15 @@ impl Validator {
         match &f.value.kind {
             RawKind::Str(s) => Some((s.clone(), f.value.span.clone())),
             other => {
-                self.err(
+                let mut d = Diagnostic::error(
                     format!("`{key}` in {} must be a string, found {}", e.label, other.type_name()),
-                    Some(&f.value),
                     f.value.span.clone(),
-                );
+                )
+                .with_origin(f.value.origin.clone());
+                if let RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_) = other {
+                    d = d.with_hint("put the value in double quotes");
+                }
+                self.diags.push(d);
                 None
             }
         }
@@ -169,19 +200,34 @@ impl Validator {
             RawKind::Int(i) => *i as f64,
             RawKind::Float(x) => *x,
             other => {
-                self.err(
+                let mut d = Diagnostic::error(
                     format!("`{key}` in {label} must be a number, found {}", other.type_name()),
-                    Some(v),
                     v.span.clone(),
-                );
+                )
+                .with_origin(v.origin.clone());
+                if let RawKind::Str(s) = other {
+                    // Not `"nan"` or `"inf"`: Rust parses those, TOML numbers must not be them.
+                    if s.trim().replace('_', "").parse::<f64>().is_ok_and(f64::is_finite) {
+                        d = d.with_hint(format!("remove the quotes: `{key} = {}`", s.trim()));
+                    }
+                }
+                self.diags.push(d);
                 return None;
             }
         };
         if !x.is_finite() {
-            self.err(
-                format!("`{key}` in {label} must be a finite number, found {x}"),
-                Some(v),
-                v.span.clone(),
+            let hint = if x == f64::INFINITY && key == "capacity" {
+                "for an unlimited capacity leave `capacity` out (import offers and lanes only)"
+            } else {
+                "write a finite number"
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    format!("`{key}` in {label} must be a finite number, found {x}"),
+                    v.span.clone(),
+                )
+                .with_origin(v.origin.clone())
+                .with_hint(hint),
             );
             return None;
         }
@@ -215,7 +261,10 @@ impl Validator {
         let (x, span) = self.number_value(label, key, v)?;
         if !(0.0..=1.0).contains(&x) {
             let hint = if x > 1.0 && x <= 100.0 {
-                format!("shares and rates are fractions: write {} for {x}%", x / 100.0)
+                format!(
+                    "shares and rates are fractions of 1, not percentages: {x}% is written {}",
+                    x / 100.0
+                )
             } else {
                 "use a fraction between 0 and 1".to_string()
             };
@@ -282,12 +331,29 @@ impl Validator {
         }
     }
 
+    /// Check an explicit id against `[A-Za-z0-9_.-]+`. Default ids (`REGION/MATERIAL`,
+    /// `FROM->TO/MODE`, ...) are built from other ids and are never passed here.
     fn id_ok(&mut self, id: &str, span: &Option<Range<usize>>, what: &str) {
-        let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-        if !valid {
+        if id.is_empty() {
             self.diags.push(
-                Diagnostic::error(format!("invalid {what} id `{id}`"), span.clone())
+                Diagnostic::error(format!("empty {what} id"), span.clone())
                     .with_hint("ids use only letters, digits, `_`, `.` and `-`"),
+            );
+            return;
+        }
+        if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c))) {
+            let hint = if bad == '/' || bad == '>' {
+                "ids use only letters, digits, `_`, `.` and `-`; `/` and `->` are kept for default ids: \
+                 leave `id` out to get one"
+            } else {
+                "ids use only letters, digits, `_`, `.` and `-`"
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    format!("invalid {what} id `{id}`: `{bad}` is not allowed"),
+                    span.clone(),
+                )
+                .with_hint(hint),
             );
         }
     }
@@ -310,13 +376,18 @@ impl Validator {
                     }
                 }
             }
-            other => self.diags.push(
-                Diagnostic::error(
-                    format!("`{name}` must be an array of tables, found {}", other.type_name()),
-                    f.key_span.clone(),
+            other => {
+                if let Some(c) = COLLECTIONS.iter().find(|c| **c == name) {
+                    self.broken.push(c);
+                }
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`{name}` must be an array of tables, found {}", other.type_name()),
+                        f.key_span.clone().or_else(|| f.value.span.clone()),
+                    )
+                    .with_hint(format!("write each entry as `[[{name}]]`")),
                 )
-                .with_hint(format!("write each entry as `[[{name}]]`")),
-            ),
+            }
         }
         out
     }
@@ -324,11 +395,40 @@ impl Validator {
     fn run(&mut self, raw: &RawTable) -> Option<Instance> {
         for f in &raw.fields {
             if f.key != "meta" && !COLLECTIONS.contains(&f.key.as_str()) {
-                let mut d = Diagnostic::error(format!("unknown table `{}`", f.key), f.key_span.clone());
+                let is_table = match &f.value.kind {
+                    RawKind::Table(_) => true,
+                    RawKind::Array(items) => {
+                        !items.is_empty() && items.iter().all(|i| matches!(i.kind, RawKind::Table(_)))
+                    }
+                    _ => false,
+                };
+                let what = if is_table { "table" } else { "top-level key" };
+                let mut d = Diagnostic::error(
+                    format!("unknown {what} `{}`", f.key),
+                    f.key_span.clone().or_else(|| f.value.span.clone()),
+                );
                 let all = std::iter::once("meta").chain(COLLECTIONS.iter().copied());
-                if let Some(s) = did_you_mean(&f.key, all) {
-                    d = d.with_hint(format!("did you mean `{s}`?"));
-                }
+                d = match did_you_mean(&f.key, all) {
+                    Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                    None if !is_table && {
+                        let (req, opt) = schema("meta");
+                        req.iter().chain(opt).any(|k| *k == f.key)
+                    } =>
+                    {
+                        d.with_hint(format!(
+                            "keys above the first `[table]` header belong to no table; move `{}` under `[meta]`",
+                            f.key
+                        ))
+                    }
+                    None => d.with_hint(format!(
+                        "the tables of an instance are `[meta]` and {}",
+                        COLLECTIONS
+                            .iter()
+                            .map(|c| format!("`[[{c}]]`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
                 self.diags.push(d);
             }
         }
@@ -338,7 +438,7 @@ impl Validator {
         // Pass 1: ids of every collection that can be referenced.
         let mut ids: HashMap<&str, Ids> = HashMap::new();
         for coll in ["blocs", "countries", "regions", "materials", "tax_regimes"] {
-            let ids_of = self.collect_ids(coll, &tables[coll]);
+            let ids_of = self.collect_ids(&tables[coll]);
             ids.insert(coll, ids_of);
         }
         for (bid, bspan) in ids["blocs"].names.iter().zip(&ids["blocs"].spans) {
@@ -365,7 +465,12 @@ impl Validator {
         let targets = self.targets(&tables["targets"], &r, &blocs, countries.len());
 
         let inst = Instance {
-            meta: meta?,
+            meta: meta.unwrap_or_else(|| Meta {
+                name: String::new(),
+                description: None,
+                currency: "USD".into(),
+                year: None,
+            }),
             blocs,
             countries,
             regions,
@@ -379,10 +484,13 @@ impl Validator {
             tariffs,
             targets,
         };
+        // The cross checks run even when there are errors already (every error is reported,
+        // not only the first ones), on the references that did resolve.
+        self.cross_checks(&inst);
         if self.diags.iter().any(|d| d.is_error()) {
             return None;
         }
-        self.cross_checks(&inst);
+        self.warnings(&inst);
         Some(inst)
     }
 
@@ -394,12 +502,19 @@ impl Validator {
             return None;
         };
         let RawKind::Table(t) = &f.value.kind else {
-            self.err("`meta` must be a table".into(), Some(&f.value), f.key_span.clone());
+            self.diags.push(
+                Diagnostic::error(
+                    format!("`meta` must be a table, found {}", f.value.kind.type_name()),
+                    f.key_span.clone().or_else(|| f.value.span.clone()),
+                )
+                .with_hint("write one `[meta]` table (single brackets) with `name = \"...\"`"),
+            );
             return None;
         };
         let e = Entry {
             table: t,
             label: "`[meta]`".into(),
+            span: t.span.clone().or_else(|| f.key_span.clone()),
         };
         self.check_keys("meta", &e);
         let name = self.string(&e, "name");
@@ -414,19 +529,28 @@ impl Validator {
                         Some(&f.value),
                         f.value.span.clone(),
                     );
+                    if let Some(d) = self.diags.last_mut() {
+                        d.hint = Some("write the year as a whole number, e.g. `year = 2025`".into());
+                    }
                     None
                 }
             },
             None => None,
         };
         if let Some(f) = e.table.get("schema") {
-            if f.value.kind != RawKind::Int(1) {
+            let msg = match &f.value.kind {
+                RawKind::Int(1) => None,
+                RawKind::Int(n) => Some(format!("unsupported schema {n}: this version reads schema 1")),
+                other => Some(format!(
+                    "`schema` in `[meta]` must be the integer 1, found {}",
+                    other.type_name()
+                )),
+            };
+            if let Some(msg) = msg {
                 self.diags.push(
-                    Diagnostic::error(
-                        "unsupported `schema`: this version reads schema 1",
-                        f.value.span.clone(),
-                    )
-                    .with_hint("write `schema = 1` or remove the key"),
+                    Diagnostic::error(msg, f.value.span.clone())
+                        .with_origin(f.value.origin.clone())
+                        .with_hint("write `schema = 1` or remove the key"),
                 );
             }
         }
@@ -454,13 +578,34 @@ impl Validator {
                         span,
                         ..
                     }) => Some((s.clone(), span.clone())),
-                    _ => None,
+                    Some(v) => {
+                        let mut d = Diagnostic::error(
+                            format!(
+                                "`id` in {coll} entry #{} must be a string, found {}",
+                                i + 1,
+                                v.kind.type_name()
+                            ),
+                            v.span.clone(),
+                        )
+                        .with_origin(v.origin.clone());
+                        if let RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_) = v.kind {
+                            d = d.with_hint("put the id in double quotes");
+                        }
+                        self.diags.push(d);
+                        None
+                    }
+                    None => None,
                 };
-                let label = match &id {
-                    Some((s, _)) => format!("{singular} `{s}`"),
-                    None => format!("{coll} entry #{}", i + 1),
+                let label = match (&id, default_id(coll, t)) {
+                    (Some((s, _)), _) => format!("{singular} `{s}`"),
+                    (None, Some(s)) => format!("{singular} `{s}`"),
+                    (None, None) => format!("{coll} entry #{}", i + 1),
                 };
-                let e = Entry { table: t, label };
+                let e = Entry {
+                    table: t,
+                    label,
+                    span: t.span.clone(),
+                };
                 self.check_keys(coll, &e);
                 if let (Some((s, span)), "demands" | "lanes" | "tariffs") = (&id, coll) {
                     self.id_ok(s, span, singular);
@@ -470,21 +615,18 @@ impl Validator {
             .collect()
     }
 
-    fn collect_ids(&mut self, coll: &str, tables: &[&RawTable]) -> Ids {
+    /// The ids of a collection that other entries reference (type errors are reported by
+    /// `entries`).
+    fn collect_ids(&mut self, tables: &[&RawTable]) -> Ids {
         let mut ids = Ids::default();
         for (i, t) in tables.iter().enumerate() {
-            match t.get("id").map(|f| &f.value) {
-                Some(RawValue {
-                    kind: RawKind::Str(s),
-                    span,
-                    ..
-                }) => ids.push(s.clone(), span.clone(), i),
-                Some(v) => self.err(
-                    format!("`id` in {coll} must be a string, found {}", v.kind.type_name()),
-                    Some(v),
-                    v.span.clone(),
-                ),
-                None => {}
+            if let Some(RawValue {
+                kind: RawKind::Str(s),
+                span,
+                ..
+            }) = t.get("id").map(|f| &f.value)
+            {
+                ids.push(s.clone(), span.clone(), i);
             }
         }
         ids
@@ -498,22 +640,11 @@ impl Validator {
         self.check_unique(what, ids);
     }
 
+    /// Report every id seen before, at its second (third, ...) occurrence, with a note
+    /// pointing at the first.
     fn check_unique(&mut self, what: &str, ids: &[Sp<String>]) {
-        let mut seen: HashMap<&str, &Option<Range<usize>>> = HashMap::new();
-        for (id, span) in ids {
-            if let Some(first) = seen.get(id.as_str()) {
-                let mut d = Diagnostic::error(format!("duplicate {what} id `{id}`"), span.clone());
-                if let Some(first) = first {
-                    let _ = first;
-                    d = d.with_hint(format!(
-                        "the first {what} with this id is defined earlier; ids must be unique within `{what}s`"
-                    ));
-                }
-                self.diags.push(d);
-            } else {
-                seen.insert(id, span);
-            }
-        }
+        let ids: Vec<(Sp<String>, bool)> = ids.iter().map(|id| (id.clone(), false)).collect();
+        self.check_ids_defaulted(what, &ids, "");
     }
 
     fn blocs(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Bloc> {
@@ -553,11 +684,23 @@ impl Validator {
         if let Some(i) = ids.get(name) {
             return Some(i);
         }
+        if self.broken.contains(&coll) {
+            return None;
+        }
         let mut d = Diagnostic::error(format!("unknown {what} `{name}`"), span.clone());
-        d = match did_you_mean(name, ids.names.iter().map(|s| s.as_str())) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None if ids.names.is_empty() => d.with_hint(format!("no {what} is defined: add a `[[{coll}]]` table")),
-            None => d.with_hint(format!("define it in `[[{coll}]]` or use one of the existing ids")),
+        d = match (
+            r.kind_of(name, &[coll]),
+            did_you_mean(name, ids.names.iter().map(|s| s.as_str())),
+        ) {
+            (Some(other), _) => d.with_hint(format!("`{name}` is {other}, not a {what}")),
+            (None, Some(s)) => d.with_hint(format!("did you mean `{s}`?")),
+            (None, None) if ids.names.is_empty() => {
+                d.with_hint(format!("no {what} is defined: add a `[[{coll}]]` table"))
+            }
+            (None, None) => d.with_hint(format!(
+                "define it in `[[{coll}]]` or use one of the existing ids: {}",
+                r.list(coll)
+            )),
         };
         self.diags.push(d);
         None
@@ -581,15 +724,24 @@ impl Validator {
         if let Some(b) = r.ids["blocs"].get(name) {
             return Some(Party::Bloc(b));
         }
+        if self.broken.contains(&"countries") || self.broken.contains(&"blocs") {
+            return None;
+        }
         let all = r.ids["countries"]
             .names
             .iter()
             .chain(r.ids["blocs"].names.iter())
             .map(|s| s.as_str());
         let mut d = Diagnostic::error(format!("unknown country or bloc `{name}`"), span.clone());
-        if let Some(s) = did_you_mean(name, all) {
-            d = d.with_hint(format!("did you mean `{s}`?"));
-        }
+        d = match (r.kind_of(name, &["countries", "blocs"]), did_you_mean(name, all)) {
+            (Some(other), _) => d.with_hint(format!("`{name}` is {other}; name a country or a bloc here")),
+            (None, Some(s)) => d.with_hint(format!("did you mean `{s}`?")),
+            (None, None) => d.with_hint(format!(
+                "define it in `[[countries]]` or `[[blocs]]`; countries: {}; blocs: {}",
+                r.list("countries"),
+                r.list("blocs")
+            )),
+        };
         self.diags.push(d);
         None
     }
@@ -712,6 +864,7 @@ impl Validator {
         let sub = Entry {
             table: t,
             label: format!("the expansion of {}", e.label),
+            span: t.span.clone().or_else(|| f.key_span.clone()),
         };
         self.check_keys("expansion", &sub);
         let max = self.nonneg(&sub, "max");
@@ -829,12 +982,13 @@ impl Validator {
             .map(|(e, id)| {
                 let region = self.string(e, "region");
                 let material = self.string(e, "material");
+                let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&region, &material) {
                     (Some((g, gs)), Some((m, _))) => Some((format!("{g}/{m}"), gs.clone())),
                     _ => None,
                 });
                 if let Some(id) = &id {
-                    ids.push(id.clone());
+                    ids.push((id.clone(), defaulted));
                 }
                 Demand {
                     id: id.map(|x| x.0).unwrap_or_default(),
@@ -857,16 +1011,29 @@ impl Validator {
         out
     }
 
-    /// Like `check_ids`, with a hint for ids that were generated from other fields.
-    fn check_ids_defaulted(&mut self, what: &str, ids: &[Sp<String>], pattern: &str) {
-        let before = self.diags.len();
-        self.check_unique(what, ids);
-        for d in &mut self.diags[before..] {
-            if d.message.starts_with("duplicate") {
-                d.hint = Some(format!(
-                    "two {what}s have the same id (the default id is `{pattern}`); give one an explicit `id`"
-                ));
-            }
+    /// Duplicates among ids some of which were generated from other fields after `pattern`;
+    /// `ids` holds ((id, span), defaulted) per entry.
+    fn check_ids_defaulted(&mut self, what: &str, ids: &[(Sp<String>, bool)], pattern: &str) {
+        let mut seen: HashMap<&str, &Option<Range<usize>>> = HashMap::new();
+        for ((id, span), defaulted) in ids {
+            let Some(first) = seen.get(id.as_str()) else {
+                seen.insert(id, span);
+                continue;
+            };
+            let hint = match (*defaulted, what) {
+                (true, "tariff") => format!(
+                    "two tariffs with the same importer, exporter and material (default id `{pattern}`); keep one"
+                ),
+                (true, _) => {
+                    format!("without an `id` a {what} is named `{pattern}`; give one of the two an explicit `id`")
+                }
+                (false, _) => format!("ids must be unique among the {}; rename or remove one", plural(what)),
+            };
+            self.diags.push(
+                Diagnostic::error(format!("duplicate {what} id `{id}`"), span.clone())
+                    .with_related(format!("{what} `{id}` is first defined"), (*first).clone())
+                    .with_hint(hint),
+            );
         }
     }
 
@@ -879,6 +1046,7 @@ impl Validator {
                 let from = self.string(e, "from");
                 let to = self.string(e, "to");
                 let mode = self.string(e, "mode").map(|m| m.0).unwrap_or_else(|| "road".into());
+                let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&from, &to) {
                     (Some((f, fs)), Some((t, _))) => Some((format!("{f}->{t}/{mode}"), fs.clone())),
                     _ => None,
@@ -892,7 +1060,7 @@ impl Validator {
                     }
                 }
                 if let Some(id) = &id {
-                    ids.push(id.clone());
+                    ids.push((id.clone(), defaulted));
                 }
                 let days = e.table.get("days").and_then(|_| self.nonneg(e, "days"));
                 let capacity = e.table.get("capacity").and_then(|_| self.nonneg(e, "capacity"));
@@ -940,12 +1108,13 @@ impl Validator {
                 let exporter = self.string(e, "exporter");
                 let material = self.string(e, "material");
                 let mat_name = material.as_ref().map(|m| m.0.clone()).unwrap_or_else(|| "*".into());
+                let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&importer, &exporter) {
                     (Some((i, is)), Some((x, _))) => Some((format!("{x}->{i}/{mat_name}"), is.clone())),
                     _ => None,
                 });
                 if let Some(id) = &id {
-                    ids.push(id.clone());
+                    ids.push((id.clone(), defaulted));
                 }
                 Tariff {
                     id: id.map(|x| x.0).unwrap_or_default(),
@@ -1030,14 +1199,24 @@ impl Validator {
             .collect()
     }
 
-    /// Checks that need the whole resolved instance: ambiguous tariffs, targets without
-    /// consumption in scope, and the warnings.
+    /// Checks that need the whole resolved instance: ambiguous tariffs and targets without
+    /// consumption in their scope. They also run when other errors were found, so they skip
+    /// whatever did not resolve (index `usize::MAX`) rather than guess.
     fn cross_checks(&mut self, inst: &Instance) {
-        // Ambiguous tariffs: same importer, same material specificity, both exporters of the
-        // same kind and overlapping.
+        let ok = |i: usize, len: usize| i < len;
+        let party_ok = |p: Party| match p {
+            Party::Country(c) => ok(c, inst.countries.len()),
+            Party::Bloc(b) => ok(b, inst.blocs.len()),
+        };
+        // Ambiguous tariffs: same importer, same material (or both `*`), exporters of the same
+        // kind (two countries, or two blocs) that share a country other than the importer
+        // (a shipment inside one country pays no tariff).
         for (i, a) in inst.tariffs.iter().enumerate() {
+            if !ok(a.importer, inst.countries.len()) || !party_ok(a.exporter) || a.material == Some(usize::MAX) {
+                continue;
+            }
             for b in &inst.tariffs[i + 1..] {
-                if a.importer != b.importer || a.material != b.material {
+                if a.importer != b.importer || a.material != b.material || !party_ok(b.exporter) {
                     continue;
                 }
                 let overlap = match (a.exporter, b.exporter) {
@@ -1045,7 +1224,7 @@ impl Validator {
                     (Party::Bloc(x), Party::Bloc(y)) => inst.blocs[x]
                         .countries
                         .iter()
-                        .any(|c| inst.blocs[y].countries.contains(c)),
+                        .any(|c| *c != a.importer && inst.blocs[y].countries.contains(c)),
                     _ => false,
                 };
                 if overlap {
@@ -1057,6 +1236,7 @@ impl Validator {
                             ),
                             b.span.clone(),
                         )
+                        .with_related(format!("tariff `{}` is defined", a.id), a.span.clone())
                         .with_hint(
                             "remove one, or make one more specific (a material, or a country instead of a bloc)",
                         ),
@@ -1064,7 +1244,20 @@ impl Validator {
                 }
             }
         }
+        // A target's consumption is only known when every demand and plant resolved.
+        let consumers_resolved = inst.demands.iter().all(|d| {
+            ok(d.material, inst.materials.len())
+                && ok(d.region, inst.regions.len())
+                && ok(inst.regions[d.region].country, inst.countries.len())
+        }) && inst.plants.iter().all(|p| {
+            ok(p.input, inst.materials.len())
+                && ok(p.region, inst.regions.len())
+                && ok(inst.regions[p.region].country, inst.countries.len())
+        });
         for t in &inst.targets {
+            if !consumers_resolved || !ok(t.material, inst.materials.len()) || !party_ok(t.scope) {
+                continue;
+            }
             let scope = inst.party_countries(t.scope);
             let in_scope = |region: usize| scope.contains(&inst.regions[region].country);
             let consumed = inst
@@ -1087,33 +1280,45 @@ impl Validator {
                 );
             }
         }
-        let mut region_used = vec![false; inst.regions.len()];
+    }
+
+    /// Warnings, on an instance without errors: regions and materials nothing uses.
+    fn warnings(&mut self, inst: &Instance) {
+        // The contract's "a region with no facility and no lane": a region with only a demand
+        // is worse than idle (nothing can serve it), so it gets its own message.
+        let mut supplied = vec![false; inst.regions.len()];
+        let mut demanded = vec![false; inst.regions.len()];
         for m in &inst.mines {
-            region_used[m.region] = true;
+            supplied[m.region] = true;
         }
         for p in &inst.plants {
-            region_used[p.region] = true;
+            supplied[p.region] = true;
         }
         for i in &inst.imports {
-            region_used[i.region] = true;
-        }
-        for d in &inst.demands {
-            region_used[d.region] = true;
+            supplied[i.region] = true;
         }
         for l in &inst.lanes {
-            region_used[l.from] = true;
-            region_used[l.to] = true;
+            supplied[l.from] = true;
+            supplied[l.to] = true;
         }
-        for (r, used) in inst.regions.iter().zip(&region_used) {
-            if !used {
-                self.diags.push(
-                    Diagnostic::warning(
-                        format!("region `{}` has no facility, offer, demand or lane", r.id),
-                        r.span.clone(),
-                    )
-                    .with_hint("connect it with a `[[lanes]]` entry or remove it"),
-                );
+        for d in &inst.demands {
+            demanded[d.region] = true;
+        }
+        for (ri, r) in inst.regions.iter().enumerate() {
+            if supplied[ri] {
+                continue;
             }
+            let d = if demanded[ri] {
+                Diagnostic::warning(
+                    format!("region `{}` has demand but no facility and no lane", r.id),
+                    r.span.clone(),
+                )
+                .with_hint("nothing can reach its demand: add a `[[lanes]]` entry into it or a facility in it")
+            } else {
+                Diagnostic::warning(format!("region `{}` has no facility and no lane", r.id), r.span.clone())
+                    .with_hint("connect it with a `[[lanes]]` entry, or remove it")
+            };
+            self.diags.push(d);
         }
         for (mi, m) in inst.materials.iter().enumerate() {
             let used = inst.demands.iter().any(|d| d.material == mi) || inst.plants.iter().any(|p| p.input == mi);
@@ -1127,6 +1332,43 @@ impl Validator {
                 );
             }
         }
+    }
+}
+
+/// The id an entry without `id` gets, as far as its fields are strings: `REGION/MATERIAL`
+/// for demands, `FROM->TO/MODE` for lanes, `EXPORTER->IMPORTER/MATERIAL` for tariffs.
+fn default_id(coll: &str, t: &RawTable) -> Option<String> {
+    let s = |key: &str| match t.get(key).map(|f| &f.value.kind) {
+        Some(RawKind::Str(v)) => Some(v.as_str()),
+        _ => None,
+    };
+    match coll {
+        "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
+        "lanes" => Some(format!(
+            "{}->{}/{}",
+            s("from")?,
+            s("to")?,
+            if t.get("mode").is_some() { s("mode")? } else { "road" }
+        )),
+        "tariffs" => Some(format!(
+            "{}->{}/{}",
+            s("exporter")?,
+            s("importer")?,
+            if t.get("material").is_some() {
+                s("material")?
+            } else {
+                "*"
+            }
+        )),
+        _ => None,
+    }
+}
+
+/// "country" -> "countries", "mine" -> "mines".
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
     }
 }
 
@@ -1150,4 +1392,378 @@ impl Ids {
 
 struct Resolver<'a> {
     ids: &'a HashMap<&'a str, Ids>,
+}
+
+impl Resolver<'_> {
+    /// What `name` is when it is the id of an entry of another collection than `except`
+    /// (e.g. "a country" for `US` written where a region is expected).
+    fn kind_of(&self, name: &str, except: &[&str]) -> Option<&'static str> {
+        [
+            ("regions", "a region"),
+            ("countries", "a country"),
+            ("blocs", "a bloc"),
+            ("materials", "a material"),
+            ("tax_regimes", "a tax regime"),
+        ]
+        .into_iter()
+        .find(|(coll, _)| !except.contains(coll) && self.ids.get(coll).is_some_and(|ids| ids.get(name).is_some()))
+        .map(|(_, what)| what)
+    }
+
+    /// The ids of a collection for a hint, shortened when there are many.
+    fn list(&self, coll: &str) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for n in self.ids.get(coll).map(|i| i.names.as_slice()).unwrap_or_default() {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+        if names.is_empty() {
+            return "(none)".into();
+        }
+        let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+        match names.len() {
+            n if n > 8 => format!("{}, ... ({n} in all)", shown.join(", ")),
+            _ => shown.join(", "),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{line_col, Diagnostic};
+    use crate::load_str;
+
+    const BASE: &str = r#"[meta]
+name = "unit"
+
+[[blocs]]
+id = "usmca"
+countries = ["US", "MX"]
+
+[[countries]]
+id = "US"
+[[countries]]
+id = "MX"
+tax_regime = "mx"
+[[countries]]
+id = "CN"
+
+[[tax_regimes]]
+id = "mx"
+royalty_rate = 0.075
+
+[[regions]]
+id = "US-TX"
+country = "US"
+[[regions]]
+id = "MX-ZAC"
+country = "MX"
+
+[[materials]]
+id = "silver"
+price = 900000
+
+[[mines]]
+id = "penasquito"
+region = "MX-ZAC"
+material = "silver"
+capacity = 100
+cost = 5000
+
+[[demands]]
+region = "US-TX"
+material = "silver"
+quantity = 50
+
+[[lanes]]
+from = "MX-ZAC"
+to = "US-TX"
+cost = 40
+mode = "rail"
+
+[[tariffs]]
+importer = "US"
+exporter = "CN"
+rate = 0.1
+
+[[targets]]
+id = "ag_cap"
+material = "silver"
+scope = "usmca"
+max_import_share = 0.5
+"#;
+
+    /// BASE with the first occurrence of `old` replaced by `new`.
+    fn with(old: &str, new: &str) -> String {
+        assert!(BASE.contains(old), "`{old}` not in BASE");
+        BASE.replacen(old, new, 1)
+    }
+
+    fn errors(src: &str) -> Vec<Diagnostic> {
+        let v = load_str(src);
+        let errors: Vec<Diagnostic> = v.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+        assert_eq!(v.instance.is_none(), !errors.is_empty());
+        errors
+    }
+
+    fn line_of(src: &str, d: &Diagnostic) -> usize {
+        d.line_col(src).expect("located").0
+    }
+
+    #[test]
+    fn base_is_valid_without_warnings() {
+        let v = load_str(BASE);
+        assert!(v.diagnostics.is_empty(), "{:?}", v.diagnostics);
+        let inst = v.instance.unwrap();
+        assert_eq!(inst.lanes[0].id, "MX-ZAC->US-TX/rail");
+        assert_eq!(inst.tariffs[0].id, "CN->US/*");
+    }
+
+    #[test]
+    fn default_ids_are_not_checked_against_the_id_pattern() {
+        // `US-TX/silver`, `MX-ZAC->US-TX/rail` and `CN->US/*` contain `/`, `>` and `*`.
+        let v = load_str(BASE);
+        assert_eq!(v.instance.unwrap().demands[0].id, "US-TX/silver");
+    }
+
+    #[test]
+    fn explicit_id_with_a_slash_is_rejected_with_a_hint_about_default_ids() {
+        let src = with("[[demands]]\n", "[[demands]]\nid = \"US-TX/silver\"\n");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("invalid demand id `US-TX/silver`"));
+        assert!(e[0].hint.as_deref().unwrap().contains("leave `id` out"));
+    }
+
+    #[test]
+    fn duplicate_id_points_at_the_second_occurrence_and_notes_the_first() {
+        let src = with("[[demands]]", "[[mines]]\nid = \"penasquito\"\nregion = \"MX-ZAC\"\nmaterial = \"silver\"\ncapacity = 1\ncost = 1\n\n[[demands]]");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "duplicate mine id `penasquito`");
+        let first = src.find("id = \"penasquito\"").unwrap();
+        let second = src.rfind("id = \"penasquito\"").unwrap();
+        assert_eq!(line_of(&src, &e[0]), line_col(&src, second).0);
+        assert_eq!(e[0].related.len(), 1);
+        assert_eq!(line_col(&src, e[0].related[0].span.start).0, line_col(&src, first).0);
+        let out = e[0].render("f.toml", &src);
+        assert!(
+            out.contains(&format!("first defined at f.toml:{}:", line_col(&src, first).0)),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn duplicate_default_demand_ids_are_reported() {
+        let src = with(
+            "[[lanes]]",
+            "[[demands]]\nregion = \"US-TX\"\nmaterial = \"silver\"\nquantity = 1\n\n[[lanes]]",
+        );
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "duplicate demand id `US-TX/silver`");
+        assert!(e[0].hint.as_deref().unwrap().contains("explicit `id`"));
+    }
+
+    #[test]
+    fn non_string_id_in_mines_was_silently_accepted() {
+        let e = errors(&with("id = \"penasquito\"", "id = 5"));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].message.contains("`id` in mines entry #1 must be a string"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn royalty_by_material_naming_an_unknown_material_is_reported() {
+        let e = errors(&with("royalty_rate = 0.075", "royalty_by_material = { silvr = 0.01 }"));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "unknown material `silvr`");
+        assert_eq!(e[0].hint.as_deref(), Some("did you mean `silver`?"));
+    }
+
+    #[test]
+    fn year_must_be_an_integer() {
+        for bad in ["2025.0", "\"2025\""] {
+            let e = errors(&with("name = \"unit\"", &format!("name = \"unit\"\nyear = {bad}")));
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert!(e[0].message.starts_with("`year` in `[meta]` must be an integer"));
+        }
+        let v = load_str(&with("name = \"unit\"", "name = \"unit\"\nyear = 2025"));
+        assert_eq!(v.instance.unwrap().meta.year, Some(2025));
+    }
+
+    #[test]
+    fn schema_other_than_1_is_rejected() {
+        let e = errors(&with("name = \"unit\"", "name = \"unit\"\nschema = 2"));
+        assert_eq!(e[0].message, "unsupported schema 2: this version reads schema 1");
+        let e = errors(&with("name = \"unit\"", "name = \"unit\"\nschema = \"1\""));
+        assert!(e[0].message.contains("must be the integer 1"), "{e:?}");
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_one_error_not_two() {
+        let e = errors(&with("capacity = 100", "capcity = 100"));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "unknown key `capcity` in mine `penasquito`");
+        assert_eq!(e[0].hint.as_deref(), Some("did you mean `capacity`?"));
+    }
+
+    #[test]
+    fn missing_keys_of_one_table_are_one_error() {
+        let e = errors(&with("capacity = 100\ncost = 5000\n", ""));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            e[0].message,
+            "missing required keys `capacity` and `cost` in mine `penasquito`"
+        );
+    }
+
+    #[test]
+    fn errors_in_dotted_key_tables_had_no_location() {
+        let src = with("cost = 5000", "cost = 5000\nexpansion.max = 10");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("missing required key `cost` in the expansion"));
+        assert_eq!(
+            line_of(&src, &e[0]),
+            line_col(&src, src.find("expansion.max").unwrap()).0
+        );
+
+        let src = with("[meta]\nname = \"unit\"", "[meta.extra]\nx = 1");
+        for d in errors(&src) {
+            assert!(d.span.is_some(), "{d:?}");
+        }
+        let src = with("royalty_rate = 0.075", "royalty_by_material = { silver.x = 0.1 }");
+        for d in errors(&src) {
+            assert!(d.span.is_some(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn target_without_consumption_was_not_reported_alongside_other_errors() {
+        let src = with("max_import_share = 0.5", "max_import_share = 0.5\nsources = \"CN\"")
+            .replacen("scope = \"usmca\"", "scope = \"CN\"", 1)
+            .replacen("cost = 5000", "cost = -1", 1);
+        let e = errors(&src);
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(e.len(), 2, "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("must not be negative")));
+        assert!(msgs.iter().any(|m| m.contains("target `ag_cap` has nothing to cap")));
+    }
+
+    #[test]
+    fn target_check_does_not_guess_when_a_demand_did_not_resolve() {
+        // The demand's material is misspelt: the target may well have consumption, so only
+        // the unknown material is reported.
+        let src = with("material = \"silver\"\nquantity", "material = \"silvre\"\nquantity");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "unknown material `silvre`");
+    }
+
+    #[test]
+    fn equally_specific_tariffs_are_ambiguous_and_name_both() {
+        let src = with(
+            "[[targets]]",
+            "[[tariffs]]\nid = \"t2\"\nimporter = \"US\"\nexporter = \"CN\"\nrate = 0.2\n\n[[targets]]",
+        );
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("`CN->US/*` and `t2`"), "{e:?}");
+        assert_eq!(e[0].related.len(), 1);
+    }
+
+    #[test]
+    fn blocs_that_share_only_the_importer_are_not_ambiguous() {
+        let src = with(
+            "[[targets]]",
+            "[[blocs]]\nid = \"pacific\"\ncountries = [\"US\", \"CN\"]\n\
+             [[tariffs]]\nimporter = \"US\"\nexporter = \"usmca\"\nrate = 0\n\
+             [[tariffs]]\nimporter = \"US\"\nexporter = \"pacific\"\nrate = 0.2\n\n[[targets]]",
+        );
+        assert!(errors(&src).is_empty());
+        let overlapping = src.replacen("countries = [\"US\", \"CN\"]", "countries = [\"MX\", \"CN\"]", 1);
+        let e = errors(&overlapping);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.starts_with("ambiguous tariffs"));
+    }
+
+    #[test]
+    fn a_collection_written_as_one_table_does_not_cascade() {
+        let e = errors(&with("[[materials]]", "[materials]"));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].message, "`materials` must be an array of tables, found a table");
+    }
+
+    #[test]
+    fn an_id_of_another_kind_is_named_in_the_hint() {
+        let e = errors(&with("region = \"MX-ZAC\"", "region = \"MX\""));
+        assert_eq!(e[0].hint.as_deref(), Some("`MX` is a country, not a region"));
+        let e = errors(&with("importer = \"US\"", "importer = \"usmca\""));
+        assert_eq!(e[0].hint.as_deref(), Some("`usmca` is a bloc, not a country"));
+    }
+
+    #[test]
+    fn percentages_get_a_fraction_hint() {
+        let e = errors(&with("royalty_rate = 0.075", "royalty_rate = 7.5"));
+        assert!(e[0].hint.as_deref().unwrap().contains("7.5% is written 0.075"), "{e:?}");
+        let e = errors(&with("royalty_rate = 0.075", "royalty_rate = 250"));
+        assert_eq!(e[0].hint.as_deref(), Some("use a fraction between 0 and 1"));
+    }
+
+    #[test]
+    fn quoted_numbers_get_a_hint() {
+        let e = errors(&with("capacity = 100", "capacity = \"1_000\""));
+        assert_eq!(e[0].hint.as_deref(), Some("remove the quotes: `capacity = 1_000`"));
+    }
+
+    #[test]
+    fn quoted_nan_gets_no_remove_the_quotes_hint() {
+        let e = errors(&with("capacity = 100", "capacity = \"nan\""));
+        assert_eq!(e[0].hint, None, "{e:?}");
+    }
+
+    #[test]
+    fn labels_name_entries_by_their_default_id() {
+        let e = errors(&with("quantity = 50", "quantity = -50"));
+        assert_eq!(
+            e[0].message,
+            "`quantity` in demand `US-TX/silver` must not be negative, found -50"
+        );
+        let e = errors(&with("cost = 40", "cost = -40"));
+        assert_eq!(
+            e[0].message,
+            "`cost` in lane `MX-ZAC->US-TX/rail` must not be negative, found -40"
+        );
+    }
+
+    #[test]
+    fn keys_above_the_first_header_are_top_level_keys_not_tables() {
+        let e = errors(&format!("currency = \"USD\"\n{BASE}"));
+        assert_eq!(e[0].message, "unknown top-level key `currency`");
+        assert!(e[0].hint.as_deref().unwrap().contains("under `[meta]`"));
+    }
+
+    #[test]
+    fn warnings_are_separate_and_only_on_valid_instances() {
+        let src = with(
+            "[[materials]]",
+            "[[regions]]\nid = \"US-AK\"\ncountry = \"US\"\n[[regions]]\nid = \"US-NV\"\ncountry = \"US\"\n\
+             [[demands]]\nregion = \"US-NV\"\nmaterial = \"silver\"\nquantity = 1\n\n[[materials]]",
+        );
+        let v = load_str(&src);
+        assert!(v.instance.is_some());
+        let w: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            w,
+            [
+                "region `US-AK` has no facility and no lane",
+                "region `US-NV` has demand but no facility and no lane"
+            ]
+        );
+        assert!(v.diagnostics.iter().all(|d| !d.is_error()));
+    }
 }

@@ -10,7 +10,7 @@
 //! 3. [`conflict`]: a smallest set of named constraints that cannot hold together, by a
 //!    deletion filter (batch first, then one at a time).
 
-use crate::backend::{Backend, Outcome, SolveOptions};
+use crate::backend::{aux_options, Backend, Outcome};
 use crate::formulate::Model;
 use crate::lp::{Lp, RowKey, Sense, VarKey};
 use serde::Serialize;
@@ -212,16 +212,23 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
     // Phase 1: minimise the weighted relaxation only.
     let (mut p1, slacks) = with_slacks(lp, &elastic, |e| e.weight);
     p1.obj.iter_mut().take(lp.n_vars()).for_each(|c| *c = 0.0);
-    let s1 = backend.solve(&p1, &SolveOptions::default());
+    let s1 = backend.solve(&p1, &aux_options());
     if s1.outcome != Outcome::Optimal {
-        return Err(format!("even with every target, capacity and demand relaxed: {:?}", s1.outcome));
+        return Err(format!(
+            "even with every target, capacity and demand relaxed: {:?}",
+            s1.outcome
+        ));
     }
-    let least: f64 = elastic.iter().zip(&slacks).map(|(e, &c)| e.weight * s1.x[c as usize]).sum();
+    let least: f64 = elastic
+        .iter()
+        .zip(&slacks)
+        .map(|(e, &c)| e.weight * s1.x[c as usize])
+        .sum();
     // Phase 2: keep the relaxation within a hair of the least and minimise cost.
     let (mut p2, slacks2) = with_slacks(lp, &elastic, |_| 0.0);
     let mut terms: Vec<(u32, f64)> = elastic.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
     p2.add_row(RowKey::Aux(0), &mut terms, Sense::Le, least * (1.0 + 1e-7) + 1e-9);
-    let s2 = backend.solve(&p2, &SolveOptions::default());
+    let s2 = backend.solve(&p2, &aux_options());
     let (x, cost) = if s2.outcome == Outcome::Optimal {
         let cost = lp.objective_value(&s2.x[..lp.n_vars()]);
         (s2.x, cost)
@@ -370,7 +377,7 @@ pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Ba
         if t.row_start.is_empty() {
             return Ok(true);
         }
-        match backend.solve(&t, &SolveOptions::default()).outcome {
+        match backend.solve(&t, &aux_options()).outcome {
             Outcome::Optimal => Ok(true),
             Outcome::Infeasible => Ok(false),
             other => Err(format!("conflict search: {other:?}")),

@@ -13,7 +13,7 @@
 //! primal that is slightly off), the full dual LP is solved instead and the gap says how far
 //! the primal is from optimal.
 
-use crate::backend::{Backend, Outcome, SolveOptions};
+use crate::backend::{aux_options, Backend, Outcome};
 use crate::lp::{Lp, RowKey, Sense, VarKey};
 use crate::solve::{slack, FEAS_TOL};
 
@@ -173,7 +173,7 @@ impl DualSystem {
         if self.aux.n_vars() == 0 {
             return Ok(Some(vec![0.0; self.col_of.len()]));
         }
-        let sol = backend.solve(&self.aux, &SolveOptions::default());
+        let sol = backend.solve(&self.aux, &aux_options());
         match sol.outcome {
             Outcome::Optimal => Ok(Some(
                 self.col_of
@@ -194,6 +194,16 @@ fn solve_dual(lp: &Lp, cs: Option<(&[f64], &[f64])>, backend: &dyn Backend) -> R
     let w: Vec<(usize, f64)> = (0..lp.n_rows()).map(|i| (i, -lp.rhs[i])).collect();
     sys.minimise(&w, backend)?
         .ok_or_else(|| "dual LP unbounded: the primal is infeasible".to_string())
+}
+
+/// The largest price of row `i` over all optimal duals: the right derivative of the
+/// optimal cost in `rhs[i]` (infinite when raising it makes the plan infeasible).
+pub fn price_right(lp: &Lp, x: &[f64], activities: &[f64], i: usize, backend: &dyn Backend) -> Result<f64, String> {
+    let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
+    Ok(sys
+        .minimise(&[(i, -1.0)], backend)?
+        .map(|y| y[i])
+        .unwrap_or(f64::INFINITY))
 }
 
 /// The smallest and largest price of row `i` over all optimal duals: the left and right

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod backend;
+pub mod basis;
 pub mod cli;
 pub mod diagnose;
 pub mod duals;

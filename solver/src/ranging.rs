@@ -13,7 +13,7 @@
 //! basis; at a degenerate one they describe the reported solution rather than one basis
 //! among several, which is the question a policy reader asks.
 
-use crate::backend::{Backend, Outcome, SolveOptions};
+use crate::backend::{aux_options, Backend, Outcome};
 use crate::duals::{reduced_costs, DualSystem};
 use crate::lp::{Lp, RowKey, Sense, VarKey};
 use crate::solve::FEAS_TOL;
@@ -140,7 +140,7 @@ fn optimise(aux: &mut Lp, w: &[(u32, f64)], backend: &dyn Backend) -> Result<Opt
     for &(k, v) in w {
         aux.obj[k as usize] += v;
     }
-    let sol = backend.solve(aux, &SolveOptions::default());
+    let sol = backend.solve(aux, &aux_options());
     match sol.outcome {
         Outcome::Optimal => Ok(Some(sol.x)),
         Outcome::Unbounded => Ok(None),

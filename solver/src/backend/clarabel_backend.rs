@@ -73,7 +73,15 @@ impl Backend for Clarabel {
             cones.push(NonnegativeConeT(m - n_eq));
         }
         let mut settings = DefaultSettingsBuilder::<f64>::default();
-        settings.verbose(false).presolve_enable(true).max_threads(1);
+        settings
+            .verbose(false)
+            .presolve_enable(true)
+            .max_threads(1)
+            // Tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's magnitude,
+            // and rows of a few tonnes sit beside rows of millions.
+            .tol_feas(1e-10)
+            .tol_gap_abs(1e-10)
+            .tol_gap_rel(1e-10);
         if let Some(t) = opts.time_limit {
             settings.time_limit(t.as_secs_f64());
         }

@@ -15,15 +15,50 @@ use good_lp::{
 };
 
 /// Translate our LP into a good_lp model for `solver`.
-fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>, Vec<ConstraintReference>) {
+/// Our column in good_lp: one variable, or the difference of two for a free column.
+#[derive(Clone, Copy)]
+enum Var {
+    One(Variable),
+    Split(Variable, Variable),
+}
+
+impl Var {
+    fn add_to(self, e: &mut Expression, coef: f64) {
+        match self {
+            Var::One(v) => e.add_mul(coef, v),
+            Var::Split(p, q) => {
+                e.add_mul(coef, p);
+                e.add_mul(-coef, q);
+            }
+        }
+    }
+
+    fn value(self, sol: &impl Solution) -> f64 {
+        match self {
+            Var::One(v) => sol.value(v),
+            Var::Split(p, q) => sol.value(p) - sol.value(q),
+        }
+    }
+}
+
+fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Var>, Vec<ConstraintReference>) {
     let mut vars = ProblemVariables::new();
-    let x: Vec<Variable> = (0..lp.n_vars())
-        .map(|j| vars.add(if lp.is_free(j) { variable() } else { variable().min(0.0) }))
+    // A free column is split as `x = p - q` with `p, q >= 0`: microlp can cycle on small
+    // unbounded LPs with free columns, and the split costs nothing to the others.
+    let x: Vec<Var> = (0..lp.n_vars())
+        .map(|j| {
+            let p = vars.add(variable().min(0.0));
+            if lp.is_free(j) {
+                Var::Split(p, vars.add(variable().min(0.0)))
+            } else {
+                Var::One(p)
+            }
+        })
         .collect();
     let mut objective = Expression::with_capacity(lp.n_vars());
     for (j, &c) in lp.obj.iter().enumerate() {
         if c != 0.0 {
-            objective.add_mul(c, x[j]);
+            x[j].add_to(&mut objective, c);
         }
     }
     let mut model = vars.minimise(objective).using(solver);
@@ -31,7 +66,7 @@ fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Variable>, Ve
     for i in 0..lp.n_rows() {
         let mut e = Expression::with_capacity(lp.row_start[i + 1] - lp.row_start[i]);
         for (c, v) in lp.row(i) {
-            e.add_mul(v, x[c]);
+            x[c].add_to(&mut e, v);
         }
         let rhs = lp.rhs[i];
         refs.push(model.add_constraint(match lp.senses[i] {
@@ -76,7 +111,7 @@ impl Backend for MiniLp {
         match model.solve() {
             Ok(sol) => RawSolution {
                 outcome: outcome(sol.status()),
-                x: x.iter().map(|v| sol.value(*v)).collect(),
+                x: x.iter().map(|v| v.value(&sol)).collect(),
                 duals: None,
             },
             Err(e) => failure(e, "microlp"),
@@ -104,7 +139,7 @@ impl Backend for Highs {
         match model.solve() {
             Ok(mut sol) => {
                 let out = outcome(sol.status());
-                let values = x.iter().map(|v| sol.value(*v)).collect();
+                let values = x.iter().map(|v| v.value(&sol)).collect();
                 let d = sol.compute_dual();
                 let duals = refs.iter().map(|r| d.dual(r.clone())).collect();
                 RawSolution {

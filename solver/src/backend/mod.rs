@@ -73,6 +73,14 @@ pub struct SolveOptions {
     pub time_limit: Option<Duration>,
 }
 
+/// Options of the auxiliary LPs (duals, ranging, diagnosis): a time limit, so a solver that
+/// stalls on one of them costs seconds, not the run (the caller then reports less).
+pub fn aux_options() -> SolveOptions {
+    SolveOptions {
+        time_limit: Some(Duration::from_secs(10)),
+    }
+}
+
 /// What a backend reports before we check it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

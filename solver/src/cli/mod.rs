@@ -120,7 +120,10 @@ fn overrides(args: &InputArgs) -> Result<(Vec<Override>, Option<String>), Failur
         }
     }
     if errors > 0 {
-        return Err(Failure::input(format!("error: {errors} invalid override{}; nothing was solved", plural(errors))));
+        return Err(Failure::input(format!(
+            "error: {errors} invalid override{}; nothing was solved",
+            plural(errors)
+        )));
     }
     Ok((all, scenario_name))
 }
@@ -221,6 +224,23 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
                 buf.flush().map_err(fail)?;
             }
             tmp.as_file().sync_all().map_err(fail)?;
+            // Keep an existing file's permissions; a new one gets the usual 0644, not the
+            // temporary file's 0600.
+            let perms = match std::fs::metadata(path) {
+                Ok(m) => m.permissions(),
+                Err(_) => {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::Permissions::from_mode(0o644)
+                    }
+                    #[cfg(not(unix))]
+                    {
+                        tmp.as_file().metadata().map_err(fail)?.permissions()
+                    }
+                }
+            };
+            tmp.as_file().set_permissions(perms).map_err(fail)?;
             tmp.persist(path).map_err(|e| fail(e.error))?;
             Ok(())
         }

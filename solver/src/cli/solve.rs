@@ -22,7 +22,7 @@ pub struct SolveArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
     pub backend: String,
-    /// Sensitivity ranging: auto (on up to 500 variables), on, off
+    /// Sensitivity ranging: auto (on up to 20,000 variables), on, off
     #[arg(long, default_value = "auto", value_parser = ["auto", "on", "off"])]
     pub ranging: String,
     /// Skip the explanation of an infeasible plan (relaxations and conflict set)
@@ -33,9 +33,9 @@ pub struct SolveArgs {
     pub time_limit: Option<f64>,
 }
 
-/// `--ranging auto` computes ranges up to this many variables (about four small LPs per
-/// binding row and two per facility or used flow).
-pub const RANGING_AUTO_MAX_VARS: usize = 500;
+/// `--ranging auto` computes ranges up to this many variables (one basis factorisation,
+/// plus auxiliary LPs for degenerate prices on models up to 3,000 variables).
+pub const RANGING_AUTO_MAX_VARS: usize = 20_000;
 
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
@@ -56,8 +56,8 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let mut solved = solve::solve(inst, choice, &opts);
     let n = solved.model.lp.n_vars();
     match args.ranging.as_str() {
-        "on" => solve::add_sensitivity(&mut solved, choice),
-        "auto" if n <= RANGING_AUTO_MAX_VARS => solve::add_sensitivity(&mut solved, choice),
+        "on" => solve::add_sensitivity(&mut solved),
+        "auto" if n <= RANGING_AUTO_MAX_VARS => solve::add_sensitivity(&mut solved),
         _ => {}
     }
     let info = InstanceInfo {
@@ -84,6 +84,14 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         let why = rep.message.clone().unwrap_or_else(|| "no further detail".into());
         eprintln!("error: the plan is {}: {why}", solved.status.as_str());
     }
-    emit(args.output.as_deref(), |w| w.write_all(text.as_bytes()))?;
+    // `--output` receives plans only: a run without one leaves the file as it was (a script's
+    // last good plan survives) and its report, diagnosis included, goes to stdout.
+    let target = if code == exit::OK { args.output.as_deref() } else { None };
+    if code != exit::OK {
+        if let Some(p) = &args.output {
+            eprintln!("note: `{}` left unchanged; the report is on stdout", p.display());
+        }
+    }
+    emit(target, |w| w.write_all(text.as_bytes()))?;
     Ok(code)
 }

@@ -385,6 +385,17 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         }
     }
 
+    // One more tonne of demand at (r, a) also raises the consumption of every target that
+    // covers it, loosening its row by `s_t`: the delivered price adds `s_t * y_t`.
+    let demand_price = |balance: f64, region: usize, material: usize| -> Option<f64> {
+        let mut p = balance;
+        for (t, target) in inst.targets.iter().enumerate() {
+            if target.material == material && inst.scope_countries(t).contains(&inst.regions[region].country) {
+                p += target.max_import_share * right(target_row[t])?;
+            }
+        }
+        Some(tidy(p))
+    };
     let mut demands = Vec::new();
     for (d, dem) in inst.demands.iter().enumerate() {
         let unmet = cols.unmet[d].map(val).unwrap_or(0.0);
@@ -397,7 +408,9 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             quantity: dem.quantity,
             served: dem.quantity - unmet,
             unmet,
-            marginal_cost: row.and_then(right),
+            marginal_cost: row
+                .and_then(right)
+                .and_then(|p| demand_price(p, dem.region, dem.material)),
         });
     }
 
@@ -469,7 +482,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             prices.push(PriceRow {
                 region: inst.regions[region as usize].id.clone(),
                 material: inst.materials[material as usize].id.clone(),
-                marginal_cost: right(i),
+                marginal_cost: right(i).and_then(|p| demand_price(p, region as usize, material as usize)),
             });
         }
         if is_bind {

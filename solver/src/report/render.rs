@@ -439,17 +439,39 @@ fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
         let _ = writeln!(out, "{bullet}  {s}");
     }
     if !d.relaxations.is_empty() {
-        let _ = writeln!(out, "{bullet}  The least change that makes it feasible (targets give way first):");
+        let _ = writeln!(
+            out,
+            "{bullet}  The least change that makes it feasible (targets give way first):"
+        );
         for x in &d.relaxations {
-            let unit = if x.unit == "share" { String::new() } else { format!(" {}", x.unit) };
-            let _ = writeln!(out, "{bullet}    {}: {} -> {}{unit}", x.constraint, num(x.current), num(x.required));
+            let unit = if x.unit == "share" {
+                String::new()
+            } else {
+                format!(" {}", x.unit)
+            };
+            let _ = writeln!(
+                out,
+                "{bullet}    {}: {} -> {}{unit}",
+                x.constraint,
+                num(x.current),
+                num(x.required)
+            );
         }
         if let Some(c) = d.repaired_objective {
-            let _ = writeln!(out, "{bullet}  With those values the cheapest plan costs {} {}/yr.", num(c), r.currency);
+            let _ = writeln!(
+                out,
+                "{bullet}  With those values the cheapest plan costs {} {}/yr.",
+                num(c),
+                r.currency
+            );
         }
     }
     if !d.conflict.is_empty() {
-        let _ = writeln!(out, "{bullet}  These constraints cannot hold together: {}", d.conflict.join(", "));
+        let _ = writeln!(
+            out,
+            "{bullet}  These constraints cannot hold together: {}",
+            d.conflict.join(", ")
+        );
     }
 }
 

@@ -1,0 +1,365 @@
+//! Validation never panics, whatever the input: thousands of randomly damaged versions of
+//! real instances (lines deleted or duplicated, numbers replaced by -1, 1e309, `nan` or a
+//! string, characters swapped, the text truncated) go through `load_str`, and every error
+//! must come back as a diagnostic located inside the source.
+
+use sourcing_models::{load_str, Instance, Party, Severity};
+use std::panic;
+
+const POWERCO: &str = include_str!("../../instances/textbook/powerco_transport.toml");
+
+/// Uses every collection, so that the mutations reach every check (tax regimes, plants,
+/// tariffs, targets, blocs, expansions).
+const RICH: &str = r#"
+[meta]
+name = "rich"
+year = 2025
+schema = 1
+
+[[blocs]]
+id = "usmca"
+countries = ["US", "MX"]
+
+[[countries]]
+id = "US"
+[[countries]]
+id = "MX"
+tax_regime = "mx_2025"
+[[countries]]
+id = "CN"
+
+[[tax_regimes]]
+id = "mx_2025"
+royalty_rate = 0.075
+fee_per_t = 3
+income_tax_rate = 0.3
+royalty_by_material = { silver = 0.005 }
+
+[[regions]]
+id = "US-TX"
+country = "US"
+[[regions]]
+id = "MX-ZAC"
+country = "MX"
+[[regions]]
+id = "CN-SH"
+country = "CN"
+
+[[materials]]
+id = "ore"
+price = 100
+[[materials]]
+id = "silver"
+price = 900000
+
+[[mines]]
+id = "penasquito"
+region = "MX-ZAC"
+material = "ore"
+capacity = 1000
+cost = 20
+expansion = { max = 100, cost = 5 }
+
+[[plants]]
+id = "refinery"
+region = "US-TX"
+input = "ore"
+output = "silver"
+yield = 0.01
+capacity = 900
+cost = 50
+
+[[imports]]
+id = "cn_silver"
+region = "US-TX"
+material = "silver"
+price = 950000
+origin = "CN"
+capacity = 4
+
+[[demands]]
+region = "US-TX"
+material = "silver"
+quantity = 8
+unmet_penalty = 2000000
+
+[[lanes]]
+from = "MX-ZAC"
+to = "US-TX"
+cost = 40
+mode = "rail"
+materials = ["ore"]
+capacity = 2000
+bidirectional = true
+
+[[lanes]]
+from = "CN-SH"
+to = "US-TX"
+cost = 90
+mode = "sea"
+
+[[tariffs]]
+importer = "US"
+exporter = "CN"
+rate = 0.1
+[[tariffs]]
+id = "us_from_usmca_ore"
+importer = "US"
+exporter = "usmca"
+material = "ore"
+rate = 0
+
+[[targets]]
+id = "ag_cap"
+material = "silver"
+scope = "usmca"
+max_import_share = 0.5
+sources = ["CN"]
+"#;
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Byte ranges of the numbers in a line (digits, sign, `.`, `e`, `_`).
+fn numbers(line: &str) -> Vec<(usize, usize)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'-')) {
+            let start = if i > 0 && (b[i - 1] == b'-' || b[i - 1] == b'+') {
+                i - 1
+            } else {
+                i
+            };
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_digit() || b"._eE+-".contains(&b[j])) {
+                j += 1;
+            }
+            out.push((start, j));
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn mutate(source: &str, rng: &mut Rng) -> String {
+    let mut lines: Vec<String> = source.lines().map(str::to_string).collect();
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    let n = lines.len();
+    match rng.below(9) {
+        0 => {
+            lines.remove(rng.below(n));
+        }
+        1 => {
+            let i = rng.below(n);
+            let l = lines[i].clone();
+            lines.insert(i, l);
+        }
+        2..=4 => {
+            // Replace a number somewhere (retry a few lines to find one).
+            for _ in 0..20 {
+                let i = rng.below(n);
+                let nums = numbers(&lines[i]);
+                if nums.is_empty() {
+                    continue;
+                }
+                let (a, b) = nums[rng.below(nums.len())];
+                let by = [
+                    "-1",
+                    "1e309",
+                    "\"x\"",
+                    "nan",
+                    "-inf",
+                    "0",
+                    "1.5",
+                    "25",
+                    "-0.0",
+                    "9223372036854775807",
+                ];
+                let by = by[rng.below(by.len())];
+                lines[i].replace_range(a..b, by);
+                break;
+            }
+        }
+        5 => {
+            // Swap two adjacent characters.
+            let i = rng.below(n);
+            let chars: Vec<char> = lines[i].chars().collect();
+            if chars.len() >= 2 {
+                let k = rng.below(chars.len() - 1);
+                let mut c = chars;
+                c.swap(k, k + 1);
+                lines[i] = c.into_iter().collect();
+            }
+        }
+        6 => {
+            // Truncate the whole text at a character boundary.
+            let text = lines.join("\n");
+            let mut cut = rng.below(text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return text[..cut].to_string();
+        }
+        7 => {
+            // Replace one character by a troublesome one.
+            let i = rng.below(n);
+            let chars: Vec<char> = lines[i].chars().collect();
+            if !chars.is_empty() {
+                let k = rng.below(chars.len());
+                let by = ['"', '[', ']', '=', '{', ',', '#', ' ', 'é', '\t', '.'];
+                let mut c = chars;
+                c[k] = by[rng.below(by.len())];
+                lines[i] = c.into_iter().collect();
+            }
+        }
+        _ => {
+            // Move a line somewhere else (keys end up in the wrong table).
+            let l = lines.remove(rng.below(n));
+            let j = rng.below(lines.len() + 1);
+            lines.insert(j, l);
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+/// A valid instance must never carry an unresolved reference.
+fn assert_resolved(inst: &Instance, src: &str) {
+    let (nr, nm, nc) = (inst.regions.len(), inst.materials.len(), inst.countries.len());
+    let party = |p: Party| match p {
+        Party::Country(c) => c < nc,
+        Party::Bloc(b) => b < inst.blocs.len(),
+    };
+    let ids = inst
+        .blocs
+        .iter()
+        .map(|x| &x.id)
+        .chain(inst.countries.iter().map(|x| &x.id))
+        .chain(inst.regions.iter().map(|x| &x.id))
+        .chain(inst.materials.iter().map(|x| &x.id))
+        .chain(inst.tax_regimes.iter().map(|x| &x.id))
+        .chain(inst.mines.iter().map(|x| &x.id))
+        .chain(inst.plants.iter().map(|x| &x.id))
+        .chain(inst.imports.iter().map(|x| &x.id))
+        .chain(inst.demands.iter().map(|x| &x.id))
+        .chain(inst.lanes.iter().map(|x| &x.id))
+        .chain(inst.tariffs.iter().map(|x| &x.id))
+        .chain(inst.targets.iter().map(|x| &x.id));
+    let ok = ids.into_iter().all(|id| !id.is_empty())
+        && inst.regions.iter().all(|r| r.country < nc)
+        && inst.blocs.iter().all(|b| b.countries.iter().all(|c| *c < nc))
+        && inst
+            .countries
+            .iter()
+            .all(|c| c.tax_regime.is_none_or(|t| t < inst.tax_regimes.len()))
+        && inst
+            .tax_regimes
+            .iter()
+            .all(|t| t.royalty_by_material.iter().all(|(m, _)| *m < nm))
+        && inst.mines.iter().all(|m| m.region < nr && m.material < nm)
+        && inst
+            .plants
+            .iter()
+            .all(|p| p.region < nr && p.input < nm && p.output < nm && p.yield_ > 0.0)
+        && inst
+            .imports
+            .iter()
+            .all(|i| i.region < nr && i.material < nm && i.origin < nc)
+        && inst.demands.iter().all(|d| d.region < nr && d.material < nm)
+        && inst
+            .lanes
+            .iter()
+            .all(|l| l.from < nr && l.to < nr && l.materials.as_ref().is_none_or(|m| m.iter().all(|m| *m < nm)))
+        && inst
+            .tariffs
+            .iter()
+            .all(|t| t.importer < nc && party(t.exporter) && t.material.is_none_or(|m| m < nm))
+        && inst
+            .targets
+            .iter()
+            .all(|t| t.material < nm && party(t.scope) && t.sources.iter().all(|c| *c < nc));
+    assert!(ok, "a valid instance holds an unresolved reference:\n{src}");
+}
+
+fn check(src: &str) {
+    let result = panic::catch_unwind(|| load_str(src));
+    let validated = match result {
+        Ok(v) => v,
+        Err(_) => panic!("load_str panicked on:\n-----\n{src}\n-----"),
+    };
+    let has_error = validated.diagnostics.iter().any(|d| d.severity == Severity::Error);
+    assert_eq!(
+        has_error,
+        validated.instance.is_none(),
+        "an instance must come back exactly when there is no error:\n{src}"
+    );
+    for d in &validated.diagnostics {
+        if d.is_error() {
+            assert!(d.span.is_some(), "error without a location: {}\n{src}", d.message);
+        }
+        if let Some(s) = &d.span {
+            assert!(
+                s.start <= s.end && s.end <= src.len() && src.is_char_boundary(s.start),
+                "span {s:?} of `{}` is outside the source ({} bytes)",
+                d.message,
+                src.len()
+            );
+        }
+        for r in &d.related {
+            assert!(
+                r.span.end <= src.len(),
+                "related span outside the source: {}",
+                d.message
+            );
+        }
+        assert!(!d.message.contains('\n'), "multi-line message: {:?}", d.message);
+        let _ = d.render("x.toml", src);
+    }
+    if let Some(inst) = &validated.instance {
+        assert_resolved(inst, src);
+    }
+}
+
+#[test]
+fn validation_never_panics_on_mutated_instances() {
+    check(POWERCO);
+    check(RICH);
+    assert!(load_str(POWERCO).instance.is_some());
+    assert!(load_str(RICH).instance.is_some());
+    // `MUTATION_CASES=200000 cargo test -p sourcing-models --test mutations` for a longer hunt.
+    let cases = std::env::var("MUTATION_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let seed = std::env::var("MUTATION_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(seed);
+    for case in 0..cases {
+        let base = if case % 2 == 0 { POWERCO } else { RICH };
+        let mut src = base.to_string();
+        for _ in 0..=rng.below(3) {
+            src = mutate(&src, &mut rng);
+        }
+        check(&src);
+    }
+}

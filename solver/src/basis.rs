@@ -1,0 +1,1291 @@
+//! Sensitivity ranging from an optimal basis: the textbook (GLPK `--ranges`, HiGHS) ranges,
+//! computed from one factorisation instead of several auxiliary LPs per row.
+//!
+//! Standard form: a slack column per inequality row (`+e_i` for `<=`, `-e_i` for `>=`, cost
+//! 0), so every row reads `a_i'x + s_i = b_i`. From the optimal vertex `x`:
+//!
+//! 1. **Basis.** Candidates in priority order — structural columns with `x_j > used_tol`,
+//!    slacks of rows with slack, then (a degenerate vertex has fewer positive values than
+//!    rows) slacks of tight inequality rows, the remaining structural columns and, last, an
+//!    artificial `e_i` for a row no real column can cover (linearly dependent rows) — each
+//!    kept when it is linearly independent of those kept so far. The independence test is
+//!    one step of a left-looking sparse LU with threshold partial pivoting, so the accepted
+//!    columns come out factorised.
+//! 2. **Optimality.** A degenerate vertex has many bases and not all of them are optimal:
+//!    the reduced costs `d = c - A'y`, `y = B^{-T} c_B`, may be negative. A few primal
+//!    simplex pivots (product-form updates of the LU, Dantzig pricing, Bland's rule when
+//!    they take long) reach an optimal basis; at an optimal `x` every such pivot is
+//!    degenerate, so the vertex does not move.
+//! 3. **Checks.** The basic solution `B^{-1} b` must be `>= 0` and reproduce `x`, and the
+//!    basis must be dual feasible; otherwise an error (the caller falls back to the LP
+//!    method of [`crate::ranging`]).
+//! 4. **Ranges.** Right-hand side of tight row `i`: the ratio test on `x_B + θ B^{-1} e_i >= 0`.
+//!    Cost of basic column `j` (position `r`): the ratio test on `d_k - δ (B^{-1} N)_{rk} >= 0`
+//!    over the nonbasic columns `k`; of nonbasic `j`: `[c_j - d_j, +inf)`. Alternative
+//!    optimum: an unused nonbasic column with zero reduced cost whose entering moves the
+//!    plan by a positive step.
+//!
+//! At a non-degenerate vertex these are the ranges of [`crate::ranging`]; at a degenerate
+//! one they describe the basis found (ranges of other optimal bases may differ).
+
+use crate::duals::{is_tight, used_tol};
+use crate::lp::{Lp, Sense};
+use crate::ranging::{ColSensitivity, Range, RowSensitivity, Sensitivity};
+use crate::solve::FEAS_TOL;
+
+pub const METHOD: &str = "exact: from the optimal basis";
+
+/// A pivot is accepted when it exceeds this share of the largest entry of its column.
+const PIVOT_TOL: f64 = 1e-9;
+/// Threshold partial pivoting: any row within this factor of the largest entry may pivot.
+const THRESHOLD: f64 = 0.1;
+/// Product-form updates between refactorisations.
+const REFACTOR_EVERY: usize = 50;
+/// Relative tolerance of ratio tests (entries of `B^{-1} a` below it count as zero).
+const RATIO_TOL: f64 = 1e-9;
+/// Relative tolerance of reduced costs in the optimality pivots.
+const DUAL_TOL: f64 = 1e-9;
+
+/// Ranges of `lp` at the optimal vertex `x` (with row activities `activities`) from an
+/// optimal basis: every tight row and the columns `cols`. See the module documentation.
+pub fn ranging_from_basis(lp: &Lp, x: &[f64], activities: &[f64], cols: &[usize]) -> Result<Sensitivity, String> {
+    let (n, m) = (lp.n_vars(), lp.n_rows());
+    if x.len() != n || activities.len() != m {
+        return Err("plan and activities do not match the LP".into());
+    }
+    if (0..n).any(|j| lp.is_free(j)) {
+        return Err("free columns are not supported by basis ranging".into());
+    }
+    if let Some(&j) = cols.iter().find(|&&j| j >= n) {
+        return Err(format!("column {j} is not in the LP"));
+    }
+    ranging_with(lp, x, activities, cols, None).map(|(s, _)| s)
+}
+
+/// The pipeline; `bland_after` overrides when the pivots switch to Bland's rule (tests).
+/// Returns the ranges and the number of optimality pivots.
+fn ranging_with(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    cols: &[usize],
+    bland_after: Option<usize>,
+) -> Result<(Sensitivity, usize), String> {
+    let sf = StdForm::new(lp, x, activities);
+    let mut basis = Basis::crash(&sf, x)?;
+    reproduces_plan(&sf, &basis, x)?;
+    basis.make_optimal(&sf, bland_after.unwrap_or(2 * sf.m + 100))?;
+    basis.refactor(&sf)?;
+    let at = basis.solution(&sf);
+    check(&sf, &basis, &at, x)?;
+    Ok((ranges(&sf, &basis, &at, x, cols), basis.pivots))
+}
+
+/// The standard form around an [`Lp`]: columns `0..n` structural, `n + i` the slack of row
+/// `i` (inequalities only), `n + m + i` an artificial `e_i` (last resort for dependent rows).
+struct StdForm<'a> {
+    lp: &'a Lp,
+    n: usize,
+    m: usize,
+    /// Column-major structural matrix.
+    cols: Vec<Vec<(u32, f64)>>,
+    /// Coefficient of row `i`'s slack: +1 (`<=`), -1 (`>=`), 0 (no slack: `=`).
+    slack_sign: Vec<f64>,
+    /// Value of row `i`'s slack at the plan (0 for equalities).
+    slack_value: Vec<f64>,
+    activities: &'a [f64],
+    /// Scale of values: max(1, |b|, |x|).
+    xscale: f64,
+}
+
+impl<'a> StdForm<'a> {
+    fn new(lp: &'a Lp, x: &[f64], activities: &'a [f64]) -> Self {
+        let m = lp.n_rows();
+        let slack_sign: Vec<f64> = lp
+            .senses
+            .iter()
+            .map(|s| match s {
+                Sense::Le => 1.0,
+                Sense::Ge => -1.0,
+                Sense::Eq => 0.0,
+            })
+            .collect();
+        let slack_value = (0..m).map(|i| slack_sign[i] * (lp.rhs[i] - activities[i])).collect();
+        let xscale = lp.rhs.iter().chain(x).fold(1.0f64, |a, v| a.max(v.abs()));
+        StdForm {
+            lp,
+            n: lp.n_vars(),
+            m,
+            cols: lp.columns(),
+            slack_sign,
+            slack_value,
+            activities,
+            xscale,
+        }
+    }
+
+    fn is_artificial(&self, k: usize) -> bool {
+        k >= self.n + self.m
+    }
+
+    /// A column that may enter the basis (structural or an existing slack).
+    fn is_real(&self, k: usize) -> bool {
+        k < self.n || (k < self.n + self.m && self.slack_sign[k - self.n] != 0.0)
+    }
+
+    fn cost(&self, k: usize) -> f64 {
+        if k < self.n {
+            self.lp.obj[k]
+        } else {
+            0.0
+        }
+    }
+
+    /// Scatter column `k` into `out` (cleared first) as (row, value).
+    fn column(&self, k: usize, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        if k < self.n {
+            out.extend(self.cols[k].iter().map(|&(i, v)| (i as usize, v)));
+        } else if k < self.n + self.m {
+            out.push((k - self.n, self.slack_sign[k - self.n]));
+        } else {
+            out.push((k - self.n - self.m, 1.0));
+        }
+    }
+
+    /// `a_k'v` for a vector `v` over rows.
+    fn dot(&self, k: usize, v: &[f64]) -> f64 {
+        if k < self.n {
+            self.cols[k].iter().map(|&(i, a)| a * v[i as usize]).sum()
+        } else if k < self.n + self.m {
+            self.slack_sign[k - self.n] * v[k - self.n]
+        } else {
+            v[k - self.n - self.m]
+        }
+    }
+
+    /// Value of column `k` in the plan (structural value, slack, 0 for an artificial).
+    fn plan_value(&self, k: usize, x: &[f64]) -> f64 {
+        if k < self.n {
+            x[k]
+        } else if k < self.n + self.m {
+            self.slack_value[k - self.n]
+        } else {
+            0.0
+        }
+    }
+}
+
+/// `E B = U` factorisation, built column by column (left-looking), plus product-form
+/// updates. `E` is a product of row eliminations `E_k = I - l_k e_{p_k}'` (pivot row `p_k` of
+/// basis position `k`); column `k` of `U` has entries on the pivot rows of positions `< k`
+/// and the diagonal `w_{p_k}`.
+struct Factor {
+    m: usize,
+    piv_row: Vec<usize>,
+    /// Basis position of a pivoted row, `usize::MAX` before it is pivoted.
+    pos_of_row: Vec<usize>,
+    l_start: Vec<usize>,
+    l_idx: Vec<u32>,
+    l_val: Vec<f64>,
+    /// Off-diagonal entries of `U` column `k`, stored with their row (a pivot row).
+    u_start: Vec<usize>,
+    u_idx: Vec<u32>,
+    u_val: Vec<f64>,
+    u_diag: Vec<f64>,
+    /// Product-form updates: position `e_pos`, pivot `e_piv`, other entries of `B^{-1} a_q`.
+    e_pos: Vec<usize>,
+    e_piv: Vec<f64>,
+    e_start: Vec<usize>,
+    e_idx: Vec<u32>,
+    e_val: Vec<f64>,
+    /// Static weight of each row for tie-breaking pivots (entries in the row): fewer fill.
+    row_weight: Vec<usize>,
+    work: Vec<f64>,
+    mark: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Factor {
+    fn new(m: usize, row_weight: Vec<usize>) -> Self {
+        Factor {
+            m,
+            piv_row: Vec::with_capacity(m),
+            pos_of_row: vec![usize::MAX; m],
+            l_start: vec![0],
+            l_idx: Vec::new(),
+            l_val: Vec::new(),
+            u_start: vec![0],
+            u_idx: Vec::new(),
+            u_val: Vec::new(),
+            u_diag: Vec::with_capacity(m),
+            e_pos: Vec::new(),
+            e_piv: Vec::new(),
+            e_start: vec![0],
+            e_idx: Vec::new(),
+            e_val: Vec::new(),
+            row_weight,
+            work: vec![0.0; m],
+            mark: vec![false; m],
+            touched: Vec::new(),
+        }
+    }
+
+    fn rank(&self) -> usize {
+        self.piv_row.len()
+    }
+
+    fn n_updates(&self) -> usize {
+        self.e_pos.len()
+    }
+
+    fn touch(&mut self, i: usize) {
+        if !self.mark[i] {
+            self.mark[i] = true;
+            self.touched.push(i);
+        }
+    }
+
+    fn clear_work(&mut self) {
+        for &i in &self.touched {
+            self.work[i] = 0.0;
+            self.mark[i] = false;
+        }
+        self.touched.clear();
+    }
+
+    /// Eliminate `col` against the factorised columns; accept it as the next basis position
+    /// when a pivot above the tolerance remains (it is independent of them).
+    fn try_push(&mut self, col: &[(usize, f64)]) -> bool {
+        debug_assert_eq!(self.n_updates(), 0, "columns are added before any update");
+        let mut norm = 0.0f64;
+        for &(i, v) in col {
+            self.touch(i);
+            self.work[i] += v;
+            norm = norm.max(v.abs());
+        }
+        if norm == 0.0 {
+            self.clear_work();
+            return false;
+        }
+        for k in 0..self.rank() {
+            let wp = self.work[self.piv_row[k]];
+            if wp != 0.0 {
+                for t in self.l_start[k]..self.l_start[k + 1] {
+                    let i = self.l_idx[t] as usize;
+                    if !self.mark[i] {
+                        self.mark[i] = true;
+                        self.touched.push(i);
+                    }
+                    self.work[i] -= self.l_val[t] * wp;
+                }
+            }
+        }
+        let mut big = 0.0f64;
+        for &i in &self.touched {
+            norm = norm.max(self.work[i].abs());
+            if self.pos_of_row[i] == usize::MAX {
+                big = big.max(self.work[i].abs());
+            }
+        }
+        if big <= PIVOT_TOL * norm {
+            self.clear_work();
+            return false;
+        }
+        // Threshold partial pivoting: among rows within THRESHOLD of the largest, the one
+        // with the fewest entries (fewest later columns to fill), then the largest.
+        let mut piv = usize::MAX;
+        for &i in &self.touched {
+            let v = self.work[i].abs();
+            if self.pos_of_row[i] != usize::MAX || v < THRESHOLD * big {
+                continue;
+            }
+            let better = piv == usize::MAX
+                || self.row_weight[i] < self.row_weight[piv]
+                || (self.row_weight[i] == self.row_weight[piv] && v > self.work[piv].abs());
+            if better {
+                piv = i;
+            }
+        }
+        let k = self.rank();
+        let d = self.work[piv];
+        for &i in &self.touched {
+            let v = self.work[i];
+            if i == piv || v == 0.0 {
+                continue;
+            }
+            if self.pos_of_row[i] == usize::MAX {
+                self.l_idx.push(i as u32);
+                self.l_val.push(v / d);
+            } else {
+                self.u_idx.push(i as u32);
+                self.u_val.push(v);
+            }
+        }
+        self.l_start.push(self.l_idx.len());
+        self.u_start.push(self.u_idx.len());
+        self.u_diag.push(d);
+        self.piv_row.push(piv);
+        self.pos_of_row[piv] = k;
+        self.clear_work();
+        true
+    }
+
+    /// Solve `B z = b`: `b` over rows (overwritten), `z` over basis positions.
+    fn ftran(&self, b: &mut [f64], z: &mut [f64]) {
+        for k in 0..self.m {
+            let wp = b[self.piv_row[k]];
+            if wp != 0.0 {
+                for t in self.l_start[k]..self.l_start[k + 1] {
+                    b[self.l_idx[t] as usize] -= self.l_val[t] * wp;
+                }
+            }
+        }
+        for k in (0..self.m).rev() {
+            let zk = b[self.piv_row[k]] / self.u_diag[k];
+            z[k] = zk;
+            if zk != 0.0 {
+                for t in self.u_start[k]..self.u_start[k + 1] {
+                    b[self.u_idx[t] as usize] -= self.u_val[t] * zk;
+                }
+            }
+        }
+        for e in 0..self.n_updates() {
+            let r = self.e_pos[e];
+            let zr = z[r] / self.e_piv[e];
+            z[r] = zr;
+            if zr != 0.0 {
+                for t in self.e_start[e]..self.e_start[e + 1] {
+                    z[self.e_idx[t] as usize] -= self.e_val[t] * zr;
+                }
+            }
+        }
+    }
+
+    /// Solve `B' y = c`: `c` over basis positions (overwritten), `y` over rows.
+    fn btran(&self, c: &mut [f64], y: &mut [f64]) {
+        for e in (0..self.n_updates()).rev() {
+            let r = self.e_pos[e];
+            let mut s = c[r];
+            for t in self.e_start[e]..self.e_start[e + 1] {
+                s -= self.e_val[t] * c[self.e_idx[t] as usize];
+            }
+            c[r] = s / self.e_piv[e];
+        }
+        for k in 0..self.m {
+            let mut s = c[k];
+            for t in self.u_start[k]..self.u_start[k + 1] {
+                s -= self.u_val[t] * y[self.u_idx[t] as usize];
+            }
+            y[self.piv_row[k]] = s / self.u_diag[k];
+        }
+        for k in (0..self.m).rev() {
+            let mut s = 0.0;
+            for t in self.l_start[k]..self.l_start[k + 1] {
+                s += self.l_val[t] * y[self.l_idx[t] as usize];
+            }
+            y[self.piv_row[k]] -= s;
+        }
+    }
+
+    /// Record the basis change at position `r` with entering column `alpha = B^{-1} a_q`.
+    fn update(&mut self, r: usize, alpha: &[f64]) {
+        self.e_pos.push(r);
+        self.e_piv.push(alpha[r]);
+        for (i, &v) in alpha.iter().enumerate() {
+            if i != r && v != 0.0 {
+                self.e_idx.push(i as u32);
+                self.e_val.push(v);
+            }
+        }
+        self.e_start.push(self.e_idx.len());
+    }
+}
+
+/// A basis of the standard form with its factorisation.
+struct Basis {
+    /// Standard-form column at each basis position.
+    basic: Vec<usize>,
+    /// Basis position of each standard-form column, `usize::MAX` when nonbasic.
+    pos: Vec<usize>,
+    factor: Factor,
+    /// Current basic values (kept through the pivots, recomputed at refactorisation).
+    xb: Vec<f64>,
+    /// Simplex pivots made to reach optimality (for diagnostics).
+    pivots: usize,
+}
+
+/// Values at the final basis.
+struct AtBasis {
+    xb: Vec<f64>,
+    y: Vec<f64>,
+    /// Reduced cost of every standard-form column (0 for basic and artificial columns).
+    d: Vec<f64>,
+}
+
+impl Basis {
+    /// The starting basis from the plan (priority order of the module documentation).
+    fn crash(sf: &StdForm, x: &[f64]) -> Result<Self, String> {
+        let (n, m) = (sf.n, sf.m);
+        let mut order: Vec<usize> = Vec::with_capacity(n + 2 * m);
+        let tol = used_tol(x);
+        let by_value_desc = |v: &mut Vec<usize>, val: &dyn Fn(usize) -> f64| {
+            v.sort_by(|a, b| {
+                val(*b)
+                    .partial_cmp(&val(*a))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.cmp(b))
+            });
+        };
+        let mut used: Vec<usize> = (0..n).filter(|&j| x[j] > tol).collect();
+        by_value_desc(&mut used, &|j| x[j]);
+        order.extend(&used);
+        let mut loose: Vec<usize> = (0..m)
+            .filter(|&i| sf.slack_sign[i] != 0.0 && !is_tight(sf.lp, i, sf.activities[i]))
+            .collect();
+        by_value_desc(&mut loose, &|i| sf.slack_value[i]);
+        order.extend(loose.iter().map(|i| n + i));
+        order.extend(
+            (0..m)
+                .filter(|&i| sf.slack_sign[i] != 0.0 && is_tight(sf.lp, i, sf.activities[i]))
+                .map(|i| n + i),
+        );
+        // Remaining structural columns, sparsest first (cheapest to factorise).
+        let mut rest: Vec<usize> = (0..n).filter(|&j| x[j] <= tol).collect();
+        rest.sort_by_key(|&j| (sf.cols[j].len(), j));
+        order.extend(rest);
+
+        let mut row_weight = vec![0usize; m];
+        for c in &sf.cols {
+            for &(i, _) in c {
+                row_weight[i as usize] += 1;
+            }
+        }
+        let mut factor = Factor::new(m, row_weight);
+        let mut basic = Vec::with_capacity(m);
+        let mut col = Vec::new();
+        for k in order {
+            if factor.rank() == m {
+                break;
+            }
+            sf.column(k, &mut col);
+            if factor.try_push(&col) {
+                basic.push(k);
+            }
+        }
+        // Rows no real column covers (dependent rows): artificial e_i, which must stay at 0.
+        if factor.rank() < m {
+            for i in 0..m {
+                if factor.pos_of_row[i] == usize::MAX {
+                    let k = n + m + i;
+                    sf.column(k, &mut col);
+                    if !factor.try_push(&col) {
+                        return Err("could not complete the basis".into());
+                    }
+                    basic.push(k);
+                }
+            }
+        }
+        let mut pos = vec![usize::MAX; n + 2 * m];
+        for (p, &k) in basic.iter().enumerate() {
+            pos[k] = p;
+        }
+        let mut b = Basis {
+            basic,
+            pos,
+            factor,
+            xb: Vec::new(),
+            pivots: 0,
+        };
+        b.refactor(sf)?;
+        Ok(b)
+    }
+
+    /// Factorise the current basis afresh (singletons first, then sparsest columns first)
+    /// and recompute the basic values.
+    fn refactor(&mut self, sf: &StdForm) -> Result<(), String> {
+        let m = sf.m;
+        self.basic.sort_by_key(|&k| {
+            let len = if k < sf.n { sf.cols[k].len() } else { 1 };
+            (len, k)
+        });
+        let mut factor = Factor::new(m, std::mem::take(&mut self.factor.row_weight));
+        let mut col = Vec::new();
+        for (p, &k) in self.basic.iter().enumerate() {
+            sf.column(k, &mut col);
+            if !factor.try_push(&col) {
+                return Err("the basis became numerically singular".into());
+            }
+            self.pos[k] = p;
+        }
+        self.factor = factor;
+        let mut b = sf.lp.rhs.clone();
+        let mut xb = vec![0.0; m];
+        self.factor.ftran(&mut b, &mut xb);
+        self.xb = xb;
+        Ok(())
+    }
+
+    fn duals(&self, sf: &StdForm) -> Vec<f64> {
+        let mut cb: Vec<f64> = self.basic.iter().map(|&k| sf.cost(k)).collect();
+        let mut y = vec![0.0; sf.m];
+        self.factor.btran(&mut cb, &mut y);
+        y
+    }
+
+    /// Reduced costs of the real nonbasic columns (0 elsewhere).
+    fn reduced_costs(&self, sf: &StdForm, y: &[f64]) -> Vec<f64> {
+        let mut d = vec![0.0; sf.n + 2 * sf.m];
+        for k in 0..sf.n + sf.m {
+            if self.pos[k] == usize::MAX && sf.is_real(k) {
+                d[k] = sf.cost(k) - sf.dot(k, y);
+            }
+        }
+        d
+    }
+
+    /// `B^{-1} a_k` over basis positions.
+    fn ftran_col(&self, sf: &StdForm, k: usize, rows: &mut [f64], out: &mut [f64]) {
+        rows.iter_mut().for_each(|v| *v = 0.0);
+        let mut col = Vec::new();
+        sf.column(k, &mut col);
+        for (i, v) in col {
+            rows[i] += v;
+        }
+        self.factor.ftran(rows, out);
+    }
+
+    /// Primal simplex pivots from the (primal feasible) crash basis until no reduced cost
+    /// is negative. At an optimal plan every pivot is degenerate. Dantzig pricing for the
+    /// first `bland_after` pivots, then Bland's rule (no cycling).
+    fn make_optimal(&mut self, sf: &StdForm, bland_after: usize) -> Result<(), String> {
+        let (n, m) = (sf.n, sf.m);
+        let max_iter = 20 * (n + m) + 1000;
+        let xtol = RATIO_TOL * sf.xscale;
+        let mut rows = vec![0.0; m];
+        let mut alpha = vec![0.0; m];
+        for iter in 0..=max_iter {
+            if iter == max_iter {
+                return Err(format!("no optimal basis after {max_iter} simplex pivots"));
+            }
+            if self.factor.n_updates() >= REFACTOR_EVERY {
+                self.refactor(sf)?;
+            }
+            let y = self.duals(sf);
+            let d = self.reduced_costs(sf, &y);
+            let bland = iter >= bland_after;
+            let mut q = usize::MAX;
+            let mut best = 0.0;
+            for k in 0..n + m {
+                if self.pos[k] != usize::MAX || !sf.is_real(k) {
+                    continue;
+                }
+                let scale = sf.cost(k).abs().max(1.0);
+                if d[k] < -DUAL_TOL * scale {
+                    let v = d[k] / scale;
+                    if bland {
+                        q = k;
+                        break;
+                    }
+                    if v < best {
+                        best = v;
+                        q = k;
+                    }
+                }
+            }
+            if q == usize::MAX {
+                return Ok(());
+            }
+            self.ftran_col(sf, q, &mut rows, &mut alpha);
+            let amax = alpha.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let ptol = RATIO_TOL * amax.max(1.0);
+            // Harris two-pass ratio test; artificials (fixed at 0) block in both directions.
+            let blocks = |p: usize, a: f64| -> bool { a > ptol || (sf.is_artificial(self.basic[p]) && a.abs() > ptol) };
+            let mut tmax = f64::INFINITY;
+            for p in 0..m {
+                if blocks(p, alpha[p]) {
+                    let xp = if sf.is_artificial(self.basic[p]) {
+                        0.0
+                    } else {
+                        self.xb[p].max(0.0)
+                    };
+                    tmax = tmax.min((xp + xtol) / alpha[p].abs());
+                }
+            }
+            if tmax.is_infinite() {
+                return Err("the LP is unbounded along a column with a negative reduced cost".into());
+            }
+            let mut r = usize::MAX;
+            for p in 0..m {
+                if !blocks(p, alpha[p]) {
+                    continue;
+                }
+                let xp = if sf.is_artificial(self.basic[p]) {
+                    0.0
+                } else {
+                    self.xb[p].max(0.0)
+                };
+                if xp / alpha[p].abs() > tmax {
+                    continue;
+                }
+                let better = r == usize::MAX
+                    || if bland {
+                        self.basic[p] < self.basic[r]
+                    } else {
+                        alpha[p].abs() > alpha[r].abs()
+                    };
+                if better {
+                    r = p;
+                }
+            }
+            let xr = if sf.is_artificial(self.basic[r]) {
+                0.0
+            } else {
+                self.xb[r].max(0.0)
+            };
+            let theta = xr / alpha[r];
+            for p in 0..m {
+                self.xb[p] -= theta * alpha[p];
+            }
+            self.xb[r] = theta;
+            let leaving = self.basic[r];
+            self.pos[leaving] = usize::MAX;
+            self.basic[r] = q;
+            self.pos[q] = r;
+            self.factor.update(r, &alpha);
+            self.pivots += 1;
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn solution(&self, sf: &StdForm) -> AtBasis {
+        let mut b = sf.lp.rhs.clone();
+        let mut xb = vec![0.0; sf.m];
+        self.factor.ftran(&mut b, &mut xb);
+        let mut y = self.duals(sf);
+        // A basic slack or artificial prices its row at exactly zero.
+        for &k in &self.basic {
+            if k >= sf.n {
+                y[(k - sf.n) % sf.m] = 0.0;
+            }
+        }
+        let d = self.reduced_costs(sf, &y);
+        AtBasis { xb, y, d }
+    }
+}
+
+/// `B x_B` with the plan's values reproduces `b`: the columns left out of the starting basis
+/// carry (almost) nothing, i.e. the plan is a vertex.
+fn reproduces_plan(sf: &StdForm, basis: &Basis, x: &[f64]) -> Result<(), String> {
+    let lp = sf.lp;
+    let mut r = lp.rhs.clone();
+    let mut col = Vec::new();
+    for &k in &basis.basic {
+        let v = sf.plan_value(k, x);
+        sf.column(k, &mut col);
+        for &(i, a) in &col {
+            r[i] -= a * v;
+        }
+    }
+    for i in 0..sf.m {
+        let mag: f64 = lp.row(i).map(|(c, a)| (a * x[c]).abs()).sum();
+        if r[i].abs() > FEAS_TOL * lp.rhs[i].abs().max(mag).max(1.0) {
+            return Err(format!(
+                "the basis does not reproduce row {i} (residual {:.3e}): the plan is not a vertex",
+                r[i]
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The final basis must be primal feasible at the plan's values (the optimality pivots did
+/// not move: the plan is optimal) and dual feasible.
+fn check(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64]) -> Result<(), String> {
+    let tol = FEAS_TOL * sf.xscale;
+    for (p, &k) in basis.basic.iter().enumerate() {
+        let v = at.xb[p];
+        if v < -tol || (sf.is_artificial(k) && v.abs() > tol) {
+            return Err(format!("the basic solution is infeasible ({v:.3e} at a basic column)"));
+        }
+        if (v - sf.plan_value(k, x)).abs() > tol {
+            return Err(format!(
+                "the basic solution differs from the plan by {:.3e}: the plan is not optimal",
+                (v - sf.plan_value(k, x)).abs()
+            ));
+        }
+    }
+    for k in 0..sf.n + sf.m {
+        if basis.pos[k] == usize::MAX && sf.is_real(k) && at.d[k] < -FEAS_TOL * sf.cost(k).abs().max(1.0) {
+            return Err(format!("the basis is not dual feasible (reduced cost {:.3e})", at.d[k]));
+        }
+    }
+    Ok(())
+}
+
+/// Ratio test: the largest step `θ >= 0` along `-dir` (values `v - θ dir >= 0`), where
+/// artificial positions must not move at all. `f64::INFINITY` when nothing blocks.
+fn max_step(sf: &StdForm, basis: &Basis, xb: &[f64], dir: &[f64], sign: f64) -> f64 {
+    let amax = dir.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let tol = RATIO_TOL * amax + 1e-300;
+    let mut t = f64::INFINITY;
+    for (p, &a) in dir.iter().enumerate() {
+        let a = a * sign;
+        if a.abs() <= tol {
+            continue;
+        }
+        if sf.is_artificial(basis.basic[p]) {
+            return 0.0;
+        }
+        if a > 0.0 {
+            t = t.min(xb[p].max(0.0) / a);
+        }
+    }
+    t
+}
+
+fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) -> Sensitivity {
+    let (n, m, lp) = (sf.n, sf.m, sf.lp);
+    let mut rows_buf = vec![0.0; m];
+    let mut dir = vec![0.0; m];
+
+    // Right-hand sides: x_B(θ) = x_B + θ B^{-1} e_i.
+    let mut rows = Vec::new();
+    for i in 0..m {
+        if !is_tight(lp, i, sf.activities[i]) {
+            continue;
+        }
+        rows_buf.iter_mut().for_each(|v| *v = 0.0);
+        rows_buf[i] = 1.0;
+        basis.factor.ftran(&mut rows_buf, &mut dir);
+        let up = max_step(sf, basis, &at.xb, &dir, -1.0);
+        let down = max_step(sf, basis, &at.xb, &dir, 1.0);
+        rows.push(RowSensitivity {
+            row: i,
+            price_low: at.y[i],
+            price_high: at.y[i],
+            rhs: Range {
+                lower: lp.rhs[i] - down,
+                upper: lp.rhs[i] + up,
+            },
+        });
+    }
+
+    // Costs. For basic j at position r: ρ = B^{-T} e_r, α_rk = ρ'a_k; the basis stays
+    // optimal while d_k - δ α_rk >= 0 for every real nonbasic k.
+    let mut out_cols = Vec::with_capacity(cols.len());
+    let mut unit = vec![0.0; m];
+    let mut rho = vec![0.0; m];
+    let mut acc = vec![0.0; n];
+    for &j in cols {
+        let c = lp.obj[j];
+        let r = basis.pos[j];
+        if r == usize::MAX {
+            out_cols.push(ColSensitivity {
+                col: j,
+                cost: Range {
+                    lower: c - at.d[j].max(0.0),
+                    upper: f64::INFINITY,
+                },
+            });
+            continue;
+        }
+        unit.iter_mut().for_each(|v| *v = 0.0);
+        unit[r] = 1.0;
+        basis.factor.btran(&mut unit, &mut rho);
+        acc.iter_mut().for_each(|v| *v = 0.0);
+        let mut rmax = 0.0f64;
+        for i in 0..m {
+            if rho[i] != 0.0 {
+                rmax = rmax.max(rho[i].abs());
+                for (k, a) in lp.row(i) {
+                    acc[k] += a * rho[i];
+                }
+            }
+        }
+        let tol = RATIO_TOL * rmax.max(1.0);
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut consider = |k: usize, a: f64| {
+            let dk = at.d[k].max(0.0);
+            if a > tol {
+                hi = hi.min(dk / a);
+            } else if a < -tol {
+                lo = lo.max(dk / a);
+            }
+        };
+        for k in 0..n {
+            if basis.pos[k] == usize::MAX {
+                consider(k, acc[k]);
+            }
+        }
+        for i in 0..m {
+            let k = n + i;
+            if basis.pos[k] == usize::MAX && sf.slack_sign[i] != 0.0 {
+                consider(k, sf.slack_sign[i] * rho[i]);
+            }
+        }
+        out_cols.push(ColSensitivity {
+            col: j,
+            cost: Range {
+                lower: c + lo,
+                upper: c + hi,
+            },
+        });
+    }
+
+    // Alternative optimum: an unused nonbasic column priced at zero that can enter with a
+    // positive step (the most it can carry; ties to the lowest index).
+    let used = used_tol(x);
+    let scale = lp.rhs.iter().fold(1.0f64, |a, b| a.max(b.abs()));
+    let mut alternative: Option<(usize, f64)> = None;
+    for j in 0..n {
+        if basis.pos[j] != usize::MAX || x[j] > used || at.d[j] > FEAS_TOL * lp.obj[j].abs().max(1.0) {
+            continue;
+        }
+        basis.ftran_col(sf, j, &mut rows_buf, &mut dir);
+        let step = max_step(sf, basis, &at.xb, &dir, 1.0);
+        let better = match alternative {
+            None => true,
+            Some((_, s)) => step > s,
+        };
+        if step.is_finite() && step > 1e-7 * scale && better {
+            alternative = Some((j, step));
+        }
+    }
+
+    Sensitivity {
+        method: METHOD,
+        duals: at.y.clone(),
+        rows,
+        cols: out_cols,
+        alternative,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Backend, MiniLp, Outcome, SolveOptions};
+    use crate::duals::certify;
+    use crate::lp::{RowKey, VarKey};
+    use crate::ranging::{cost_range, rhs_range};
+
+    fn solve(lp: &Lp) -> Option<(Vec<f64>, f64)> {
+        let sol = MiniLp.solve(lp, &SolveOptions::default());
+        (sol.outcome == Outcome::Optimal).then(|| {
+            let x: Vec<f64> = sol.x.iter().map(|v| v.max(0.0)).collect();
+            let z = lp.objective_value(&x);
+            (x, z)
+        })
+    }
+
+    /// The basic values at the basis `ranging_from_basis` settles on, and the pivots it took.
+    fn basic_values(lp: &Lp, x: &[f64], act: &[f64]) -> (Vec<f64>, usize) {
+        let sf = StdForm::new(lp, x, act);
+        let mut b = Basis::crash(&sf, x).unwrap();
+        b.make_optimal(&sf, 2 * sf.m + 100).unwrap();
+        b.refactor(&sf).unwrap();
+        (b.solution(&sf).xb, b.pivots)
+    }
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a.is_infinite() && a == b) || (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
+    }
+
+    /// Checks that hold at any optimal basis: the dual is optimal (zero gap, feasible), each
+    /// range holds the current value, and moving a right-hand side (a cost) inside its range
+    /// changes the optimum by `y_i Δb` (by `x_j Δc`). `probe` limits the re-solves.
+    fn validate(lp: &Lp, x: &[f64], s: &Sensitivity, probe: usize) {
+        let z = lp.objective_value(x);
+        let cert = certify(lp, x, s.duals.clone(), "basis");
+        assert!(cert.relative_gap < 1e-9, "gap {}", cert.relative_gap);
+        assert!(
+            cert.max_dual_infeasibility < 1e-9,
+            "dual infeasibility {}",
+            cert.max_dual_infeasibility
+        );
+        for r in &s.rows {
+            let b = lp.rhs[r.row];
+            assert!(
+                r.rhs.lower <= b + 1e-9 && b <= r.rhs.upper + 1e-9,
+                "row {}: {:?} vs {b}",
+                r.row,
+                r.rhs
+            );
+            assert_eq!(r.price_low, s.duals[r.row]);
+        }
+        for c in &s.cols {
+            let cj = lp.obj[c.col];
+            assert!(
+                c.cost.lower <= cj + 1e-9 && cj <= c.cost.upper + 1e-9,
+                "col {}: {:?} vs {cj}",
+                c.col,
+                c.cost
+            );
+        }
+        for r in s.rows.iter().take(probe) {
+            let b = lp.rhs[r.row];
+            for end in [r.rhs.lower, r.rhs.upper] {
+                let target = if end.is_finite() {
+                    b + (end - b) / 2.0
+                } else {
+                    b + end.signum() * b.abs().max(1.0)
+                };
+                if (target - b).abs() < 1e-9 {
+                    continue;
+                }
+                let mut moved = lp.clone();
+                moved.rhs[r.row] = target;
+                let (_, z2) = solve(&moved).expect("feasible inside the range");
+                let want = z + s.duals[r.row] * (target - b);
+                assert!(
+                    close(z2, want, 1e-7),
+                    "row {} to {target}: cost {z2}, predicted {want}",
+                    r.row
+                );
+            }
+        }
+        for c in s.cols.iter().take(probe) {
+            let cj = lp.obj[c.col];
+            for end in [c.cost.lower, c.cost.upper] {
+                let target = if end.is_finite() {
+                    cj + (end - cj) / 2.0
+                } else {
+                    cj + end.signum() * cj.abs().max(1.0)
+                };
+                if (target - cj).abs() < 1e-9 {
+                    continue;
+                }
+                let mut moved = lp.clone();
+                moved.obj[c.col] = target;
+                let (_, z2) = solve(&moved).expect("bounded inside the range");
+                let want = z + x[c.col] * (target - cj);
+                assert!(
+                    close(z2, want, 1e-7),
+                    "col {} to {target}: cost {z2}, predicted {want}",
+                    c.col
+                );
+            }
+        }
+    }
+
+    /// microlp with a time limit: it can loop on small unbounded LPs with free columns (such
+    /// as the dual system of `cost_range` when a cost has no lower end), so the LP method's
+    /// answers are taken only when it finishes.
+    struct TimedMiniLp;
+
+    impl Backend for TimedMiniLp {
+        fn name(&self) -> &'static str {
+            "minilp (time-limited)"
+        }
+
+        fn solve(&self, lp: &Lp, _: &SolveOptions) -> crate::backend::RawSolution {
+            let opts = SolveOptions {
+                time_limit: Some(std::time::Duration::from_millis(500)),
+            };
+            MiniLp.solve(lp, &opts)
+        }
+    }
+
+    /// The ranges of one optimal basis lie inside those of the LP method, which describe the
+    /// plan (every optimal basis of it) rather than one basis. `probe` limits the LPs.
+    /// Returns how many comparisons were skipped because the LP method did not finish.
+    fn within_lp_ranges(lp: &Lp, x: &[f64], act: &[f64], s: &Sensitivity, probe: usize) -> usize {
+        let inside = |ours: &Range, lp_range: &Range| {
+            let le = |a: f64, b: f64| a <= b || (a - b) <= 1e-7 * a.abs().max(b.abs()).max(1.0);
+            le(lp_range.lower, ours.lower) && le(ours.upper, lp_range.upper)
+        };
+        let mut skipped = 0;
+        // A column our single pivot can move is one the LP method's face search finds too.
+        match crate::ranging::alternative_optimum(lp, x, &s.duals, &TimedMiniLp) {
+            Ok(lp_alt) => assert!(
+                s.alternative.is_none() || lp_alt.is_some(),
+                "{:?} vs {lp_alt:?}",
+                s.alternative
+            ),
+            Err(_) => skipped += 1,
+        }
+        for r in s.rows.iter().take(probe) {
+            match rhs_range(lp, &s.duals, r.row, &TimedMiniLp) {
+                Ok(want) => assert!(inside(&r.rhs, &want), "row {}: basis {:?}, LP {want:?}", r.row, r.rhs),
+                Err(_) => skipped += 1,
+            }
+        }
+        for c in s.cols.iter().take(probe) {
+            match cost_range(lp, x, act, c.col, &TimedMiniLp) {
+                Ok(want) => assert!(inside(&c.cost, &want), "col {}: basis {:?}, LP {want:?}", c.col, c.cost),
+                Err(_) => skipped += 1,
+            }
+        }
+        skipped
+    }
+
+    /// min 2a + 3b  s.t.  a + b >= 4 (r0),  a <= 3 (r1): the example of `ranging`.
+    #[test]
+    fn textbook_ranges() {
+        let mut lp = Lp::default();
+        let a = lp.add_var(VarKey::Aux(0), 2.0);
+        let b = lp.add_var(VarKey::Aux(1), 3.0);
+        lp.add_row(RowKey::Aux(0), &mut vec![(a, 1.0), (b, 1.0)], Sense::Ge, 4.0);
+        lp.add_row(RowKey::Aux(1), &mut vec![(a, 1.0)], Sense::Le, 3.0);
+        let x = vec![3.0, 1.0];
+        let act = lp.activities(&x);
+        let s = ranging_from_basis(&lp, &x, &act, &[0, 1]).unwrap();
+        assert_eq!(s.method, METHOD);
+        approx::assert_abs_diff_eq!(s.duals[0], 3.0, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(s.duals[1], -1.0, epsilon = 1e-12);
+        assert_eq!(s.rows.len(), 2);
+        approx::assert_abs_diff_eq!(s.rows[0].rhs.lower, 3.0, epsilon = 1e-12);
+        assert_eq!(s.rows[0].rhs.upper, f64::INFINITY);
+        approx::assert_abs_diff_eq!(s.rows[1].rhs.lower, 0.0, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(s.rows[1].rhs.upper, 4.0, epsilon = 1e-12);
+        assert_eq!(s.cols[0].cost.lower, f64::NEG_INFINITY);
+        approx::assert_abs_diff_eq!(s.cols[0].cost.upper, 3.0, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(s.cols[1].cost.lower, 2.0, epsilon = 1e-12);
+        assert_eq!(s.cols[1].cost.upper, f64::INFINITY);
+        assert_eq!(s.alternative, None);
+        validate(&lp, &x, &s, usize::MAX);
+    }
+
+    fn load(path: &str) -> crate::solve::Solved {
+        let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&full).unwrap();
+        let inst = sourcing_models::load_str(&src).instance.expect("valid instance");
+        let model = crate::formulate::build(&inst);
+        let solved = crate::solve::solve_model(
+            model,
+            0.0,
+            crate::backend::BackendChoice::MiniLp,
+            &SolveOptions::default(),
+        );
+        assert_eq!(solved.status, crate::solve::Status::Optimal, "{:?}", solved.message);
+        solved
+    }
+
+    /// Winston 7.1 Powerco: balanced supply and demand, so the optimal vertex is degenerate.
+    #[test]
+    fn powerco_transport() {
+        let solved = load("instances/textbook/powerco_transport.toml");
+        let lp = &solved.model.lp;
+        approx::assert_abs_diff_eq!(solved.objective, 1020.0, epsilon = 1e-9);
+        let cols: Vec<usize> = (0..lp.n_vars()).collect();
+        let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols).unwrap();
+        validate(lp, &solved.x, &s, usize::MAX);
+        assert_eq!(within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX), 0);
+        let (bland, _) = ranging_with(lp, &solved.x, &solved.activities, &cols, Some(0)).unwrap();
+        validate(lp, &solved.x, &bland, usize::MAX);
+    }
+
+    /// Every optimal textbook instance: the basis ranges are exact and inside the LP method's.
+    #[test]
+    fn textbook_instances() {
+        let dir = format!("{}/../instances/textbook", env!("CARGO_MANIFEST_DIR"));
+        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        let mut done = 0;
+        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+            let src = std::fs::read_to_string(path).unwrap();
+            let Some(inst) = sourcing_models::load_str(&src).instance else {
+                continue;
+            };
+            let solved = crate::solve::solve(&inst, crate::backend::BackendChoice::MiniLp, &SolveOptions::default());
+            if solved.status != crate::solve::Status::Optimal {
+                continue;
+            }
+            let lp = &solved.model.lp;
+            let cols: Vec<usize> = (0..lp.n_vars()).collect();
+            let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            validate(lp, &solved.x, &s, usize::MAX);
+            within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX);
+            done += 1;
+        }
+        assert!(done >= 1, "no textbook instance ranged");
+    }
+
+    /// xorshift64*: a small seeded generator for the property test.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        fn below(&mut self, k: usize) -> usize {
+            ((self.next() * k as f64) as usize).min(k - 1)
+        }
+    }
+
+    /// A feasible LP (rows built around a known point) with positive costs, hence bounded.
+    /// `degenerate`: small integer data and mostly tight rows, so vertices are degenerate.
+    fn random_lp(rng: &mut Rng, degenerate: bool) -> Lp {
+        let n = 3 + rng.below(6);
+        let m = 2 + rng.below(5);
+        let mut lp = Lp::default();
+        for j in 0..n {
+            let c = 0.5 + 4.5 * rng.next();
+            lp.add_var(VarKey::Aux(j as u32), if degenerate { c.round() } else { c });
+        }
+        let x0: Vec<f64> = (0..n)
+            .map(|_| match (rng.next() < 0.3, degenerate) {
+                (true, _) => 0.0,
+                (false, true) => (1 + rng.below(3)) as f64,
+                (false, false) => 5.0 * rng.next(),
+            })
+            .collect();
+        let mut terms = Vec::new();
+        for i in 0..m {
+            let mut ax = 0.0;
+            for (j, &xj) in x0.iter().enumerate() {
+                if rng.next() < 0.6 {
+                    let a = (-1.0 + 4.0 * rng.next()).round().max(-1.0);
+                    let a = if degenerate { a } else { a + rng.next() };
+                    terms.push((j as u32, a));
+                    ax += a * xj;
+                }
+            }
+            let gap = match (rng.next() < 0.3 || (degenerate && rng.next() < 0.6), degenerate) {
+                (true, _) => 0.0,
+                (false, true) => 1.0,
+                (false, false) => 2.0 * rng.next(),
+            };
+            let (sense, b) = match rng.below(3) {
+                0 => (Sense::Le, ax + gap),
+                1 => (Sense::Ge, ax - gap),
+                _ => (Sense::Eq, ax),
+            };
+            lp.add_row(RowKey::Aux(i as u32), &mut terms, sense, b);
+        }
+        lp
+    }
+
+    #[test]
+    fn random_lps_match_the_lp_method() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut compared = 0;
+        for case in 0..50 {
+            let lp = random_lp(&mut rng, false);
+            let (x, _) = solve(&lp).expect("feasible and bounded by construction");
+            let act = lp.activities(&x);
+            let cols: Vec<usize> = (0..lp.n_vars()).collect();
+            let s = ranging_from_basis(&lp, &x, &act, &cols).unwrap_or_else(|e| panic!("case {case}: {e}"));
+            validate(&lp, &x, &s, usize::MAX);
+            assert_eq!(within_lp_ranges(&lp, &x, &act, &s, usize::MAX), 0, "case {case}");
+            if basic_values(&lp, &x, &act).0.iter().any(|&v| v <= 1e-7) {
+                continue; // degenerate: other optimal bases have other ranges
+            }
+            compared += 1;
+            for r in &s.rows {
+                let want = rhs_range(&lp, &s.duals, r.row, &TimedMiniLp).unwrap();
+                assert!(
+                    close(r.rhs.lower, want.lower, 1e-7) && close(r.rhs.upper, want.upper, 1e-7),
+                    "case {case} row {}: basis {:?}, LP {want:?}",
+                    r.row,
+                    r.rhs
+                );
+            }
+            for c in &s.cols {
+                let want = cost_range(&lp, &x, &act, c.col, &TimedMiniLp).unwrap();
+                assert!(
+                    close(c.cost.lower, want.lower, 1e-7) && close(c.cost.upper, want.upper, 1e-7),
+                    "case {case} col {}: basis {:?}, LP {want:?}",
+                    c.col,
+                    c.cost
+                );
+            }
+        }
+        eprintln!("basis ranging: {compared} of 50 random LPs non-degenerate and compared");
+        assert!(compared >= 15, "only {compared} non-degenerate cases");
+    }
+
+    /// Degenerate vertices: the basis found must still be optimal, and its ranges exact
+    /// (finite differences) and inside the LP method's ranges for the plan.
+    #[test]
+    fn degenerate_random_lps() {
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        let (mut degenerate, mut skipped, mut pivots) = (0, 0, 0);
+        for case in 0..50 {
+            let lp = random_lp(&mut rng, true);
+            let (x, _) = solve(&lp).expect("feasible and bounded by construction");
+            let act = lp.activities(&x);
+            let cols: Vec<usize> = (0..lp.n_vars()).collect();
+            let s = ranging_from_basis(&lp, &x, &act, &cols).unwrap_or_else(|e| panic!("case {case}: {e}"));
+            validate(&lp, &x, &s, usize::MAX);
+            skipped += within_lp_ranges(&lp, &x, &act, &s, usize::MAX);
+            let (bland, _) = ranging_with(&lp, &x, &act, &cols, Some(0)).unwrap();
+            validate(&lp, &x, &bland, usize::MAX);
+            let (xb, p) = basic_values(&lp, &x, &act);
+            pivots += p;
+            if xb.iter().any(|&v| v <= 1e-7) {
+                degenerate += 1;
+            }
+        }
+        eprintln!(
+            "basis ranging: {degenerate} of 50 integer LPs degenerate, {pivots} optimality pivots; \
+             {skipped} LP-method comparisons timed out"
+        );
+        assert!(pivots > 0, "the optimality pivots are exercised");
+        assert!(degenerate >= 15, "only {degenerate} degenerate cases");
+    }
+
+    /// A plan that is not an optimal vertex is refused (the caller falls back).
+    #[test]
+    fn refuses_non_vertex_and_suboptimal_plans() {
+        let mut lp = Lp::default();
+        let a = lp.add_var(VarKey::Aux(0), 2.0);
+        let b = lp.add_var(VarKey::Aux(1), 2.0);
+        let c = lp.add_var(VarKey::Aux(2), 3.0);
+        lp.add_row(RowKey::Aux(0), &mut vec![(a, 1.0), (b, 1.0), (c, 1.0)], Sense::Ge, 4.0);
+        lp.add_row(RowKey::Aux(1), &mut vec![(a, 1.0), (b, 1.0)], Sense::Le, 3.0);
+        // Optimal but inside an edge of the optimal face (a and b share the cheap capacity).
+        let x = vec![1.5, 1.5, 1.0];
+        let err = ranging_from_basis(&lp, &x, &lp.activities(&x), &[0]).unwrap_err();
+        assert!(err.contains("not a vertex"), "{err}");
+        // A vertex that is not optimal: c carries everything.
+        let x = vec![0.0, 0.0, 4.0];
+        let err = ranging_from_basis(&lp, &x, &lp.activities(&x), &[0]).unwrap_err();
+        assert!(err.contains("differs from the plan"), "{err}");
+        // The optimal vertex a = 3, c = 1 has b as an alternative carrying 3.
+        let x = vec![3.0, 0.0, 1.0];
+        let s = ranging_from_basis(&lp, &x, &lp.activities(&x), &[0, 1, 2]).unwrap();
+        assert_eq!(s.alternative, Some((1, 3.0)));
+        validate(&lp, &x, &s, usize::MAX);
+    }
+
+    #[test]
+    fn shipped_instance() {
+        let solved = load("instances/usmca_critical_minerals.toml");
+        let lp = &solved.model.lp;
+        let used = used_tol(&solved.x);
+        let cols: Vec<usize> = (0..lp.n_vars())
+            .filter(|&j| solved.x[j] > used || matches!(lp.vars[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_)))
+            .collect();
+        let t = std::time::Instant::now();
+        let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols).unwrap();
+        eprintln!(
+            "basis ranging of the shipped instance ({} columns, {} rows): {:.3} s for {} rows and {} columns",
+            lp.n_vars(),
+            lp.n_rows(),
+            t.elapsed().as_secs_f64(),
+            s.rows.len(),
+            s.cols.len()
+        );
+        validate(lp, &solved.x, &s, 3);
+        let skipped = within_lp_ranges(lp, &solved.x, &solved.activities, &s, 5);
+        eprintln!(
+            "{skipped} of 11 LP-method comparisons timed out; alternative {:?}",
+            s.alternative
+        );
+        let (_, pivots) = ranging_with(lp, &solved.x, &solved.activities, &cols, None).unwrap();
+        let t = std::time::Instant::now();
+        let (bland, bland_pivots) = ranging_with(lp, &solved.x, &solved.activities, &cols, Some(0)).unwrap();
+        eprintln!(
+            "{pivots} optimality pivots (Dantzig); Bland's rule throughout: {bland_pivots} pivots, {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+        validate(lp, &solved.x, &bland, 3);
+    }
+}

@@ -1,0 +1,239 @@
+//! Planted infeasibilities: the diagnosis must name exactly the planted constraints, and
+//! applying its required values with `--set` must make the instance feasible.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sourcing-opt");
+
+/// A small two-country instance; `extra` is appended (targets, demands, ...).
+fn instance(extra: &str) -> String {
+    format!(
+        r#"[meta]
+name = "planted"
+[[blocs]]
+id = "usmca"
+countries = ["US", "MX"]
+[[countries]]
+id = "US"
+[[countries]]
+id = "MX"
+[[countries]]
+id = "CN"
+[[regions]]
+id = "US-TX"
+country = "US"
+[[regions]]
+id = "MX-ZAC"
+country = "MX"
+[[regions]]
+id = "CN-SH"
+country = "CN"
+[[materials]]
+id = "ree"
+price = 50000
+[[materials]]
+id = "ag"
+price = 800000
+[[mines]]
+id = "mp"
+region = "US-TX"
+material = "ree"
+capacity = 1000
+cost = 9000
+[[mines]]
+id = "fresnillo"
+region = "MX-ZAC"
+material = "ag"
+capacity = 500
+cost = 300000
+[[imports]]
+id = "cn_ree"
+region = "CN-SH"
+material = "ree"
+price = 20000
+[[imports]]
+id = "cn_ag"
+region = "CN-SH"
+material = "ag"
+price = 700000
+[[lanes]]
+from = "CN-SH"
+to = "US-TX"
+cost = 150
+mode = "sea"
+[[lanes]]
+from = "MX-ZAC"
+to = "US-TX"
+cost = 60
+mode = "rail"
+{extra}"#
+    )
+}
+
+fn run(src: &str, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("planted.toml");
+    std::fs::write(&path, src).unwrap();
+    let out = Command::new(BIN)
+        .arg("solve")
+        .arg(&path)
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap(), json, stderr)
+}
+
+fn conflict(r: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = r["diagnosis"]["conflict"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn relaxations(r: &serde_json::Value) -> Vec<(String, f64, f64)> {
+    r["diagnosis"]["relaxations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["constraint"].as_str().unwrap().to_string(),
+                x["current"].as_f64().unwrap(),
+                x["required"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Apply every relaxation with --set and check the instance becomes feasible.
+fn repaired_is_feasible(src: &str, r: &serde_json::Value) {
+    let sets: Vec<String> = relaxations(r)
+        .iter()
+        .map(|(k, _, v)| format!("--set={k}={v}"))
+        .collect();
+    let args: Vec<&str> = sets.iter().map(|s| s.as_str()).collect();
+    let (code, again, err) = run(src, &args);
+    assert_eq!(code, 0, "applying {sets:?} should make it feasible: {err}");
+    let applied = again["instance"]["overrides"].as_array().unwrap().len();
+    assert_eq!(applied, sets.len(), "the overrides are echoed");
+}
+
+#[test]
+fn cap_too_strict_names_the_target_and_its_required_share() {
+    // Demand 4000 t, domestic mine 1000 t: at least 75% must be imported; the cap says 20%.
+    let src = instance(
+        "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 4000\n\
+[[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
+    );
+    let (code, r, _) = run(&src, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(r["status"], "infeasible");
+    let rel = relaxations(&r);
+    assert_eq!(rel.len(), 1, "{rel:?}");
+    assert_eq!(rel[0].0, "targets.ree_cap.max_import_share");
+    approx::assert_abs_diff_eq!(rel[0].2, 0.75, epsilon = 1e-4);
+    assert_eq!(
+        conflict(&r),
+        ["balance[US-TX/ree]", "mine_capacity[mp]", "target[ree_cap]"]
+    );
+    repaired_is_feasible(&src, &r);
+}
+
+#[test]
+fn unreachable_demand_is_found_before_solving() {
+    // Silver demanded in China: no lane leads there.
+    let src = instance("[[demands]]\nregion = \"MX-ZAC\"\nmaterial = \"ree\"\nquantity = 10\n");
+    let (code, r, _) = run(&src, &[]);
+    assert_eq!(code, 3);
+    let s = r["diagnosis"]["structural"].as_array().unwrap();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].as_str().unwrap().contains("MX-ZAC/ree"), "{s:?}");
+    assert!(
+        s[0].as_str().unwrap().contains("no source of `ree` reaches it"),
+        "{s:?}"
+    );
+    assert_eq!(conflict(&r), ["balance[MX-ZAC/ree]"]);
+}
+
+#[test]
+fn missing_producer_is_named() {
+    let src = instance(
+        "[[materials]]\nid = \"ga\"\nprice = 1000000\n\
+[[demands]]\nregion = \"US-TX\"\nmaterial = \"ga\"\nquantity = 5\n",
+    );
+    let (code, r, _) = run(&src, &[]);
+    assert_eq!(code, 3);
+    let s = r["diagnosis"]["structural"].as_array().unwrap();
+    assert!(
+        s[0].as_str()
+            .unwrap()
+            .contains("no mine, plant or import offer produces `ga`"),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn two_infeasible_caps_are_both_repaired() {
+    // Silver: 500 t from Mexico, 1000 t US demand, China has the rest. The US-only cap
+    // counts Mexican silver as imports (100% > 60%); the usmca cap needs 50% from China
+    // (> 40%). Each is infeasible on its own; the repair must relax both.
+    let src = instance(
+        "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ag\"\nquantity = 1000\n\
+[[targets]]\nid = \"us_ag\"\nmaterial = \"ag\"\nscope = \"US\"\nmax_import_share = 0.6\n\
+[[targets]]\nid = \"usmca_ag\"\nmaterial = \"ag\"\nscope = \"usmca\"\nmax_import_share = 0.4\n",
+    );
+    // us_ag counts Mexican silver as imports: needs >= 40% from... the US has no silver mine,
+    // so US imports are 100%: us_ag alone is infeasible. Check each alone first.
+    let (code_both, r, _) = run(&src, &[]);
+    assert_eq!(code_both, 3);
+    let (alone_usmca, _, _) = run(&src, &["--set=targets.us_ag.max_import_share=1"]);
+    assert_eq!(
+        alone_usmca, 3,
+        "usmca cap alone: 500 t of 1000 must come from China (50% > 40%)"
+    );
+    let c = conflict(&r);
+    assert!(
+        c.contains(&"target[usmca_ag]".to_string()) || c.contains(&"target[us_ag]".to_string()),
+        "{c:?}"
+    );
+    repaired_is_feasible(&src, &r);
+}
+
+#[test]
+fn caps_conflicting_only_together_are_both_in_the_conflict() {
+    // Rare earths: demand 2000 in the US. Cap A: usmca imports from CN <= 60%.
+    // Cap B: the US mine's output is capped by a lane limit... use two targets on the same
+    // material with different sources: A counts CN, B counts every foreign country. Each
+    // alone is satisfiable with the 1000 t mine (imports 50%), together with 40% they are not.
+    let src = instance(
+        "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 2000\n\
+[[targets]]\nid = \"a\"\nmaterial = \"ree\"\nscope = \"US\"\nmax_import_share = 0.5\n\
+[[targets]]\nid = \"b\"\nmaterial = \"ree\"\nscope = \"usmca\"\nsources = \"CN\"\nmax_import_share = 0.45\n",
+    );
+    let (a_alone, _, _) = run(&src, &["--set=targets.b.max_import_share=1"]);
+    assert_eq!(a_alone, 0, "target a alone holds: 1000 t of 2000 imported = 50%");
+    let (code, r, _) = run(&src, &[]);
+    assert_eq!(code, 3);
+    let c = conflict(&r);
+    assert!(c.contains(&"target[b]".to_string()), "{c:?}");
+    assert!(c.contains(&"mine_capacity[mp]".to_string()), "{c:?}");
+    repaired_is_feasible(&src, &r);
+}
+
+#[test]
+fn no_diagnose_skips_the_work_but_keeps_exit_3() {
+    let src = instance(
+        "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 4000\n\
+[[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
+    );
+    let (code, r, _) = run(&src, &["--no-diagnose"]);
+    assert_eq!(code, 3);
+    assert!(r["diagnosis"].is_null());
+}
