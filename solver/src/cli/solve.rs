@@ -81,7 +81,12 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         Status::Error => exit::SOLVER,
     };
     if code != exit::OK {
-        let why = rep.message.clone().unwrap_or_else(|| "no further detail".into());
+        let why = match (&rep.message, &rep.diagnosis) {
+            (Some(m), _) => m.clone(),
+            (None, Some(d)) => brief(d),
+            (None, None) if args.no_diagnose => "run without --no-diagnose to find out why".into(),
+            (None, None) => "the solver gave no further detail".into(),
+        };
         eprintln!("error: the plan is {}: {why}", solved.status.as_str());
     }
     // `--output` receives plans only: a run without one leaves the file as it was (a script's
@@ -94,4 +99,19 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     }
     emit(target, |w| w.write_all(text.as_bytes()))?;
     Ok(code)
+}
+
+/// One line for stderr: what the diagnosis found (the report carries the detail).
+fn brief(d: &diagnose::Diagnosis) -> String {
+    if let Some(first) = d.structural.first() {
+        return first.clone();
+    }
+    if !d.conflict.is_empty() {
+        return format!("these constraints cannot hold together: {}", d.conflict.join(", "));
+    }
+    if !d.relaxations.is_empty() {
+        let names: Vec<&str> = d.relaxations.iter().map(|r| r.constraint.as_str()).collect();
+        return format!("it becomes feasible by relaxing {}", names.join(", "));
+    }
+    "the diagnosis found no cause (see the report)".into()
 }
