@@ -22,6 +22,7 @@ pub mod duals;
 pub mod export;
 pub mod formulate;
 pub mod lp;
+pub mod pipeline;
 pub mod ranging;
 pub mod report;
 pub mod solve;

@@ -5,10 +5,12 @@ pub mod check;
 pub mod export;
 pub mod solve;
 
+use crate::report::InstanceInfo;
 use clap::{Args, Parser, Subcommand};
 use sha2::{Digest, Sha256};
 use sourcing_models::overrides::{self, Override};
-use sourcing_models::{raw, validate, Instance, Severity, Validated};
+use sourcing_models::raw::RawTable;
+use sourcing_models::{raw, validate, Diagnostic, Instance, Severity, Validated};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -136,26 +138,81 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Read and validate an instance; print warnings (unless quiet) and fail with every error.
-pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
-    let path = &args.instance;
-    let bytes =
-        std::fs::read(path).map_err(|e| Failure::input(format!("error: cannot read `{}`: {e}", path.display())))?;
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let source = String::from_utf8(bytes)
-        .map_err(|e| Failure::input(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
-    let file = path.display().to_string();
-    let (ovs, scenario) = overrides(args)?;
-    let validated = match raw::parse(&source) {
-        Err(d) => Validated {
-            instance: None,
-            diagnostics: vec![*d],
-        },
-        Ok(mut tree) => match overrides::apply(&mut tree, &ovs, "") {
-            Ok(()) => validate::validate(&tree),
+/// An instance file read and parsed once, with its scenario and `--set` overrides: the
+/// starting point of every command, and of every point of a sweep or stress run.
+pub struct Source {
+    /// The file as the user named it.
+    pub file: String,
+    pub text: String,
+    pub sha256: String,
+    /// `None` when the file is not valid TOML (the diagnostic is in `parse_error`).
+    tree: Option<RawTable>,
+    parse_error: Option<Diagnostic>,
+    /// Scenario then `--set` overrides, as parsed.
+    pub overrides: Vec<Override>,
+    pub scenario: Option<String>,
+}
+
+impl Source {
+    /// Read the file and parse it and the overrides; errors are printed and end the command.
+    pub fn read(args: &InputArgs) -> Result<Source, Failure> {
+        let path = &args.instance;
+        let bytes =
+            std::fs::read(path).map_err(|e| Failure::input(format!("error: cannot read `{}`: {e}", path.display())))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        let text = String::from_utf8(bytes)
+            .map_err(|e| Failure::input(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
+        let (overrides, scenario) = overrides(args)?;
+        let (tree, parse_error) = match raw::parse(&text) {
+            Ok(t) => (Some(t), None),
+            Err(d) => (None, Some(*d)),
+        };
+        Ok(Source {
+            file: path.display().to_string(),
+            text,
+            sha256,
+            tree,
+            parse_error,
+            overrides,
+            scenario,
+        })
+    }
+
+    /// Apply this source's overrides, then `extra` (a sweep point's, a stress case's), and
+    /// validate. Errors come back as diagnostics (rendered against this file).
+    pub fn validate_with(&self, extra: &[Override]) -> Result<Validated, Vec<Diagnostic>> {
+        let Some(tree) = &self.tree else {
+            return Ok(Validated {
+                instance: None,
+                diagnostics: self.parse_error.clone().into_iter().collect(),
+            });
+        };
+        let mut tree = tree.clone();
+        overrides::apply(&mut tree, &self.overrides, "")?;
+        overrides::apply(&mut tree, extra, "")?;
+        Ok(validate::validate(&tree))
+    }
+
+    /// The report's instance block, with `extra` overrides listed after the command's own.
+    pub fn info(&self, name: &str, extra: &[Override]) -> InstanceInfo {
+        InstanceInfo {
+            name: name.to_string(),
+            path: self.file.clone(),
+            sha256: self.sha256.clone(),
+            overrides: self.overrides.iter().chain(extra).map(|o| o.text.clone()).collect(),
+            scenario: self.scenario.clone(),
+        }
+    }
+
+    /// Validate with `extra` overrides; print diagnostics (warnings unless `quiet`) and fail
+    /// with every error.
+    pub fn instance(&self, extra: &[Override], quiet: bool) -> Result<Instance, Failure> {
+        let file = &self.file;
+        let validated = match self.validate_with(extra) {
+            Ok(v) => v,
             Err(ds) => {
                 for d in &ds {
-                    eprint!("{}", d.render(&file, &source));
+                    eprint!("{}", d.render(file, &self.text));
                 }
                 return Err(Failure::input(format!(
                     "error: {} override{} name nothing in `{file}`; nothing was solved",
@@ -163,33 +220,37 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
                     plural(ds.len())
                 )));
             }
-        },
-    };
-    let errors = validated
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    if !args.quiet || errors > 0 {
-        for d in &validated.diagnostics {
-            if errors > 0 || !args.quiet {
-                eprint!("{}", d.render(&file, &source));
+        };
+        let errors = validated
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        if !quiet || errors > 0 {
+            for d in &validated.diagnostics {
+                eprint!("{}", d.render(file, &self.text));
             }
         }
+        validated.instance.ok_or_else(|| {
+            Failure::input(format!(
+                "error: `{file}` has {errors} error{}; nothing was solved",
+                plural(errors)
+            ))
+        })
     }
-    match validated.instance {
-        Some(instance) => Ok(Loaded {
-            instance,
-            source,
-            sha256,
-            overrides: ovs.iter().map(|o| o.text.clone()).collect(),
-            scenario,
-        }),
-        None => Err(Failure::input(format!(
-            "error: `{file}` has {errors} error{}; nothing was solved",
-            if errors == 1 { "" } else { "s" }
-        ))),
-    }
+}
+
+/// Read and validate an instance; print warnings (unless quiet) and fail with every error.
+pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
+    let src = Source::read(args)?;
+    let instance = src.instance(&[], args.quiet)?;
+    Ok(Loaded {
+        instance,
+        sha256: src.sha256.clone(),
+        overrides: src.overrides.iter().map(|o| o.text.clone()).collect(),
+        scenario: src.scenario.clone(),
+        source: src.text,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -3,8 +3,9 @@
 use super::{emit, exit, load, Failure, InputArgs};
 use crate::backend::{BackendChoice, SolveOptions};
 use crate::diagnose;
+use crate::pipeline::{self, Ranging, RunOptions};
 use crate::report::{self, Format, InstanceInfo};
-use crate::solve::{self, Status};
+use crate::solve::Status;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,10 +34,6 @@ pub struct SolveArgs {
     pub time_limit: Option<f64>,
 }
 
-/// `--ranging auto` computes ranges up to this many variables (one basis factorisation,
-/// plus auxiliary LPs for degenerate prices on models up to 3,000 variables).
-pub const RANGING_AUTO_MAX_VARS: usize = 20_000;
-
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
@@ -53,13 +50,6 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             None => None,
         },
     };
-    let mut solved = solve::solve(inst, choice, &opts);
-    let n = solved.model.lp.n_vars();
-    match args.ranging.as_str() {
-        "on" => solve::add_sensitivity(&mut solved),
-        "auto" if n <= RANGING_AUTO_MAX_VARS => solve::add_sensitivity(&mut solved),
-        _ => {}
-    }
     let info = InstanceInfo {
         name: inst.meta.name.clone(),
         path: args.input.instance.display().to_string(),
@@ -67,11 +57,13 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         overrides: loaded.overrides.clone(),
         scenario: loaded.scenario.clone(),
     };
-    let mut rep = report::build(inst, &solved, info);
-    if solved.status == Status::Infeasible && !args.no_diagnose {
-        let backend = BackendChoice::Auto.backend(solved.model.lp.n_vars());
-        rep.diagnosis = Some(diagnose::diagnose(inst, &solved.model, backend.as_ref()));
-    }
+    let run_opts = RunOptions {
+        backend: choice,
+        solve: opts,
+        ranging: Ranging::parse(&args.ranging).expect("clap restricts the values"),
+        diagnose: !args.no_diagnose,
+    };
+    let (rep, solved) = pipeline::run(inst, info, &run_opts);
     let format = Format::parse(&args.format).expect("clap restricts the values");
     let text = report::render(&rep, format);
     let code = match solved.status {
