@@ -776,3 +776,108 @@ fn golden_reports() {
         stale.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Numerical extremes
+// ---------------------------------------------------------------------------------------
+
+const EXTREME: &str = "instances/numerics/extreme_scales.toml";
+
+/// Twelve orders of magnitude in one model (its header derives every number below by
+/// hand). The default backend must get each material right, not only the total; a backend
+/// that cannot must say so (exit 5), never report a wrong optimum.
+#[test]
+fn extreme_scales_solve_to_the_hand_optimum_or_fail_honestly() {
+    let mut runs: Vec<Option<&str>> = vec![None];
+    runs.extend(BACKENDS.iter().map(|b| Some(*b)));
+    for backend in runs {
+        let (code, r) = solve_json(EXTREME, backend);
+        let name = backend.unwrap_or("auto");
+        if code != 0 {
+            assert!(backend.is_some(), "the default backend must solve {EXTREME}: {r}");
+            assert_eq!(
+                code, 5,
+                "{name}: a failure is exit 5, not a false verdict: {}",
+                r["status"]
+            );
+            assert_eq!(r["status"], "error", "{name}");
+            assert!(r["message"].is_string(), "{name}: a failure says why");
+            continue;
+        }
+        assert_eq!(r["status"], "optimal");
+        let obj = num(&r["objective"], "objective");
+        assert!(close(obj, 34_231_630.200068, 1e-9), "{name}: objective {obj}");
+        let rel = |v: &Value, want: f64, what: &str| {
+            let got = num(v, what);
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1e-12),
+                "{name}: {what} = {got}, want {want}"
+            );
+        };
+        rel(
+            &find(&r, "mines", "id", "dust_b")["production_t"],
+            0.0004,
+            "dust_b production",
+        );
+        rel(
+            &find(&r, "imports", "id", "dust_cn")["bought_t"],
+            0.0006,
+            "dust_cn purchases",
+        );
+        rel(
+            &find(&r, "mines", "id", "bulk_b")["production_t"],
+            4e8,
+            "bulk_b production",
+        );
+        rel(
+            &find(&r, "imports", "id", "mid_cn")["bought_t"],
+            300.0,
+            "mid_cn purchases",
+        );
+        let zero_cn = num(&find(&r, "imports", "id", "zero_cn")["bought_t"], "zero_cn");
+        assert!(
+            zero_cn.abs() <= 1e-9,
+            "{name}: a cap of exactly 0 lets nothing in: {zero_cn}"
+        );
+        let target = |id: &str| find(&r, "targets", "id", id).clone();
+        rel(&target("dust_full")["achieved_share"], 0.6, "dust share");
+        rel(&target("mid_a")["achieved_share"], 0.3, "mid share");
+        assert_eq!(
+            target("dust_full")["binding"],
+            false,
+            "{name}: a cap of exactly 1 never binds here"
+        );
+        assert_eq!(num(&target("dust_full")["marginal_value"], "mv"), 0.0);
+        rel(&target("zero_cap")["marginal_value"], 349.2, "zero_cap marginal value");
+        // The two nearly parallel rows share one price between them.
+        let (a, b) = (
+            num(&target("mid_a")["marginal_value"], "mv"),
+            num(&target("mid_b")["marginal_value"], "mv"),
+        );
+        assert!(a >= 0.0 && b >= 0.0, "{name}: {a} {b}");
+        assert!(close(a + b, 249_900.0, 1e-6), "{name}: mid_a {a} + mid_b {b}");
+    }
+}
+
+/// The marginal value of a cap of exactly 0 is a one-sided derivative: check it against a
+/// re-solve with the cap opened a little.
+#[test]
+fn a_zero_cap_is_priced_by_the_cost_of_opening_it() {
+    let base = num(&solve_optimal(EXTREME, None)["objective"], "objective");
+    let args = [
+        "solve",
+        EXTREME,
+        "--format",
+        "json",
+        "--quiet",
+        "--set",
+        "targets.zero_cap.max_import_share=0.001",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    let opened: Value = serde_json::from_str(&r.stdout).unwrap();
+    let fd = (base - num(&opened["objective"], "objective")) / 0.001;
+    let report = solve_optimal(EXTREME, None);
+    let mv = num(&find(&report, "targets", "id", "zero_cap")["marginal_value"], "mv");
+    assert!(close(fd, mv, 1e-6), "finite difference {fd}, reported {mv}");
+}

@@ -235,7 +235,11 @@ pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result
 }
 
 fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagnostic> {
-    let label = format!("{origin} {}", o.text);
+    let label = if origin.is_empty() {
+        format!("`{}`", o.text)
+    } else {
+        format!("{origin} `{}`", o.text)
+    };
     let Some(coll) = raw.get_mut(&o.collection) else {
         return Err(Diagnostic::error(
             format!("{origin} `{}`: the instance has no `{}`", o.text, o.collection),
@@ -281,6 +285,7 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
 }
 
 fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnostic> {
+    let entry_span = t.span.clone();
     let (table, key) = match o.field.split_once('.') {
         Some((outer, inner)) => {
             if t.get(outer).is_none() {
@@ -288,8 +293,11 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
                     key: outer.to_string(),
                     key_span: None,
                     value: RawValue {
-                        kind: RawKind::Table(RawTable::default()),
-                        span: None,
+                        kind: RawKind::Table(RawTable {
+                            fields: Vec::new(),
+                            span: entry_span.clone(),
+                        }),
+                        span: entry_span.clone(),
                         origin: Some(label.to_string()),
                     },
                 });
@@ -325,9 +333,15 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
             }
         },
     };
+    // The new value has no text in the file; it is located at the value it replaces (or its
+    // entry), so every diagnostic about it points at the entry and names the override.
+    let span = table
+        .get(key)
+        .and_then(|f| f.value.span.clone().or(f.key_span.clone()))
+        .or(entry_span);
     let value = RawValue {
         kind: new_kind,
-        span: None,
+        span,
         origin: Some(label.to_string()),
     };
     match table.get_mut(key) {

@@ -1,12 +1,30 @@
-//! Validation never panics, whatever the input: thousands of randomly damaged versions of
-//! real instances (lines deleted or duplicated, numbers replaced by -1, 1e309, `nan` or a
-//! string, characters swapped, the text truncated) go through `load_str`, and every error
-//! must come back as a diagnostic located inside the source.
+//! Parse -> override -> validate never panics, whatever the input: thousands of randomly
+//! damaged versions of the shipped instances (lines deleted or duplicated, numbers replaced by
+//! -1, 1e309, `nan` or a string, characters swapped, the text truncated) go through
+//! `load_str`, and thousands of random `--set` overrides go through the override parser and
+//! validation; every error must come back as a diagnostic located inside the source (or
+//! naming the override it came from).
+//!
+//! 12,000 cases by default (`MUTATION_CASES` and `OVERRIDE_CASES` raise them; `MUTATION_SEED`
+//! changes the seed); each test prints how many cases it ran and how many were rejected.
 
-use sourcing_models::{load_str, Instance, Party, Severity};
+use sourcing_models::overrides;
+use sourcing_models::{load_str, raw, validate, Instance, Party, Severity};
 use std::panic;
 
 const POWERCO: &str = include_str!("../../instances/textbook/powerco_transport.toml");
+
+/// Every shipped instance seeds the mutations, so they reach what the real files use.
+const SHIPPED: [&str; 8] = [
+    include_str!("../../instances/usmca_critical_minerals.toml"),
+    include_str!("../../instances/infeasible_ree_cap.toml"),
+    include_str!("../../instances/textbook/bidirectional_filters.toml"),
+    include_str!("../../instances/textbook/import_cap_binding.toml"),
+    include_str!("../../instances/textbook/infeasible_demand.toml"),
+    include_str!("../../instances/textbook/powerco_transport.toml"),
+    include_str!("../../instances/textbook/silver_tax_chain.toml"),
+    include_str!("../../instances/textbook/widgetco_transshipment.toml"),
+];
 
 /// Uses every collection, so that the mutations reach every check (tax regimes, plants,
 /// tariffs, targets, blocs, expansions).
@@ -338,28 +356,210 @@ fn check(src: &str) {
     }
 }
 
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
+}
+
 #[test]
 fn validation_never_panics_on_mutated_instances() {
     check(POWERCO);
     check(RICH);
     assert!(load_str(POWERCO).instance.is_some());
     assert!(load_str(RICH).instance.is_some());
+    for (k, src) in SHIPPED.iter().enumerate() {
+        check(src);
+        assert!(
+            load_str(src).instance.is_some(),
+            "shipped instance {k} does not validate"
+        );
+    }
     // `MUTATION_CASES=200000 cargo test -p sourcing-models --test mutations` for a longer hunt.
-    let cases = std::env::var("MUTATION_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2000);
-    let seed = std::env::var("MUTATION_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0x9E37_79B9_7F4A_7C15);
-    let mut rng = Rng(seed);
+    let cases = env_or("MUTATION_CASES", 8000);
+    let mut rng = Rng(env_or("MUTATION_SEED", 0x9E37_79B9_7F4A_7C15));
+    let mut rejected = 0;
     for case in 0..cases {
-        let base = if case % 2 == 0 { POWERCO } else { RICH };
+        // The large shipped instance is slow to validate: one case in eight.
+        let base = match case % 8 {
+            0 => SHIPPED[0],
+            1 | 3 => RICH,
+            k => SHIPPED[1 + (k as usize + case as usize / 8) % (SHIPPED.len() - 1)],
+        };
         let mut src = base.to_string();
         for _ in 0..=rng.below(3) {
             src = mutate(&src, &mut rng);
         }
         check(&src);
+        if load_str(&src).instance.is_none() {
+            rejected += 1;
+        }
     }
+    eprintln!("mutated instances: {cases} cases, {rejected} rejected with located errors, no panic");
+    assert!(
+        rejected > cases / 10,
+        "the mutations hardly ever break anything: {rejected} of {cases}"
+    );
+}
+
+/// The ids written in a source (`id = "..."`) with the collection they belong to, to aim
+/// overrides at real entries.
+fn ids_in(src: &str) -> Vec<(String, String)> {
+    let mut collection = String::new();
+    let mut out = Vec::new();
+    for line in src.lines().map(str::trim) {
+        if let Some(c) = line.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+            collection = c.to_string();
+        } else if let Some(id) = line.strip_prefix("id = \"").and_then(|r| r.split('"').next()) {
+            out.push((collection.clone(), id.to_string()));
+        }
+    }
+    out
+}
+
+/// Fields of the collections, by the type their values take.
+const AIMED: [(&str, &[&str], &[&str]); 8] = [
+    (
+        "mines",
+        &["capacity", "cost", "expansion.max", "expansion.cost"],
+        &["region", "material"],
+    ),
+    (
+        "plants",
+        &["capacity", "cost", "yield", "expansion.max", "expansion.cost"],
+        &["input", "output"],
+    ),
+    ("imports", &["capacity", "price"], &["origin", "region", "material"]),
+    ("lanes", &["cost", "capacity", "days"], &["from", "to", "mode"]),
+    ("demands", &["quantity", "unmet_penalty"], &["region", "material"]),
+    ("targets", &["max_import_share"], &["material", "scope"]),
+    ("materials", &["price"], &["name"]),
+    (
+        "tax_regimes",
+        &["royalty_rate", "income_tax_rate", "fee_per_t"],
+        &["name"],
+    ),
+];
+
+/// A random `--set` argument: mostly well-aimed (a real collection, id and field with a
+/// value of the right type but a hostile size), sometimes a near miss or garbage.
+fn random_override(all_ids: &[(String, String)], rng: &mut Rng) -> String {
+    const NUMBERS: [&str; 12] = [
+        "0", "-1", "1", "0.5", "1e-3", "1e9", "-0.0", "2", "nan", "inf", "1.5", "1e300",
+    ];
+    const GARBAGE: [&str; 10] = [
+        "1e309",
+        "\"x\"",
+        "[1, 2]",
+        "true",
+        "{ a = 1 }",
+        "",
+        "\"US\"",
+        "[\"CN\"]",
+        "-inf",
+        "\"",
+    ];
+    let (collection, numeric, strings) = AIMED[rng.below(AIMED.len())];
+    let ids: Vec<String> = all_ids
+        .iter()
+        .filter(|(c, _)| rng.below(10) == 0 || c == collection)
+        .map(|(_, id)| id.clone())
+        .collect();
+    let id = match rng.below(8) {
+        0 => "*".to_string(),
+        1 => "nosuch".to_string(),
+        _ if ids.is_empty() => "*".to_string(),
+        _ => ids[rng.below(ids.len())].clone(),
+    };
+    match rng.below(10) {
+        0..=5 => {
+            let field = numeric[rng.below(numeric.len())];
+            let op = if rng.below(4) == 0 { "*=" } else { "=" };
+            format!("{collection}.{id}.{field}{op}{}", NUMBERS[rng.below(NUMBERS.len())])
+        }
+        6 | 7 => {
+            // A reference to an existing id, maybe of the wrong kind, or to nothing.
+            let field = strings[rng.below(strings.len())];
+            let to = match all_ids.len() {
+                0 => "nosuch".to_string(),
+                n => all_ids[rng.below(n)].1.clone(),
+            };
+            format!("{collection}.{id}.{field}=\"{to}\"")
+        }
+        8 => {
+            let field = numeric[rng.below(numeric.len())];
+            format!("{collection}.{id}.{field}={}", GARBAGE[rng.below(GARBAGE.len())])
+        }
+        _ => {
+            let junk = ["mine", "capasity", "", "*", "."];
+            format!(
+                "{collection}.{id}.{}={}",
+                junk[rng.below(junk.len())],
+                NUMBERS[rng.below(NUMBERS.len())]
+            )
+        }
+    }
+}
+
+#[test]
+fn overrides_never_panic_and_errors_name_their_origin() {
+    let cases = env_or("OVERRIDE_CASES", 4000);
+    let mut rng = Rng(env_or("MUTATION_SEED", 0x9E37_79B9_7F4A_7C15) ^ 0xA5A5);
+    let (mut bad_syntax, mut names_nothing, mut invalid, mut valid) = (0, 0, 0, 0);
+    for case in 0..cases {
+        let src = SHIPPED[1 + case as usize % (SHIPPED.len() - 1)];
+        let ids = ids_in(src);
+        let args: Vec<String> = (0..=rng.below(2)).map(|_| random_override(&ids, &mut rng)).collect();
+        let outcome = panic::catch_unwind(|| {
+            let mut parsed = Vec::new();
+            for a in &args {
+                match overrides::parse(a, "--set") {
+                    Ok(o) => parsed.push(o),
+                    Err(d) => {
+                        assert!(d.is_error() && !d.message.contains('\n'), "{a}: {:?}", d.message);
+                        let _ = d.render("command line", "");
+                        return 0;
+                    }
+                }
+            }
+            let mut tree = raw::parse(src).expect("shipped instances parse");
+            if let Err(ds) = overrides::apply(&mut tree, &parsed, "--set") {
+                assert!(!ds.is_empty() && ds.iter().all(|d| d.is_error()));
+                for d in &ds {
+                    assert!(!d.message.contains('\n'), "{:?}", d.message);
+                    let _ = d.render("x.toml", src);
+                }
+                return 1;
+            }
+            let v = validate::validate(&tree);
+            let errors: Vec<_> = v.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+            assert_eq!(errors.is_empty(), v.instance.is_some(), "{args:?}");
+            for d in &errors {
+                // An overridden value has no place in the file: its diagnostic names the
+                // override instead.
+                assert!(
+                    d.span.as_ref().is_some_and(|s| s.end <= src.len()) || d.origin.is_some(),
+                    "{args:?}: error neither located nor attributed: {}",
+                    d.message
+                );
+                let _ = d.render("x.toml", src);
+            }
+            if errors.is_empty() {
+                3
+            } else {
+                2
+            }
+        });
+        match outcome {
+            Ok(0) => bad_syntax += 1,
+            Ok(1) => names_nothing += 1,
+            Ok(2) => invalid += 1,
+            Ok(_) => valid += 1,
+            Err(_) => panic!("panicked on overrides {args:?}"),
+        }
+    }
+    eprintln!(
+        "overrides: {cases} cases: {bad_syntax} malformed, {names_nothing} naming nothing, {invalid} rejected by \
+         validation, {valid} valid; no panic"
+    );
+    // The generator must reach every stage, or the test proves little.
+    assert!(bad_syntax > 0 && names_nothing > 0 && invalid > 0 && valid > 0);
 }

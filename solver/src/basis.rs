@@ -28,7 +28,7 @@
 //! At a non-degenerate vertex these are the ranges of [`crate::ranging`]; at a degenerate
 //! one they describe the basis found (ranges of other optimal bases may differ).
 
-use crate::duals::{is_tight, used_tol};
+use crate::duals::{is_tight, used_tols};
 use crate::lp::{Lp, Sense};
 use crate::ranging::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::solve::FEAS_TOL;
@@ -428,7 +428,7 @@ impl Basis {
     fn crash(sf: &StdForm, x: &[f64]) -> Result<Self, String> {
         let (n, m) = (sf.n, sf.m);
         let mut order: Vec<usize> = Vec::with_capacity(n + 2 * m);
-        let tol = used_tol(x);
+        let tol = used_tols(sf.lp, x);
         let by_value_desc = |v: &mut Vec<usize>, val: &dyn Fn(usize) -> f64| {
             v.sort_by(|a, b| {
                 val(*b)
@@ -437,7 +437,7 @@ impl Basis {
                     .then(a.cmp(b))
             });
         };
-        let mut used: Vec<usize> = (0..n).filter(|&j| x[j] > tol).collect();
+        let mut used: Vec<usize> = (0..n).filter(|&j| x[j] > tol[j]).collect();
         by_value_desc(&mut used, &|j| x[j]);
         order.extend(&used);
         let mut loose: Vec<usize> = (0..m)
@@ -451,7 +451,7 @@ impl Basis {
                 .map(|i| n + i),
         );
         // Remaining structural columns, sparsest first (cheapest to factorise).
-        let mut rest: Vec<usize> = (0..n).filter(|&j| x[j] <= tol).collect();
+        let mut rest: Vec<usize> = (0..n).filter(|&j| x[j] <= tol[j]).collect();
         rest.sort_by_key(|&j| (sf.cols[j].len(), j));
         order.extend(rest);
 
@@ -835,11 +835,11 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) 
 
     // Alternative optimum: an unused nonbasic column priced at zero that can enter with a
     // positive step (the most it can carry; ties to the lowest index).
-    let used = used_tol(x);
+    let used = used_tols(lp, x);
     let scale = lp.rhs.iter().fold(1.0f64, |a, b| a.max(b.abs()));
     let mut alternative: Option<(usize, f64)> = None;
     for j in 0..n {
-        if basis.pos[j] != usize::MAX || x[j] > used || at.d[j] > FEAS_TOL * lp.obj[j].abs().max(1.0) {
+        if basis.pos[j] != usize::MAX || x[j] > used[j] || at.d[j] > FEAS_TOL * lp.obj[j].abs().max(1.0) {
             continue;
         }
         basis.ftran_col(sf, j, &mut rows_buf, &mut dir);
@@ -1259,9 +1259,11 @@ mod tests {
     fn shipped_instance() {
         let solved = load("instances/usmca_critical_minerals.toml");
         let lp = &solved.model.lp;
-        let used = used_tol(&solved.x);
+        let used = used_tols(lp, &solved.x);
         let cols: Vec<usize> = (0..lp.n_vars())
-            .filter(|&j| solved.x[j] > used || matches!(lp.vars[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_)))
+            .filter(|&j| {
+                solved.x[j] > used[j] || matches!(lp.vars[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_))
+            })
             .collect();
         let t = std::time::Instant::now();
         let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols).unwrap();

@@ -18,12 +18,40 @@ use crate::lp::{Lp, RowKey, Sense, VarKey};
 use crate::solve::{slack, FEAS_TOL};
 
 /// A column counts as used (priced at its reduced cost zero) above this share of the
-/// largest value of the plan.
+/// magnitude of the smallest row it enters.
 pub const USED_TOL: f64 = 1e-7;
 
-/// The value above which a column of plan `x` counts as used.
-pub fn used_tol(x: &[f64]) -> f64 {
-    USED_TOL * x.iter().fold(1.0f64, |m, v| m.max(v.abs()))
+/// For each column of plan `x`, the value above which it counts as used: [`USED_TOL`] times
+/// the magnitude of the smallest row it enters (`max(|rhs|, max_k |a_ik x_k|)`). Judging each
+/// column by its own rows keeps a 0.001 t flow used in a model that also moves 1e9 t, while
+/// the tiny flows an interior-point answer leaves on unused routes stay unused.
+pub fn used_tols(lp: &Lp, x: &[f64]) -> Vec<f64> {
+    let mut tol = column_scales(lp, x);
+    tol.iter_mut().for_each(|t| *t *= USED_TOL);
+    tol
+}
+
+/// For each column, the magnitude of the smallest row it enters at plan `x`
+/// (`max(|rhs|, max_k |a_ik x_k|)`; 0 when every such row is empty at `x`).
+pub fn column_scales(lp: &Lp, x: &[f64]) -> Vec<f64> {
+    let magnitude: Vec<f64> = (0..lp.n_rows())
+        .map(|i| lp.row(i).fold(lp.rhs[i].abs(), |m, (c, v)| m.max((v * x[c]).abs())))
+        .collect();
+    let mut tol = vec![f64::INFINITY; lp.n_vars()];
+    for i in 0..lp.n_rows() {
+        if magnitude[i] > 0.0 {
+            for (c, _) in lp.row(i) {
+                tol[c] = tol[c].min(magnitude[i]);
+            }
+        }
+    }
+    // A column in no row of positive magnitude is 0 in any plan that satisfies its rows.
+    tol.iter_mut().for_each(|t| {
+        if !t.is_finite() {
+            *t = 0.0
+        }
+    });
+    tol
 }
 
 #[derive(Debug, Clone)]
@@ -134,7 +162,7 @@ impl DualSystem {
         let mut terms = Vec::new();
         // "Used" for complementary slackness: clearly positive. Interior-point answers carry
         // tiny flows on every route; treating those as used would over-constrain the duals.
-        let used_tol = cs.map(|(x, _)| used_tol(x));
+        let used_tol = cs.map(|(x, _)| used_tols(lp, x));
         for (j, col) in columns.iter().enumerate() {
             if drop_col == Some(j) {
                 continue;
@@ -145,7 +173,7 @@ impl DualSystem {
                     terms.push((col_of[i], v * sign[i]));
                 }
             }
-            let basic = cs.is_some_and(|(x, _)| x[j] > used_tol.unwrap_or(0.0));
+            let basic = cs.is_some_and(|(x, _)| x[j] > used_tol.as_ref().map_or(0.0, |t| t[j]));
             let sense = if basic || lp.is_free(j) { Sense::Eq } else { Sense::Le };
             if terms.is_empty() {
                 // 0 <= c_j always holds for costs >= 0; an equality 0 = c_j needs c_j = 0.

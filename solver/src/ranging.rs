@@ -88,9 +88,9 @@ pub fn alternative_optimum(
     backend: &dyn Backend,
 ) -> Result<Option<(usize, f64)>, String> {
     let (mut aux, col, _) = optimal_face(lp, y, None);
-    let used = crate::duals::used_tol(x);
+    let used = crate::duals::used_tols(lp, x);
     let idle: Vec<(u32, f64)> = (0..lp.n_vars())
-        .filter(|&j| x[j] <= used && col[j] != u32::MAX)
+        .filter(|&j| x[j] <= used[j] && col[j] != u32::MAX)
         .map(|j| (col[j], -1.0))
         .collect();
     if idle.is_empty() {
@@ -101,7 +101,7 @@ pub fn alternative_optimum(
         return Ok(None);
     };
     let best = (0..lp.n_vars())
-        .filter(|&j| x[j] <= used && col[j] != u32::MAX)
+        .filter(|&j| x[j] <= used[j] && col[j] != u32::MAX)
         .map(|j| (j, z[col[j] as usize]))
         .max_by(|a, b| {
             a.1.partial_cmp(&b.1)
@@ -122,7 +122,7 @@ pub fn cost_range(lp: &Lp, x: &[f64], activities: &[f64], j: usize, backend: &dy
         Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),
         None => f64::NEG_INFINITY,
     };
-    let upper = if x[j] > crate::duals::used_tol(x) {
+    let upper = if x[j] > crate::duals::used_tols(lp, x)[j] {
         let neg: Vec<(usize, f64)> = a_j.iter().map(|&(i, v)| (i, -v)).collect();
         match sys.minimise(&neg, backend)? {
             Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),

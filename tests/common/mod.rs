@@ -107,7 +107,10 @@ pub fn all_instances() -> Vec<String> {
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
-                walk(&path, out);
+                // Scenario files are override sets, not instances.
+                if path.file_name().is_some_and(|n| n != "scenarios") {
+                    walk(&path, out);
+                }
             } else if path.extension().is_some_and(|x| x == "toml") {
                 out.push(path);
             }

@@ -79,7 +79,10 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             (None, None) if args.no_diagnose => "run without --no-diagnose to find out why".into(),
             (None, None) => "the solver gave no further detail".into(),
         };
-        eprintln!("error: the plan is {}: {why}", solved.status.as_str());
+        match solved.status {
+            Status::Error => eprintln!("error: no optimal plan: {why}"),
+            st => eprintln!("error: the plan is {}: {why}", st.as_str()),
+        }
     }
     // `--output` receives plans only: a run without one leaves the file as it was (a script's
     // last good plan survives) and its report, diagnosis included, goes to stdout.

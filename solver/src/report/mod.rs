@@ -241,6 +241,8 @@ pub struct SolverInfo {
     pub duality_gap: Option<f64>,
     /// How ranging was computed, or why it is absent.
     pub ranging: Option<String>,
+    /// Set when `--backend auto` had to fall back on a second backend, and why.
+    pub fallback: Option<String>,
 }
 
 /// Zero out float noise so reports are stable and readable.
@@ -343,7 +345,13 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         });
     }
     let mut shipments = Vec::new();
-    let noise = crate::solve::NOISE * solved.x.iter().fold(0.0f64, |m, v| m.max(*v));
+    // Interior-point noise is judged against the rows a flow enters, not the whole plan: a
+    // 0.001 t flow is real in a model that also moves 1e9 t.
+    let scales = if has_x {
+        crate::duals::column_scales(lp, &solved.x)
+    } else {
+        Vec::new()
+    };
     for &(lane, dir, a, c) in &cols.ship {
         let q = val(c);
         if q == 0.0 {
@@ -357,7 +365,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
         costs.transport += transport * q;
         costs.tariffs += tariff * q;
-        if q <= noise {
+        if q <= crate::solve::NOISE * scales[c as usize] {
             continue;
         }
         shipments.push(ShipmentRow {
@@ -564,6 +572,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
                 .as_ref()
                 .map(|s| s.method.to_string())
                 .or_else(|| solved.sensitivity_note.clone()),
+            fallback: solved.fallback.clone(),
         },
     }
 }
@@ -582,7 +591,9 @@ fn ranging(inst: &Instance, solved: &Solved, s: &Sensitivity) -> Ranging {
             .iter()
             .map(|r| RowRange {
                 name: lp.row_name(r.row, inst),
-                dual: tidy(y[r.row]),
+                // The report's dual (the same in every section); the basis's own may be
+                // another optimal dual where prices are not unique.
+                dual: tidy(solved.duals.as_ref().map_or(y[r.row], |d| d[r.row])),
                 dual_low: finite(r.price_low).map(tidy),
                 dual_high: finite(r.price_high).map(tidy),
                 unique: r.price_low.is_finite()

@@ -405,6 +405,9 @@ fn header_lines(r: &Report) -> Vec<String> {
     if let Some(rg) = &s.ranging {
         v.push(format!("ranging: {rg}"));
     }
+    if let Some(f) = &s.fallback {
+        v.push(format!("note: {f}"));
+    }
     v
 }
 
