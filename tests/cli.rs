@@ -881,3 +881,98 @@ fn a_zero_cap_is_priced_by_the_cost_of_opening_it() {
     let mv = num(&find(&report, "targets", "id", "zero_cap")["marginal_value"], "mv");
     assert!(close(fd, mv, 1e-6), "finite difference {fd}, reported {mv}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Limits and lost work
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_time_limit_that_is_hit_exits_5_with_a_clear_message() {
+    for &backend in BACKENDS {
+        let args = [
+            "solve",
+            "instances/usmca_critical_minerals.toml",
+            "--backend",
+            backend,
+            "--time-limit",
+            "0.000001",
+            "--format",
+            "json",
+            "--quiet",
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 5, "{backend}: {}", r.describe(&args));
+        let report: Value = serde_json::from_str(&r.stdout).expect("a JSON report");
+        assert_eq!(report["status"], "error", "{backend}");
+        assert!(report["objective"].is_null(), "{backend}: no plan is claimed");
+        assert!(r.stderr.contains("time limit"), "{backend}: {}", r.stderr);
+    }
+    let args = ["solve", "instances/usmca_critical_minerals.toml", "--time-limit", "-1"];
+    assert_eq!(run(&args).code, 2, "a negative time limit is bad usage");
+}
+
+#[test]
+fn a_model_too_large_for_memory_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.txt");
+    let out_s = out.to_str().unwrap();
+    let args = ["solve", "instances/usmca_critical_minerals.toml", "--output", out_s];
+    let r = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("too large for memory") && stderr.contains("variables"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    // The same instance under a generous limit solves.
+    let r = Command::new(BIN)
+        .args(["solve", "instances/textbook/powerco_transport.toml"])
+        .current_dir(root())
+        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "1000")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+}
+
+/// A run killed while it works (here: during ranging of the shipped instance) leaves the
+/// previous output file as it was: the report is written to a temporary file and renamed.
+#[test]
+fn a_killed_run_leaves_the_previous_output_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.json");
+    std::fs::write(&out, "previous plan\n").unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "solve",
+            "instances/usmca_critical_minerals.toml",
+            "--ranging",
+            "on",
+            "--quiet",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().ok();
+    child.wait().unwrap();
+    if !finished {
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous plan\n");
+    }
+    // Either way the file is whole: the old content or a complete report.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text == "previous plan\n" || text.starts_with("sourcing-opt report"),
+        "{text}"
+    );
+}

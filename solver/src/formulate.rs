@@ -107,6 +107,53 @@ pub fn build(inst: &Instance) -> Model {
     Model { lp, cols }
 }
 
+/// The size of the LP [`build`] would make, counted from the instance without building it
+/// (rows and nonzeros are upper bounds: balances are counted per region and material touched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeEstimate {
+    pub variables: usize,
+    pub rows: usize,
+    pub nonzeros: usize,
+}
+
+pub fn estimate(inst: &Instance) -> SizeEstimate {
+    let n_mat = inst.materials.len();
+    let exp_m = inst.mines.iter().filter(|m| m.expansion.is_some()).count();
+    let exp_p = inst.plants.iter().filter(|p| p.expansion.is_some()).count();
+    let unmet = inst.demands.iter().filter(|d| d.unmet_penalty.is_some()).count();
+    let mut ship = 0usize;
+    let mut lane_rows = 0usize;
+    for l in &inst.lanes {
+        let dirs = if l.bidirectional { 2 } else { 1 };
+        let allowed = (0..n_mat).filter(|&a| l.allows(a)).count();
+        ship += dirs * allowed;
+        if l.capacity.is_some() {
+            lane_rows += dirs;
+        }
+    }
+    let variables = inst.mines.len() + exp_m + inst.plants.len() + exp_p + inst.imports.len() + ship + unmet;
+    let import_rows = inst.imports.iter().filter(|i| i.capacity.is_some()).count();
+    let balances = (inst.regions.len() * n_mat).min(2 * variables + inst.demands.len());
+    let rows = inst.mines.len()
+        + exp_m
+        + inst.plants.len()
+        + exp_p
+        + import_rows
+        + lane_rows
+        + unmet
+        + balances
+        + inst.targets.len();
+    // Each column enters its capacity and balance rows, ships both balances and a lane row;
+    // a target row touches its material's ships, offers, plants and unmet columns.
+    let per_target = ship / n_mat.max(1) + inst.imports.len() + inst.plants.len() + unmet;
+    let nonzeros = 3 * variables + inst.targets.len() * per_target;
+    SizeEstimate {
+        variables,
+        rows,
+        nonzeros,
+    }
+}
+
 /// Capacity-type rows: mines, expansions, plants, import offers, lanes, unmet limits.
 fn capacity_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (m, mine) in inst.mines.iter().enumerate() {

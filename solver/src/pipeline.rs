@@ -68,3 +68,88 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
     }
     (rep, solved)
 }
+
+/// Bytes per variable and per nonzero the whole pipeline may use (model, backend workspace,
+/// duals, report), measured with a margin on the largest generated instances.
+pub const BYTES_PER_VARIABLE: usize = 1_000;
+pub const BYTES_PER_NONZERO: usize = 100;
+
+/// Refuse, before building it, a model that would not fit in the memory available
+/// (`MemAvailable` of /proc/meminfo, or `SOURCING_OPT_MEMORY_LIMIT_MB` when set, which scripts
+/// may use to cap a run). Returns the plain-language reason.
+pub fn check_size(inst: &Instance) -> Result<crate::formulate::SizeEstimate, String> {
+    let size = crate::formulate::estimate(inst);
+    let need = size.variables * BYTES_PER_VARIABLE + size.nonzeros * BYTES_PER_NONZERO;
+    let (limit, what) = match std::env::var("SOURCING_OPT_MEMORY_LIMIT_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        Some(mb) if mb > 0.0 => ((mb * 1e6) as usize, "SOURCING_OPT_MEMORY_LIMIT_MB allows"),
+        _ => match available_memory() {
+            Some(b) => (b, "this machine has available"),
+            None => return Ok(size),
+        },
+    };
+    if need > limit {
+        return Err(format!(
+            "the model is too large for memory: about {} variables and {} nonzeros need about {}, \
+             and {what} {}; reduce the instance (fewer lanes x materials, regions or offers) or run \
+             it on a larger machine",
+            size.variables,
+            size.nonzeros,
+            human_bytes(need),
+            human_bytes(limit)
+        ));
+    }
+    Ok(size)
+}
+
+fn available_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn human_bytes(b: usize) -> String {
+    if b >= 1 << 30 {
+        format!("{:.1} GB", b as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MB", b as f64 / (1u64 << 20) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The estimate must bound what `build` makes (variables exactly; rows and nonzeros from
+    /// above), or the guard could wave through a model it should stop.
+    #[test]
+    fn the_size_estimate_bounds_the_built_model() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("instances");
+        let mut files = vec![root.join("usmca_critical_minerals.toml")];
+        for e in std::fs::read_dir(root.join("textbook")).unwrap() {
+            files.push(e.unwrap().path());
+        }
+        for f in files {
+            let src = std::fs::read_to_string(&f).unwrap();
+            let inst = sourcing_models::load_str(&src).instance.unwrap();
+            let est = crate::formulate::estimate(&inst);
+            let lp = crate::formulate::build(&inst).lp;
+            assert_eq!(est.variables, lp.n_vars(), "{}", f.display());
+            assert!(
+                est.rows >= lp.n_rows(),
+                "{}: {est:?} vs {} rows",
+                f.display(),
+                lp.n_rows()
+            );
+            assert!(
+                est.nonzeros >= lp.nnz(),
+                "{}: {est:?} vs {} nonzeros",
+                f.display(),
+                lp.nnz()
+            );
+        }
+    }
+}

@@ -136,6 +136,7 @@ impl Backend for Highs {
         if let Some(t) = opts.time_limit {
             model = model.set_time_limit(t.as_secs_f64());
         }
+        let started = std::time::Instant::now();
         match model.solve() {
             Ok(mut sol) => {
                 let out = outcome(sol.status());
@@ -147,6 +148,10 @@ impl Backend for Highs {
                     x: values,
                     duals: Some(duals),
                 }
+            }
+            // HiGHS stopped by its time limit before any solution reports "no solution found".
+            Err(_) if opts.time_limit.is_some_and(|t| started.elapsed() >= t) => {
+                RawSolution::without_values(Outcome::TimeLimit)
             }
             Err(e) => failure(e, "highs"),
         }

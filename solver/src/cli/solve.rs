@@ -63,6 +63,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         ranging: Ranging::parse(&args.ranging).expect("clap restricts the values"),
         diagnose: !args.no_diagnose,
     };
+    pipeline::check_size(inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let (rep, solved) = pipeline::run(inst, info, &run_opts);
     let format = Format::parse(&args.format).expect("clap restricts the values");
     let text = report::render(&rep, format);
