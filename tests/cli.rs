@@ -814,26 +814,14 @@ fn extreme_scales_solve_to_the_hand_optimum_or_fail_honestly() {
                 "{name}: {what} = {got}, want {want}"
             );
         };
-        rel(
-            &find(&r, "mines", "id", "dust_b")["production_t"],
-            0.0004,
-            "dust_b production",
-        );
-        rel(
-            &find(&r, "imports", "id", "dust_cn")["bought_t"],
-            0.0006,
-            "dust_cn purchases",
-        );
-        rel(
-            &find(&r, "mines", "id", "bulk_b")["production_t"],
-            4e8,
-            "bulk_b production",
-        );
-        rel(
-            &find(&r, "imports", "id", "mid_cn")["bought_t"],
-            300.0,
-            "mid_cn purchases",
-        );
+        for (section, id, field, want) in [
+            ("mines", "dust_b", "production_t", 0.0004),
+            ("imports", "dust_cn", "bought_t", 0.0006),
+            ("mines", "bulk_b", "production_t", 4e8),
+            ("imports", "mid_cn", "bought_t", 300.0),
+        ] {
+            rel(&find(&r, section, "id", id)[field], want, id);
+        }
         let zero_cn = num(&find(&r, "imports", "id", "zero_cn")["bought_t"], "zero_cn");
         assert!(
             zero_cn.abs() <= 1e-9,
