@@ -63,6 +63,21 @@ impl Backend for Clarabel {
             nzval[pos] = -1.0;
             fill[j] += 1;
         }
+        // Uniform scaling of the right-hand side and of the costs to unit size: Clarabel's
+        // tolerances and infeasibility tests are absolute, and on a model in tonnes and
+        // dollars (prices near 1e6, flows near 1e6) it otherwise "proves" some bounded models
+        // unbounded. x = x' / beta and z = z' / gamma undo it. (Per-row scaling was tried: it
+        // rescues the tiny rows of a model spanning 1e-3..1e9 t in the primal but amplifies
+        // the dual error of those rows beyond our certificate.)
+        let largest = |v: &[f64]| v.iter().fold(0.0f64, |mx, x| mx.max(x.abs()));
+        let beta = if largest(&b) > 0.0 { 1.0 / largest(&b) } else { 1.0 };
+        let gamma = if largest(&lp.obj) > 0.0 {
+            1.0 / largest(&lp.obj)
+        } else {
+            1.0
+        };
+        b.iter_mut().for_each(|v| *v *= beta);
+        let q: Vec<f64> = lp.obj.iter().map(|c| c * gamma).collect();
         let a = CscMatrix::new(m, n, colptr, rowval, nzval);
         let p = CscMatrix::<f64>::zeros((n, n));
         let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
@@ -89,7 +104,7 @@ impl Backend for Clarabel {
             Ok(s) => s,
             Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel settings: {e}"))),
         };
-        let mut solver = match DefaultSolver::new(&p, &lp.obj, &a, &b, &cones, settings) {
+        let mut solver = match DefaultSolver::new(&p, &q, &a, &b, &cones, settings) {
             Ok(s) => s,
             Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel set-up: {e}"))),
         };
@@ -108,12 +123,12 @@ impl Backend for Clarabel {
         }
         let mut duals = vec![0f64; lp.n_rows()];
         for (pos, &i) in order.iter().enumerate() {
-            let z = sol.z[pos];
+            let z = sol.z[pos] / gamma;
             duals[i] = if lp.senses[i] == Sense::Ge { z } else { -z };
         }
         RawSolution {
             outcome,
-            x: sol.x.clone(),
+            x: sol.x.iter().map(|v| v / beta).collect(),
             duals: Some(duals),
         }
     }
