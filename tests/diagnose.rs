@@ -144,6 +144,21 @@ fn cap_too_strict_names_the_target_and_its_required_share() {
         ["balance[US-TX/ree]", "mine_capacity[mp]", "target[ree_cap]"]
     );
     repaired_is_feasible(&src, &r);
+    // The structural check proves it before any elastic solve, with the same share.
+    let structural: Vec<&str> = r["diagnosis"]["structural"]
+        .as_array()
+        .expect("structural findings")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert_eq!(structural.len(), 1, "{structural:?}");
+    assert!(
+        structural[0].contains("`ree_cap`") && structural[0].contains("at least 75.0% must be imported"),
+        "{structural:?}"
+    );
+    // Loosened to exactly what is needed, the check stays quiet (it never cries wolf).
+    let (code, r, _) = run(&src, &["--set=targets.ree_cap.max_import_share=0.75"]);
+    assert_eq!(code, 0, "{r}");
 }
 
 #[test]
@@ -236,4 +251,26 @@ fn no_diagnose_skips_the_work_but_keeps_exit_3() {
     let (code, r, _) = run(&src, &["--no-diagnose"]);
     assert_eq!(code, 3);
     assert!(r["diagnosis"].is_null());
+}
+
+/// The structural checks prove infeasibility: on every instance that solves they find nothing.
+#[test]
+fn structural_checks_never_fire_on_a_feasible_instance() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut checked = 0;
+    for dir in ["instances", "instances/textbook", "instances/numerics"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.extension().is_none_or(|x| x != "toml") || name.starts_with("infeasible") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            let inst = sourcing_models::load_str(&src).instance.expect("shipped instances validate");
+            let found = sourcing_opt::diagnose::structural(&inst);
+            assert!(found.is_empty(), "{}: {found:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} instances checked");
 }

@@ -119,7 +119,76 @@ pub fn structural(inst: &Instance) -> Vec<String> {
             ));
         }
     }
+    for t in 0..inst.targets.len() {
+        if let Some(msg) = target_out_of_reach(inst, t) {
+            out.push(msg);
+        }
+    }
     out
+}
+
+/// A target that no plan can meet: the demand that must be served in its scope, times the
+/// share that may not be imported, exceeds everything the scope can supply without counted
+/// imports (its mines, plants and expansions at full capacity, offers of non-source origin
+/// located in it). Sound, not complete: any uncounted inflow of unknown size (a lane from a
+/// country that is neither in scope nor a source) skips the check.
+fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
+    let target = &inst.targets[t];
+    let s = target.max_import_share;
+    if s >= 1.0 {
+        return None;
+    }
+    let (in_scope, is_source) = crate::formulate::target_membership(inst, t);
+    let a = target.material;
+    let scoped = |region: usize| in_scope[inst.region_country(region)];
+    let need: f64 = inst
+        .demands
+        .iter()
+        .filter(|d| d.material == a && d.unmet_penalty.is_none() && scoped(d.region))
+        .map(|d| d.quantity)
+        .sum();
+    if need <= 0.0 {
+        return None;
+    }
+    let mut supply = 0.0;
+    for m in inst.mines.iter().filter(|m| m.material == a && scoped(m.region)) {
+        supply += m.capacity + m.expansion.map_or(0.0, |e| e.max);
+    }
+    for p in inst.plants.iter().filter(|p| p.output == a && scoped(p.region)) {
+        supply += (p.capacity + p.expansion.map_or(0.0, |e| e.max)) * p.yield_;
+    }
+    for i in inst.imports.iter().filter(|i| i.material == a && scoped(i.region)) {
+        if !is_source[i.origin] {
+            supply += i.capacity?;
+        }
+    }
+    for l in inst.lanes.iter().filter(|l| l.allows(a)) {
+        for (from, to) in [(l.from, l.to), (l.to, l.from)]
+            .into_iter()
+            .take(if l.bidirectional { 2 } else { 1 })
+        {
+            let c = inst.region_country(from);
+            if scoped(to) && !in_scope[c] && !is_source[c] {
+                return None;
+            }
+        }
+    }
+    if need * (1.0 - s) <= supply * (1.0 + 1e-9) + 1e-9 {
+        return None;
+    }
+    let at_least = 1.0 - supply / need;
+    Some(format!(
+        "target `{}` allows at most {:.1}% imports of `{}` in `{}`, but {} t/yr must be served there and everything \
+         the scope can supply itself (mines, plants and expansions at full capacity) is at most {} t/yr: at least \
+         {:.1}% must be imported",
+        target.id,
+        100.0 * s,
+        inst.materials[a].id,
+        inst.party_id(target.scope),
+        need,
+        supply,
+        100.0 * at_least
+    ))
 }
 
 /// A relaxable row: its index, the weight per unit of its slack, and the slack's direction.
