@@ -232,6 +232,9 @@ pub struct SolverInfo {
     pub nonzeros: usize,
     pub build_ms: f64,
     pub solve_ms: f64,
+    /// Time to obtain and certify the duals, and of the ranging (0 when not computed).
+    pub duals_ms: f64,
+    pub ranging_ms: f64,
     /// Largest absolute constraint violation of the returned solution, measured by us.
     pub max_violation: Option<f64>,
     /// The same relative to max(1, |rhs|) of the row.
@@ -563,6 +566,8 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             nonzeros: lp.nnz(),
             build_ms: solved.build_ms,
             solve_ms: solved.solve_ms,
+            duals_ms: solved.duals_ms,
+            ranging_ms: solved.ranging_ms,
             max_violation: solved.max_violation.is_finite().then_some(solved.max_violation),
             max_relative_violation: solved.max_rel_violation.is_finite().then_some(solved.max_rel_violation),
             duals: solved.dual_method.clone(),
