@@ -254,6 +254,7 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     };
     let mut ids = Vec::new();
     let mut hits = 0;
+    let mut skipped = 0;
     for item in items.iter_mut() {
         let RawKind::Table(t) = &mut item.kind else {
             continue;
@@ -265,8 +266,23 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
             ids.push(id);
             continue;
         }
+        // `*` over an optional sub-table (`mines.*.expansion.max`) addresses the entries that
+        // have one; naming one entry creates it.
+        if let Some((outer, _)) = o.field.split_once('.') {
+            if o.id == "*" && t.get(outer).is_none() {
+                skipped += 1;
+                continue;
+            }
+        }
         hits += 1;
         set_field(t, o, &label)?;
+    }
+    if hits == 0 && skipped > 0 {
+        let outer = o.field.split_once('.').map_or("", |(a, _)| a);
+        return Err(Diagnostic::error(
+            format!("{origin} `{}`: no entry of `{}` has an `{outer}`", o.text, o.collection),
+            None,
+        ));
     }
     if hits == 0 {
         let mut d = Diagnostic::error(
@@ -444,13 +460,28 @@ mod tests {
         let i = load_with(&[
             "mines.m.1.capacity=25",
             "demands.R/ag.quantity*=1.5",
-            "mines.*.expansion.max=5",
-            "mines.*.expansion.cost=2",
+            "mines.m.1.expansion.max=5",
+            "mines.m.1.expansion.cost=2",
+            "mines.*.expansion.max*=2",
         ])
         .unwrap();
         assert_eq!(i.mines[0].capacity, 25.0);
         assert_eq!(i.demands[0].quantity, 6.0);
-        assert_eq!(i.mines[0].expansion.unwrap().max, 5.0);
+        assert_eq!(i.mines[0].expansion.unwrap().max, 10.0);
+    }
+
+    /// `*` over an optional sub-table touches the entries that have one, never creates it.
+    #[test]
+    fn a_wildcard_on_an_optional_sub_table_skips_entries_without_it() {
+        let e = load_with(&["mines.*.expansion.max=0"]).unwrap_err();
+        assert!(e.contains("no entry of `mines` has an `expansion`"), "{e}");
+        let i = load_with(&[
+            "mines.m.1.expansion.max=5",
+            "mines.m.1.expansion.cost=2",
+            "mines.*.expansion.max=0",
+        ])
+        .unwrap();
+        assert_eq!(i.mines[0].expansion.unwrap().max, 0.0);
     }
 
     #[test]
@@ -474,7 +505,7 @@ mod tests {
         assert!(v.instance.is_none());
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert!(d.message.contains("negative"));
-        assert_eq!(d.origin.as_deref(), Some("--set mines.m.1.capacity=-5"));
+        assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity=-5`"));
     }
 
     #[test]

@@ -351,11 +351,13 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -
                 .demands
                 .iter()
                 .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none());
+            // The key names one demand: its own quantity (others at the same place stay).
+            let current = d.map_or(q, |d| d.quantity);
             Relaxation {
                 row,
                 constraint: d.map(|d| format!("demands.{}.quantity", d.id)).unwrap_or(name),
-                current: q,
-                required: round_down(q - slack, 3),
+                current,
+                required: round_down(current - slack, 3),
                 unit: "t/yr".into(),
             }
         }
@@ -418,6 +420,71 @@ fn round_down(v: f64, digits: i32) -> f64 {
     ((v * f).floor() / f).max(0.0)
 }
 
+/// Apply the relaxations to a copy of the instance and solve it; while it stays infeasible
+/// (a required value rounded just short), step every value a little further. Returns the
+/// cost of the repaired plan once feasible.
+fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Option<f64> {
+    for attempt in 0..4 {
+        let mut relaxed = inst.clone();
+        for r in relaxations.iter() {
+            apply(&mut relaxed, model, r);
+        }
+        let solved = crate::solve::solve(&relaxed, crate::backend::BackendChoice::Auto, &aux_options());
+        match solved.status {
+            crate::solve::Status::Optimal => return Some(solved.objective),
+            // Infeasible, or so close to it that no backend proves an optimum: step further.
+            crate::solve::Status::Infeasible | crate::solve::Status::Error if attempt < 3 => {
+                let step = 10f64.powi(attempt - 3); // 0.001, 0.01, 0.1 of the change so far
+                for r in relaxations.iter_mut() {
+                    let change = (r.required - r.current).abs().max(1e-6);
+                    let nudge = change * step * 10.0;
+                    r.required = if r.unit == "share" {
+                        round_up((r.required + nudge.max(1e-4)).min(1.0), 4)
+                    } else if r.required < r.current {
+                        round_down(r.required - nudge, 3)
+                    } else {
+                        round_up(r.required + nudge, 3)
+                    };
+                }
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Set the value a relaxation names in an instance.
+fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
+    let v = r.required;
+    match model.lp.rows[r.row] {
+        RowKey::Target(t) => inst.targets[t as usize].max_import_share = v,
+        RowKey::Balance { region, material } => {
+            if let Some(d) = inst
+                .demands
+                .iter_mut()
+                .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none())
+            {
+                d.quantity = v;
+            }
+        }
+        RowKey::MineCapacity(m) => inst.mines[m as usize].capacity = v,
+        RowKey::PlantCapacity(p) => inst.plants[p as usize].capacity = v,
+        RowKey::MineExpansion(m) => {
+            if let Some(e) = inst.mines[m as usize].expansion.as_mut() {
+                e.max = v;
+            }
+        }
+        RowKey::PlantExpansion(p) => {
+            if let Some(e) = inst.plants[p as usize].expansion.as_mut() {
+                e.max = v;
+            }
+        }
+        RowKey::ImportCapacity(i) => inst.imports[i as usize].capacity = Some(v),
+        RowKey::LaneCapacity { lane, .. } => inst.lanes[lane as usize].capacity = Some(v),
+        _ => {}
+    }
+}
+
 /// A smallest set of relaxable constraints that cannot hold together (deletion filter).
 ///
 /// Candidates the elastic repair relaxed (`last`) are tried last, so the set found is the
@@ -471,10 +538,15 @@ pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Ba
 /// Structural checks, then the elastic repair and the conflict set.
 pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagnosis {
     let structural = structural(inst);
-    let (relaxations, repaired) = match elastic(inst, model, backend) {
+    let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
         Ok((r, c)) => (r, Some(c)),
         Err(_) => (Vec::new(), None),
     };
+    if !relaxations.is_empty() {
+        // The promise is that the values, applied with `--set`, make the plan feasible: check
+        // it by solving the relaxed instance, and step rounded values further if needed.
+        repaired = verify(inst, model, &mut relaxations).or(repaired);
+    }
     let relaxed: Vec<usize> = relaxations.iter().map(|r| r.row).collect();
     let conflict = if model.lp.n_vars() <= CONFLICT_MAX_VARS {
         conflict(inst, model, &relaxed, backend).unwrap_or_default()
