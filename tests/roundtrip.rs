@@ -297,3 +297,156 @@ fn lp_name_decoding_matches_the_documented_escape() {
     );
     assert_eq!(decode_lp_name("balance(US#2DTX/silver)"), "balance[US-TX/silver]");
 }
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A whole number in [lo, hi] (round numbers keep the files readable).
+    fn int(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+/// A random instance of the contract: three US, two Mexican and one Chinese region; ore mined
+/// (under a Mexican fiscal regime) and refined into metal; Chinese offers; lanes (some
+/// capacitated, some bidirectional, sea lanes with a material filter); a Section-301-style
+/// tariff; demands with and without unmet penalties; an import cap on metal. Most seeds are
+/// feasible; the others must be infeasible for HiGHS too.
+fn random_instance(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut s = String::from(
+        "[meta]\nname = \"random\"\n[[blocs]]\nid = \"usmca\"\ncountries = [\"US\", \"MX\"]\n\
+[[countries]]\nid = \"US\"\n[[countries]]\nid = \"MX\"\ntax_regime = \"mx\"\n[[countries]]\nid = \"CN\"\n\
+[[tax_regimes]]\nid = \"mx\"\nroyalty_rate = 0.075\nincome_tax_rate = 0.3\n",
+    );
+    let regions = ["US-1", "US-2", "US-3", "MX-1", "MX-2", "CN-1"];
+    for g in regions {
+        s += &format!("[[regions]]\nid = \"{g}\"\ncountry = \"{}\"\n", &g[..2]);
+    }
+    s += "[[materials]]\nid = \"ore\"\nprice = 100\n[[materials]]\nid = \"metal\"\nprice = 2000\n";
+    for (k, g) in regions[..5].iter().enumerate() {
+        if r.int(0, 3) > 0 {
+            s += &format!(
+                "[[mines]]\nid = \"mine{k}\"\nregion = \"{g}\"\nmaterial = \"ore\"\ncapacity = {}\ncost = {}\n",
+                r.int(50, 400),
+                r.int(10, 60)
+            );
+            if r.int(0, 2) == 0 {
+                s += &format!("expansion = {{ max = {}, cost = {} }}\n", r.int(10, 100), r.int(5, 40));
+            }
+        }
+        if r.int(0, 2) == 0 {
+            s += &format!(
+                "[[plants]]\nid = \"plant{k}\"\nregion = \"{g}\"\ninput = \"ore\"\noutput = \"metal\"\n\
+yield = 0.{}\ncapacity = {}\ncost = {}\n",
+                r.int(5, 9),
+                r.int(50, 300),
+                r.int(50, 400)
+            );
+        }
+    }
+    s += &format!(
+        "[[imports]]\nid = \"cn_metal\"\nregion = \"CN-1\"\nmaterial = \"metal\"\nprice = {}\n",
+        r.int(1500, 2600)
+    );
+    s += &format!(
+        "[[imports]]\nid = \"cn_ore\"\nregion = \"CN-1\"\nmaterial = \"ore\"\nprice = {}\ncapacity = {}\n",
+        r.int(60, 140),
+        r.int(0, 300)
+    );
+    for (a, b) in [(0, 1), (1, 2), (0, 2), (3, 0), (4, 1), (3, 4)] {
+        s += &format!(
+            "[[lanes]]\nfrom = \"{}\"\nto = \"{}\"\ncost = {}\nbidirectional = {}\n",
+            regions[a],
+            regions[b],
+            r.int(5, 60),
+            r.int(0, 1) == 1
+        );
+        if r.int(0, 2) == 0 {
+            s += &format!("capacity = {}\n", r.int(20, 300));
+        }
+    }
+    for g in &regions[..3] {
+        s += &format!(
+            "[[lanes]]\nfrom = \"CN-1\"\nto = \"{g}\"\nmode = \"sea\"\ncost = {}\nmaterials = [\"metal\", \"ore\"]\n",
+            r.int(100, 200)
+        );
+    }
+    s += &format!(
+        "[[tariffs]]\nimporter = \"US\"\nexporter = \"CN\"\nrate = 0.{}\n",
+        r.int(0, 25)
+    );
+    for g in &regions[..4] {
+        s += &format!(
+            "[[demands]]\nregion = \"{g}\"\nmaterial = \"metal\"\nquantity = {}\n",
+            r.int(10, 120)
+        );
+        if r.int(0, 1) == 1 {
+            s += &format!("unmet_penalty = {}\n", r.int(2500, 9000));
+        }
+    }
+    s += &format!(
+        "[[targets]]\nid = \"metal_cap\"\nmaterial = \"metal\"\nscope = \"usmca\"\nmax_import_share = 0.{}\n",
+        r.int(4, 9)
+    );
+    s
+}
+
+/// Generated instances of the contract: HiGHS on the export finds our objective, and its row
+/// duals equal ours wherever the price is unique, on every backend.
+#[test]
+fn highs_agrees_on_generated_instances_objective_and_unique_duals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut runs = Vec::new();
+    for seed in 0..12u64 {
+        let path = dir.path().join(format!("random{seed}.toml"));
+        std::fs::write(&path, random_instance(seed)).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        for &backend in BACKENDS {
+            let (code, report) = solve_json(&path, Some(backend));
+            runs.push((seed, backend, code, report, files.len()));
+        }
+        let mps = dir.path().join(format!("random{seed}.mps"));
+        let mps = mps.to_str().unwrap().to_string();
+        export(&path, "mps", &mps);
+        files.push(mps);
+    }
+    let results = highs(&files);
+    let (mut failures, mut compared, mut optimal) = (Vec::new(), 0, 0);
+    for (seed, backend, code, report, k) in &runs {
+        let h = &results[*k];
+        let hs = text(&h["status"], "status");
+        let name = format!("seed {seed} on {backend}");
+        match (report["status"].as_str(), hs) {
+            (Some("optimal"), "Optimal") => {
+                assert_eq!(*code, 0);
+                optimal += 1;
+                let (ours, theirs) = (num(&report["objective"], "objective"), num(&h["objective"], "HiGHS"));
+                if !close(ours, theirs, 1e-6) {
+                    failures.push(format!("{name}: objective {ours}, HiGHS {theirs}"));
+                }
+                let (f, n) = compare_unique_duals(&name, report, h);
+                failures.extend(f);
+                compared += n;
+            }
+            (Some("infeasible"), "Infeasible") => assert_eq!(*code, 3),
+            (ours, theirs) => failures.push(format!("{name}: `solve` says {ours:?}, HiGHS says {theirs}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        optimal >= runs.len() / 2,
+        "too few optimal instances: {optimal} of {}",
+        runs.len()
+    );
+    assert!(compared > 10 * optimal, "only {compared} unique duals compared");
+    eprintln!("{optimal} generated runs optimal, {compared} unique duals agree with HiGHS");
+}
