@@ -266,7 +266,9 @@ fn structural_checks_never_fire_on_a_feasible_instance() {
                 continue;
             }
             let src = std::fs::read_to_string(&path).unwrap();
-            let inst = sourcing_models::load_str(&src).instance.expect("shipped instances validate");
+            let inst = sourcing_models::load_str(&src)
+                .instance
+                .expect("shipped instances validate");
             let found = sourcing_opt::diagnose::structural(&inst);
             assert!(found.is_empty(), "{}: {found:?}", path.display());
             checked += 1;

@@ -242,7 +242,7 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     };
     let Some(coll) = raw.get_mut(&o.collection) else {
         return Err(Diagnostic::error(
-            format!("{origin} `{}`: the instance has no `{}`", o.text, o.collection),
+            format!("{label}: the instance has no `{}`", o.collection),
             None,
         ));
     };
@@ -280,16 +280,13 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     if hits == 0 && skipped > 0 {
         let outer = o.field.split_once('.').map_or("", |(a, _)| a);
         return Err(Diagnostic::error(
-            format!("{origin} `{}`: no entry of `{}` has an `{outer}`", o.text, o.collection),
+            format!("{label}: no entry of `{}` has an `{outer}`", o.collection),
             None,
         ));
     }
     if hits == 0 {
         let mut d = Diagnostic::error(
-            format!(
-                "{origin} `{}`: no entry of `{}` has id `{}`",
-                o.text, o.collection, o.id
-            ),
+            format!("{label}: no entry of `{}` has id `{}`", o.collection, o.id),
             None,
         );
         if let Some(s) = did_you_mean(&o.id, ids.iter().map(|s| s.as_str())) {

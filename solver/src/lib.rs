@@ -17,6 +17,7 @@
 pub mod backend;
 pub mod basis;
 pub mod cli;
+pub mod compare;
 pub mod diagnose;
 pub mod duals;
 pub mod export;
@@ -26,3 +27,5 @@ pub mod pipeline;
 pub mod ranging;
 pub mod report;
 pub mod solve;
+pub mod stress;
+pub mod sweep;

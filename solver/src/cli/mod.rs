@@ -2,8 +2,11 @@
 //! output, and the mapping of outcomes to exit codes (cli.md).
 
 pub mod check;
+pub mod compare;
 pub mod export;
 pub mod solve;
+pub mod stress;
+pub mod sweep;
 
 use crate::report::InstanceInfo;
 use clap::{Args, Parser, Subcommand};
@@ -47,6 +50,12 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write the exact LP that `solve` would solve (LP or free MPS format)
     Export(export::ExportArgs),
+    /// Compare two JSON reports: objective, costs, targets, flows, binding set, prices
+    Compare(compare::CompareArgs),
+    /// N-1 disruption ranking: remove each mine, plant, offer, lane and foreign country in turn
+    Stress(stress::StressArgs),
+    /// What-if sweep: solve once per value (or grid point) of --param keys; one row per point
+    Sweep(sweep::SweepArgs),
 }
 
 /// Options shared by the commands that read one instance.
@@ -58,7 +67,7 @@ pub struct InputArgs {
     /// (e.g. --set 'demands.*.quantity*=1.25'); repeatable, applied after --scenario
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// A scenario file: optional `name`, `description` and a table [set] of "KEY" = VALUE
+    /// A scenario file: optional `name`, `description` and a table `[set]` of "KEY" = VALUE
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Print no warnings on stderr
@@ -313,6 +322,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Solve(a) => solve::run(&a),
         Command::Check(a) => check::run(&a),
         Command::Export(a) => export::run(&a),
+        Command::Compare(a) => compare::run(&a),
+        Command::Stress(a) => stress::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
     };
     match result {
         Ok(code) => code,

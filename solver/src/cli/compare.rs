@@ -1,0 +1,51 @@
+//! `sourcing-opt compare A.json B.json`: what changed between two JSON reports (see
+//! [`crate::compare`] for the matching rules and the tolerance).
+
+use super::{emit, exit, Failure};
+use crate::compare;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `sourcing-opt compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The first report (A, "before"), written by `sourcing-opt solve --format json`
+    pub a: PathBuf,
+    /// The second report (B, "after")
+    pub b: PathBuf,
+    /// Relative tolerance: a number changed when |B - A| > TOL * max(1, |A|, |B|)
+    #[arg(long, value_name = "TOL", default_value_t = compare::DEFAULT_TOL)]
+    pub tol: f64,
+    /// Output format: text, markdown or json (schema sourcing-opt/compare/1)
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+    pub format: String,
+    /// Write the comparison to FILE (atomically) instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Run `compare`: exit 0 whether or not anything changed, 1 for an unreadable or foreign file.
+pub fn run(args: &CompareArgs) -> Result<i32, Failure> {
+    if !args.tol.is_finite() || args.tol < 0.0 {
+        return Err(Failure {
+            code: exit::USAGE,
+            message: format!("error: --tol must be a finite number >= 0, got {}", args.tol),
+        });
+    }
+    let a = compare::load(&args.a).map_err(Failure::input)?;
+    let b = compare::load(&args.b).map_err(Failure::input)?;
+    let c = compare::compare(
+        &a,
+        &b,
+        &args.a.display().to_string(),
+        &args.b.display().to_string(),
+        args.tol,
+    );
+    let out = match args.format.as_str() {
+        "json" => compare::json(&c),
+        "markdown" | "md" => compare::markdown(&c),
+        _ => compare::text(&c),
+    };
+    emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
+    Ok(exit::OK)
+}

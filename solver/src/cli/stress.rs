@@ -1,0 +1,239 @@
+//! `sourcing-opt stress INSTANCE.toml`: N-1 disruption ranking. Solves the base case, then
+//! one case per mine, plant, import offer, lane and foreign country with that entry removed
+//! (see [`crate::stress`] for the overrides and the order), in parallel.
+
+use super::{emit, exit, Failure, InputArgs, Source};
+use crate::backend::{BackendChoice, SolveOptions};
+use crate::pipeline::{self, Ranging, RunOptions};
+use crate::stress::{self, Case, Outcome, Ranking};
+use clap::Args;
+use sourcing_models::overrides::{self, Override};
+use sourcing_models::Severity;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Arguments of `sourcing-opt stress`.
+#[derive(Args, Debug)]
+pub struct StressArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Show only the N worst cases (every case is solved)
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown
+    #[arg(long, default_value = "text", value_parser = ["text", "csv", "json", "markdown", "md"])]
+    pub format: String,
+    /// Write the ranking to FILE (atomically) instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Cases solved in parallel (default: the number of available cores)
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
+    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
+    pub backend: String,
+}
+
+/// Run `stress`: exit 0 when the base case and the ranking were produced (whatever the cases'
+/// statuses), 1 for invalid input, 3/5 when the base case itself is not optimal.
+pub fn run(args: &StressArgs) -> Result<i32, Failure> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
+    if args.jobs == Some(0) {
+        return Err(usage("error: --jobs must be at least 1".into()));
+    }
+    let Some(backend) = BackendChoice::parse(&args.backend) else {
+        return Err(usage(format!("error: unknown backend `{}`", args.backend)));
+    };
+    let source = Source::read(&args.input)?;
+    let base_inst = source.instance(&[], args.input.quiet)?;
+    pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
+    let name = base_inst.meta.name.clone();
+    let opts = RunOptions {
+        backend,
+        solve: SolveOptions::default(),
+        ranging: Ranging::Off,
+        diagnose: false,
+    };
+    let (base_report, _) = pipeline::run(&base_inst, source.info(&name, &[]), &opts);
+    let base = Outcome::from_report(&base_report);
+    if base.status != "optimal" {
+        let why = base
+            .message
+            .clone()
+            .unwrap_or_else(|| "run `solve` for the diagnosis".into());
+        return Err(Failure {
+            code: if base.status == "infeasible" {
+                exit::INFEASIBLE
+            } else {
+                exit::SOLVER
+            },
+            message: format!(
+                "error: the base case is {} ({why}); stress ranks disruptions of an optimal plan",
+                base.status
+            ),
+        });
+    }
+
+    let cases = stress::cases(&base_inst);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, cases.len().max(1));
+    let progress = !args.input.quiet;
+    if progress {
+        eprintln!(
+            "stress: {} cases ({} jobs), base objective {}",
+            cases.len(),
+            jobs,
+            crate::compare::num(base.objective.unwrap_or(0.0))
+        );
+    }
+    let started = Instant::now();
+    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, progress)?;
+    if progress {
+        eprintln!(
+            "stress: {} cases solved in {:.1} s",
+            cases.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    let mut rows = stress::rank(&base, &cases, &outcomes);
+    if let Some(n) = args.top {
+        rows.truncate(n);
+    }
+    let ranking = Ranking {
+        schema: stress::SCHEMA,
+        instance: source.info(&name, &[]),
+        backend: args.backend.clone(),
+        currency: base_inst.meta.currency.clone(),
+        base,
+        order: stress::ORDER,
+        cases: cases.len(),
+        shown: rows.len(),
+        rows,
+    };
+    let out = match args.format.as_str() {
+        "json" => stress::json(&ranking),
+        "csv" => stress::csv(&ranking),
+        "markdown" | "md" => stress::markdown(&ranking),
+        _ => stress::text(&ranking),
+    };
+    emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
+    Ok(exit::OK)
+}
+
+/// Solve every case on `jobs` threads that take the next case from an atomic counter; the
+/// outcomes come back in case order, so the result does not depend on `jobs`.
+fn solve_all(
+    source: &Source,
+    name: &str,
+    cases: &[Case],
+    opts: &RunOptions,
+    jobs: usize,
+    progress: bool,
+) -> Result<Vec<Outcome>, Failure> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let tty = progress && std::io::stderr().is_terminal();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; cases.len()];
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        mine.push((i, solve_case(source, name, case, opts)));
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if tty {
+                            eprint!("\rstress: {n}/{}", cases.len());
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+    });
+    if tty {
+        eprintln!();
+    }
+    for r in results {
+        let part = r.map_err(|_| Failure {
+            code: exit::SOLVER,
+            message: "error: a stress worker failed unexpectedly; no ranking was written".into(),
+        })?;
+        for (i, o) in part {
+            outcomes[i] = Some(o);
+        }
+    }
+    outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            o.ok_or_else(|| Failure {
+                code: exit::SOLVER,
+                message: format!("error: stress case {i} was not solved"),
+            })
+        })
+        .collect()
+}
+
+/// Apply the case's overrides, validate, solve; never fails (a problem is the outcome).
+fn solve_case(source: &Source, name: &str, case: &Case, opts: &RunOptions) -> Outcome {
+    let mut extra: Vec<Override> = Vec::with_capacity(case.overrides.len());
+    for text in &case.overrides {
+        match overrides::parse(text, "stress") {
+            Ok(o) => extra.push(o),
+            Err(d) => return Outcome::invalid(d.message),
+        }
+    }
+    let validated = match source.validate_with(&extra) {
+        Ok(v) => v,
+        Err(ds) => return Outcome::invalid(first_message(&ds)),
+    };
+    let Some(inst) = validated.instance else {
+        let errors: Vec<_> = validated
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        return Outcome::invalid(first_message(&errors));
+    };
+    let (rep, _) = pipeline::run(&inst, source.info(name, &extra), opts);
+    let mut outcome = Outcome::from_report(&rep);
+    if outcome.status == "infeasible" && !inst.targets.is_empty() {
+        outcome.cause = cause(source, name, &extra, opts);
+    }
+    outcome
+}
+
+/// Why an infeasible case is infeasible: solve it again with every import-dependency target
+/// relaxed to 1 (no cap). `targets` when that plan exists, `supply` when it does not.
+fn cause(source: &Source, name: &str, extra: &[Override], opts: &RunOptions) -> Option<String> {
+    let relax = overrides::parse("targets.*.max_import_share=1", "stress").ok()?;
+    let mut all = extra.to_vec();
+    all.push(relax);
+    let inst = source.validate_with(&all).ok()?.instance?;
+    let (rep, _) = pipeline::run(&inst, source.info(name, &all), opts);
+    match rep.status {
+        "optimal" => Some("targets".into()),
+        "infeasible" => Some("supply".into()),
+        _ => None,
+    }
+}
+
+fn first_message(ds: &[sourcing_models::Diagnostic]) -> String {
+    match ds.first() {
+        Some(d) if ds.len() > 1 => format!("{} (and {} more)", d.message, ds.len() - 1),
+        Some(d) => d.message.clone(),
+        None => "the overrides do not validate".into(),
+    }
+}

@@ -1,0 +1,563 @@
+//! N-1 disruption ranking: the cases of `sourcing-opt stress` (one removal each, written as
+//! `--set` overrides so that every case can be reproduced with `solve`), their ranking, and
+//! the renderers of the ranking.
+//!
+//! A removal sets capacities to 0 (model.md: `capacity` bounds the flow, `expansion.max`
+//! bounds the capacity added), so the entry stays in the instance and every reference to it
+//! stays valid:
+//!
+//! - mine / plant `X`: `mines.X.capacity=0`, plus `mines.X.expansion.max=0` when it has an
+//!   expansion (`plants.` likewise);
+//! - import offer `X`: `imports.X.capacity=0`;
+//! - lane `X`: `lanes.X.capacity=0` (both directions of a bidirectional lane);
+//! - foreign country `C`: every offer whose `origin` is `C`, every mine and plant located in
+//!   a region of `C`, and every lane that starts or ends in a region of `C`, all as above. A
+//!   country is foreign when it is in the scope of no target and no demand sits in any of
+//!   its regions; a foreign country with nothing to remove is no case.
+//!
+//! Ranking: cases whose plan is infeasible first: those where a demand without
+//! `unmet_penalty` cannot be served even with every import target relaxed (cause `supply`)
+//! before those that only break an import-dependency target (cause `targets`); then optimal
+//! cases by cost increase over the base case, largest first (unmet
+//! demand is already priced by its `unmet_penalty` in the objective), then cases the solver
+//! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`)
+//! are broken by kind (mine, plant, import, lane, country), then id.
+
+use crate::report::{InstanceInfo, Report};
+use serde::Serialize;
+use sourcing_models::Instance;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// The `schema` of the ranking's JSON rendering.
+pub const SCHEMA: &str = "sourcing-opt/stress/1";
+
+/// What a case removes. The order of the variants is the tie-breaking order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Mine,
+    Plant,
+    Import,
+    Lane,
+    Country,
+}
+
+impl Kind {
+    /// The name used in every rendering.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Mine => "mine",
+            Kind::Plant => "plant",
+            Kind::Import => "import",
+            Kind::Lane => "lane",
+            Kind::Country => "country",
+        }
+    }
+}
+
+/// One disruption: what is removed and the overrides that remove it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub kind: Kind,
+    pub id: String,
+    /// `--set` assignments, in the order they are applied.
+    pub overrides: Vec<String>,
+}
+
+fn mine_overrides(inst: &Instance, m: usize, out: &mut Vec<String>) {
+    let mine = &inst.mines[m];
+    out.push(format!("mines.{}.capacity=0", mine.id));
+    if mine.expansion.is_some() {
+        out.push(format!("mines.{}.expansion.max=0", mine.id));
+    }
+}
+
+fn plant_overrides(inst: &Instance, p: usize, out: &mut Vec<String>) {
+    let plant = &inst.plants[p];
+    out.push(format!("plants.{}.capacity=0", plant.id));
+    if plant.expansion.is_some() {
+        out.push(format!("plants.{}.expansion.max=0", plant.id));
+    }
+}
+
+/// Countries that are foreign to the instance: in no target's scope, with no demand in
+/// their regions. In instance order.
+pub fn foreign_countries(inst: &Instance) -> Vec<usize> {
+    let mut home: BTreeSet<usize> = BTreeSet::new();
+    for t in 0..inst.targets.len() {
+        home.extend(inst.scope_countries(t));
+    }
+    for d in &inst.demands {
+        home.insert(inst.region_country(d.region));
+    }
+    (0..inst.countries.len()).filter(|c| !home.contains(c)).collect()
+}
+
+/// Every case of the N-1 run, in instance order within each kind.
+pub fn cases(inst: &Instance) -> Vec<Case> {
+    let mut out = Vec::new();
+    for (m, mine) in inst.mines.iter().enumerate() {
+        let mut o = Vec::new();
+        mine_overrides(inst, m, &mut o);
+        out.push(Case {
+            kind: Kind::Mine,
+            id: mine.id.clone(),
+            overrides: o,
+        });
+    }
+    for (p, plant) in inst.plants.iter().enumerate() {
+        let mut o = Vec::new();
+        plant_overrides(inst, p, &mut o);
+        out.push(Case {
+            kind: Kind::Plant,
+            id: plant.id.clone(),
+            overrides: o,
+        });
+    }
+    for offer in &inst.imports {
+        out.push(Case {
+            kind: Kind::Import,
+            id: offer.id.clone(),
+            overrides: vec![format!("imports.{}.capacity=0", offer.id)],
+        });
+    }
+    for lane in &inst.lanes {
+        out.push(Case {
+            kind: Kind::Lane,
+            id: lane.id.clone(),
+            overrides: vec![format!("lanes.{}.capacity=0", lane.id)],
+        });
+    }
+    for c in foreign_countries(inst) {
+        let in_c = |region: usize| inst.region_country(region) == c;
+        let mut o = Vec::new();
+        for offer in inst.imports.iter().filter(|i| i.origin == c) {
+            o.push(format!("imports.{}.capacity=0", offer.id));
+        }
+        for m in (0..inst.mines.len()).filter(|&m| in_c(inst.mines[m].region)) {
+            mine_overrides(inst, m, &mut o);
+        }
+        for p in (0..inst.plants.len()).filter(|&p| in_c(inst.plants[p].region)) {
+            plant_overrides(inst, p, &mut o);
+        }
+        for lane in inst.lanes.iter().filter(|l| in_c(l.from) || in_c(l.to)) {
+            o.push(format!("lanes.{}.capacity=0", lane.id));
+        }
+        if !o.is_empty() {
+            out.push(Case {
+                kind: Kind::Country,
+                id: inst.countries[c].id.clone(),
+                overrides: o,
+            });
+        }
+    }
+    out
+}
+
+/// The result of one solve, as the ranking needs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The report's status, or `invalid` when the overrides do not validate.
+    pub status: String,
+    pub objective: Option<f64>,
+    /// Sum of the demands' `unmet`, t/yr (optimal plans only).
+    pub unmet_t: Option<f64>,
+    /// Why the plan is not optimal, when known.
+    pub message: Option<String>,
+    /// For an infeasible case: `targets` when relaxing every import-dependency target
+    /// (`targets.*.max_import_share=1`) makes it feasible, `supply` when a demand that must
+    /// be met cannot be served even then; null otherwise.
+    pub cause: Option<String>,
+}
+
+impl Outcome {
+    /// Read the outcome off a report.
+    pub fn from_report(rep: &Report) -> Self {
+        let optimal = rep.status == "optimal";
+        Outcome {
+            status: rep.status.to_string(),
+            objective: rep.objective,
+            unmet_t: optimal.then(|| rep.demands.iter().map(|d| d.unmet).sum()),
+            message: rep.message.clone(),
+            cause: None,
+        }
+    }
+
+    /// A case whose overrides or instance did not validate.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Outcome {
+            status: "invalid".into(),
+            objective: None,
+            unmet_t: None,
+            message: Some(message.into()),
+            cause: None,
+        }
+    }
+}
+
+/// One row of the ranking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// 1 = worst disruption.
+    pub rank: usize,
+    pub kind: Kind,
+    pub id: String,
+    pub status: String,
+    pub objective: Option<f64>,
+    /// `objective - base objective` (optimal cases only).
+    pub cost_increase: Option<f64>,
+    /// `100 * cost_increase / |base objective|` (null when the base costs 0).
+    pub cost_increase_pct: Option<f64>,
+    /// Total unmet demand of the case's plan, t/yr.
+    pub unmet_t: Option<f64>,
+    /// The `--set` assignments that reproduce the case with `solve` (after the run's own).
+    pub overrides: Vec<String>,
+    /// Infeasible cases: `targets` or `supply` (see [`Outcome::cause`]).
+    pub cause: Option<String>,
+    pub message: Option<String>,
+}
+
+fn group(row: &Row) -> u8 {
+    match (row.status.as_str(), row.cause.as_deref()) {
+        ("infeasible", Some("supply")) => 0,
+        ("infeasible", _) => 1,
+        ("optimal", _) => 2,
+        _ => 3,
+    }
+}
+
+/// Rank the cases (see the module documentation for the order). `outcomes[i]` belongs to
+/// `cases[i]`.
+pub fn rank(base: &Outcome, cases: &[Case], outcomes: &[Outcome]) -> Vec<Row> {
+    let base_obj = base.objective.unwrap_or(0.0);
+    let quantum = 1e-9 * base_obj.abs().max(1.0);
+    let mut rows: Vec<(i64, Row)> = cases
+        .iter()
+        .zip(outcomes)
+        .map(|(c, o)| {
+            let inc = if o.status == "optimal" {
+                o.objective.map(|x| x - base_obj)
+            } else {
+                None
+            };
+            // Quantised so that ties within the tolerance fall back to kind and id, with a
+            // total order (`as` saturates).
+            let key = inc.map_or(0, |d| (d / quantum).round() as i64);
+            let row = Row {
+                rank: 0,
+                kind: c.kind,
+                id: c.id.clone(),
+                status: o.status.clone(),
+                objective: o.objective,
+                cost_increase: inc,
+                cost_increase_pct: inc.filter(|_| base_obj != 0.0).map(|d| 100.0 * d / base_obj.abs()),
+                unmet_t: o.unmet_t,
+                overrides: c.overrides.clone(),
+                cause: o.cause.clone(),
+                message: o.message.clone(),
+            };
+            (key, row)
+        })
+        .collect();
+    rows.sort_by(|(ka, a), (kb, b)| {
+        group(a)
+            .cmp(&group(b))
+            .then(kb.cmp(ka))
+            .then(a.kind.cmp(&b.kind))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (_, mut r))| {
+            r.rank = i + 1;
+            r
+        })
+        .collect()
+}
+
+/// The whole ranking, as rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    pub schema: &'static str,
+    pub instance: InstanceInfo,
+    /// The backend asked for (`--backend`).
+    pub backend: String,
+    /// `meta.currency` of the instance.
+    pub currency: String,
+    pub base: Outcome,
+    /// How the rows are ordered, in words.
+    pub order: &'static str,
+    /// Number of cases solved, and of rows shown (`--top`).
+    pub cases: usize,
+    pub shown: usize,
+    pub rows: Vec<Row>,
+}
+
+/// The order of the rows, as stated in every rendering.
+pub const ORDER: &str = "infeasible first (no plan serves every demand that must be met within every import \
+target; cause supply before cause targets), then by cost increase over the base case, largest first (unmet demand is priced by its unmet_penalty), then cases that could not be \
+solved; ties by kind (mine, plant, import, lane, country), then id";
+
+fn num(x: Option<f64>) -> String {
+    x.map(crate::compare::num).unwrap_or_else(|| "-".into())
+}
+
+fn pct(x: Option<f64>) -> String {
+    match x {
+        Some(0.0) => "0.00%".into(),
+        Some(v) => format!("{v:+.2}%"),
+        None => "-".into(),
+    }
+}
+
+fn increase(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v > 0.0 => format!("+{}", crate::compare::num(v)),
+        other => num(other),
+    }
+}
+
+fn header(r: &Ranking) -> Vec<String> {
+    let mut lines = vec![format!(
+        "N-1 stress of {} ({}): base case {}, objective {} {}/yr, unmet {} t/yr; {} cases, {} shown",
+        r.instance.name,
+        r.instance.path,
+        r.base.status,
+        num(r.base.objective),
+        r.currency,
+        num(r.base.unmet_t),
+        r.cases,
+        r.shown
+    )];
+    if !r.instance.overrides.is_empty() {
+        lines.push(format!("base overrides: {}", r.instance.overrides.join(" ")));
+    }
+    lines.push(format!("order: {}", ORDER));
+    if r.rows.iter().any(|x| x.cause.is_some()) {
+        lines.push(
+            "infeasible (targets): feasible once every import target is relaxed (targets.*.max_import_share=1); \
+infeasible (supply): a demand that must be met cannot be served even then"
+                .into(),
+        );
+    }
+    lines.push(format!(
+        "reproduce a row: sourcing-opt solve {}{} --set OVERRIDE ... (the row's overrides)",
+        r.instance.path,
+        r.instance
+            .overrides
+            .iter()
+            .map(|o| format!(" --set '{o}'"))
+            .collect::<String>()
+    ));
+    lines
+}
+
+fn cells(row: &Row) -> Vec<String> {
+    vec![
+        row.rank.to_string(),
+        row.kind.as_str().to_string(),
+        row.id.clone(),
+        match &row.cause {
+            Some(c) => format!("{} ({c})", row.status),
+            None => row.status.clone(),
+        },
+        num(row.objective),
+        increase(row.cost_increase),
+        pct(row.cost_increase_pct),
+        num(row.unmet_t),
+        row.overrides.join(" "),
+    ]
+}
+
+const COLUMNS: [&str; 9] = [
+    "rank",
+    "kind",
+    "id",
+    "status",
+    "objective",
+    "cost increase",
+    "%",
+    "unmet t/yr",
+    "overrides",
+];
+
+/// Plain text for a terminal.
+pub fn text(r: &Ranking) -> String {
+    let mut out = String::new();
+    for l in header(r) {
+        let _ = writeln!(out, "{l}");
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = std::iter::once(COLUMNS.iter().map(|c| c.to_string()).collect())
+        .chain(r.rows.iter().map(cells))
+        .collect();
+    let mut w = vec![0; COLUMNS.len()];
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    // Left: kind, id, status, overrides; right: the numbers.
+    let left = |i: usize| matches!(i, 1 | 2 | 3 | 8);
+    for row in &rows {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = " ".repeat(w[i] - c.chars().count());
+            line.push_str("  ");
+            if left(i) {
+                line.push_str(c);
+                line.push_str(&pad);
+            } else {
+                line.push_str(&pad);
+                line.push_str(c);
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    for row in r.rows.iter().filter(|x| x.message.is_some() && x.cause.is_none()) {
+        let _ = writeln!(
+            out,
+            "note: #{} {} {}: {}",
+            row.rank,
+            row.kind.as_str(),
+            row.id,
+            row.message.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+/// Markdown: the header as a list, then one table.
+pub fn markdown(r: &Ranking) -> String {
+    let mut out = String::from("## N-1 disruption ranking\n\n");
+    for l in header(r) {
+        let _ = writeln!(out, "- {}", l.replace('|', "\\|"));
+    }
+    out.push('\n');
+    let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
+    let align: Vec<&str> = (0..COLUMNS.len())
+        .map(|i| if matches!(i, 1 | 2 | 3 | 8) { "---" } else { "---:" })
+        .collect();
+    let _ = writeln!(out, "| {} |", align.join(" | "));
+    for row in &r.rows {
+        let mut c = cells(row);
+        c[8] = row
+            .overrides
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let c: Vec<String> = c.iter().map(|x| x.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", c.join(" | "));
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn raw(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// CSV with a header row; numbers at full precision, empty when absent; overrides joined
+/// by `;`.
+pub fn csv(r: &Ranking) -> String {
+    let mut out =
+        String::from("rank,kind,id,status,objective,cost_increase,cost_increase_pct,unmet_t,overrides,cause,message\n");
+    for row in &r.rows {
+        let fields = [
+            row.rank.to_string(),
+            row.kind.as_str().to_string(),
+            row.id.clone(),
+            row.status.clone(),
+            raw(row.objective),
+            raw(row.cost_increase),
+            raw(row.cost_increase_pct),
+            raw(row.unmet_t),
+            row.overrides.join(";"),
+            row.cause.clone().unwrap_or_default(),
+            row.message.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let _ = writeln!(out, "{}", line.join(","));
+    }
+    out
+}
+
+/// Pretty JSON (`sourcing-opt/stress/1`), newline-terminated.
+pub fn json(r: &Ranking) -> String {
+    let mut s = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(kind: Kind, id: &str) -> Case {
+        Case {
+            kind,
+            id: id.into(),
+            overrides: vec![],
+        }
+    }
+
+    fn optimal(obj: f64) -> Outcome {
+        Outcome {
+            status: "optimal".into(),
+            objective: Some(obj),
+            unmet_t: Some(0.0),
+            message: None,
+            cause: None,
+        }
+    }
+
+    #[test]
+    fn infeasible_first_then_cost_then_kind_and_id() {
+        let base = optimal(100.0);
+        let cases = [
+            case(Kind::Lane, "b"),
+            case(Kind::Mine, "z"),
+            case(Kind::Lane, "a"),
+            case(Kind::Country, "CN"),
+            case(Kind::Plant, "p"),
+        ];
+        let inf = Outcome {
+            status: "infeasible".into(),
+            objective: None,
+            unmet_t: None,
+            message: None,
+            cause: None,
+        };
+        let outcomes = [
+            optimal(150.0),
+            optimal(100.0),
+            optimal(150.0 + 1e-12),
+            inf.clone(),
+            Outcome::invalid("x"),
+        ];
+        let rows = rank(&base, &cases, &outcomes);
+        let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(order, ["CN", "a", "b", "z", "p"]);
+        assert!(rows[1].cost_increase.is_some_and(|d| (d - 50.0).abs() < 1e-9));
+        assert_eq!(rows[1].cost_increase_pct.map(|p| p.round()), Some(50.0));
+        assert_eq!(rows.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        // A case that cannot be served even without targets ranks before one that only
+        // breaks a target, whatever its kind.
+        let mut supply = inf.clone();
+        supply.cause = Some("supply".into());
+        let mut targets = inf.clone();
+        targets.cause = Some("targets".into());
+        let two = [case(Kind::Mine, "m"), case(Kind::Lane, "l")];
+        let rows = rank(&base, &two, &[targets, supply]);
+        assert_eq!((rows[0].id.as_str(), rows[1].id.as_str()), ("l", "m"));
+    }
+}
