@@ -566,36 +566,8 @@ fn plan_differences(cmp: &mut Comparison, a: &Value, b: &Value, tol: f64) {
 // ---------------------------------------------------------------------------------------
 // Rendering
 
-/// Thousands-grouped number: integers from 100 up, up to 4 significant decimals below.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    let x = if x == 0.0 { 0.0 } else { x };
-    if x.abs() >= 100.0 {
-        let digits = format!("{:.0}", x.abs());
-        let mut out = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        if x < 0.0 {
-            format!("-{out}")
-        } else {
-            out
-        }
-    } else {
-        let t = format!("{x:.4}");
-        let t = t.trim_end_matches('0').trim_end_matches('.');
-        if t == "-0" || t.is_empty() {
-            "0".into()
-        } else {
-            t.to_string()
-        }
-    }
-}
+/// Numbers as the reports print them (thousands separators, at most four decimals).
+pub use crate::report::num;
 
 fn opt(x: Option<f64>) -> String {
     x.map(num).unwrap_or_else(|| "-".into())

@@ -3,7 +3,7 @@
 
 mod render;
 
-pub use render::{render, Format};
+pub use render::{num, render, Format};
 
 use crate::formulate::{ship_unit_costs, target_membership};
 use crate::lp::{Dir, RowKey, Sense};
