@@ -22,6 +22,7 @@ pub mod diagnose;
 pub mod duals;
 pub mod export;
 pub mod formulate;
+pub mod generate;
 pub mod lp;
 pub mod pipeline;
 pub mod ranging;

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compare;
 pub mod export;
+pub mod generate;
 pub mod solve;
 pub mod stress;
 pub mod sweep;
@@ -56,6 +57,8 @@ pub enum Command {
     Stress(stress::StressArgs),
     /// What-if sweep: solve once per value (or grid point) of --param keys; one row per point
     Sweep(sweep::SweepArgs),
+    /// Write a synthetic continental instance (seeded, about 1,000 variables per unit of --scale)
+    Generate(generate::GenerateArgs),
 }
 
 /// Options shared by the commands that read one instance.
@@ -325,6 +328,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Compare(a) => compare::run(&a),
         Command::Stress(a) => stress::run(&a),
         Command::Sweep(a) => sweep::run(&a),
+        Command::Generate(a) => generate::run(&a),
     };
     match result {
         Ok(code) => code,

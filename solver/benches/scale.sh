@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Scale benchmark of `sourcing-opt solve` on generated continental instances
+# (`sourcing-opt generate`, about 1,000 LP variables per unit of --scale). For each size and
+# backend it times `solve` end to end, splits the time into phases, records the peak memory,
+# and compares with HiGHS (highspy) solving the exported MPS file alone. It prints numbers;
+# it is not a timed test (nothing fails on a slow machine).
+#
+#   solver/benches/scale.sh                  # K = 1, 10, 100 (~1k, 10k, 100k variables)
+#   SCALE_1M=1 solver/benches/scale.sh       # also K = 1000 (~1M variables; minutes, ~2 GB)
+#   HIGHS=1 solver/benches/scale.sh          # also --backend highs (builds --features highs
+#                                            # into target/rel-highs once: several minutes)
+#   SCALES="1 10" SEED=7 solver/benches/scale.sh
+#   DUALS=1 solver/benches/scale.sh          # also: primal vs duals vs ranging, per backend,
+#                                            # on the shipped instance and each generated one
+#
+# Other knobs: TIME_LIMIT (seconds per solve, default 1800), MINILP_MAX_VARS (largest model
+# given to minilp, default 20000: microlp takes minutes at 100k), PYTHON (a Python with
+# highspy; default .ci/venv/bin/python, created by .ci/run), KEEP=DIR (keep the instances,
+# reports and MPS files there).
+#
+# Columns: e2e = wall time of the whole `solve` process (--ranging off, --format json to a
+# file). The report's `solver` block gives build_ms, solve_ms and duals_ms (duals include the
+# optimality certificate). parse+val = wall time of `check` (read, parse, validate, build)
+# minus build_ms. rest = e2e - check - solve - duals: the independent solution check, the
+# report (build, render, write) and process start/exit. RSS = peak resident memory of the
+# solve process (/usr/bin/time -v, else unknown). highs = HiGHS `run()` alone on the MPS file
+# (read time excluded); ratio = e2e / highs.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+seed="${SEED:-1}"
+scales="${SCALES:-1 10 100}"
+[[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
+time_limit="${TIME_LIMIT:-1800}"
+minilp_max="${MINILP_MAX_VARS:-20000}"
+python="${PYTHON:-$root/.ci/venv/bin/python}"
+
+echo "building release (default features)..." >&2
+cargo build --release --quiet -p sourcing-opt
+bin="$root/target/release/sourcing-opt"
+backends=(minilp clarabel)
+highs_bin=""
+if [[ "${HIGHS:-0}" == 1 ]]; then
+  echo "building release with --features highs into target/rel-highs (slow the first time)..." >&2
+  CARGO_TARGET_DIR="$root/target/rel-highs" cargo build --release --quiet -p sourcing-opt --features highs
+  highs_bin="$root/target/rel-highs/release/sourcing-opt"
+  backends+=(highs)
+fi
+have_highspy=0
+if [[ -x "$python" ]] && "$python" -c 'import highspy' 2>/dev/null; then
+  have_highspy=1
+else
+  echo "note: no highspy at $python (run .ci/run once, or set PYTHON); the HiGHS column stays empty" >&2
+fi
+have_time=0
+[[ -x /usr/bin/time ]] && /usr/bin/time -v true 2>/dev/null && have_time=1
+
+if [[ -n "${KEEP:-}" ]]; then
+  tmp="$KEEP"
+  mkdir -p "$tmp"
+else
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+fi
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
+
+# json FILE EXPR: a value of a JSON report (python3 expression over `r`).
+json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# run_timed OUT_PREFIX CMD...: run CMD, leave wall seconds in $wall, peak RSS (MB) in $rss and
+# the exit status in $code (CMD's stdout goes to OUT_PREFIX.out, its stderr to OUT_PREFIX.err).
+run_timed() {
+  local prefix="$1" t0 t1
+  shift
+  t0=$(now)
+  code=0
+  if [[ $have_time == 1 ]]; then
+    /usr/bin/time -v -o "$prefix.time" "$@" >"$prefix.out" 2>"$prefix.err" || code=$?
+    rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$prefix.time")
+  else
+    "$@" >"$prefix.out" 2>"$prefix.err" || code=$?
+    rss="?"
+  fi
+  t1=$(now)
+  wall=$(secs "$t0" "$t1")
+}
+
+# highs_on_mps FILE: seconds of HiGHS run() on FILE (or "-").
+highs_on_mps() {
+  [[ $have_highspy == 1 ]] || { echo "-"; return; }
+  # The last line: HiGHS prints its banner on stdout before output_flag can be set.
+  "$python" - "$1" "$time_limit" 2>/dev/null <<'EOF' | tail -n 1 || echo "-"
+import sys, time, highspy
+h = highspy.Highs()
+h.setOptionValue("output_flag", False)
+h.setOptionValue("time_limit", float(sys.argv[2]))
+h.readModel(sys.argv[1])
+t = time.perf_counter()
+h.run()
+dt = time.perf_counter() - t
+status = h.modelStatusToString(h.getModelStatus())
+print(f"{dt:.3f}" if status == "Optimal" else f"{dt:.0f}({status})")
+EOF
+}
+
+rows=()
+header="K|variables|rows|nonzeros|backend|status|e2e s|parse+val s|build s|solve s|duals s|rest s|RSS MB|highs s|ratio"
+for k in $scales; do
+  inst="$tmp/gen_s${seed}_k${k}.toml"
+  echo "K=$k: generating..." >&2
+  "$bin" generate --seed "$seed" --scale "$k" --output "$inst" --quiet
+  run_timed "$tmp/check_$k" "$bin" check "$inst" --quiet
+  [[ $code == 0 ]] || { echo "error: check failed on $inst" >&2; cat "$tmp/check_$k.err" >&2; exit 1; }
+  check_wall=$wall
+  size=$("$bin" check "$inst" --quiet | awk '/^variables:/ {v=$2} /^constraints:/ {c=$2} /^nonzeros:/ {n=$2} END {print v, c, n}')
+  read -r vars cons nnz <<<"$size"
+  echo "K=$k: $vars variables, $cons constraints, $nnz nonzeros; HiGHS on the MPS..." >&2
+  "$bin" export "$inst" --format mps --output "$tmp/k$k.mps" --quiet
+  highs=$(highs_on_mps "$tmp/k$k.mps")
+  for b in "${backends[@]}"; do
+    if [[ $b == minilp && $vars -gt $minilp_max ]]; then
+      continue
+    fi
+    exe="$bin"
+    [[ $b == highs ]] && exe="$highs_bin"
+    echo "K=$k: solve --backend $b..." >&2
+    out="$tmp/k${k}_$b.json"
+    run_timed "$tmp/k${k}_$b" "$exe" solve "$inst" --backend "$b" --ranging off --format json --quiet \
+      --time-limit "$time_limit" --output "$out"
+    if [[ $code != 0 || ! -s "$out" ]]; then
+      status="exit $code"
+      rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|$rss|$highs|-")
+      continue
+    fi
+    read -r status build solve duals < <(json "$out" \
+      "r['status'], r['solver']['build_ms']/1e3, r['solver']['solve_ms']/1e3, r['solver']['duals_ms']/1e3")
+    phases=$(awk -v w="$wall" -v c="$check_wall" -v b="$build" -v s="$solve" -v d="$duals" -v h="$highs" \
+      'BEGIN {r = (h ~ /^[0-9.]+$/ && h > 0) ? sprintf("%.1f", w / h) : "-";
+              printf "%.3f|%.3f|%.3f|%.3f|%.3f|%s", c - b, b, s, d, w - c - s - d, r}')
+    IFS='|' read -r pv bl sv dv rest ratio <<<"$phases"
+    rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|$pv|$bl|$sv|$dv|$rest|$rss|$highs|$ratio")
+  done
+done
+
+printf '\nseed %s, --ranging off, time limit %s s per solve; %s\n\n' "$seed" "$time_limit" "$(uname -m), $(nproc) cores"
+{
+  echo "$header"
+  printf '%s\n' "${rows[@]}"
+} | column -t -s '|'
+
+[[ "${DUALS:-0}" == 1 ]] || exit 0
+
+# Primal vs duals vs ranging: the shipped instance and the generated ones, every backend,
+# --ranging off then on. ranging s = ranging_ms of the report; e2e delta = wall(on) - wall(off).
+echo "" >&2
+echo "duals and ranging..." >&2
+drows=()
+dheader="instance|variables|backend|solve s|duals s|duals from|ranging s|ranging|e2e off s|e2e on s|e2e delta s"
+instances=("instances/usmca_critical_minerals.toml")
+for k in $scales; do
+  instances+=("$tmp/gen_s${seed}_k${k}.toml")
+done
+for inst in "${instances[@]}"; do
+  vars=$("$bin" check "$inst" --quiet | awk '/^variables:/ {print $2}')
+  for b in "${backends[@]}"; do
+    if [[ $b == minilp && $vars -gt $minilp_max ]]; then
+      continue
+    fi
+    exe="$bin"
+    [[ $b == highs ]] && exe="$highs_bin"
+    declare -A w=()
+    for mode in off on; do
+      echo "$(basename "$inst"): --backend $b --ranging $mode..." >&2
+      out="$tmp/d_$(basename "$inst" .toml)_${b}_$mode.json"
+      run_timed "$tmp/d_${b}_${mode}" "$exe" solve "$inst" --backend "$b" --ranging "$mode" --format json --quiet \
+        --time-limit "$time_limit" --output "$out"
+      w[$mode]=$wall
+      [[ $code == 0 ]] || w[$mode]="$wall(exit $code)"
+    done
+    if [[ -s "$out" ]]; then
+      # duals from: "dual-LP" (restricted dual LP, minilp) or "backend" (its own, certified);
+      # ranging: the report's method up to its first colon ("exact", "ranging skipped", ...).
+      IFS='|' read -r sv dv dm rv rm < <(json "$out" "'|'.join([ \
+        '%.3f' % (r['solver']['solve_ms']/1e3), '%.3f' % (r['solver']['duals_ms']/1e3), \
+        {'dual': 'dual-LP', 'row': 'backend'}.get((r['solver']['duals'] or '-').split(' ')[0], '-'), \
+        '%.3f' % (r['solver']['ranging_ms']/1e3), (r['solver']['ranging'] or '-').split(':')[0]])")
+    else
+      sv=- dv=- dm=- rv=- rm=-
+    fi
+    delta=$(awk -v a="${w[off]%%(*}" -v b="${w[on]%%(*}" 'BEGIN {printf "%.3f", b - a}')
+    drows+=("$(basename "$inst")|$vars|$b|$sv|$dv|$dm|$rv|$rm|${w[off]}|${w[on]}|$delta")
+    unset w
+  done
+done
+printf '\nprimal solve vs duals vs ranging (ranging s from the --ranging on run)\n\n'
+{
+  echo "$dheader"
+  printf '%s\n' "${drows[@]}"
+} | column -t -s '|'

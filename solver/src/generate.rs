@@ -1,0 +1,866 @@
+//! Synthetic continental instances of the model contract, for scale tests and benchmarks.
+//!
+//! [`write_instance`] streams a TOML instance (schema 1) shaped like the North American
+//! problem at a chosen size: the United States, Canada and Mexico cut into many regions, a
+//! fixed set of foreign supplier countries (one port region each, split into an `allied` and a
+//! `non_allied` bloc), and five commodities, each a chain `ore -> concentrate -> refined`
+//! (mines of ore, concentrators and refineries with yields, some with expansions). Foreign
+//! countries sell concentrate and refined product through import offers (some capped), and a
+//! few offers are delivered at North American ports with a foreign origin. Regions are joined
+//! by rail and truck lanes (a bidirectional, unrestricted backbone in every country and across
+//! both borders, plus shortcuts with material filters and capacities) and by ocean lanes from
+//! the foreign ports. Tariffs follow the contract's table (a material beats `*`, a country
+//! beats a bloc, never two equally specific matches), three fiscal regimes tax the mines, and
+//! demands for refined products (some with an `unmet_penalty`) sit in most regions.
+//!
+//! Import-dependency targets cap the foreign share of each refined product in the USMCA bloc
+//! and in single countries. Each cap is set at or above the share that remains when every
+//! country's refineries, at their base capacity, serve that country's own demand (with a 10%
+//! margin), so the instance is feasible by construction; where imports are cheaper than the
+//! domestic chain the cap binds.
+//!
+//! The scale `K` multiplies the number of North American regions (28 per unit: 12 US, 8 CA,
+//! 8 MX) and with them lanes, facilities and demands, so the LP grows linearly: about 1,000
+//! variables per unit of `K` (see [`Params::scale`]). The output is a pure function of the
+//! seed and the scale: the same pair always gives the same bytes. Randomness comes from a
+//! small built-in splitmix64 generator ([`Rng`]), not from a crate whose stream could change.
+
+use std::io::{self, Write};
+
+/// The largest accepted scale (about 10 million variables); larger runs are surely a typo.
+pub const MAX_SCALE: u32 = 10_000;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// Seed of the pseudo-random stream; the same seed and scale give the same file.
+    pub seed: u64,
+    /// Size multiplier `K >= 1`: 28 North American regions per unit, about 1,000 LP
+    /// variables per unit (K = 1, 10, 100, 1000 give roughly 1k, 10k, 100k, 1M variables).
+    pub scale: u32,
+}
+
+/// Counts of what [`write_instance`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Regions, North American and foreign.
+    pub regions: usize,
+    /// Mines.
+    pub mines: usize,
+    /// Concentrators and refineries.
+    pub plants: usize,
+    /// Import offers.
+    pub imports: usize,
+    /// Demands.
+    pub demands: usize,
+    /// Lanes (a bidirectional lane counts once).
+    pub lanes: usize,
+    /// Tariffs.
+    pub tariffs: usize,
+    /// Import-dependency targets.
+    pub targets: usize,
+}
+
+/// A splitmix64 pseudo-random generator: tiny, fast, and the same stream on every platform.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator started from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform number in `[0, 1)` (53 random bits, exact on every platform).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A uniform number in `[lo, hi)`.
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    /// A uniform integer in `0..n` (`n >= 1`; 0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        ((self.next_u64() >> 11) % n as u64) as usize
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+/// A commodity: its short name, the reference price of the refined product (USD/t), and the
+/// yields of concentration (t concentrate per t ore) and refining (t refined per t concentrate).
+struct Commodity {
+    name: &'static str,
+    refined_price: f64,
+    conc_yield: f64,
+    refine_yield: f64,
+}
+
+const COMMODITIES: [Commodity; 5] = [
+    Commodity {
+        name: "li",
+        refined_price: 12_000.0,
+        conc_yield: 0.15,
+        refine_yield: 0.75,
+    },
+    Commodity {
+        name: "ni",
+        refined_price: 16_000.0,
+        conc_yield: 0.12,
+        refine_yield: 0.8,
+    },
+    Commodity {
+        name: "co",
+        refined_price: 30_000.0,
+        conc_yield: 0.05,
+        refine_yield: 0.7,
+    },
+    Commodity {
+        name: "cu",
+        refined_price: 9_000.0,
+        conc_yield: 0.25,
+        refine_yield: 0.95,
+    },
+    Commodity {
+        name: "ree",
+        refined_price: 40_000.0,
+        conc_yield: 0.06,
+        refine_yield: 0.6,
+    },
+];
+
+/// Processing stages, in material order: ore, concentrate, refined.
+const STAGES: [&str; 3] = ["ore", "conc", "ref"];
+const ORE: usize = 0;
+const CONC: usize = 1;
+const REF: usize = 2;
+
+/// North American countries: id, name, regions per unit of scale, tax regime.
+const HOME: [(&str, &str, u32, &str); 3] = [
+    ("US", "United States", 12, "us_gen"),
+    ("CA", "Canada", 8, "ca_gen"),
+    ("MX", "Mexico", 8, "mx_gen"),
+];
+
+/// Foreign supplier countries: id, name, allied.
+const FOREIGN: [(&str, &str, bool); 8] = [
+    ("CN", "China", false),
+    ("AU", "Australia", true),
+    ("CL", "Chile", true),
+    ("ID", "Indonesia", false),
+    ("CD", "DR Congo", false),
+    ("JP", "Japan", true),
+    ("ZA", "South Africa", false),
+    ("KR", "Korea, Republic of", true),
+];
+
+/// Price of material (commodity, stage): refined at the reference, concentrate and ore at
+/// the value of their refined content discounted for the processing still to pay.
+fn price(c: usize, stage: usize) -> f64 {
+    let k = &COMMODITIES[c];
+    match stage {
+        REF => k.refined_price,
+        CONC => 0.55 * k.refined_price * k.refine_yield,
+        _ => 0.5 * 0.55 * k.refined_price * k.refine_yield * k.conc_yield,
+    }
+}
+
+fn material(c: usize, stage: usize) -> String {
+    format!("{}_{}", COMMODITIES[c].name, STAGES[stage])
+}
+
+/// Regions per district: one hub and its spokes.
+const DISTRICT: usize = 10;
+
+/// Global layout of the regions. The regions of each North American country are grouped in
+/// districts of [`DISTRICT`] regions, numbered in order (`US-1` to `US-10` is the first): the
+/// first region of a district is its hub, the others hang off it by truck. The hubs lie on a
+/// grid about twice as wide as it is tall and are joined by rail to their grid neighbours.
+/// The network is hierarchical and planar-like, as real freight networks are (random long
+/// links would make it an expander, whose sparse factorisations fill in quadratically).
+/// Foreign countries have one port region each.
+struct Layout {
+    /// Number of regions of each North American country.
+    home: [usize; 3],
+    /// Width (hubs per row) of each North American country's hub grid.
+    width: [usize; 3],
+}
+
+impl Layout {
+    fn new(k: usize) -> Self {
+        let home = [HOME[0].2 as usize * k, HOME[1].2 as usize * k, HOME[2].2 as usize * k];
+        // The smallest width with width^2 >= 2 hubs: rows about half as many as columns.
+        let width = home.map(|n| {
+            let hubs = n.div_ceil(DISTRICT);
+            let mut w = 1;
+            while w * w < 2 * hubs {
+                w += 1;
+            }
+            w.min(hubs).max(1)
+        });
+        Layout { home, width }
+    }
+
+    fn hubs(&self, country: usize) -> usize {
+        self.home[country].div_ceil(DISTRICT)
+    }
+
+    fn region_id(&self, country: usize, i: usize) -> String {
+        if country < HOME.len() {
+            format!("{}-{}", HOME[country].0, i + 1)
+        } else {
+            format!("{}-port", FOREIGN[country - HOME.len()].0)
+        }
+    }
+
+    fn foreign(&self, f: usize) -> String {
+        self.region_id(HOME.len() + f, 0)
+    }
+
+    /// Ports: the hubs on the west and east edges of the hub grid, every third row.
+    fn is_port(&self, country: usize, i: usize) -> bool {
+        if !i.is_multiple_of(DISTRICT) {
+            return false;
+        }
+        let (h, w) = (i / DISTRICT, self.width[country]);
+        let (x, y) = (h % w, h / w);
+        (x == 0 || x + 1 == w) && y.is_multiple_of(3)
+    }
+
+    /// The US hub of the northern (`south = false`) or southern hub row at the column
+    /// matching column `x` of a hub grid `w` wide (a region index).
+    fn us_border(&self, x: usize, w: usize, south: bool) -> usize {
+        let (hubs, wu) = (self.hubs(0), self.width[0]);
+        let col = (x * wu / w.max(1)).min(wu - 1);
+        let row = if south { (hubs / wu).max(1) - 1 } else { 0 };
+        (row * wu + col) * DISTRICT
+    }
+}
+
+/// Round to two decimals for the file (so the text is short and the values it states are
+/// exactly the values the model reads).
+fn r2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Format a number for TOML: always with a decimal point, two decimals at most.
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = r2(self.0);
+        // Never print `-0.00`.
+        let v = if v == 0.0 { 0.0 } else { v };
+        write!(f, "{v:.2}")
+    }
+}
+
+/// Base capacity of refined output (t/yr) and refined demand (t/yr) per North American
+/// country and commodity, gathered while writing, to set feasible targets.
+#[derive(Default)]
+struct Tally {
+    refined_cap: [[f64; 5]; 3],
+    demand: [[f64; 5]; 3],
+}
+
+/// Write a generated instance to `w`. Errors are the writer's.
+pub fn write_instance(p: &Params, w: &mut dyn Write) -> io::Result<Summary> {
+    let k = p.scale.max(1) as usize;
+    let mut rng = Rng::new(p.seed ^ 0x5EED_0FC0_471E_4700_u64);
+    let layout = Layout::new(k);
+    let mut s = Summary::default();
+    let mut tally = Tally::default();
+
+    header(p, w)?;
+    regions(&layout, w, &mut s)?;
+    facilities(&layout, &mut rng, w, &mut s, &mut tally)?;
+    imports(&layout, &mut rng, k, w, &mut s)?;
+    demands(&layout, &mut rng, w, &mut s, &mut tally)?;
+    lanes(&layout, &mut rng, w, &mut s)?;
+    tariffs(w, &mut s)?;
+    targets(&mut rng, &tally, w, &mut s)?;
+    Ok(s)
+}
+
+fn header(p: &Params, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "# Generated by `sourcing-opt generate --seed {} --scale {}`: a synthetic continental\n\
+         # instance (model contract, schema 1). Not data: every number is drawn at random.\n",
+        p.seed, p.scale
+    )?;
+    writeln!(w, "[meta]")?;
+    writeln!(w, "name = \"generated_s{}_k{}\"", p.seed, p.scale)?;
+    writeln!(
+        w,
+        "description = \"Synthetic continental sourcing instance, seed {}, scale {}\"",
+        p.seed, p.scale
+    )?;
+    writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 1\n")?;
+
+    let list = |allied: bool| {
+        FOREIGN
+            .iter()
+            .filter(|f| f.2 == allied)
+            .map(|f| format!("\"{}\"", f.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(w, "[[blocs]]\nid = \"usmca\"\ncountries = [\"US\", \"CA\", \"MX\"]\n")?;
+    writeln!(w, "[[blocs]]\nid = \"allied\"\ncountries = [{}]\n", list(true))?;
+    writeln!(w, "[[blocs]]\nid = \"non_allied\"\ncountries = [{}]\n", list(false))?;
+
+    for (id, name, _, regime) in HOME {
+        writeln!(
+            w,
+            "[[countries]]\nid = \"{id}\"\nname = \"{name}\"\ntax_regime = \"{regime}\"\n"
+        )?;
+    }
+    for (id, name, _) in FOREIGN {
+        writeln!(w, "[[countries]]\nid = \"{id}\"\nname = \"{name}\"\n")?;
+    }
+
+    writeln!(w, "[[tax_regimes]]\nid = \"us_gen\"\nincome_tax_rate = 0.24\n")?;
+    writeln!(
+        w,
+        "[[tax_regimes]]\nid = \"ca_gen\"\nroyalty_rate = 0.02\nincome_tax_rate = 0.3\n"
+    )?;
+    writeln!(
+        w,
+        "[[tax_regimes]]\nid = \"mx_gen\"\nfee_per_t = 2.0\nincome_tax_rate = 0.3595\n\
+         royalty_by_material = {{ {} = 0.01, {} = 0.005 }}\n",
+        material(0, ORE),
+        material(3, ORE)
+    )?;
+
+    for c in 0..COMMODITIES.len() {
+        for stage in 0..STAGES.len() {
+            writeln!(
+                w,
+                "[[materials]]\nid = \"{}\"\nprice = {}\n",
+                material(c, stage),
+                Num(price(c, stage))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn regions(layout: &Layout, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in 0..n {
+            writeln!(
+                w,
+                "[[regions]]\nid = \"{}\"\ncountry = \"{}\"\n",
+                layout.region_id(c, i),
+                HOME[c].0
+            )?;
+            s.regions += 1;
+        }
+    }
+    for (f, (id, _, _)) in FOREIGN.iter().enumerate() {
+        writeln!(w, "[[regions]]\nid = \"{}\"\ncountry = \"{id}\"\n", layout.foreign(f))?;
+        s.regions += 1;
+    }
+    Ok(())
+}
+
+fn expansion(rng: &mut Rng, p: f64, capacity: f64, unit_cost: f64) -> Option<(f64, f64)> {
+    rng.chance(p)
+        .then(|| (capacity * rng.range(0.2, 0.6), unit_cost * rng.range(0.1, 0.3)))
+}
+
+fn write_expansion(w: &mut dyn Write, e: Option<(f64, f64)>) -> io::Result<()> {
+    if let Some((max, cost)) = e {
+        writeln!(w, "expansion = {{ max = {}, cost = {} }}", Num(max), Num(cost))?;
+    }
+    Ok(())
+}
+
+/// Mines of ore, concentrators and refineries in the North American regions. Every country
+/// gets at least one refinery and the US at least one mine and one concentrator per commodity,
+/// so every chain exists and every target has domestic supply to lean on.
+fn facilities(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, t: &mut Tally) -> io::Result<()> {
+    let n_com = COMMODITIES.len();
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in 0..n {
+            let region = layout.region_id(c, i);
+            for m in 0..n_com {
+                let forced = i == m % n;
+                let k = &COMMODITIES[m];
+                if rng.chance(0.25) || (forced && c == 0) {
+                    let ore_price = price(m, ORE);
+                    let capacity = rng.range(1_000.0, 20_000.0);
+                    let cost = ore_price * rng.range(0.3, 0.9);
+                    s.mines += 1;
+                    writeln!(w, "[[mines]]\nid = \"m{}\"\nregion = \"{region}\"", s.mines)?;
+                    writeln!(w, "material = \"{}\"", material(m, ORE))?;
+                    writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
+                    write_expansion(w, expansion(rng, 0.3, capacity, ore_price))?;
+                    writeln!(w)?;
+                }
+                if rng.chance(0.12) || (forced && c == 0) {
+                    let capacity = rng.range(500.0, 5_000.0);
+                    let cost = price(m, CONC) * k.conc_yield * rng.range(0.1, 0.4);
+                    let yield_ = k.conc_yield * rng.range(0.9, 1.1);
+                    s.plants += 1;
+                    writeln!(w, "[[plants]]\nid = \"p{}\"\nregion = \"{region}\"", s.plants)?;
+                    writeln!(
+                        w,
+                        "input = \"{}\"\noutput = \"{}\"",
+                        material(m, ORE),
+                        material(m, CONC)
+                    )?;
+                    writeln!(w, "yield = {}", Num4(yield_))?;
+                    writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
+                    write_expansion(w, expansion(rng, 0.25, capacity, price(m, CONC)))?;
+                    writeln!(w)?;
+                }
+                if rng.chance(0.08) || forced {
+                    let capacity = rng.range(100.0, 700.0);
+                    let cost = k.refined_price * k.refine_yield * rng.range(0.1, 0.35);
+                    let yield_ = Num4(k.refine_yield * rng.range(0.95, 1.05)).value();
+                    t.refined_cap[c][m] += Num(capacity).value() * yield_;
+                    s.plants += 1;
+                    writeln!(w, "[[plants]]\nid = \"p{}\"\nregion = \"{region}\"", s.plants)?;
+                    writeln!(
+                        w,
+                        "input = \"{}\"\noutput = \"{}\"",
+                        material(m, CONC),
+                        material(m, REF)
+                    )?;
+                    writeln!(w, "yield = {}", Num4(yield_))?;
+                    writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
+                    write_expansion(w, expansion(rng, 0.25, capacity, k.refined_price))?;
+                    writeln!(w)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Four decimals, for yields.
+struct Num4(f64);
+
+impl Num4 {
+    fn value(&self) -> f64 {
+        (self.0 * 1e4).round() / 1e4
+    }
+}
+
+impl std::fmt::Display for Num4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.4}", self.value())
+    }
+}
+
+impl Num {
+    fn value(&self) -> f64 {
+        r2(self.0)
+    }
+}
+
+/// Offers of concentrate and refined product at every foreign port (China's and Australia's
+/// uncapped, so demand can always be met; the others mostly capped), and a few offers
+/// delivered at North American ports with a foreign origin.
+fn imports(layout: &Layout, rng: &mut Rng, k: usize, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    for (f, (origin, _, allied)) in FOREIGN.iter().enumerate() {
+        let region = layout.foreign(f);
+        for m in 0..COMMODITIES.len() {
+            for stage in [CONC, REF] {
+                let always = f < 2;
+                if !always && !rng.chance(0.7) {
+                    continue;
+                }
+                // Non-allied supply is cheaper: that is what the targets push against.
+                let discount = if *allied {
+                    rng.range(0.9, 1.15)
+                } else {
+                    rng.range(0.7, 0.95)
+                };
+                let offer_price = price(m, stage) * discount;
+                s.imports += 1;
+                writeln!(w, "[[imports]]\nid = \"i{}\"\nregion = \"{region}\"", s.imports)?;
+                writeln!(w, "material = \"{}\"\nprice = {}", material(m, stage), Num(offer_price))?;
+                if !always && rng.chance(0.7) {
+                    let cap = k as f64 * rng.range(200.0, 2_000.0);
+                    writeln!(w, "capacity = {}", Num(cap))?;
+                }
+                writeln!(w, "origin = \"{origin}\"\n")?;
+            }
+        }
+    }
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in (0..n).filter(|&i| layout.is_port(c, i)) {
+            let region = layout.region_id(c, i);
+            for _ in 0..1 + rng.below(2) {
+                let m = rng.below(COMMODITIES.len());
+                let stage = if rng.chance(0.5) { CONC } else { REF };
+                let f = rng.below(FOREIGN.len());
+                let offer_price = price(m, stage) * rng.range(0.95, 1.2);
+                s.imports += 1;
+                writeln!(w, "[[imports]]\nid = \"i{}\"\nregion = \"{region}\"", s.imports)?;
+                writeln!(w, "material = \"{}\"\nprice = {}", material(m, stage), Num(offer_price))?;
+                writeln!(w, "origin = \"{}\"", FOREIGN[f].0)?;
+                writeln!(w, "capacity = {}\n", Num(rng.range(50.0, 500.0)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Demands for refined products: each region wants each product with probability 0.35, and
+/// every country wants every product somewhere (so every target has consumption in scope).
+/// A quarter may go unmet at a penalty of 1.5 to 3 times the price.
+fn demands(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, t: &mut Tally) -> io::Result<()> {
+    let n_com = COMMODITIES.len();
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in 0..n {
+            let region = layout.region_id(c, i);
+            for m in 0..n_com {
+                let forced = i == (m + 1) % n;
+                if !(forced || rng.chance(0.35)) {
+                    continue;
+                }
+                let quantity = Num(rng.range(20.0, 400.0)).value();
+                t.demand[c][m] += quantity;
+                s.demands += 1;
+                writeln!(
+                    w,
+                    "[[demands]]\nregion = \"{region}\"\nmaterial = \"{}\"",
+                    material(m, REF)
+                )?;
+                writeln!(w, "quantity = {}", Num(quantity))?;
+                if rng.chance(0.25) {
+                    let penalty = price(m, REF) * rng.range(1.5, 3.0);
+                    writeln!(w, "unmet_penalty = {}", Num(penalty))?;
+                }
+                writeln!(w)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Lane writer: one `[[lanes]]` entry with an id `l<n>`.
+#[allow(clippy::too_many_arguments)]
+fn lane(
+    w: &mut dyn Write,
+    s: &mut Summary,
+    from: &str,
+    to: &str,
+    mode: &str,
+    cost: f64,
+    days: f64,
+    bidirectional: bool,
+    capacity: Option<f64>,
+    materials: Option<&[String]>,
+) -> io::Result<()> {
+    s.lanes += 1;
+    writeln!(w, "[[lanes]]\nid = \"l{}\"\nfrom = \"{from}\"\nto = \"{to}\"", s.lanes)?;
+    writeln!(w, "mode = \"{mode}\"\ncost = {}\ndays = {}", Num(cost), Num(days))?;
+    if bidirectional {
+        writeln!(w, "bidirectional = true")?;
+    }
+    if let Some(cap) = capacity {
+        writeln!(w, "capacity = {}", Num(cap))?;
+    }
+    if let Some(list) = materials {
+        let quoted: Vec<String> = list.iter().map(|m| format!("\"{m}\"")).collect();
+        writeln!(w, "materials = [{}]", quoted.join(", "))?;
+    }
+    writeln!(w)
+}
+
+/// A random material filter: one commodity's chain, the bulk stages (ores and concentrates)
+/// of two commodities, or refined products only.
+fn filter(rng: &mut Rng) -> Vec<String> {
+    let n = COMMODITIES.len();
+    match rng.below(3) {
+        0 => {
+            let m = rng.below(n);
+            (0..STAGES.len()).map(|st| material(m, st)).collect()
+        }
+        1 => {
+            let a = rng.below(n);
+            let b = (a + 1 + rng.below(n - 1)) % n;
+            let (a, b) = (a.min(b), a.max(b));
+            vec![material(a, ORE), material(a, CONC), material(b, ORE), material(b, CONC)]
+        }
+        _ => (0..n).map(|m| material(m, REF)).collect(),
+    }
+}
+
+/// Lanes. In every district: a bidirectional, unrestricted truck lane between the hub and
+/// each spoke, and with probability 0.3 a filtered, often capped truck lane from a spoke to
+/// the next. Between hubs: a bidirectional, unrestricted rail line along every row of the hub
+/// grid and down its western column (so every region reaches every other); a lane to the hub
+/// below (filtered, capped or one-way at random); a filtered rail lane to the south-east hub
+/// with probability one half. Border crossings join every second hub of the Canadian and
+/// Mexican first rows to the US northern and southern rows (the first of each unrestricted).
+/// Ocean lanes run from every foreign port to `US-1` and from two random foreign ports to
+/// every other port.
+fn lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in 0..n {
+            let here = layout.region_id(c, i);
+            let hub = i - i % DISTRICT;
+            if i != hub {
+                let (cost, days) = (rng.range(5.0, 40.0), rng.range(0.5, 2.0));
+                lane(
+                    w,
+                    s,
+                    &layout.region_id(c, hub),
+                    &here,
+                    "truck",
+                    cost,
+                    days,
+                    true,
+                    None,
+                    None,
+                )?;
+                if i + 1 < n && !(i + 1).is_multiple_of(DISTRICT) && rng.chance(0.3) {
+                    let (cost, days) = (rng.range(5.0, 30.0), rng.range(0.5, 2.0));
+                    let capacity = rng.chance(0.6).then(|| rng.range(100.0, 2_000.0));
+                    let materials = filter(rng);
+                    let next = layout.region_id(c, i + 1);
+                    lane(
+                        w,
+                        s,
+                        &here,
+                        &next,
+                        "truck",
+                        cost,
+                        days,
+                        false,
+                        capacity,
+                        Some(&materials),
+                    )?;
+                }
+            }
+        }
+        let (width, hubs) = (layout.width[c], layout.hubs(c));
+        for h in 0..hubs {
+            let here = layout.region_id(c, h * DISTRICT);
+            let x = h % width;
+            if x + 1 < width && h + 1 < hubs {
+                let (cost, days) = (rng.range(20.0, 60.0), rng.range(1.0, 3.0));
+                let east = layout.region_id(c, (h + 1) * DISTRICT);
+                lane(w, s, &here, &east, "rail", cost, days, true, None, None)?;
+            }
+            if h + width < hubs {
+                let south = layout.region_id(c, (h + width) * DISTRICT);
+                let (cost, days) = (rng.range(30.0, 90.0), rng.range(1.0, 4.0));
+                if x == 0 {
+                    lane(w, s, &here, &south, "rail", cost, days, true, None, None)?;
+                } else {
+                    let bidirectional = rng.chance(0.6);
+                    let capacity = rng.chance(0.4).then(|| rng.range(500.0, 10_000.0));
+                    let materials = rng.chance(0.5).then(|| filter(rng));
+                    let mode = if rng.chance(0.5) { "rail" } else { "truck" };
+                    let m = materials.as_deref();
+                    lane(w, s, &here, &south, mode, cost, days, bidirectional, capacity, m)?;
+                }
+            }
+            if x + 1 < width && h + width + 1 < hubs && rng.chance(0.5) {
+                let diagonal = layout.region_id(c, (h + width + 1) * DISTRICT);
+                let (cost, days) = (rng.range(40.0, 120.0), rng.range(1.0, 5.0));
+                let capacity = rng.chance(0.5).then(|| rng.range(1_000.0, 10_000.0));
+                let materials = filter(rng);
+                lane(
+                    w,
+                    s,
+                    &here,
+                    &diagonal,
+                    "rail",
+                    cost,
+                    days,
+                    false,
+                    capacity,
+                    Some(&materials),
+                )?;
+            }
+        }
+    }
+    // Border crossings from the Canadian and Mexican first rows.
+    for c in 1..HOME.len() {
+        let width = layout.width[c];
+        for x in (0..width.min(layout.hubs(c))).step_by(2) {
+            let us = layout.us_border(x, width, c == 2);
+            let first = x == 0;
+            let capacity = (!first && rng.chance(0.3)).then(|| rng.range(1_000.0, 10_000.0));
+            let materials = (!first && rng.chance(0.3)).then(|| filter(rng));
+            let mode = if rng.chance(0.5) { "rail" } else { "truck" };
+            let (cost, days) = (rng.range(20.0, 90.0), rng.range(1.0, 4.0));
+            let (from, to) = (layout.region_id(c, x * DISTRICT), layout.region_id(0, us));
+            lane(w, s, &from, &to, mode, cost, days, true, capacity, materials.as_deref())?;
+        }
+    }
+    // Ocean lanes.
+    for f in 0..FOREIGN.len() {
+        let (cost, days) = (rng.range(40.0, 180.0), rng.range(14.0, 40.0));
+        let (from, to) = (layout.foreign(f), layout.region_id(0, 0));
+        lane(w, s, &from, &to, "ocean", cost, days, false, None, None)?;
+    }
+    for (c, &n) in layout.home.iter().enumerate() {
+        for i in (0..n).filter(|&i| layout.is_port(c, i)) {
+            if c == 0 && i == 0 {
+                continue;
+            }
+            let a = rng.below(FOREIGN.len());
+            let b = (a + 1 + rng.below(FOREIGN.len() - 1)) % FOREIGN.len();
+            for f in [a, b] {
+                let (cost, days) = (rng.range(40.0, 200.0), rng.range(14.0, 45.0));
+                let capacity = rng.chance(0.3).then(|| rng.range(2_000.0, 20_000.0));
+                let materials = rng.chance(0.3).then(|| filter(rng));
+                let (from, to) = (layout.foreign(f), layout.region_id(c, i));
+                lane(
+                    w,
+                    s,
+                    &from,
+                    &to,
+                    "ocean",
+                    cost,
+                    days,
+                    false,
+                    capacity,
+                    materials.as_deref(),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A fixed tariff table with every level of specificity: the US charges China 20% on
+/// everything and 45% on refined rare earths and cobalt, the rest of the non-allied bloc 10%,
+/// USMCA partners nothing; Canada charges China 5%, Mexico the non-allied bloc 5% and China 15%
+/// on refined lithium.
+fn tariffs(w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    let rows: [(&str, &str, &str, Option<String>, f64); 8] = [
+        ("us_usmca", "US", "usmca", None, 0.0),
+        ("us_cn", "US", "CN", None, 0.2),
+        ("us_cn_ree", "US", "CN", Some(material(4, REF)), 0.45),
+        ("us_cn_co", "US", "CN", Some(material(2, REF)), 0.45),
+        ("us_non_allied", "US", "non_allied", None, 0.1),
+        ("ca_cn", "CA", "CN", None, 0.05),
+        ("mx_non_allied", "MX", "non_allied", None, 0.05),
+        ("mx_cn_li", "MX", "CN", Some(material(0, REF)), 0.15),
+    ];
+    for (id, importer, exporter, mat, rate) in rows {
+        writeln!(
+            w,
+            "[[tariffs]]\nid = \"{id}\"\nimporter = \"{importer}\"\nexporter = \"{exporter}\""
+        )?;
+        if let Some(m) = mat {
+            writeln!(w, "material = \"{m}\"")?;
+        }
+        writeln!(w, "rate = {rate:.2}\n")?;
+        s.tariffs += 1;
+    }
+    Ok(())
+}
+
+/// Round a share up to three decimals (a cap must never be rounded below what is feasible).
+fn share_up(x: f64) -> f64 {
+    ((x * 1000.0).ceil() / 1000.0).clamp(0.0, 1.0)
+}
+
+/// Targets on every refined product: the USMCA bloc's imports from anywhere outside it, and
+/// each country's imports (from the non-allied bloc for the US, from anywhere outside for
+/// Canada and Mexico). A cap is the larger of a random policy level and the share left when
+/// each country's refineries serve at most 90% of their own country's demand.
+fn targets(rng: &mut Rng, t: &Tally, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    for m in 0..COMMODITIES.len() {
+        let domestic = |c: usize| t.refined_cap[c][m].min(t.demand[c][m]);
+        let total: f64 = (0..3).map(|c| t.demand[c][m]).sum();
+        let served: f64 = (0..3).map(domestic).sum();
+        let need = |served: f64, total: f64| {
+            if total > 0.0 {
+                1.0 - 0.9 * served / total
+            } else {
+                1.0
+            }
+        };
+        let name = COMMODITIES[m].name;
+        let mat = material(m, REF);
+        let cap = share_up(rng.range(0.2, 0.6).max(need(served, total)));
+        writeln!(
+            w,
+            "[[targets]]\nid = \"{name}_usmca\"\nmaterial = \"{mat}\"\nscope = \"usmca\"\n\
+             max_import_share = {cap:.3}\n"
+        )?;
+        s.targets += 1;
+        for (c, (country, _, _, _)) in HOME.iter().enumerate() {
+            // One country target per commodity, rotating, so the count stays fixed.
+            if (m + c) % 2 == 1 && c != 0 {
+                continue;
+            }
+            let cap = share_up(rng.range(0.2, 0.7).max(need(domestic(c), t.demand[c][m])));
+            let id = format!("{name}_{}", country.to_lowercase());
+            writeln!(
+                w,
+                "[[targets]]\nid = \"{id}\"\nmaterial = \"{mat}\"\nscope = \"{country}\""
+            )?;
+            if c == 0 {
+                writeln!(w, "sources = \"non_allied\"")?;
+            }
+            writeln!(w, "max_import_share = {cap:.3}\n")?;
+            s.targets += 1;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(seed: u64, scale: u32) -> String {
+        let mut buf = Vec::new();
+        write_instance(&Params { seed, scale }, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn splitmix_is_the_reference_stream() {
+        // First outputs of splitmix64 seeded with 1234567 (reference implementation).
+        let mut r = Rng::new(1234567);
+        assert_eq!(r.next_u64(), 6457827717110365317);
+        assert_eq!(r.next_u64(), 3203168211198807973);
+    }
+
+    #[test]
+    fn generated_instances_validate_without_diagnostics() {
+        for seed in [1, 2, 3] {
+            let src = text(seed, 1);
+            let v = sourcing_models::load_str(&src);
+            assert!(v.diagnostics.is_empty(), "seed {seed}: {:?}", v.diagnostics);
+            assert!(v.instance.is_some());
+        }
+    }
+
+    #[test]
+    fn output_is_a_function_of_seed_and_scale() {
+        assert_eq!(text(7, 2), text(7, 2));
+        assert_ne!(text(7, 2), text(8, 2));
+    }
+}
