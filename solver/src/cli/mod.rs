@@ -227,9 +227,10 @@ impl Source {
                     eprint!("{}", d.render(file, &self.text));
                 }
                 return Err(Failure::input(format!(
-                    "error: {} override{} name nothing in `{file}`; nothing was solved",
+                    "error: {} override{} {} nothing in `{file}`; nothing was solved",
                     ds.len(),
-                    plural(ds.len())
+                    plural(ds.len()),
+                    if ds.len() == 1 { "names" } else { "name" }
                 )));
             }
         };
