@@ -25,6 +25,7 @@ pub mod formulate;
 pub mod generate;
 pub mod lp;
 pub mod pipeline;
+pub mod presolve;
 pub mod ranging;
 pub mod report;
 pub mod solve;

@@ -10,12 +10,32 @@
 
 use super::{Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
+use crate::presolve::presolve;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT, ZeroConeT,
 };
 
-pub struct Clarabel;
+/// The Clarabel backend. By default the LP first goes through [`crate::presolve`] (forcing and
+/// leaf rows; on the generated continental instances it removes 45% of the columns and 43%
+/// of the rows, and the solve at 100k variables drops from 3.9 s to 1.8 s).
+#[derive(Debug, Clone, Copy)]
+pub struct Clarabel {
+    presolve: bool,
+}
+
+impl Default for Clarabel {
+    fn default() -> Self {
+        Clarabel { presolve: true }
+    }
+}
+
+impl Clarabel {
+    /// Clarabel on the LP exactly as given (for comparisons with the presolved path).
+    pub fn without_presolve() -> Self {
+        Clarabel { presolve: false }
+    }
+}
 
 impl Backend for Clarabel {
     fn name(&self) -> &'static str {
@@ -23,113 +43,140 @@ impl Backend for Clarabel {
     }
 
     fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
-        let n = lp.n_vars();
-        // Clarabel row order: equalities first, then inequalities, then the bounds x >= 0.
-        let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses[i] == Sense::Eq).collect();
-        let n_eq = order.len();
-        order.extend((0..lp.n_rows()).filter(|&i| lp.senses[i] != Sense::Eq));
-        let bounded: Vec<usize> = (0..n).filter(|&j| !lp.is_free(j)).collect();
-        let m = lp.n_rows() + bounded.len();
-
-        // Count per column to build CSC directly.
-        let mut colptr = vec![0usize; n + 1];
-        for &c in &lp.cols {
-            colptr[c as usize + 1] += 1;
-        }
-        for &j in &bounded {
-            colptr[j + 1] += 1; // the bound row
-        }
-        for j in 0..n {
-            colptr[j + 1] += colptr[j];
-        }
-        let nnz = colptr[n];
-        let mut rowval = vec![0usize; nnz];
-        let mut nzval = vec![0f64; nnz];
-        let mut fill = colptr.clone();
-        let mut b = vec![0f64; m];
-        for (pos, &i) in order.iter().enumerate() {
-            let sign = if lp.senses[i] == Sense::Ge { -1.0 } else { 1.0 };
-            b[pos] = sign * lp.rhs[i];
-            for (c, v) in lp.row(i) {
-                let k = fill[c];
-                rowval[k] = pos;
-                nzval[k] = sign * v;
-                fill[c] += 1;
+        let Some(p) = self.presolve.then(|| presolve(lp)).flatten() else {
+            return solve_direct(lp, opts);
+        };
+        let raw = if p.reduced.n_vars() == 0 {
+            // Every column was fixed at 0, and the rows left without a column were removed.
+            RawSolution {
+                outcome: Outcome::Optimal,
+                x: Vec::new(),
+                duals: Some(vec![0.0; p.reduced.n_rows()]),
             }
-        }
-        for (k, &j) in bounded.iter().enumerate() {
-            let pos = fill[j];
-            rowval[pos] = lp.n_rows() + k;
-            nzval[pos] = -1.0;
-            fill[j] += 1;
-        }
-        // Uniform scaling of the right-hand side and of the costs to unit size: Clarabel's
-        // tolerances and infeasibility tests are absolute, and on a model in tonnes and
-        // dollars (prices near 1e6, flows near 1e6) it otherwise "proves" some bounded models
-        // unbounded. x = x' / beta and z = z' / gamma undo it. (Per-row scaling was tried: it
-        // rescues the tiny rows of a model spanning 1e-3..1e9 t in the primal but amplifies
-        // the dual error of those rows beyond our certificate.)
-        let largest = |v: &[f64]| v.iter().fold(0.0f64, |mx, x| mx.max(x.abs()));
-        let beta = if largest(&b) > 0.0 { 1.0 / largest(&b) } else { 1.0 };
-        let gamma = if largest(&lp.obj) > 0.0 {
-            1.0 / largest(&lp.obj)
         } else {
-            1.0
+            solve_direct(&p.reduced, opts)
         };
-        b.iter_mut().for_each(|v| *v *= beta);
-        let q: Vec<f64> = lp.obj.iter().map(|c| c * gamma).collect();
-        let a = CscMatrix::new(m, n, colptr, rowval, nzval);
-        let p = CscMatrix::<f64>::zeros((n, n));
-        let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
-        if n_eq > 0 {
-            cones.push(ZeroConeT(n_eq));
-        }
-        if m > n_eq {
-            cones.push(NonnegativeConeT(m - n_eq));
-        }
-        let mut settings = DefaultSettingsBuilder::<f64>::default();
-        settings
-            .verbose(false)
-            .presolve_enable(true)
-            .max_threads(1)
-            // Tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's magnitude,
-            // and rows of a few tonnes sit beside rows of millions.
-            .tol_feas(1e-10)
-            .tol_gap_abs(1e-10)
-            .tol_gap_rel(1e-10);
-        if let Some(t) = opts.time_limit {
-            settings.time_limit(t.as_secs_f64());
-        }
-        let settings = match settings.build() {
-            Ok(s) => s,
-            Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel settings: {e}"))),
-        };
-        let mut solver = match DefaultSolver::new(&p, &q, &a, &b, &cones, settings) {
-            Ok(s) => s,
-            Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel set-up: {e}"))),
-        };
-        solver.solve();
-        let sol = &solver.solution;
-        let outcome = match sol.status {
-            SolverStatus::Solved => Outcome::Optimal,
-            SolverStatus::AlmostSolved => Outcome::Imprecise,
-            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Outcome::Infeasible,
-            SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Outcome::Unbounded,
-            SolverStatus::MaxTime => Outcome::TimeLimit,
-            other => Outcome::Failed(format!("clarabel stopped: {other:?}")),
-        };
-        if !matches!(outcome, Outcome::Optimal | Outcome::Imprecise) {
-            return RawSolution::without_values(outcome);
-        }
-        let mut duals = vec![0f64; lp.n_rows()];
-        for (pos, &i) in order.iter().enumerate() {
-            let z = sol.z[pos] / gamma;
-            duals[i] = if lp.senses[i] == Sense::Ge { z } else { -z };
-        }
+        let solved = matches!(raw.outcome, Outcome::Optimal | Outcome::Imprecise);
         RawSolution {
-            outcome,
-            x: sol.x.iter().map(|v| v / beta).collect(),
-            duals: Some(duals),
+            x: if solved { p.primal(&raw.x) } else { Vec::new() },
+            duals: raw.duals.filter(|_| solved).map(|y| p.duals(lp, &y)),
+            outcome: raw.outcome,
         }
+    }
+}
+
+fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
+    let n = lp.n_vars();
+    // Clarabel row order: equalities first, then inequalities, then the bounds x >= 0.
+    let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses[i] == Sense::Eq).collect();
+    let n_eq = order.len();
+    order.extend((0..lp.n_rows()).filter(|&i| lp.senses[i] != Sense::Eq));
+    let bounded: Vec<usize> = (0..n).filter(|&j| !lp.is_free(j)).collect();
+    let m = lp.n_rows() + bounded.len();
+
+    // Count per column to build CSC directly.
+    let mut colptr = vec![0usize; n + 1];
+    for &c in &lp.cols {
+        colptr[c as usize + 1] += 1;
+    }
+    for &j in &bounded {
+        colptr[j + 1] += 1; // the bound row
+    }
+    for j in 0..n {
+        colptr[j + 1] += colptr[j];
+    }
+    let nnz = colptr[n];
+    let mut rowval = vec![0usize; nnz];
+    let mut nzval = vec![0f64; nnz];
+    let mut fill = colptr.clone();
+    let mut b = vec![0f64; m];
+    for (pos, &i) in order.iter().enumerate() {
+        let sign = if lp.senses[i] == Sense::Ge { -1.0 } else { 1.0 };
+        b[pos] = sign * lp.rhs[i];
+        for (c, v) in lp.row(i) {
+            let k = fill[c];
+            rowval[k] = pos;
+            nzval[k] = sign * v;
+            fill[c] += 1;
+        }
+    }
+    for (k, &j) in bounded.iter().enumerate() {
+        let pos = fill[j];
+        rowval[pos] = lp.n_rows() + k;
+        nzval[pos] = -1.0;
+        fill[j] += 1;
+    }
+    // Uniform scaling of the right-hand side and of the costs to unit size: Clarabel's
+    // tolerances and infeasibility tests are absolute, and on a model in tonnes and
+    // dollars (prices near 1e6, flows near 1e6) it otherwise "proves" some bounded models
+    // unbounded. x = x' / beta and z = z' / gamma undo it. (Per-row scaling was tried: it
+    // rescues the tiny rows of a model spanning 1e-3..1e9 t in the primal but amplifies
+    // the dual error of those rows beyond our certificate.)
+    let largest = |v: &[f64]| v.iter().fold(0.0f64, |mx, x| mx.max(x.abs()));
+    let beta = if largest(&b) > 0.0 { 1.0 / largest(&b) } else { 1.0 };
+    let gamma = if largest(&lp.obj) > 0.0 {
+        1.0 / largest(&lp.obj)
+    } else {
+        1.0
+    };
+    b.iter_mut().for_each(|v| *v *= beta);
+    let q: Vec<f64> = lp.obj.iter().map(|c| c * gamma).collect();
+    let a = CscMatrix::new(m, n, colptr, rowval, nzval);
+    let p = CscMatrix::<f64>::zeros((n, n));
+    let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
+    if n_eq > 0 {
+        cones.push(ZeroConeT(n_eq));
+    }
+    if m > n_eq {
+        cones.push(NonnegativeConeT(m - n_eq));
+    }
+    let mut settings = DefaultSettingsBuilder::<f64>::default();
+    settings
+        .verbose(false)
+        .presolve_enable(true)
+        .max_threads(1)
+        // Tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's magnitude,
+        // and rows of a few tonnes sit beside rows of millions.
+        .tol_feas(1e-10)
+        .tol_gap_abs(1e-10)
+        .tol_gap_rel(1e-10)
+        // Iterative refinement of each KKT solve costs a quarter of the run at 100k
+        // variables (2.3 s against 1.8 s) and changes neither the objective nor the
+        // accuracy our check measures (relative violation 7e-9 either way); a solve it
+        // would have rescued fails our check and `auto` falls back on the simplex.
+        .iterative_refinement_enable(false);
+    if let Some(t) = opts.time_limit {
+        settings.time_limit(t.as_secs_f64());
+    }
+    let settings = match settings.build() {
+        Ok(s) => s,
+        Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel settings: {e}"))),
+    };
+    let mut solver = match DefaultSolver::new(&p, &q, &a, &b, &cones, settings) {
+        Ok(s) => s,
+        Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel set-up: {e}"))),
+    };
+    solver.solve();
+    let sol = &solver.solution;
+    let outcome = match sol.status {
+        SolverStatus::Solved => Outcome::Optimal,
+        SolverStatus::AlmostSolved => Outcome::Imprecise,
+        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Outcome::Infeasible,
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Outcome::Unbounded,
+        SolverStatus::MaxTime => Outcome::TimeLimit,
+        other => Outcome::Failed(format!("clarabel stopped: {other:?}")),
+    };
+    if !matches!(outcome, Outcome::Optimal | Outcome::Imprecise) {
+        return RawSolution::without_values(outcome);
+    }
+    let mut duals = vec![0f64; lp.n_rows()];
+    for (pos, &i) in order.iter().enumerate() {
+        let z = sol.z[pos] / gamma;
+        duals[i] = if lp.senses[i] == Sense::Ge { z } else { -z };
+    }
+    RawSolution {
+        outcome,
+        x: sol.x.iter().map(|v| v / beta).collect(),
+        duals: Some(duals),
     }
 }

@@ -60,7 +60,7 @@ impl BackendChoice {
     pub fn backend(self, n_vars: usize) -> Box<dyn Backend> {
         match self.resolve(n_vars) {
             BackendChoice::MiniLp => Box::new(MiniLp),
-            BackendChoice::Clarabel => Box::new(Clarabel),
+            BackendChoice::Clarabel => Box::new(Clarabel::default()),
             #[cfg(feature = "highs")]
             BackendChoice::Highs => Box::new(Highs),
             BackendChoice::Auto => unreachable!("resolved above"),

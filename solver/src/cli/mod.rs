@@ -199,6 +199,10 @@ impl Source {
                 diagnostics: self.parse_error.clone().into_iter().collect(),
             });
         };
+        if self.overrides.is_empty() && extra.is_empty() {
+            // No copy of the parsed tree (a few hundred MB at a million variables).
+            return Ok(validate::validate(tree));
+        }
         let mut tree = tree.clone();
         overrides::apply(&mut tree, &self.overrides, "")?;
         overrides::apply(&mut tree, extra, "")?;
