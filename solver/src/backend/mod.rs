@@ -25,9 +25,13 @@ pub enum BackendChoice {
 
 /// Above this many variables `auto` picks the interior-point backend.
 ///
-/// Measured on a 2-core machine with `scripts`-free `sourcing-opt bench` runs: microlp is
-/// faster below a few thousand variables (no factorisation set-up), Clarabel above.
-pub const AUTO_CROSSOVER_VARS: usize = 3_000;
+/// Clarabel (after the presolve) is the faster of the two at every size we measured
+/// (`solver/benches/scale.sh`, end to end: 0.012 s against 0.030 s at 1k variables, 0.064 s
+/// against 0.99 s at 10k), but its plan is not a vertex, and the exact basis ranging of the
+/// report needs one. Up to the size where that ranging is affordable
+/// ([`crate::solve::LP_RANGING_MAX_VARS`]) `auto` therefore keeps the simplex (0.07 s end to
+/// end on the 2,579-variable baseline with `--ranging off`); above it, speed wins.
+pub const AUTO_CROSSOVER_VARS: usize = crate::solve::LP_RANGING_MAX_VARS;
 
 impl BackendChoice {
     pub fn parse(s: &str) -> Option<Self> {
