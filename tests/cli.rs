@@ -967,3 +967,53 @@ fn a_killed_run_leaves_the_previous_output_intact() {
         "{text}"
     );
 }
+
+/// The shipped baseline and every scenario reach the same verdict and optimum on every
+/// backend (Clarabel through the presolve): an interior-point answer that drifts past our
+/// acceptance test would turn a strategist's `--backend clarabel` into an error.
+#[test]
+fn every_backend_solves_the_baseline_and_its_scenarios_alike() {
+    let mut runs = vec![vec![]];
+    let mut scenarios: Vec<String> = std::fs::read_dir(root().join("instances/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    scenarios.sort();
+    runs.extend(scenarios.into_iter().map(|s| vec!["--scenario".to_string(), s]));
+    assert!(runs.len() >= 7, "the scenarios are missing");
+    for extra in &runs {
+        let mut verdicts = Vec::new();
+        for &backend in BACKENDS {
+            let mut args = vec![
+                "solve",
+                "instances/usmca_critical_minerals.toml",
+                "--format",
+                "json",
+                "--ranging",
+                "off",
+                "--no-diagnose",
+                "--quiet",
+                "--backend",
+                backend,
+            ];
+            args.extend(extra.iter().map(|s| s.as_str()));
+            let r = run(&args);
+            let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.describe(&args)));
+            let status = v["status"].as_str().unwrap().to_string();
+            assert!(
+                status == "optimal" || status == "infeasible",
+                "{backend} {extra:?}: {status}: {}",
+                v["message"]
+            );
+            verdicts.push((backend, status, v["objective"].as_f64()));
+        }
+        let (_, first_status, first_obj) = verdicts[0].clone();
+        for (backend, status, obj) in &verdicts {
+            assert_eq!(status, &first_status, "{backend} {extra:?}");
+            if let (Some(a), Some(b)) = (obj, first_obj) {
+                assert!((a - b).abs() <= 1e-7 * b.abs(), "{backend} {extra:?}: {a} vs {b}");
+            }
+        }
+    }
+}
