@@ -87,6 +87,21 @@ fn generated_instances_solve_to_the_same_optimum_on_minilp_and_clarabel() {
             assert_eq!(report["status"].as_str(), Some("optimal"), "{}", r.describe(&args));
             let objective = num(&report["objective"], "objective");
             assert!(objective > 0.0, "seed {seed}: a plan that costs nothing is trivial");
+            // The listed shipments are the plan: what the report hides (interior-point dust)
+            // carries no transport cost worth a line, and nothing listed is dust.
+            let shipments = list(&report, "shipments");
+            let listed: f64 = shipments
+                .iter()
+                .map(|s| num(&s["transport_cost"], "transport_cost"))
+                .sum();
+            let total = num(&report["costs"]["transport"], "transport");
+            assert!(
+                (listed - total).abs() <= 1e-6 * total.max(1.0),
+                "seed {seed} scale {scale} {backend}: listed transport {listed}, total {total}"
+            );
+            for s in shipments {
+                assert!(num(&s["tonnes"], "tonnes") > 1e-7, "{backend}: dust listed: {s}");
+            }
             if backend == "minilp" {
                 binding += list(&report, "targets")
                     .iter()

@@ -349,7 +349,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
     }
     let mut shipments = Vec::new();
     // Interior-point noise is judged against the rows a flow enters, not the whole plan: a
-    // 0.001 t flow is real in a model that also moves 1e9 t.
+    // 0.001 t flow is real in a model that also moves 1e9 t (see `NOISE`).
     let scales = if has_x {
         crate::duals::column_scales(lp, &solved.x)
     } else {
@@ -368,7 +368,9 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
         costs.transport += transport * q;
         costs.tariffs += tariff * q;
-        if q <= crate::solve::NOISE * scales[c as usize] {
+        // The floor of 1 t is the contract's own: rows are held to 1e-6 of max(1 t, ...),
+        // so a route whose rows carry only interior-point dust (1e-15 t) is not a shipment.
+        if q <= crate::solve::NOISE * scales[c as usize].max(1.0) {
             continue;
         }
         shipments.push(ShipmentRow {
