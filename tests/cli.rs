@@ -640,9 +640,16 @@ fn output_file_holds_exactly_what_stdout_would() {
 fn mask_csv_timing(csv: &str) -> String {
     csv.lines()
         .map(|l| {
-            if ["build_ms", "solve_ms", "duals_ms", "ranging_ms"]
-                .iter()
-                .any(|k| l.starts_with(&format!("solver,,{k},")))
+            if [
+                "read_ms",
+                "validate_ms",
+                "build_ms",
+                "solve_ms",
+                "duals_ms",
+                "ranging_ms",
+            ]
+            .iter()
+            .any(|k| l.starts_with(&format!("solver,,{k},")))
             {
                 let cut = l.rfind(',').unwrap();
                 format!("{},<ms>\n", &l[..cut])

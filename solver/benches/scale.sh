@@ -19,10 +19,10 @@
 # reports and MPS files there).
 #
 # Columns: e2e = wall time of the whole `solve` process (--ranging off, --format json to a
-# file). The report's `solver` block gives build_ms, solve_ms and duals_ms (duals include the
-# optimality certificate). parse+val = wall time of `check` (read, parse, validate, build)
-# minus build_ms. rest = e2e - check - solve - duals: the independent solution check, the
-# report (build, render, write) and process start/exit. RSS = peak resident memory of the
+# file). The report's `solver` block gives read_ms (read and parse the file), validate_ms,
+# build_ms, solve_ms (presolve included) and duals_ms (duals and our optimality certificate).
+# rest = e2e minus those: the independent solution check, the report (build, render, write)
+# and process start/exit. not-solve = share of e2e outside solve_ms. RSS = peak resident memory of the
 # solve process (/usr/bin/time -v, else unknown). highs = HiGHS `run()` alone on the MPS file
 # (read time excluded); ratio = e2e / highs.
 set -euo pipefail
@@ -107,14 +107,13 @@ EOF
 }
 
 rows=()
-header="K|variables|rows|nonzeros|backend|status|e2e s|parse+val s|build s|solve s|duals s|rest s|RSS MB|highs s|ratio"
+header="K|variables|rows|nonzeros|backend|status|e2e s|read s|validate s|build s|solve s|duals s|rest s|not-solve|RSS MB|highs s|ratio"
 for k in $scales; do
   inst="$tmp/gen_s${seed}_k${k}.toml"
   echo "K=$k: generating..." >&2
   "$bin" generate --seed "$seed" --scale "$k" --output "$inst" --quiet
   run_timed "$tmp/check_$k" "$bin" check "$inst" --quiet
   [[ $code == 0 ]] || { echo "error: check failed on $inst" >&2; cat "$tmp/check_$k.err" >&2; exit 1; }
-  check_wall=$wall
   size=$("$bin" check "$inst" --quiet | awk '/^variables:/ {v=$2} /^constraints:/ {c=$2} /^nonzeros:/ {n=$2} END {print v, c, n}')
   read -r vars cons nnz <<<"$size"
   echo "K=$k: $vars variables, $cons constraints, $nnz nonzeros; HiGHS on the MPS..." >&2
@@ -132,16 +131,16 @@ for k in $scales; do
       --time-limit "$time_limit" --output "$out"
     if [[ $code != 0 || ! -s "$out" ]]; then
       status="exit $code"
-      rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|$rss|$highs|-")
+      rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|-|-|$rss|$highs|-")
       continue
     fi
-    read -r status build solve duals < <(json "$out" \
-      "r['status'], r['solver']['build_ms']/1e3, r['solver']['solve_ms']/1e3, r['solver']['duals_ms']/1e3")
-    phases=$(awk -v w="$wall" -v c="$check_wall" -v b="$build" -v s="$solve" -v d="$duals" -v h="$highs" \
-      'BEGIN {r = (h ~ /^[0-9.]+$/ && h > 0) ? sprintf("%.1f", w / h) : "-";
-              printf "%.3f|%.3f|%.3f|%.3f|%.3f|%s", c - b, b, s, d, w - c - s - d, r}')
-    IFS='|' read -r pv bl sv dv rest ratio <<<"$phases"
-    rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|$pv|$bl|$sv|$dv|$rest|$rss|$highs|$ratio")
+    read -r status rd val build solve duals < <(json "$out" \
+      "r['status'], r['solver']['read_ms']/1e3, r['solver']['validate_ms']/1e3, r['solver']['build_ms']/1e3, r['solver']['solve_ms']/1e3, r['solver']['duals_ms']/1e3")
+    phases=$(awk -v w="$wall" -v rd="$rd" -v v="$val" -v b="$build" -v s="$solve" -v d="$duals" -v h="$highs" \
+      'BEGIN {r = (h ~ /^[0-9.]+$/ && h > 0) ? sprintf("%.2f", w / h) : "-";
+              printf "%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.0f%%|%s", rd, v, b, s, d, w - rd - v - b - s - d, 100 * (w - s) / w, r}')
+    IFS='|' read -r rv vv bl sv dv rest other ratio <<<"$phases"
+    rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|$rv|$vv|$bl|$sv|$dv|$rest|$other|$rss|$highs|$ratio")
   done
 done
 

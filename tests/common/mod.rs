@@ -170,22 +170,29 @@ pub fn find<'a>(report: &'a Value, section: &str, key: &str, value: &str) -> &'a
         .unwrap_or_else(|| panic!("no `{section}` row with {key} = `{value}`"))
 }
 
-/// Pretty JSON text with the values of the timing fields (`build_ms`, `solve_ms`, `duals_ms`,
-/// `ranging_ms`) replaced by
+/// Pretty JSON text with the values of the timing fields (`read_ms`, `validate_ms`,
+/// `build_ms`, `solve_ms`, `duals_ms`, `ranging_ms`) replaced by
 /// a placeholder: the only fields two runs on the same input may differ in.
 pub fn mask_timing(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for line in json.lines() {
         let trimmed = line.trim_start();
-        let masked = ["\"build_ms\":", "\"solve_ms\":", "\"duals_ms\":", "\"ranging_ms\":"]
-            .iter()
-            .find_map(|key| {
-                trimmed.strip_prefix(key).map(|rest| {
-                    let indent = &line[..line.len() - trimmed.len()];
-                    let comma = if rest.trim_end().ends_with(',') { "," } else { "" };
-                    format!("{indent}{key} \"<ms>\"{comma}")
-                })
-            });
+        let masked = [
+            "\"read_ms\":",
+            "\"validate_ms\":",
+            "\"build_ms\":",
+            "\"solve_ms\":",
+            "\"duals_ms\":",
+            "\"ranging_ms\":",
+        ]
+        .iter()
+        .find_map(|key| {
+            trimmed.strip_prefix(key).map(|rest| {
+                let indent = &line[..line.len() - trimmed.len()];
+                let comma = if rest.trim_end().ends_with(',') { "," } else { "" };
+                format!("{indent}{key} \"<ms>\"{comma}")
+            })
+        });
         out.push_str(masked.as_deref().unwrap_or(line));
         out.push('\n');
     }

@@ -101,6 +101,9 @@ pub struct Loaded {
     /// The overrides applied, as written (scenario first, then `--set`).
     pub overrides: Vec<String>,
     pub scenario: Option<String>,
+    /// Wall time of reading and parsing, and of overriding and validating.
+    pub read_ms: f64,
+    pub validate_ms: f64,
 }
 
 /// Parse the scenario file and the `--set` arguments; print every error.
@@ -163,12 +166,15 @@ pub struct Source {
     /// Scenario then `--set` overrides, as parsed.
     pub overrides: Vec<Override>,
     pub scenario: Option<String>,
+    /// Wall time of reading, hashing and parsing the file.
+    pub read_ms: f64,
 }
 
 impl Source {
     /// Read the file and parse it and the overrides; errors are printed and end the command.
     pub fn read(args: &InputArgs) -> Result<Source, Failure> {
         let path = &args.instance;
+        let t0 = std::time::Instant::now();
         let bytes =
             std::fs::read(path).map_err(|e| Failure::input(format!("error: cannot read `{}`: {e}", path.display())))?;
         let sha256 = hex(&Sha256::digest(&bytes));
@@ -187,6 +193,7 @@ impl Source {
             parse_error,
             overrides,
             scenario,
+            read_ms: t0.elapsed().as_secs_f64() * 1e3,
         })
     }
 
@@ -260,8 +267,11 @@ impl Source {
 /// Read and validate an instance; print warnings (unless quiet) and fail with every error.
 pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
     let src = Source::read(args)?;
+    let t0 = std::time::Instant::now();
     let instance = src.instance(&[], args.quiet)?;
     Ok(Loaded {
+        read_ms: src.read_ms,
+        validate_ms: t0.elapsed().as_secs_f64() * 1e3,
         instance,
         sha256: src.sha256.clone(),
         overrides: src.overrides.iter().map(|o| o.text.clone()).collect(),

@@ -3,7 +3,7 @@
 
 mod render;
 
-pub use render::{num, render, Format};
+pub use render::{num, render, render_to, Format};
 
 use crate::formulate::{ship_unit_costs, target_membership};
 use crate::lp::{Dir, RowKey, Sense};
@@ -230,6 +230,10 @@ pub struct SolverInfo {
     pub variables: usize,
     pub constraints: usize,
     pub nonzeros: usize,
+    /// Time to read and parse the instance file, and to apply the overrides and validate it
+    /// (set by `solve`; 0 where a command reports points of one file read once).
+    pub read_ms: f64,
+    pub validate_ms: f64,
     pub build_ms: f64,
     pub solve_ms: f64,
     /// Time to obtain and certify the duals, and of the ranging (0 when not computed).
@@ -566,6 +570,8 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             variables: lp.n_vars(),
             constraints: lp.n_rows(),
             nonzeros: lp.nnz(),
+            read_ms: 0.0,
+            validate_ms: 0.0,
             build_ms: solved.build_ms,
             solve_ms: solved.solve_ms,
             duals_ms: solved.duals_ms,
