@@ -7,6 +7,10 @@
 //! variable bounds `x >= 0` become `-x <= 0`. With the Lagrangian `q'x + z'(Ax + s - b)` the
 //! sensitivity of the optimum to `b` is `-z`, so `dual = -z` for `=`/`<=` rows and `+z` for
 //! `>=` rows (whose `b` is `-rhs`).
+//!
+//! The order of work: [`crate::presolve`], then the LP's dual through that same mapping
+//! ([`solve_via_dual`], 10-15% faster at 100k variables), checked against our acceptance test
+//! with a margin, then the primal form if the dual form's answer misses it.
 
 use super::{Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
@@ -44,7 +48,7 @@ impl Backend for Clarabel {
 
     fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
         let Some(p) = self.presolve.then(|| presolve(lp)).flatten() else {
-            return solve_direct(lp, opts);
+            return solve_either_form(lp, opts);
         };
         let raw = if p.reduced.n_vars() == 0 {
             // Every column was fixed at 0, and the rows left without a column were removed.
@@ -54,7 +58,7 @@ impl Backend for Clarabel {
                 duals: Some(vec![0.0; p.reduced.n_rows()]),
             }
         } else {
-            solve_direct(&p.reduced, opts)
+            solve_either_form(&p.reduced, opts)
         };
         let solved = matches!(raw.outcome, Outcome::Optimal | Outcome::Imprecise);
         RawSolution {
@@ -62,6 +66,84 @@ impl Backend for Clarabel {
             duals: raw.duals.filter(|_| solved).map(|y| p.duals(lp, &y)),
             outcome: raw.outcome,
         }
+    }
+}
+
+/// The dual form first (it is faster), checked here as the pipeline will check it; when its
+/// answer misses our tolerances (its errors land on the dual rows, judged against costs as
+/// small as a few dollars), the primal form, which usually meets them. An infeasible verdict
+/// or a time limit is final.
+fn solve_either_form(lp: &Lp, opts: &SolveOptions) -> RawSolution {
+    let raw = solve_via_dual(lp, opts);
+    if raw.outcome != Outcome::Optimal || accepted(lp, &raw) {
+        return raw;
+    }
+    let primal = solve_direct(lp, opts);
+    if primal.outcome == Outcome::Optimal {
+        primal
+    } else {
+        raw
+    }
+}
+
+/// Does an optimal answer pass the acceptance test of [`crate::solve`] (every row within
+/// `FEAS_TOL` of its magnitude, duality gap and dual infeasibility within `GAP_TOL`) with a
+/// margin of 10, so that the pipeline's own check (after it cleans the duals) cannot differ?
+fn accepted(lp: &Lp, raw: &RawSolution) -> bool {
+    use crate::solve::{violation, FEAS_TOL, GAP_TOL};
+    let Some(y) = &raw.duals else { return false };
+    let x: Vec<f64> = raw.x.iter().map(|v| v.max(0.0)).collect();
+    let (_, rel) = violation(lp, &lp.activities(&x), &x);
+    let cert = crate::duals::certify(lp, &x, y.clone(), "check");
+    let margin = 0.1;
+    rel <= margin * FEAS_TOL && cert.relative_gap <= margin * GAP_TOL && cert.max_dual_infeasibility <= margin * GAP_TOL
+}
+
+/// Solve `lp` through its dual, `max b'y  s.t.  A'y <= c` (`= c` for a free column), with
+/// `y` free on equality rows, `>= 0` on `>=` rows and `<= 0` on `<=` rows (written `y = -y'`).
+/// Clarabel's system for the dual is smaller than for the primal: one row per column and per
+/// inequality against one per row and per column bound, and on the presolved 100k-variable
+/// continental model the solve takes 1.6-1.7 s instead of 1.87-1.9 s. The plan is the dual's
+/// multipliers: the dual of "cost of the dual" row `j` is `d(-z)/d c_j = -x_j`. Statuses swap
+/// with it: a dual without bound means an infeasible plan.
+fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
+    use crate::lp::{RowKey, VarKey};
+    let mut dual = Lp::default();
+    let mut sign = vec![1.0; lp.n_rows()];
+    for i in 0..lp.n_rows() {
+        let key = VarKey::Aux(i as u32);
+        match lp.senses[i] {
+            Sense::Eq => dual.add_free_var(key, -lp.rhs[i]),
+            Sense::Ge => dual.add_var(key, -lp.rhs[i]),
+            Sense::Le => {
+                sign[i] = -1.0;
+                dual.add_var(key, lp.rhs[i])
+            }
+        };
+    }
+    let mut terms = Vec::new();
+    for (j, col) in lp.columns().into_iter().enumerate() {
+        terms.extend(col.into_iter().map(|(i, v)| (i, v * sign[i as usize])));
+        let sense = if lp.is_free(j) { Sense::Eq } else { Sense::Le };
+        dual.add_row(RowKey::Aux(j as u32), &mut terms, sense, lp.obj[j]);
+    }
+    if dual.row_start.is_empty() {
+        dual.row_start.push(0);
+    }
+    let raw = solve_direct(&dual, opts);
+    match raw.outcome {
+        Outcome::Optimal | Outcome::Imprecise => {}
+        Outcome::Unbounded => return RawSolution::without_values(Outcome::Infeasible),
+        Outcome::Infeasible => return RawSolution::without_values(Outcome::Unbounded),
+        other => return RawSolution::without_values(other),
+    }
+    let Some(x_dual) = raw.duals else {
+        return RawSolution::without_values(Outcome::Failed("clarabel gave no multipliers".into()));
+    };
+    RawSolution {
+        outcome: raw.outcome,
+        x: x_dual.iter().map(|v| -v).collect(),
+        duals: Some(raw.x.iter().zip(&sign).map(|(v, s)| v * s).collect()),
     }
 }
 
@@ -180,5 +262,65 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
         outcome,
         x: sol.x.iter().map(|v| v / beta).collect(),
         duals: Some(duals),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lp::{RowKey, VarKey};
+
+    fn row(lp: &mut Lp, id: u32, terms: &[(u32, f64)], sense: Sense, rhs: f64) {
+        let mut t = terms.to_vec();
+        lp.add_row(RowKey::Aux(id), &mut t, sense, rhs);
+    }
+
+    /// Two sources (cost 2, capacity 3; cost 5) serve a demand of 4, with a `>=` quota of 0.5
+    /// on the dear one: every row kind, with unique duals derived by hand.
+    fn small() -> Lp {
+        let mut lp = Lp::default();
+        let a = lp.add_var(VarKey::Aux(0), 2.0);
+        let b = lp.add_var(VarKey::Aux(1), 5.0);
+        row(&mut lp, 0, &[(a, 1.0), (b, 1.0)], Sense::Eq, 4.0);
+        row(&mut lp, 1, &[(a, 1.0)], Sense::Le, 3.0);
+        row(&mut lp, 2, &[(b, 1.0)], Sense::Ge, 0.5);
+        lp
+    }
+
+    #[test]
+    fn the_dual_form_gives_the_plan_and_the_prices_of_the_primal() {
+        let lp = small();
+        for raw in [
+            solve_via_dual(&lp, &SolveOptions::default()),
+            solve_direct(&lp, &SolveOptions::default()),
+        ] {
+            assert_eq!(raw.outcome, Outcome::Optimal);
+            assert!(
+                (raw.x[0] - 3.0).abs() < 1e-7 && (raw.x[1] - 1.0).abs() < 1e-7,
+                "{:?}",
+                raw.x
+            );
+            // One more tonne of demand comes from b (5); one more unit of a's capacity saves
+            // 5 - 2; the quota is met with room to spare (b = 1 > 0.5), so it is worth 0.
+            let y = raw.duals.as_ref().unwrap();
+            assert!((y[0] - 5.0).abs() < 1e-6, "{y:?}");
+            assert!((y[1] + 3.0).abs() < 1e-6, "{y:?}");
+            assert!(y[2].abs() < 1e-6, "{y:?}");
+            assert!(accepted(&lp, &raw));
+        }
+    }
+
+    #[test]
+    fn an_infeasible_model_is_infeasible_through_the_dual_form() {
+        let mut lp = small();
+        row(&mut lp, 3, &[(1, 1.0)], Sense::Le, 0.25); // b <= 0.25 against b >= 0.5
+        assert_eq!(
+            solve_via_dual(&lp, &SolveOptions::default()).outcome,
+            Outcome::Infeasible
+        );
+        assert_eq!(
+            solve_either_form(&lp, &SolveOptions::default()).outcome,
+            Outcome::Infeasible
+        );
     }
 }
