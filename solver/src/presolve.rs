@@ -1,22 +1,29 @@
-//! A small, exact presolve: forcing rows, removed before an interior-point solve and restored
-//! afterwards with duals that keep the optimality certificate of the full LP.
+//! A small, exact presolve: forcing and leaf rows, removed before an interior-point solve and
+//! restored afterwards with duals that keep the optimality certificate of the full LP.
 //!
 //! A row is *forcing* when its right-hand side is 0 and every column it holds has a
 //! coefficient of the one sign that, with `x >= 0`, leaves only `x = 0`: an equality whose
 //! coefficients share a sign, a `<=` row with positive coefficients, a `>=` row with negative
 //! ones. In a sourcing network these are the region-materials nothing can leave (a dead end)
-//! or nothing can reach (no supply), and the lanes and plants that feed or drain them: in the
-//! generated continental instances they are three quarters of the columns. Removing a forcing
-//! row fixes its columns at 0, which can make further rows forcing; the reduction runs to a
-//! fixed point. Rows left without a column are removed too.
+//! or nothing can reach (no supply), and the lanes and plants that feed or drain them.
 //!
-//! **Postsolve.** The removed columns are 0 and the removed rows hold with equality, so the
-//! primal is the reduced one padded with zeros. Each removed row gets, in reverse order of
-//! removal, the dual `y_i` that keeps all its columns' reduced costs `c_j - sum_k a_kj y_k`
-//! non-negative and makes the cheapest one zero: for a dead-end balance that is the cost of
-//! bringing one more tonne there (its price for the rhs going up), for a region without
-//! supply the saving one more tonne there would bring. Every other row that a removed column
-//! touches was removed later or kept, so its dual is known by then. The certificate of the
+//! A row is a *leaf* when it is an equality with right-hand side 0 whose every column is a
+//! transfer to or from one same other equality row (see `is_leaf`): a region-material whose
+//! flows can only go to one neighbour and come back. Setting them to 0 keeps every balance,
+//! relaxes the capacities and costs no more, so some optimum has them at 0.
+//!
+//! Removing a row fixes its columns at 0, which can make further rows forcing or leaves; the
+//! reduction runs to a fixed point, and rows left without a column are removed too. On the
+//! generated continental instances it removes 45% of the columns and 43% of the rows.
+//!
+//! **Postsolve.** The removed columns are 0 and the removed rows hold with equality (their
+//! activity is 0 = rhs), so the primal is the reduced one padded with zeros. Each removed row
+//! gets, in reverse order of removal, the dual `y_i` that keeps all its columns' reduced costs
+//! `c_j - sum_k a_kj y_k` non-negative and makes the cheapest one zero: for a dead-end
+//! balance that is the cost of bringing one more tonne there (its price for the rhs going
+//! up), for a region without supply the saving one more tonne there would bring. For a leaf
+//! such a value exists because a flow out and back costs at least nothing. Every other row
+//! that a removed column touches was removed later or kept, so its dual is known by then. The certificate of the
 //! full LP (primal and dual feasibility, complementary slackness, the duality gap) then holds
 //! exactly as it does for the reduced one; the pipeline checks it on the full LP regardless.
 //!
