@@ -280,6 +280,48 @@ pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
     })
 }
 
+/// Run `work(i)` for every `i` in `0..total` on `jobs` threads, each taking the next index
+/// from an atomic counter; `done(n, i, &result)` runs after each (`n` finished so far, for a
+/// progress line). The results come back in index order, so a command's output does not
+/// depend on `jobs`. `None` when a worker panicked.
+pub(crate) fn in_parallel<T: Send>(
+    total: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> T + Sync,
+    done: impl Fn(usize, usize, &T) + Sync,
+) -> Option<Vec<T>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= total {
+                            break;
+                        }
+                        let result = work(i);
+                        done(finished.fetch_add(1, Ordering::Relaxed) + 1, i, &result);
+                        mine.push((i, result));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+    });
+    let mut out: Vec<Option<T>> = (0..total).map(|_| None).collect();
+    for part in parts {
+        for (i, result) in part.ok()? {
+            out[i] = Some(result);
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

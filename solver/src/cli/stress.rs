@@ -2,7 +2,7 @@
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
 //! (see [`crate::stress`] for the overrides and the order), in parallel.
 
-use super::{emit, exit, Failure, InputArgs, Source};
+use super::{emit, exit, in_parallel, Failure, InputArgs, Source};
 use crate::backend::{BackendChoice, SolveOptions};
 use crate::pipeline::{self, Ranging, RunOptions};
 use crate::stress::{self, Case, Outcome, Ranking};
@@ -11,7 +11,6 @@ use sourcing_models::overrides::{self, Override};
 use sourcing_models::Severity;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Arguments of `sourcing-opt stress`.
@@ -128,8 +127,8 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     Ok(exit::OK)
 }
 
-/// Solve every case on `jobs` threads that take the next case from an atomic counter; the
-/// outcomes come back in case order, so the result does not depend on `jobs`.
+/// Solve every case on `jobs` threads; the outcomes come back in case order, so the result
+/// does not depend on `jobs`.
 fn solve_all(
     source: &Source,
     name: &str,
@@ -138,52 +137,24 @@ fn solve_all(
     jobs: usize,
     progress: bool,
 ) -> Result<Vec<Outcome>, Failure> {
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let tty = progress && std::io::stderr().is_terminal();
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; cases.len()];
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(case) = cases.get(i) else { break };
-                        mine.push((i, solve_case(source, name, case, opts)));
-                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if tty {
-                            eprint!("\rstress: {n}/{}", cases.len());
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
+    let outcomes = in_parallel(
+        cases.len(),
+        jobs,
+        |i| solve_case(source, name, &cases[i], opts),
+        |n, _, _| {
+            if tty {
+                eprint!("\rstress: {n}/{}", cases.len());
+            }
+        },
+    );
     if tty {
         eprintln!();
     }
-    for r in results {
-        let part = r.map_err(|_| Failure {
-            code: exit::SOLVER,
-            message: "error: a stress worker failed unexpectedly; no ranking was written".into(),
-        })?;
-        for (i, o) in part {
-            outcomes[i] = Some(o);
-        }
-    }
-    outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            o.ok_or_else(|| Failure {
-                code: exit::SOLVER,
-                message: format!("error: stress case {i} was not solved"),
-            })
-        })
-        .collect()
+    outcomes.ok_or_else(|| Failure {
+        code: exit::SOLVER,
+        message: "error: a stress worker failed unexpectedly; no ranking was written".into(),
+    })
 }
 
 /// Apply the case's overrides, validate, solve; never fails (a problem is the outcome).

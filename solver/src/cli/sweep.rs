@@ -7,7 +7,7 @@
 //! ranging or diagnosis unless asked. Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
-use super::{emit, exit, Failure, InputArgs, Source};
+use super::{emit, exit, in_parallel, Failure, InputArgs, Source};
 use crate::backend::{BackendChoice, SolveOptions};
 use crate::pipeline::{self, Ranging, RunOptions};
 use crate::sweep::{self, Axis, Row, Table};
@@ -16,7 +16,6 @@ use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const EXAMPLES: &str = "\
@@ -421,63 +420,33 @@ fn first_message(ds: &[Diagnostic]) -> String {
     }
 }
 
-/// Solve points `0..total` on `jobs` threads, each taking the next point from an atomic
-/// counter; rows come back in point order, so the table does not depend on `jobs`.
+/// Solve points `0..total` on `jobs` threads; rows come back in point order, so the table
+/// does not depend on `jobs`.
 fn solve_all(job: &Job, total: usize, jobs: usize, tty: bool) -> Result<Vec<Row>, Failure> {
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let width = total.to_string().len();
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= total {
-                            break;
-                        }
-                        let row = job.solve(i);
-                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if tty {
-                            // One short line, so `\r` rewrites it on any terminal width.
-                            let values = sweep::point_indices(job.axes, i)
-                                .iter()
-                                .zip(job.axes)
-                                .map(|(&k, a)| a.values[k].as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            let point: String = values.chars().take(60).collect();
-                            eprint!("\r\x1b[K[{n:>width$}/{total}] {point}: {}", row.status);
-                        }
-                        mine.push((i, row));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
+    let rows = in_parallel(
+        total,
+        jobs,
+        |i| job.solve(i),
+        |n, i, row: &Row| {
+            if tty {
+                // One short line, so `\r` rewrites it on any terminal width.
+                let values = sweep::point_indices(job.axes, i)
+                    .iter()
+                    .zip(job.axes)
+                    .map(|(&k, a)| a.values[k].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let point: String = values.chars().take(60).collect();
+                eprint!("\r\x1b[K[{n:>width$}/{total}] {point}: {}", row.status);
+            }
+        },
+    );
     if tty {
         eprint!("\r\x1b[K");
     }
-    let mut rows: Vec<Option<Row>> = vec![None; total];
-    for r in results {
-        let part = r.map_err(|_| Failure {
-            code: exit::SOLVER,
-            message: "error: a sweep worker failed unexpectedly; nothing was written".into(),
-        })?;
-        for (i, row) in part {
-            rows[i] = Some(row);
-        }
-    }
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            r.ok_or_else(|| Failure {
-                code: exit::SOLVER,
-                message: format!("error: sweep point {} was not solved", i + 1),
-            })
-        })
-        .collect()
+    rows.ok_or_else(|| Failure {
+        code: exit::SOLVER,
+        message: "error: a sweep worker failed unexpectedly; nothing was written".into(),
+    })
 }
