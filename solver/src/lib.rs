@@ -14,6 +14,7 @@
 //! assert!((solved.objective - 12.0).abs() < 1e-9);
 //! ```
 
+pub mod aggregate;
 pub mod backend;
 pub mod basis;
 pub mod cli;
