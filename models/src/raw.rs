@@ -4,7 +4,7 @@
 
 use crate::diag::Diagnostic;
 use std::ops::Range;
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_spanner::{ArrayStyle, Item, Table, TableStyle, Value};
 
 /// A TOML value with its location.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,64 +67,102 @@ impl RawTable {
 }
 
 /// Parse TOML text into the raw tree. A syntax error is returned as one located diagnostic.
+///
+/// The parser is toml-spanner: a span-preserving TOML 1.1 parser that passes the official
+/// test suite and parses the 1.7 MB instance of 100k variables in 7 ms, where toml_edit
+/// (which also keeps every space and comment for editing, which we never do) took 54 ms.
 pub fn parse(source: &str) -> Result<RawTable, Box<Diagnostic>> {
-    let doc = ImDocument::parse(source).map_err(|e| {
-        // toml_edit's messages can span lines ("invalid string\nexpected `\"`"); a
-        // diagnostic's message is one line.
+    let arena = toml_spanner::Arena::new();
+    let doc = toml_spanner::parse(source, &arena).map_err(|e| {
         let msg = e
-            .message()
+            .message(source)
             .lines()
             .map(|l| l.trim().trim_end_matches('.'))
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("; ");
-        let span = e.span().map(|s| s.start.min(source.len())..s.end.min(source.len()));
-        Box::new(Diagnostic::error(format!("invalid TOML: {msg}"), span.or(Some(0..0))))
+        let span = e.span().range();
+        let span = span.start.min(source.len())..span.end.min(source.len());
+        Box::new(Diagnostic::error(format!("invalid TOML: {msg}"), Some(span)))
     })?;
-    Ok(convert_table(doc.as_table()))
+    let mut table = convert_table(source, doc.table())?;
+    table.span = None;
+    Ok(table)
 }
 
-fn convert_table(table: &Table) -> RawTable {
-    let fields = table
-        .iter()
-        .filter_map(|(key, item)| {
-            let key_span = table.key(key).and_then(|k| k.span());
-            convert_item(item).map(|value| RawField {
-                key: key.to_string(),
-                value: located(value, &key_span),
-                key_span,
-            })
-        })
-        .collect();
-    RawTable {
-        fields,
-        span: table.span(),
-    }
+fn range(span: toml_spanner::Span) -> Option<Range<usize>> {
+    Some(span.range())
 }
 
-fn convert_item(item: &Item) -> Option<RawValue> {
-    match item {
-        Item::None => None,
-        Item::Value(v) => Some(convert_value(v)),
-        Item::Table(t) => Some(RawValue {
-            span: t.span(),
-            kind: RawKind::Table(convert_table(t)),
-            origin: None,
-        }),
-        Item::ArrayOfTables(a) => Some(RawValue {
-            span: a.span(),
-            kind: RawKind::Array(
-                a.iter()
-                    .map(|t| RawValue {
-                        span: t.span(),
-                        kind: RawKind::Table(convert_table(t)),
-                        origin: None,
-                    })
-                    .collect(),
-            ),
-            origin: None,
-        }),
+fn convert_table(source: &str, table: &Table<'_>) -> Result<RawTable, Box<Diagnostic>> {
+    let mut fields = Vec::with_capacity(table.len());
+    for (key, item) in table.iter().map(|e| (&e.0, &e.1)) {
+        let key_span = range(key.span);
+        let value = convert_item(source, item)?;
+        fields.push(RawField {
+            key: key.name.to_string(),
+            value: located(value, &key_span),
+            key_span,
+        });
     }
+    // A `[header]` table's span runs to its last value: keep the header, which is what a
+    // diagnostic about the table points at. Tables made by dotted keys or implied by a
+    // header have no text of their own (`located` points at their key).
+    let span = match table.style() {
+        TableStyle::Header => range(table.span().extract_header_span(source.as_bytes())),
+        TableStyle::Inline => range(table.span()),
+        TableStyle::Dotted | TableStyle::Implicit => None,
+    };
+    Ok(RawTable { fields, span })
+}
+
+fn convert_item(source: &str, item: &Item<'_>) -> Result<RawValue, Box<Diagnostic>> {
+    let span = range(item.span());
+    let kind = match item.value() {
+        Value::String(s) => RawKind::Str(s.to_string()),
+        Value::Integer(i) => match i.as_i64() {
+            Some(v) => RawKind::Int(v),
+            None => {
+                return Err(Box::new(Diagnostic::error(
+                    "invalid TOML: integer out of range (at most 9223372036854775807 in size); \
+                     write a float instead",
+                    span,
+                )))
+            }
+        },
+        Value::Float(f) => RawKind::Float(*f),
+        Value::Boolean(b) => RawKind::Bool(*b),
+        Value::DateTime(_) => RawKind::Other("a date"),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|v| convert_item(source, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            // An array of `[[tables]]` is not one piece of text: it is located at its key.
+            let span = match a.style() {
+                ArrayStyle::Header => None,
+                ArrayStyle::Inline => span,
+            };
+            return Ok(RawValue {
+                kind: RawKind::Array(items),
+                span,
+                origin: None,
+            });
+        }
+        Value::Table(t) => {
+            let table = convert_table(source, t)?;
+            return Ok(RawValue {
+                span: table.span.clone(),
+                kind: RawKind::Table(table),
+                origin: None,
+            });
+        }
+    };
+    Ok(RawValue {
+        kind,
+        span,
+        origin: None,
+    })
 }
 
 /// Tables made by dotted keys (`expansion.max = 5`, `{ a.b = 1 }`) or implied by a header
@@ -140,36 +178,6 @@ fn located(mut value: RawValue, key_span: &Option<Range<usize>>) -> RawValue {
         }
     }
     value
-}
-
-fn convert_value(v: &Value) -> RawValue {
-    let kind = match v {
-        Value::String(s) => RawKind::Str(s.value().clone()),
-        Value::Integer(i) => RawKind::Int(*i.value()),
-        Value::Float(f) => RawKind::Float(*f.value()),
-        Value::Boolean(b) => RawKind::Bool(*b.value()),
-        Value::Datetime(_) => RawKind::Other("a date"),
-        Value::Array(a) => RawKind::Array(a.iter().map(convert_value).collect()),
-        Value::InlineTable(t) => RawKind::Table(RawTable {
-            fields: t
-                .iter()
-                .map(|(key, value)| {
-                    let key_span = t.key(key).and_then(|k| k.span());
-                    RawField {
-                        key: key.to_string(),
-                        value: located(convert_value(value), &key_span),
-                        key_span,
-                    }
-                })
-                .collect(),
-            span: t.span(),
-        }),
-    };
-    RawValue {
-        kind,
-        span: v.span(),
-        origin: None,
-    }
 }
 
 #[cfg(test)]
@@ -197,5 +205,33 @@ mod tests {
         let err = parse("a = \n").unwrap_err();
         assert!(err.span.is_some());
         assert!(err.message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn tables_are_located_at_their_header_and_arrays_of_tables_at_their_key() {
+        let src = "[meta]\nname = \"x\"\n\n[[mines]]\nid = \"a\"\nexpansion.max = 5\n";
+        let raw = parse(src).unwrap();
+        let meta = raw.get("meta").unwrap();
+        assert_eq!(&src[meta.value.span.clone().unwrap()], "[meta]");
+        let mines = raw.get("mines").unwrap();
+        assert_eq!(&src[mines.value.span.clone().unwrap()], "mines");
+        let RawKind::Array(items) = &mines.value.kind else {
+            panic!("not an array")
+        };
+        assert_eq!(&src[items[0].span.clone().unwrap()], "[[mines]]");
+        let RawKind::Table(t) = &items[0].kind else {
+            panic!("not a table")
+        };
+        // A table made by a dotted key is located at the key.
+        let exp = t.get("expansion").unwrap();
+        assert_eq!(&src[exp.value.span.clone().unwrap()], "expansion");
+    }
+
+    #[test]
+    fn an_integer_beyond_64_bits_is_a_located_error() {
+        let src = "[meta]\nq = 99999999999999999999\n";
+        let err = parse(src).unwrap_err();
+        assert_eq!(&src[err.span.clone().unwrap()], "99999999999999999999");
+        assert!(err.message.contains("integer out of range"), "{}", err.message);
     }
 }
