@@ -470,4 +470,86 @@ mod tests {
             assert!(cert.max_dual_infeasibility < 1e-7, "seed {seed}: {cert:?}");
         }
     }
+
+    /// Random transshipment networks (supplies with capacities, nodes with demands and an
+    /// expensive "unmet" column, arcs with yields and costs, shared arc capacities): the
+    /// aggregated LP, solved by Clarabel and restored, reaches the optimum the simplex finds
+    /// on the LP as written, and its restored duals certify that LP.
+    #[test]
+    fn aggregation_is_exact_on_random_networks() {
+        use crate::backend::{Backend, Clarabel, MiniLp, Outcome};
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut aggregated = 0;
+        for case in 0..40 {
+            let nodes = 4 + (next() * 12.0) as usize;
+            let mut lp = Lp::default();
+            let mut balance: Vec<Vec<(u32, f64)>> = vec![Vec::new(); nodes];
+            let mut caps = Vec::new();
+            for (v, bal) in balance.iter_mut().enumerate() {
+                if next() < 0.4 {
+                    let buy = lp.add_var(VarKey::Aux(v as u32), 5.0 + 50.0 * next());
+                    bal.push((buy, 1.0));
+                    caps.push((vec![(buy, 1.0)], 10.0 + 40.0 * next()));
+                }
+                let unmet = lp.add_var(VarKey::Aux(1000 + v as u32), 1e3);
+                bal.push((unmet, 1.0));
+            }
+            let arcs = nodes + (next() * nodes as f64 * 1.5) as usize;
+            let mut shared = Vec::new();
+            for a in 0..arcs {
+                let (from, to) = ((next() * nodes as f64) as usize, (next() * nodes as f64) as usize);
+                if from == to {
+                    continue;
+                }
+                let ship = lp.add_var(VarKey::Aux(2000 + a as u32), 1.0 + 10.0 * next());
+                let yield_ = if next() < 0.2 { 0.5 + 0.5 * next() } else { 1.0 };
+                balance[from].push((ship, -1.0));
+                balance[to].push((ship, yield_));
+                if next() < 0.3 {
+                    shared.push((ship, 1.0));
+                }
+            }
+            if !shared.is_empty() {
+                caps.push((shared, 15.0 + 20.0 * next()));
+            }
+            for (v, terms) in balance.iter().enumerate() {
+                let demand = if next() < 0.5 { (10.0 * next()).round() } else { 0.0 };
+                row(&mut lp, v as u32, terms, Sense::Eq, demand);
+            }
+            for (k, (terms, cap)) in caps.iter().enumerate() {
+                row(&mut lp, 100 + k as u32, terms, Sense::Le, *cap);
+            }
+            // The reference: the simplex on the LP as written.
+            let reference = MiniLp.solve(&lp, &Default::default());
+            assert_eq!(reference.outcome, Outcome::Optimal, "case {case}");
+            let best = lp.objective_value(&reference.x);
+            let Some(agg) = aggregate(&lp) else { continue };
+            aggregated += 1;
+            let (x, y) = if agg.reduced.n_vars() == 0 {
+                (agg.primal(&[]), agg.duals(&vec![0.0; agg.reduced.n_rows()]))
+            } else {
+                let raw = Clarabel::without_presolve().solve(&agg.reduced, &Default::default());
+                assert_eq!(raw.outcome, Outcome::Optimal, "case {case}");
+                let x: Vec<f64> = raw.x.iter().map(|v| v.max(0.0)).collect();
+                (agg.primal(&x), agg.duals(&raw.duals.unwrap()))
+            };
+            let got = lp.objective_value(&x);
+            assert!(
+                (got - best).abs() <= 1e-7 * best.abs().max(1.0),
+                "case {case}: {got} vs {best}"
+            );
+            let (_, rel) = crate::solve::violation(&lp, &lp.activities(&x), &x);
+            assert!(rel < 1e-7, "case {case}: violation {rel}");
+            let cert = certify(&lp, &x, y, "test");
+            assert!(cert.relative_gap < 1e-7, "case {case}: {cert:?}");
+            assert!(cert.max_dual_infeasibility < 1e-7, "case {case}: {cert:?}");
+        }
+        assert!(aggregated >= 30, "only {aggregated} of 40 networks aggregated");
+    }
 }
