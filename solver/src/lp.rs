@@ -237,22 +237,30 @@ fn lane_dir_label(inst: &Instance, lane: u32, dir: Dir) -> String {
 }
 
 pub fn row_name(key: &RowKey, inst: &Instance) -> String {
-    let inner = match *key {
-        RowKey::MineCapacity(m) | RowKey::MineExpansion(m) => inst.mines[m as usize].id.clone(),
-        RowKey::PlantCapacity(p) | RowKey::PlantExpansion(p) => inst.plants[p as usize].id.clone(),
-        RowKey::ImportCapacity(i) => inst.imports[i as usize].id.clone(),
-        RowKey::LaneCapacity { lane, dir } => lane_dir_label(inst, lane, dir),
-        RowKey::UnmetLimit(d) => inst.demands[d as usize].id.clone(),
-        RowKey::Balance { region, material } => {
-            format!(
-                "{}/{}",
-                inst.regions[region as usize].id, inst.materials[material as usize].id
-            )
-        }
-        RowKey::Target(t) => inst.targets[t as usize].id.clone(),
-        RowKey::Aux(i) => i.to_string(),
+    // Built with one allocation (this runs once per row of a million-row report).
+    let push = |parts: &[&str]| {
+        let kind = key.kind();
+        let mut s = String::with_capacity(kind.len() + 2 + parts.iter().map(|p| p.len()).sum::<usize>());
+        s.push_str(kind);
+        s.push('[');
+        parts.iter().for_each(|p| s.push_str(p));
+        s.push(']');
+        s
     };
-    format!("{}[{inner}]", key.kind())
+    match *key {
+        RowKey::MineCapacity(m) | RowKey::MineExpansion(m) => push(&[&inst.mines[m as usize].id]),
+        RowKey::PlantCapacity(p) | RowKey::PlantExpansion(p) => push(&[&inst.plants[p as usize].id]),
+        RowKey::ImportCapacity(i) => push(&[&inst.imports[i as usize].id]),
+        RowKey::LaneCapacity { lane, dir } => push(&[&lane_dir_label(inst, lane, dir)]),
+        RowKey::UnmetLimit(d) => push(&[&inst.demands[d as usize].id]),
+        RowKey::Balance { region, material } => push(&[
+            &inst.regions[region as usize].id,
+            "/",
+            &inst.materials[material as usize].id,
+        ]),
+        RowKey::Target(t) => push(&[&inst.targets[t as usize].id]),
+        RowKey::Aux(i) => push(&[&i.to_string()]),
+    }
 }
 
 pub fn var_name(key: &VarKey, inst: &Instance) -> String {

@@ -404,10 +404,12 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
 
     // One more tonne of demand at (r, a) also raises the consumption of every target that
     // covers it, loosening its row by `s_t`: the delivered price adds `s_t * y_t`.
+    // Each target's scope by country, built once (prices ask for it once per balance row).
+    let in_scope: Vec<Vec<bool>> = (0..inst.targets.len()).map(|t| target_membership(inst, t).0).collect();
     let demand_price = |balance: f64, region: usize, material: usize| -> Option<f64> {
         let mut p = balance;
         for (t, target) in inst.targets.iter().enumerate() {
-            if target.material == material && inst.scope_countries(t).contains(&inst.regions[region].country) {
+            if target.material == material && in_scope[t][inst.regions[region].country] {
                 p += target.max_import_share * right(target_row[t])?;
             }
         }
@@ -487,7 +489,17 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         });
     }
 
-    let mut constraints = Vec::new();
+    // The unit of each row, one string per material for the balances.
+    let balance_units: Vec<String> = (0..inst.materials.len())
+        .map(|a| {
+            RowKey::Balance {
+                region: 0,
+                material: a as u32,
+            }
+            .unit(inst)
+        })
+        .collect();
+    let mut constraints = Vec::with_capacity(lp.n_rows());
     let mut prices = Vec::new();
     let mut binding: Vec<(f64, usize, String)> = Vec::new();
     for (i, key) in lp.rows.iter().enumerate() {
@@ -519,7 +531,10 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             } else {
                 None
             },
-            unit: key.unit(inst),
+            unit: match *key {
+                RowKey::Balance { material, .. } => balance_units[material as usize].clone(),
+                _ => key.unit(inst),
+            },
         });
     }
     // Most valuable first, then model order.

@@ -45,8 +45,13 @@ pub fn render(report: &Report, format: Format) -> String {
 pub fn render_to(report: &Report, format: Format, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::from)?;
-            w.write_all(b"\n")
+            // serde_json writes a few bytes at a time: through a buffer of its own type those
+            // writes are inlined copies rather than calls through `dyn Write` (a third of the
+            // rendering time at 100k variables).
+            let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
+            serde_json::to_writer_pretty(&mut buf, report).map_err(std::io::Error::from)?;
+            std::io::Write::write_all(&mut buf, b"\n")?;
+            std::io::Write::flush(&mut buf)
         }
         other => w.write_all(render(report, other).as_bytes()),
     }
