@@ -32,6 +32,7 @@
 //! targets) and substitutions that would add more than `MAX_FILL` nonzeros.
 
 use crate::lp::{Lp, Sense};
+use crate::presolve::compact;
 
 const MAX_MULTIPLIER: f64 = 1e3;
 const MAX_ROW: usize = 64;
@@ -257,28 +258,9 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
         }
     }
 
-    let col_of: Vec<usize> = (0..n).filter(|&j| w.col_alive[j]).collect();
-    let row_of: Vec<usize> = (0..m).filter(|&i| w.row_alive[i]).collect();
-    let mut new_col = vec![u32::MAX; n];
-    for (k, &j) in col_of.iter().enumerate() {
-        new_col[j] = k as u32;
-    }
-    let mut reduced = Lp::default();
-    for &j in &col_of {
-        if lp.is_free(j) {
-            reduced.add_free_var(lp.vars[j], w.obj[j]);
-        } else {
-            reduced.add_var(lp.vars[j], w.obj[j]);
-        }
-    }
-    let mut terms = Vec::new();
-    for &i in &row_of {
-        terms.extend(w.rows[i].iter().map(|&(c, v)| (new_col[c as usize], v)));
-        reduced.add_row(lp.rows[i], &mut terms, lp.senses[i], w.rhs[i]);
-    }
-    if reduced.row_start.is_empty() {
-        reduced.row_start.push(0);
-    }
+    let (reduced, col_of, row_of) = compact(lp, &w.col_alive, &w.row_alive, &w.obj, &w.rhs, |i, terms| {
+        terms.extend(w.rows[i].iter().map(|&(c, v)| (c as usize, v)));
+    });
     Some(Aggregated {
         reduced,
         col_of,
@@ -336,10 +318,7 @@ mod tests {
     use crate::duals::certify;
     use crate::lp::{RowKey, VarKey};
 
-    fn row(lp: &mut Lp, id: u32, terms: &[(u32, f64)], sense: Sense, rhs: f64) {
-        let mut t = terms.to_vec();
-        lp.add_row(RowKey::Aux(id), &mut t, sense, rhs);
-    }
+    use crate::lp::aux_row as row;
 
     /// A mine (cost 10, capacity 8) ships through a hub h (lane cost 1) that splits to two
     /// markets, m1 (demand 3, lane cost 2) and m2 (demand 4, lane cost 5, capacity 10).
@@ -439,14 +418,8 @@ mod tests {
     #[test]
     fn aggregation_shrinks_generated_instances() {
         use crate::backend::{Backend, Clarabel, Outcome};
-        use crate::generate::{write_instance, Params};
         for seed in [1, 4] {
-            let mut toml = Vec::new();
-            write_instance(&Params { seed, scale: 2 }, &mut toml).unwrap();
-            let inst = sourcing_models::load_str(std::str::from_utf8(&toml).unwrap())
-                .instance
-                .expect("a generated instance is valid");
-            let full = crate::formulate::build(&inst).lp;
+            let full = crate::generate::generated_lp(seed, 2);
             let lp = crate::presolve::remove_rows_only(&full).reduced;
             let agg = aggregate(&lp).expect("generated networks have implied flows");
             let balances = |lp: &Lp| lp.rows.iter().filter(|r| matches!(r, RowKey::Balance { .. })).count();

@@ -830,6 +830,17 @@ fn targets(rng: &mut Rng, t: &Tally, w: &mut dyn Write, s: &mut Summary) -> io::
     Ok(())
 }
 
+/// The LP of the generated instance of `seed` and `scale`, for tests of the solve path.
+#[cfg(test)]
+pub(crate) fn generated_lp(seed: u64, scale: u32) -> crate::lp::Lp {
+    let mut buf = Vec::new();
+    write_instance(&Params { seed, scale }, &mut buf).unwrap();
+    let inst = sourcing_models::load_str(std::str::from_utf8(&buf).unwrap())
+        .instance
+        .expect("a generated instance is valid");
+    crate::formulate::build(&inst).lp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

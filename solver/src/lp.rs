@@ -279,3 +279,10 @@ pub fn var_name(key: &VarKey, inst: &Instance) -> String {
         VarKey::Aux(i) => format!("aux[{i}]"),
     }
 }
+
+/// A row keyed `Aux(id)` from a slice of terms, for tests that write small LPs by hand.
+#[cfg(test)]
+pub(crate) fn aux_row(lp: &mut Lp, id: u32, terms: &[(u32, f64)], sense: Sense, rhs: f64) {
+    let mut t = terms.to_vec();
+    lp.add_row(RowKey::Aux(id), &mut t, sense, rhs);
+}

@@ -261,29 +261,9 @@ fn remove_rows(lp: &Lp) -> Option<Presolved> {
         return None;
     }
 
-    let col_of: Vec<usize> = (0..n).filter(|&j| col_alive[j]).collect();
-    let row_of: Vec<usize> = (0..m).filter(|&i| row_alive[i]).collect();
-    let mut new_col = vec![u32::MAX; n];
-    for (k, &j) in col_of.iter().enumerate() {
-        new_col[j] = k as u32;
-    }
-    let mut reduced = Lp::default();
-    for &j in &col_of {
-        if lp.is_free(j) {
-            reduced.add_free_var(lp.vars[j], lp.obj[j]);
-        } else {
-            reduced.add_var(lp.vars[j], lp.obj[j]);
-        }
-    }
-    let mut terms = Vec::new();
-    for &i in &row_of {
-        // Fixed columns are 0: they drop out of the rows that keep them.
-        terms.extend(lp.row(i).filter(|&(c, _)| col_alive[c]).map(|(c, v)| (new_col[c], v)));
-        reduced.add_row(lp.rows[i], &mut terms, lp.senses[i], lp.rhs[i]);
-    }
-    if reduced.row_start.is_empty() {
-        reduced.row_start.push(0);
-    }
+    let (reduced, col_of, row_of) = compact(lp, &col_alive, &row_alive, &lp.obj, &lp.rhs, |i, terms| {
+        terms.extend(lp.row(i));
+    });
     Some(Presolved {
         reduced,
         col_of,
@@ -295,6 +275,48 @@ fn remove_rows(lp: &Lp) -> Option<Presolved> {
     })
 }
 
+/// The LP of the alive columns and rows of `lp`, with the costs `obj` and right-hand sides
+/// `rhs` (indexed as in `lp`) and the terms `row_terms(i, ..)` pushes for row `i`; terms of
+/// columns not alive are dropped (they are 0). Also returns the `lp` index of each column and
+/// row kept.
+pub(crate) fn compact(
+    lp: &Lp,
+    col_alive: &[bool],
+    row_alive: &[bool],
+    obj: &[f64],
+    rhs: &[f64],
+    mut row_terms: impl FnMut(usize, &mut Vec<(usize, f64)>),
+) -> (Lp, Vec<usize>, Vec<usize>) {
+    let col_of: Vec<usize> = (0..lp.n_vars()).filter(|&j| col_alive[j]).collect();
+    let row_of: Vec<usize> = (0..lp.n_rows()).filter(|&i| row_alive[i]).collect();
+    let mut new_col = vec![u32::MAX; lp.n_vars()];
+    for (k, &j) in col_of.iter().enumerate() {
+        new_col[j] = k as u32;
+    }
+    let mut reduced = Lp::default();
+    for &j in &col_of {
+        if lp.is_free(j) {
+            reduced.add_free_var(lp.vars[j], obj[j]);
+        } else {
+            reduced.add_var(lp.vars[j], obj[j]);
+        }
+    }
+    let (mut old, mut terms) = (Vec::new(), Vec::new());
+    for &i in &row_of {
+        row_terms(i, &mut old);
+        terms.extend(
+            old.drain(..)
+                .filter(|&(c, _)| col_alive[c])
+                .map(|(c, v)| (new_col[c], v)),
+        );
+        reduced.add_row(lp.rows[i], &mut terms, lp.senses[i], rhs[i]);
+    }
+    if reduced.row_start.is_empty() {
+        reduced.row_start.push(0);
+    }
+    (reduced, col_of, row_of)
+}
+
 impl Presolved {
     pub fn removed_rows(&self) -> usize {
         self.n_rows - self.reduced.n_rows()
@@ -304,16 +326,21 @@ impl Presolved {
         self.n_vars - self.reduced.n_vars()
     }
 
+    /// `v` of the reduced LP mapped back through the aggregation, when there was one.
+    fn through_aggregation<'a>(
+        &self,
+        v: &'a [f64],
+        restore: fn(&Aggregated, &[f64]) -> Vec<f64>,
+    ) -> std::borrow::Cow<'a, [f64]> {
+        match &self.agg {
+            Some(a) => std::borrow::Cow::Owned(restore(a, v)),
+            None => std::borrow::Cow::Borrowed(v),
+        }
+    }
+
     /// The primal of the full LP: the aggregated columns restored, then the fixed ones at 0.
     pub fn primal(&self, x: &[f64]) -> Vec<f64> {
-        let restored;
-        let x = match &self.agg {
-            Some(a) => {
-                restored = a.primal(x);
-                &restored[..]
-            }
-            None => x,
-        };
+        let x = self.through_aggregation(x, Aggregated::primal);
         let mut full = vec![0.0; self.n_vars];
         for (k, &j) in self.col_of.iter().enumerate() {
             full[j] = x[k];
@@ -323,14 +350,7 @@ impl Presolved {
 
     /// The row duals of the full LP from the reduced LP's (see the module notes).
     pub fn duals(&self, lp: &Lp, y: &[f64]) -> Vec<f64> {
-        let restored;
-        let y = match &self.agg {
-            Some(a) => {
-                restored = a.duals(y);
-                &restored[..]
-            }
-            None => y,
-        };
+        let y = self.through_aggregation(y, Aggregated::duals);
         let mut full = vec![0.0; self.n_rows];
         for (k, &i) in self.row_of.iter().enumerate() {
             full[i] = y[k];
@@ -392,12 +412,9 @@ impl Presolved {
 mod tests {
     use super::*;
     use crate::duals::certify;
-    use crate::lp::{RowKey, VarKey};
+    use crate::lp::VarKey;
 
-    fn row(lp: &mut Lp, id: u32, terms: &[(u32, f64)], sense: Sense, rhs: f64) {
-        let mut t = terms.to_vec();
-        lp.add_row(RowKey::Aux(id), &mut t, sense, rhs);
-    }
+    use crate::lp::aux_row as row;
 
     /// A source s feeds a market m (demand 4) directly (cost 5) or through a dead end d
     /// (s -> d cost 1, nothing leaves d), and from a region e without supply (e -> m cost 2).
@@ -472,14 +489,8 @@ mod tests {
     #[test]
     fn generated_instances_solve_the_same_with_and_without_presolve() {
         use crate::backend::{Backend, Clarabel, Outcome};
-        use crate::generate::{write_instance, Params};
         for seed in [1, 2, 3] {
-            let mut toml = Vec::new();
-            write_instance(&Params { seed, scale: 1 }, &mut toml).unwrap();
-            let inst = sourcing_models::load_str(std::str::from_utf8(&toml).unwrap())
-                .instance
-                .expect("a generated instance is valid");
-            let lp = crate::formulate::build(&inst).lp;
+            let lp = crate::generate::generated_lp(seed, 1);
             let p = presolve(&lp).expect("generated networks have dead ends and leaves");
             assert!(
                 p.removed_cols() * 5 > lp.n_vars(),

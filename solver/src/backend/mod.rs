@@ -26,8 +26,8 @@ pub enum BackendChoice {
 /// Above this many variables `auto` picks the interior-point backend.
 ///
 /// Clarabel (after the presolve) is the faster of the two at every size we measured
-/// (`solver/benches/scale.sh`, end to end: 0.012 s against 0.030 s at 1k variables, 0.064 s
-/// against 0.99 s at 10k), but its plan is not a vertex, and the exact basis ranging of the
+/// (`solver/benches/scale.sh`, end to end: 0.009 s against 0.028 s at 1k variables, 0.036 s
+/// against 0.97 s at 10k), but its plan is not a vertex, and the exact basis ranging of the
 /// report needs one. Up to the size where that ranging is affordable
 /// ([`crate::solve::LP_RANGING_MAX_VARS`]) `auto` therefore keeps the simplex (0.07 s end to
 /// end on the 2,579-variable baseline with `--ranging off`); above it, speed wins.
