@@ -16,9 +16,10 @@
 //! Each substitution changes the other rows of `x_k` (`a_rj += a_rk t_j` with
 //! `t_j = -a_j / a_k`, `b_r -= a_rk b / a_k`) and the costs (`c_j += c_k t_j`). Coefficients
 //! that cancel to 0 leave their row; a row left empty goes (its dual is 0), and so does a
-//! column left in no row with a non-negative cost (it is 0). A row that empties with a
-//! right-hand side it cannot meet stops the aggregation: the LP goes on unaggregated and
-//! the backend finds it infeasible as written.
+//! column left in no row with a non-negative cost (it is 0); both tests allow for rounding
+//! (`CANCEL`, relative to what was moved into the row, or to the largest cost). A row that
+//! is empty with a right-hand side it cannot meet, as given or after a substitution, stops
+//! the aggregation: the LP goes on unaggregated and the backend finds it infeasible.
 //!
 //! **Postsolve**, in reverse order of the substitutions, exact in exact arithmetic: the
 //! primal `x_k = (b - sum_j a_j x_j) / a_k` (row `i` as it was when substituted), and the
@@ -72,6 +73,9 @@ struct Work {
     rows: Vec<Vec<(u32, f64)>>,
     col_rows: Vec<Vec<u32>>,
     rhs: Vec<f64>,
+    /// The largest right-hand side each row has had, and each term moved into it: what a
+    /// right-hand side left in an empty row is 0 relative to.
+    rhs_scale: Vec<f64>,
     obj: Vec<f64>,
     row_alive: Vec<bool>,
     col_alive: Vec<bool>,
@@ -94,6 +98,7 @@ impl Work {
             rows,
             col_rows,
             rhs: lp.rhs.clone(),
+            rhs_scale: lp.rhs.iter().map(|b| b.abs()).collect(),
             obj: lp.obj.clone(),
             row_alive: vec![true; lp.n_rows()],
             col_alive: vec![true; lp.n_vars()],
@@ -108,6 +113,17 @@ impl Work {
         let list = &mut self.col_rows[c as usize];
         if let Some(p) = list.iter().position(|&x| x as usize == r) {
             list.swap_remove(p);
+        }
+    }
+
+    /// Does the row `r`, without terms, hold at 0 (its right-hand side within rounding of
+    /// what was moved into it)?
+    fn empty_row_holds(&self, lp: &Lp, r: usize) -> bool {
+        let tol = CANCEL * self.rhs_scale[r].max(1.0);
+        match lp.senses[r] {
+            Sense::Eq => self.rhs[r].abs() <= tol,
+            Sense::Le => self.rhs[r] >= -tol,
+            Sense::Ge => self.rhs[r] <= tol,
         }
     }
 
@@ -171,7 +187,9 @@ impl Work {
             let r = r as usize;
             let row = &mut self.rows[r];
             row.retain(|t| t.0 != k);
-            self.rhs[r] -= a_rk * b / pivot;
+            let moved = a_rk * b / pivot;
+            self.rhs[r] -= moved;
+            self.rhs_scale[r] = self.rhs_scale[r].max(moved.abs());
             for &(j, a_j) in &others {
                 let add = -a_rk * a_j / pivot;
                 match self.rows[r].iter().position(|t| t.0 == j) {
@@ -192,12 +210,7 @@ impl Work {
                 }
             }
             if self.rows[r].is_empty() {
-                let holds = match lp.senses[r] {
-                    Sense::Eq => self.rhs[r].abs() <= CANCEL * b.abs().max(1.0),
-                    Sense::Le => self.rhs[r] >= 0.0,
-                    Sense::Ge => self.rhs[r] <= 0.0,
-                };
-                if !holds {
+                if !self.empty_row_holds(lp, r) {
                     return None;
                 }
                 self.row_alive[r] = false;
@@ -233,6 +246,15 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
             queue.push(i);
         }
     }
+    // Rows without terms as given: gone when they hold, the end of the aggregation when not.
+    for i in 0..m {
+        if w.rows[i].is_empty() {
+            if !w.empty_row_holds(lp, i) {
+                return None;
+            }
+            w.row_alive[i] = false;
+        }
+    }
     let mut changed = Vec::new();
     while let Some(i) = queue.pop() {
         queued[i] = false;
@@ -248,12 +270,14 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
             }
         }
     }
-    if steps.is_empty() {
+    if steps.is_empty() && w.row_alive.iter().all(|&a| a) {
         return None;
     }
-    // Columns left in no row: 0 when they cost nothing negative.
+    // Columns left in no row: 0 when they cost nothing negative (beyond the rounding of
+    // the substituted costs).
+    let cost_tol = CANCEL * lp.obj.iter().fold(1.0f64, |mx, c| mx.max(c.abs()));
     for j in 0..n {
-        if w.col_alive[j] && w.col_rows[j].is_empty() && !lp.is_free(j) && w.obj[j] >= 0.0 {
+        if w.col_alive[j] && w.col_rows[j].is_empty() && !lp.is_free(j) && w.obj[j] >= -cost_tol {
             w.col_alive[j] = false;
         }
     }
@@ -392,6 +416,49 @@ mod tests {
         lp.rhs[1] = 0.0;
         let agg = aggregate(&lp).expect("consistent");
         assert_eq!(agg.reduced.n_rows(), 0);
+    }
+
+    #[test]
+    fn an_empty_row_that_cannot_hold_as_given_stops_the_aggregation() {
+        // 0 = 1 beside x = 2: infeasible as written, whatever the substitution of x.
+        let mut lp = Lp::default();
+        let x = lp.add_var(VarKey::Aux(0), 1.0);
+        row(&mut lp, 0, &[], Sense::Eq, 1.0);
+        row(&mut lp, 1, &[(x, 1.0)], Sense::Eq, 2.0);
+        assert!(aggregate(&lp).is_none());
+        // The backend, presolve included, says infeasible as the simplex does.
+        use crate::backend::{Backend, Clarabel, MiniLp, Outcome};
+        assert_eq!(
+            Clarabel::default().solve(&lp, &Default::default()).outcome,
+            Outcome::Infeasible
+        );
+        assert_eq!(MiniLp.solve(&lp, &Default::default()).outcome, Outcome::Infeasible);
+    }
+
+    #[test]
+    fn rounding_in_an_emptied_row_is_not_infeasibility() {
+        // 0.6 x = 2.1 makes x = 3.5 in exact arithmetic; x <= 3.5 then holds, though
+        // 3.5 - 2.1 / 0.6 is -4.4e-16 in floating point.
+        let mut lp = Lp::default();
+        let x = lp.add_var(VarKey::Aux(0), 1.0);
+        row(&mut lp, 0, &[(x, 0.6)], Sense::Eq, 2.1);
+        row(&mut lp, 1, &[(x, 1.0)], Sense::Le, 3.5);
+        let agg = aggregate(&lp).expect("feasible: aggregates");
+        assert_eq!((agg.reduced.n_vars(), agg.reduced.n_rows()), (0, 0));
+        assert!((agg.primal(&[])[0] - 3.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_cost_rounded_below_zero_still_leaves_an_empty_column_at_zero() {
+        // x_k = 3 x_j with costs -0.1 and 0.3: x_j costs 0.3 - 0.3 = -5.6e-17 once x_k is
+        // substituted, and is in no row: it is 0, not an unbounded direction.
+        let mut lp = Lp::default();
+        let j = lp.add_var(VarKey::Aux(0), 0.3);
+        let k = lp.add_var(VarKey::Aux(1), -0.1);
+        row(&mut lp, 0, &[(k, 1.0), (j, -3.0)], Sense::Eq, 0.0);
+        let agg = aggregate(&lp).expect("k is implied");
+        assert_eq!(agg.reduced.n_vars(), 0);
+        assert_eq!(agg.primal(&[]), vec![0.0, 0.0]);
     }
 
     #[test]

@@ -193,7 +193,7 @@ fn row_state(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> RowSta
 /// Reduce `lp` by the row removals, then by [`crate::aggregate`]; `None` when neither
 /// applies, or the row removals would reveal infeasibility.
 pub fn presolve(lp: &Lp) -> Option<Presolved> {
-    let Some(mut p) = remove_rows(lp) else {
+    let Some(mut p) = remove_rows(lp).ok()? else {
         let mut agg = aggregate(lp)?;
         return Some(Presolved {
             reduced: std::mem::take(&mut agg.reduced),
@@ -215,12 +215,15 @@ pub fn presolve(lp: &Lp) -> Option<Presolved> {
 /// The forcing and leaf row removals alone, for tests of the aggregation that follows them.
 #[cfg(test)]
 pub(crate) fn remove_rows_only(lp: &Lp) -> Presolved {
-    remove_rows(lp).expect("reducible")
+    remove_rows(lp).ok().flatten().expect("reducible")
 }
 
-/// The forcing and leaf row removals alone; `None` when nothing can be removed or a removal
-/// would reveal infeasibility.
-fn remove_rows(lp: &Lp) -> Option<Presolved> {
+/// A removal would leave a row that cannot hold: the LP is infeasible as written.
+#[derive(Debug)]
+struct RevealsInfeasibility;
+
+/// The forcing and leaf row removals alone; `Ok(None)` when nothing can be removed.
+fn remove_rows(lp: &Lp) -> Result<Option<Presolved>, RevealsInfeasibility> {
     let (n, m) = (lp.n_vars(), lp.n_rows());
     let by_col = ByColumn::new(lp);
 
@@ -236,7 +239,7 @@ fn remove_rows(lp: &Lp) -> Option<Presolved> {
         }
         match row_state(lp, i, &col_alive, &by_col) {
             RowState::Other => {}
-            RowState::Infeasible => return None,
+            RowState::Infeasible => return Err(RevealsInfeasibility),
             RowState::Empty => {
                 row_alive[i] = false;
                 removed.push((i, Vec::new()));
@@ -258,13 +261,13 @@ fn remove_rows(lp: &Lp) -> Option<Presolved> {
         }
     }
     if removed.is_empty() {
-        return None;
+        return Ok(None);
     }
 
     let (reduced, col_of, row_of) = compact(lp, &col_alive, &row_alive, &lp.obj, &lp.rhs, |i, terms| {
         terms.extend(lp.row(i));
     });
-    Some(Presolved {
+    Ok(Some(Presolved {
         reduced,
         col_of,
         row_of,
@@ -272,7 +275,7 @@ fn remove_rows(lp: &Lp) -> Option<Presolved> {
         n_vars: n,
         n_rows: m,
         agg: None,
-    })
+    }))
 }
 
 /// The LP of the alive columns and rows of `lp`, with the costs `obj` and right-hand sides
@@ -435,7 +438,7 @@ mod tests {
     #[test]
     fn dead_ends_are_removed_and_priced_by_their_cheapest_column() {
         let lp = network();
-        let p = remove_rows(&lp).expect("reducible");
+        let p = remove_rows_only(&lp);
         assert_eq!(p.removed_rows(), 2);
         assert_eq!(p.removed_cols(), 2);
         assert_eq!((p.reduced.n_vars(), p.reduced.n_rows()), (2, 3));
@@ -457,7 +460,8 @@ mod tests {
     fn a_forcing_row_with_a_nonzero_rhs_gives_up() {
         let mut lp = network();
         lp.rhs[3] = 1.0; // demand at e, which nothing can supply: infeasible
-        assert!(remove_rows(&lp).is_none());
+        assert!(remove_rows(&lp).is_err());
+        assert!(presolve(&lp).is_none(), "no aggregation of an LP known infeasible");
     }
 
     #[test]
@@ -473,7 +477,7 @@ mod tests {
         row(&mut lp, 2, &[(bc, 1.0)], Sense::Eq, 0.0); // c
         row(&mut lp, 3, &[(out, 1.0)], Sense::Ge, 2.0); // a market served from a
         row(&mut lp, 4, &[(ab, 2.0)], Sense::Le, 0.0); // a closed lane a -> b
-        let p = remove_rows(&lp).expect("reducible");
+        let p = remove_rows_only(&lp);
         assert_eq!(p.removed_cols(), 2);
         let x = p.primal(&[2.0, 2.0]);
         // Reduced: buy = out = 2, y_a = 3, y_market = 4.

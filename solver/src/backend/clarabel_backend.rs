@@ -52,7 +52,16 @@ impl Backend for Clarabel {
             return solve_either_form(lp, opts);
         };
         let raw = if p.reduced.n_vars() == 0 {
-            // Every column was fixed at 0, and the rows left without a column were removed.
+            // Every column was fixed at 0; the rows left (the presolve removes those that
+            // hold) have no column, and one that cannot hold at 0 makes the LP infeasible.
+            let holds = |i: usize| match p.reduced.senses[i] {
+                Sense::Eq => p.reduced.rhs[i] == 0.0,
+                Sense::Le => p.reduced.rhs[i] >= 0.0,
+                Sense::Ge => p.reduced.rhs[i] <= 0.0,
+            };
+            if !(0..p.reduced.n_rows()).all(holds) {
+                return RawSolution::without_values(Outcome::Infeasible);
+            }
             RawSolution {
                 outcome: Outcome::Optimal,
                 x: Vec::new(),
