@@ -26,9 +26,10 @@
 //! balance that is the cost of bringing one more tonne there (its price for the rhs going
 //! up), for a region without supply the saving one more tonne there would bring. For a leaf
 //! such a value exists because a flow out and back costs at least nothing. Every other row
-//! that a removed column touches was removed later or kept, so its dual is known by then. The certificate of the
-//! full LP (primal and dual feasibility, complementary slackness, the duality gap) then holds
-//! exactly as it does for the reduced one; the pipeline checks it on the full LP regardless.
+//! that a removed column touches was removed later or kept, so its dual is known by then.
+//! The certificate of the full LP (primal and dual feasibility, complementary slackness, the
+//! duality gap) then holds exactly as it does for the reduced one; the pipeline checks it on
+//! the full LP regardless.
 //!
 //! When a removal would reveal an infeasible row (a row left empty that cannot hold, or a
 //! forcing row whose right-hand side is not 0) the presolve gives up, and the full LP goes to

@@ -54,12 +54,7 @@ impl Backend for Clarabel {
         let raw = if p.reduced.n_vars() == 0 {
             // Every column was fixed at 0; the rows left (the presolve removes those that
             // hold) have no column, and one that cannot hold at 0 makes the LP infeasible.
-            let holds = |i: usize| match p.reduced.senses[i] {
-                Sense::Eq => p.reduced.rhs[i] == 0.0,
-                Sense::Le => p.reduced.rhs[i] >= 0.0,
-                Sense::Ge => p.reduced.rhs[i] <= 0.0,
-            };
-            if !(0..p.reduced.n_rows()).all(holds) {
+            if crate::solve::empty_infeasible_row(&p.reduced).is_some() {
                 return RawSolution::without_values(Outcome::Infeasible);
             }
             RawSolution {
@@ -278,12 +273,9 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lp::{RowKey, VarKey};
+    use crate::lp::VarKey;
 
-    fn row(lp: &mut Lp, id: u32, terms: &[(u32, f64)], sense: Sense, rhs: f64) {
-        let mut t = terms.to_vec();
-        lp.add_row(RowKey::Aux(id), &mut t, sense, rhs);
-    }
+    use crate::lp::aux_row as row;
 
     /// Two sources (cost 2, capacity 3; cost 5) serve a demand of 4, with a `>=` quota of 0.5
     /// on the dear one: every row kind, with unique duals derived by hand.
