@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compare;
 pub mod export;
+mod flushing;
 pub mod generate;
 pub mod solve;
 pub mod stress;
@@ -347,13 +348,8 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
                 _ => PathBuf::from("."),
             };
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
-            let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
-            {
-                let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
-                write(&mut buf).map_err(fail)?;
-                buf.flush().map_err(fail)?;
-            }
-            tmp.as_file().sync_all().map_err(fail)?;
+            let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+            flushing::write_synced(tmp.as_file(), write).map_err(fail)?;
             // Keep an existing file's permissions; a new one gets the usual 0644, not the
             // temporary file's 0600.
             let perms = match std::fs::metadata(path) {
