@@ -148,8 +148,8 @@ fn parse_value(v: &str) -> RawKind {
         Ok(t) => t
             .get("v")
             .map(|f| f.value.kind.clone())
-            .unwrap_or(RawKind::Str(v.to_string())),
-        Err(_) => RawKind::Str(v.to_string()),
+            .unwrap_or(RawKind::Str(v.into())),
+        Err(_) => RawKind::Str(v.into()),
     }
 }
 
@@ -195,7 +195,7 @@ fn example(want: &str) -> &'static str {
 /// The id an entry is addressed by: its `id`, or its default id.
 fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
     let s = |k: &str| match t.get(k).map(|f| &f.value.kind) {
-        Some(RawKind::Str(s)) => Some(s.clone()),
+        Some(RawKind::Str(s)) => Some(s.to_string()),
         _ => None,
     };
     if let Some(id) = s("id") {
@@ -303,7 +303,7 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
         Some((outer, inner)) => {
             if t.get(outer).is_none() {
                 t.fields.push(RawField {
-                    key: outer.to_string(),
+                    key: outer.into(),
                     key_span: None,
                     value: RawValue {
                         kind: RawKind::Table(RawTable {
@@ -360,7 +360,7 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
     match table.get_mut(key) {
         Some(f) => f.value = value,
         None => table.fields.push(RawField {
-            key: key.to_string(),
+            key: key.into(),
             key_span: None,
             value,
         }),
@@ -387,8 +387,8 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
     };
     for f in &raw.fields {
         match (f.key.as_str(), &f.value.kind) {
-            ("name", RawKind::Str(s)) => sc.name = Some(s.clone()),
-            ("description", RawKind::Str(s)) => sc.description = Some(s.clone()),
+            ("name", RawKind::Str(s)) => sc.name = Some(s.to_string()),
+            ("description", RawKind::Str(s)) => sc.description = Some(s.to_string()),
             ("set", RawKind::Table(t)) => {
                 for a in &t.fields {
                     let (key, scale) = match a.key.strip_suffix('*') {
@@ -425,7 +425,7 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
 
 fn show(k: &RawKind) -> String {
     match k {
-        RawKind::Str(s) => s.clone(),
+        RawKind::Str(s) => s.to_string(),
         RawKind::Int(i) => i.to_string(),
         RawKind::Float(f) => f.to_string(),
         RawKind::Bool(b) => b.to_string(),

@@ -3,6 +3,7 @@
 //! overrides can replace a value while remembering where the new one came from.
 
 use crate::diag::Diagnostic;
+pub use smol_str::SmolStr;
 use std::ops::Range;
 use toml_spanner::{ArrayStyle, Item, Table, TableStyle, Value};
 
@@ -17,7 +18,10 @@ pub struct RawValue {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawKind {
-    Str(String),
+    /// Keys and strings are [`SmolStr`]: up to 23 bytes (every key and nearly every id of
+    /// an instance) they are stored inline, so parsing a large instance does not allocate,
+    /// and later free, one string per key and value.
+    Str(SmolStr),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -44,7 +48,7 @@ impl RawKind {
 /// One entry of a table, in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawField {
-    pub key: String,
+    pub key: SmolStr,
     pub key_span: Option<Range<usize>>,
     pub value: RawValue,
 }
@@ -100,7 +104,7 @@ fn convert_table(source: &str, table: &Table<'_>) -> Result<RawTable, Box<Diagno
         let key_span = range(key.span);
         let value = convert_item(source, item)?;
         fields.push(RawField {
-            key: key.name.to_string(),
+            key: SmolStr::new(key.name),
             value: located(value, &key_span),
             key_span,
         });
@@ -119,7 +123,7 @@ fn convert_table(source: &str, table: &Table<'_>) -> Result<RawTable, Box<Diagno
 fn convert_item(source: &str, item: &Item<'_>) -> Result<RawValue, Box<Diagnostic>> {
     let span = range(item.span());
     let kind = match item.value() {
-        Value::String(s) => RawKind::Str(s.to_string()),
+        Value::String(s) => RawKind::Str(SmolStr::new(s)),
         Value::Integer(i) => match i.as_i64() {
             Some(v) => RawKind::Int(v),
             None => {

@@ -174,7 +174,7 @@ impl Validator {
     fn string(&mut self, e: &Entry, key: &str) -> Option<Sp<String>> {
         let f = self.field(e, key)?;
         match &f.value.kind {
-            RawKind::Str(s) => Some((s.clone(), f.value.span.clone())),
+            RawKind::Str(s) => Some((s.to_string(), f.value.span.clone())),
             other => {
                 let mut d = Diagnostic::error(
                     format!("`{key}` in {} must be a string, found {}", e.label, other.type_name()),
@@ -301,12 +301,12 @@ impl Validator {
     fn string_list(&mut self, e: &Entry, key: &str) -> Option<Vec<Sp<String>>> {
         let f = self.field(e, key)?;
         match &f.value.kind {
-            RawKind::Str(s) => Some(vec![(s.clone(), f.value.span.clone())]),
+            RawKind::Str(s) => Some(vec![(s.to_string(), f.value.span.clone())]),
             RawKind::Array(items) => {
                 let mut out = Vec::new();
                 for it in items {
                     match &it.kind {
-                        RawKind::Str(s) => out.push((s.clone(), it.span.clone())),
+                        RawKind::Str(s) => out.push((s.to_string(), it.span.clone())),
                         other => self.err(
                             format!("`{key}` in {} must list strings, found {}", e.label, other.type_name()),
                             Some(it),
@@ -577,7 +577,7 @@ impl Validator {
                         kind: RawKind::Str(s),
                         span,
                         ..
-                    }) => Some((s.clone(), span.clone())),
+                    }) => Some((s.to_string(), span.clone())),
                     Some(v) => {
                         let mut d = Diagnostic::error(
                             format!(
@@ -626,7 +626,7 @@ impl Validator {
                 ..
             }) = t.get("id").map(|f| &f.value)
             {
-                ids.push(s.clone(), span.clone(), i);
+                ids.push(s.to_string(), span.clone(), i);
             }
         }
         ids
