@@ -3,6 +3,7 @@
 //! Units follow the model contract: quantities in tonnes of the named material per year,
 //! money in `meta.currency` (USD by default), shares and rates as fractions in [0, 1].
 
+pub use smol_str::SmolStr;
 use std::ops::Range;
 
 pub type Span = Option<Range<usize>>;
@@ -17,7 +18,7 @@ pub struct Meta {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bloc {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub countries: Vec<usize>,
     pub span: Span,
@@ -25,7 +26,7 @@ pub struct Bloc {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Country {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub tax_regime: Option<usize>,
     pub span: Span,
@@ -33,7 +34,7 @@ pub struct Country {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Region {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub country: usize,
     pub span: Span,
@@ -41,7 +42,7 @@ pub struct Region {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Material {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     /// Reference price, USD/t: the base of royalties, income tax and ad valorem tariffs.
     pub price: f64,
@@ -50,7 +51,7 @@ pub struct Material {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxRegime {
-    pub id: String,
+    pub id: SmolStr,
     /// Share of the material's price.
     pub royalty_rate: f64,
     /// USD per tonne extracted.
@@ -81,7 +82,7 @@ pub struct Expansion {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mine {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub region: usize,
     pub material: usize,
@@ -95,7 +96,7 @@ pub struct Mine {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plant {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub region: usize,
     pub input: usize,
@@ -112,7 +113,7 @@ pub struct Plant {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {
-    pub id: String,
+    pub id: SmolStr,
     pub region: usize,
     pub material: usize,
     /// USD/t
@@ -125,7 +126,7 @@ pub struct Import {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Demand {
-    pub id: String,
+    pub id: SmolStr,
     pub region: usize,
     pub material: usize,
     /// t/yr
@@ -137,12 +138,12 @@ pub struct Demand {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lane {
-    pub id: String,
+    pub id: SmolStr,
     pub from: usize,
     pub to: usize,
     /// USD/t
     pub cost: f64,
-    pub mode: String,
+    pub mode: SmolStr,
     pub days: Option<f64>,
     /// t/yr over all materials, per direction
     pub capacity: Option<f64>,
@@ -167,7 +168,7 @@ pub enum Party {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tariff {
-    pub id: String,
+    pub id: SmolStr,
     pub importer: usize,
     pub exporter: Party,
     /// `None` = every material (`*`)
@@ -179,7 +180,7 @@ pub struct Tariff {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    pub id: String,
+    pub id: SmolStr,
     pub name: Option<String>,
     pub material: usize,
     pub scope: Party,

@@ -3,7 +3,7 @@
 //! overrides can replace a value while remembering where the new one came from.
 
 use crate::diag::Diagnostic;
-pub use smol_str::SmolStr;
+pub use crate::instance::SmolStr;
 use std::ops::Range;
 use toml_spanner::{ArrayStyle, Item, Table, TableStyle, Value};
 

@@ -171,10 +171,10 @@ impl Validator {
         e.table.get(key)
     }
 
-    fn string(&mut self, e: &Entry, key: &str) -> Option<Sp<String>> {
+    fn string(&mut self, e: &Entry, key: &str) -> Option<Sp<SmolStr>> {
         let f = self.field(e, key)?;
         match &f.value.kind {
-            RawKind::Str(s) => Some((s.to_string(), f.value.span.clone())),
+            RawKind::Str(s) => Some((s.clone(), f.value.span.clone())),
             other => {
                 let mut d = Diagnostic::error(
                     format!("`{key}` in {} must be a string, found {}", e.label, other.type_name()),
@@ -298,15 +298,15 @@ impl Validator {
     }
 
     /// A string or a list of strings.
-    fn string_list(&mut self, e: &Entry, key: &str) -> Option<Vec<Sp<String>>> {
+    fn string_list(&mut self, e: &Entry, key: &str) -> Option<Vec<Sp<SmolStr>>> {
         let f = self.field(e, key)?;
         match &f.value.kind {
-            RawKind::Str(s) => Some(vec![(s.to_string(), f.value.span.clone())]),
+            RawKind::Str(s) => Some(vec![(s.clone(), f.value.span.clone())]),
             RawKind::Array(items) => {
                 let mut out = Vec::new();
                 for it in items {
                     match &it.kind {
-                        RawKind::Str(s) => out.push((s.to_string(), it.span.clone())),
+                        RawKind::Str(s) => out.push((s.clone(), it.span.clone())),
                         other => self.err(
                             format!("`{key}` in {} must list strings, found {}", e.label, other.type_name()),
                             Some(it),
@@ -555,9 +555,9 @@ impl Validator {
             }
         }
         Some(Meta {
-            name: name?.0,
-            description,
-            currency,
+            name: name?.0.to_string(),
+            description: description.map(|d| d.to_string()),
+            currency: currency.to_string(),
             year,
         })
     }
@@ -567,7 +567,7 @@ impl Validator {
         coll: &str,
         tables: &[&'a RawTable],
         singular: &str,
-    ) -> Vec<(Entry<'a>, Option<Sp<String>>)> {
+    ) -> Vec<(Entry<'a>, Option<Sp<SmolStr>>)> {
         tables
             .iter()
             .enumerate()
@@ -577,7 +577,7 @@ impl Validator {
                         kind: RawKind::Str(s),
                         span,
                         ..
-                    }) => Some((s.to_string(), span.clone())),
+                    }) => Some((s.clone(), span.clone())),
                     Some(v) => {
                         let mut d = Diagnostic::error(
                             format!(
@@ -626,14 +626,14 @@ impl Validator {
                 ..
             }) = t.get("id").map(|f| &f.value)
             {
-                ids.push(s.to_string(), span.clone(), i);
+                ids.push(s.clone(), span.clone(), i);
             }
         }
         ids
     }
 
     /// Report duplicates and malformed ids of a collection; `ids` holds (id, span) per entry.
-    fn check_ids(&mut self, what: &str, ids: &[Sp<String>]) {
+    fn check_ids(&mut self, what: &str, ids: &[Sp<SmolStr>]) {
         for (id, span) in ids {
             self.id_ok(id, span, what);
         }
@@ -642,8 +642,8 @@ impl Validator {
 
     /// Report every id seen before, at its second (third, ...) occurrence, with a note
     /// pointing at the first.
-    fn check_unique(&mut self, what: &str, ids: &[Sp<String>]) {
-        let ids: Vec<(Sp<String>, bool)> = ids.iter().map(|id| (id.clone(), false)).collect();
+    fn check_unique(&mut self, what: &str, ids: &[Sp<SmolStr>]) {
+        let ids: Vec<(Sp<SmolStr>, bool)> = ids.iter().map(|id| (id.clone(), false)).collect();
         self.check_ids_defaulted(what, &ids, "");
     }
 
@@ -664,7 +664,7 @@ impl Validator {
                     .collect();
                 Bloc {
                     id: id.clone().map(|x| x.0).unwrap_or_default(),
-                    name: self.string(e, "name").map(|s| s.0),
+                    name: self.string(e, "name").map(|s| s.0.to_string()),
                     countries,
                     span: e.table.span.clone(),
                 }
@@ -756,7 +756,7 @@ impl Validator {
             .iter()
             .map(|(e, id)| Country {
                 id: id.clone().map(|x| x.0).unwrap_or_default(),
-                name: self.string(e, "name").map(|s| s.0),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
                 tax_regime: e
                     .table
                     .get("tax_regime")
@@ -776,7 +776,7 @@ impl Validator {
             .iter()
             .map(|(e, id)| Region {
                 id: id.clone().map(|x| x.0).unwrap_or_default(),
-                name: self.string(e, "name").map(|s| s.0),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
                 country: self
                     .reference(e, "country", r, "countries", "country")
                     .unwrap_or(usize::MAX),
@@ -795,7 +795,7 @@ impl Validator {
             .iter()
             .map(|(e, id)| Material {
                 id: id.clone().map(|x| x.0).unwrap_or_default(),
-                name: self.string(e, "name").map(|s| s.0),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
                 price: self.nonneg(e, "price").unwrap_or(0.0),
                 span: e.table.span.clone(),
             })
@@ -882,7 +882,7 @@ impl Validator {
             .iter()
             .map(|(e, id)| Mine {
                 id: id.clone().map(|x| x.0).unwrap_or_default(),
-                name: self.string(e, "name").map(|s| s.0),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
                 region: self
                     .reference(e, "region", r, "regions", "region")
                     .unwrap_or(usize::MAX),
@@ -924,7 +924,7 @@ impl Validator {
                 };
                 Plant {
                     id: id.clone().map(|x| x.0).unwrap_or_default(),
-                    name: self.string(e, "name").map(|s| s.0),
+                    name: self.string(e, "name").map(|s| s.0.to_string()),
                     region: self
                         .reference(e, "region", r, "regions", "region")
                         .unwrap_or(usize::MAX),
@@ -984,7 +984,7 @@ impl Validator {
                 let material = self.string(e, "material");
                 let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&region, &material) {
-                    (Some((g, gs)), Some((m, _))) => Some((format!("{g}/{m}"), gs.clone())),
+                    (Some((g, gs)), Some((m, _))) => Some((format!("{g}/{m}").into(), gs.clone())),
                     _ => None,
                 });
                 if let Some(id) = &id {
@@ -1013,7 +1013,7 @@ impl Validator {
 
     /// Duplicates among ids some of which were generated from other fields after `pattern`;
     /// `ids` holds ((id, span), defaulted) per entry.
-    fn check_ids_defaulted(&mut self, what: &str, ids: &[(Sp<String>, bool)], pattern: &str) {
+    fn check_ids_defaulted(&mut self, what: &str, ids: &[(Sp<SmolStr>, bool)], pattern: &str) {
         let mut seen: HashMap<&str, &Option<Range<usize>>> = HashMap::new();
         for ((id, span), defaulted) in ids {
             let Some(first) = seen.get(id.as_str()) else {
@@ -1048,7 +1048,7 @@ impl Validator {
                 let mode = self.string(e, "mode").map(|m| m.0).unwrap_or_else(|| "road".into());
                 let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&from, &to) {
-                    (Some((f, fs)), Some((t, _))) => Some((format!("{f}->{t}/{mode}"), fs.clone())),
+                    (Some((f, fs)), Some((t, _))) => Some((format!("{f}->{t}/{mode}").into(), fs.clone())),
                     _ => None,
                 });
                 if let (Some((f, _)), Some((t, ts))) = (&from, &to) {
@@ -1110,7 +1110,7 @@ impl Validator {
                 let mat_name = material.as_ref().map(|m| m.0.clone()).unwrap_or_else(|| "*".into());
                 let defaulted = id.is_none();
                 let id = id.clone().or_else(|| match (&importer, &exporter) {
-                    (Some((i, is)), Some((x, _))) => Some((format!("{x}->{i}/{mat_name}"), is.clone())),
+                    (Some((i, is)), Some((x, _))) => Some((format!("{x}->{i}/{mat_name}").into(), is.clone())),
                     _ => None,
                 });
                 if let Some(id) = &id {
@@ -1186,7 +1186,7 @@ impl Validator {
                 };
                 Target {
                     id: id.clone().map(|x| x.0).unwrap_or_default(),
-                    name: self.string(e, "name").map(|s| s.0),
+                    name: self.string(e, "name").map(|s| s.0.to_string()),
                     material: self
                         .reference(e, "material", r, "materials", "material")
                         .unwrap_or(usize::MAX),
@@ -1374,13 +1374,13 @@ fn plural(what: &str) -> String {
 
 #[derive(Default)]
 struct Ids {
-    names: Vec<String>,
+    names: Vec<SmolStr>,
     spans: Vec<Option<Range<usize>>>,
-    index: HashMap<String, usize>,
+    index: HashMap<SmolStr, usize>,
 }
 
 impl Ids {
-    fn push(&mut self, name: String, span: Option<Range<usize>>, entry: usize) {
+    fn push(&mut self, name: SmolStr, span: Option<Range<usize>>, entry: usize) {
         self.index.entry(name.clone()).or_insert(entry);
         self.names.push(name);
         self.spans.push(span);

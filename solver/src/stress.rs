@@ -102,7 +102,7 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
         mine_overrides(inst, m, &mut o);
         out.push(Case {
             kind: Kind::Mine,
-            id: mine.id.clone(),
+            id: mine.id.to_string(),
             overrides: o,
         });
     }
@@ -111,21 +111,21 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
         plant_overrides(inst, p, &mut o);
         out.push(Case {
             kind: Kind::Plant,
-            id: plant.id.clone(),
+            id: plant.id.to_string(),
             overrides: o,
         });
     }
     for offer in &inst.imports {
         out.push(Case {
             kind: Kind::Import,
-            id: offer.id.clone(),
+            id: offer.id.to_string(),
             overrides: vec![format!("imports.{}.capacity=0", offer.id)],
         });
     }
     for lane in &inst.lanes {
         out.push(Case {
             kind: Kind::Lane,
-            id: lane.id.clone(),
+            id: lane.id.to_string(),
             overrides: vec![format!("lanes.{}.capacity=0", lane.id)],
         });
     }
@@ -147,7 +147,7 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
         if !o.is_empty() {
             out.push(Case {
                 kind: Kind::Country,
-                id: inst.countries[c].id.clone(),
+                id: inst.countries[c].id.to_string(),
                 overrides: o,
             });
         }

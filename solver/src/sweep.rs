@@ -205,7 +205,7 @@ impl Row {
         let optimal = rep.status == "optimal";
         let targets = target_ids
             .iter()
-            .map(|id| match rep.targets.iter().find(|t| &t.id == id) {
+            .map(|id| match rep.targets.iter().find(|t| t.id == id) {
                 Some(t) if optimal => (Some(t.achieved_share), t.marginal_value),
                 _ => (None, None),
             })

@@ -235,7 +235,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     let assignments = parse_assignments(&axes)?;
     let first = check_points(&source, &axes, &assignments, o.input.quiet)?;
     pipeline::check_size(&first).map_err(|why| Failure::input(format!("error: {why}")))?;
-    let target_ids: Vec<String> = first.targets.iter().map(|t| t.id.clone()).collect();
+    let target_ids: Vec<String> = first.targets.iter().map(|t| t.id.to_string()).collect();
     let name = first.meta.name.clone();
     let currency = first.meta.currency.clone();
     drop(first);

@@ -10,6 +10,7 @@ use crate::lp::{Dir, RowKey, Sense};
 use crate::ranging::Sensitivity;
 use crate::solve::{is_binding, slack, Solved, Status};
 use serde::Serialize;
+use smol_str::SmolStr;
 use sourcing_models::Instance;
 
 pub const SCHEMA: &str = "sourcing-opt/report/1";
@@ -87,9 +88,9 @@ impl Costs {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MineRow {
-    pub id: String,
-    pub region: String,
-    pub material: String,
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
     pub production_t: f64,
     pub capacity_t: f64,
     pub expansion_t: Option<f64>,
@@ -100,10 +101,10 @@ pub struct MineRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlantRow {
-    pub id: String,
-    pub region: String,
-    pub input: String,
-    pub output: String,
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub input: SmolStr,
+    pub output: SmolStr,
     pub input_t: f64,
     pub output_t: f64,
     pub capacity_t: f64,
@@ -115,10 +116,10 @@ pub struct PlantRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportRow {
-    pub id: String,
-    pub region: String,
-    pub material: String,
-    pub origin: String,
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
+    pub origin: SmolStr,
     pub bought_t: f64,
     pub capacity_t: Option<f64>,
     pub utilisation: Option<f64>,
@@ -127,11 +128,11 @@ pub struct ImportRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ShipmentRow {
-    pub lane: String,
-    pub from: String,
-    pub to: String,
-    pub mode: String,
-    pub material: String,
+    pub lane: SmolStr,
+    pub from: SmolStr,
+    pub to: SmolStr,
+    pub mode: SmolStr,
+    pub material: SmolStr,
     pub tonnes: f64,
     pub transport_cost: f64,
     pub tariff_paid: f64,
@@ -139,9 +140,9 @@ pub struct ShipmentRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DemandRow {
-    pub id: String,
-    pub region: String,
-    pub material: String,
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
     pub quantity: f64,
     pub served: f64,
     pub unmet: f64,
@@ -150,9 +151,9 @@ pub struct DemandRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetRow {
-    pub id: String,
-    pub material: String,
-    pub scope: String,
+    pub id: SmolStr,
+    pub material: SmolStr,
+    pub scope: SmolStr,
     pub max_import_share: f64,
     pub achieved_share: f64,
     pub imports: f64,
@@ -174,7 +175,7 @@ pub struct ConstraintRow {
     pub dual: Option<f64>,
     /// For `<=` limits: cost saved per unit of relaxation (>= 0), the right derivative.
     pub marginal_value: Option<f64>,
-    pub unit: String,
+    pub unit: SmolStr,
 }
 
 /// Sensitivity ranges. `null` bounds are unbounded (infinite) ends.
@@ -219,8 +220,8 @@ pub struct AlternativeOptimum {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PriceRow {
-    pub region: String,
-    pub material: String,
+    pub region: SmolStr,
+    pub material: SmolStr,
     pub marginal_cost: Option<f64>,
 }
 
@@ -389,13 +390,14 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         });
     }
 
-    // Row lookups by key, built once.
-    let mut balance_row = std::collections::HashMap::new();
+    // Row lookups by key, built once: balances by region x material (an index, not a hash).
+    let n_mat = inst.materials.len();
+    let mut balance_row = vec![usize::MAX; inst.regions.len() * n_mat];
     let mut target_row = vec![usize::MAX; inst.targets.len()];
     for (i, key) in lp.rows.iter().enumerate() {
         match *key {
             RowKey::Balance { region, material } => {
-                balance_row.insert((region as usize, material as usize), i);
+                balance_row[region as usize * n_mat + material as usize] = i;
             }
             RowKey::Target(t) => target_row[t as usize] = i,
             _ => {}
@@ -418,7 +420,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
     let mut demands = Vec::new();
     for (d, dem) in inst.demands.iter().enumerate() {
         let unmet = cols.unmet[d].map(val).unwrap_or(0.0);
-        let row = balance_row.get(&(dem.region, dem.material)).copied();
+        let row = Some(balance_row[dem.region * n_mat + dem.material]).filter(|&i| i != usize::MAX);
         costs.unmet_penalty += dem.unmet_penalty.unwrap_or(0.0) * unmet;
         demands.push(DemandRow {
             id: dem.id.clone(),
@@ -478,7 +480,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         targets.push(TargetRow {
             id: target.id.clone(),
             material: inst.materials[a].id.clone(),
-            scope: inst.party_id(target.scope).to_string(),
+            scope: SmolStr::new(inst.party_id(target.scope)),
             max_import_share: target.max_import_share,
             achieved_share: ratio(imp, cons),
             imports: imp,
@@ -490,13 +492,14 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
     }
 
     // The unit of each row, one string per material for the balances.
-    let balance_units: Vec<String> = (0..inst.materials.len())
+    let balance_units: Vec<SmolStr> = (0..inst.materials.len())
         .map(|a| {
             RowKey::Balance {
                 region: 0,
                 material: a as u32,
             }
             .unit(inst)
+            .into()
         })
         .collect();
     let mut constraints = Vec::with_capacity(lp.n_rows());
@@ -533,7 +536,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
             },
             unit: match *key {
                 RowKey::Balance { material, .. } => balance_units[material as usize].clone(),
-                _ => key.unit(inst),
+                _ => key.unit(inst).into(),
             },
         });
     }

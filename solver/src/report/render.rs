@@ -189,9 +189,9 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for m in &r.mines {
         t.push(vec![
-            m.id.clone(),
-            m.region.clone(),
-            m.material.clone(),
+            m.id.to_string(),
+            m.region.to_string(),
+            m.material.to_string(),
             num(m.production_t),
             num(m.capacity_t),
             opt(m.expansion_t),
@@ -213,8 +213,8 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for p in &r.plants {
         t.push(vec![
-            p.id.clone(),
-            p.region.clone(),
+            p.id.to_string(),
+            p.region.to_string(),
             format!("{} -> {}", p.input, p.output),
             num(p.input_t),
             num(p.output_t),
@@ -236,10 +236,10 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for i in &r.imports {
         t.push(vec![
-            i.id.clone(),
-            i.region.clone(),
-            i.material.clone(),
-            i.origin.clone(),
+            i.id.to_string(),
+            i.region.to_string(),
+            i.material.to_string(),
+            i.origin.to_string(),
             num(i.bought_t),
             i.capacity_t.map(num).unwrap_or_else(|| "unlimited".into()),
             num(i.unit_cost),
@@ -257,9 +257,9 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for s in &r.shipments {
         t.push(vec![
-            s.lane.clone(),
+            s.lane.to_string(),
             format!("{} -> {} ({})", s.from, s.to, s.mode),
-            s.material.clone(),
+            s.material.to_string(),
             num(s.tonnes),
             num(s.transport_cost),
             num(s.tariff_paid),
@@ -277,8 +277,8 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for d in &r.demands {
         t.push(vec![
-            d.id.clone(),
-            d.material.clone(),
+            d.id.to_string(),
+            d.material.to_string(),
             num(d.quantity),
             num(d.served),
             num(d.unmet),
@@ -299,7 +299,7 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     ]);
     for g in &r.targets {
         t.push(vec![
-            g.id.clone(),
+            g.id.to_string(),
             format!("{} / {}", g.material, g.scope),
             pct(g.max_import_share),
             pct(g.achieved_share),
@@ -333,7 +333,7 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
 
     let mut t = Table::new(&["region", "material", &format!("marginal cost {cur}/t")]);
     for p in &r.prices {
-        t.push(vec![p.region.clone(), p.material.clone(), opt(p.marginal_cost)]);
+        t.push(vec![p.region.to_string(), p.material.to_string(), opt(p.marginal_cost)]);
     }
     out.push(("Delivered prices".into(), t));
 
