@@ -6,7 +6,7 @@
 # it is not a timed test (nothing fails on a slow machine).
 #
 #   solver/benches/scale.sh                  # K = 1, 10, 100 (~1k, 10k, 100k variables)
-#   SCALE_1M=1 solver/benches/scale.sh       # also K = 1000 (~1M variables; minutes, ~2 GB)
+#   SCALE_1M=1 solver/benches/scale.sh       # also K = 1000 (~1M variables; minutes, ~0.7 GB)
 #   HIGHS=1 solver/benches/scale.sh          # also --backend highs (builds --features highs
 #                                            # into target/rel-highs once: several minutes)
 #   SCALES="1 10" SEED=7 solver/benches/scale.sh
@@ -16,15 +16,17 @@
 # Other knobs: TIME_LIMIT (seconds per solve, default 1800), MINILP_MAX_VARS (largest model
 # given to minilp, default 20000: microlp takes minutes at 100k), PYTHON (a Python with
 # highspy; default .ci/venv/bin/python, created by .ci/run), KEEP=DIR (keep the instances,
-# reports and MPS files there).
+# reports and MPS files there), REPEAT (runs per size and backend, and HiGHS solves per size,
+# default 3 below 1M variables and 1 from there; the row shown is the run of median e2e time).
 #
 # Columns: e2e = wall time of the whole `solve` process (--ranging off, --format json to a
-# file). The report's `solver` block gives read_ms (read and parse the file), validate_ms,
-# build_ms, solve_ms (presolve included) and duals_ms (duals and our optimality certificate).
-# rest = e2e minus those: the independent solution check, the report (build, render, write)
-# and process start/exit. not-solve = share of e2e outside solve_ms. RSS = peak resident memory of the
-# solve process (/usr/bin/time -v, else unknown). highs = HiGHS `run()` alone on the MPS file
-# (read time excluded); ratio = e2e / highs.
+# new file), timed by a Python parent around the process (see run_timed), and its peak RSS
+# (GNU time; "?" without it). The report's `solver` block gives read_ms (read and
+# parse the file), validate_ms, build_ms, solve_ms (presolve included) and duals_ms (duals and
+# our optimality certificate). rest = e2e minus those: the independent solution check, the
+# report (build, render, write, fsync) and process start/exit. not-solve = share of e2e
+# outside solve_ms. highs = HiGHS `run()` alone on the MPS file (read time excluded; the median
+# of REPEAT solves); ratio = e2e / highs.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,6 +35,7 @@ seed="${SEED:-1}"
 scales="${SCALES:-1 10 100}"
 [[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
 time_limit="${TIME_LIMIT:-1800}"
+repeat="${REPEAT:-}"
 minilp_max="${MINILP_MAX_VARS:-20000}"
 python="${PYTHON:-$root/.ci/venv/bin/python}"
 
@@ -72,37 +75,52 @@ json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)"
 
 # run_timed OUT_PREFIX CMD...: run CMD, leave wall seconds in $wall, peak RSS (MB) in $rss and
 # the exit status in $code (CMD's stdout goes to OUT_PREFIX.out, its stderr to OUT_PREFIX.err).
+# The wall time is taken by a Python parent around the process (no shell or `date` processes
+# in between); the peak RSS comes from GNU time (/usr/bin/time -v) when present, which adds
+# its own small start to the wall time. (A Python parent's own `wait4` cannot give it: the
+# child's RSS before its exec, a copy of Python's 14 MB, counts in its maximum.)
 run_timed() {
-  local prefix="$1" t0 t1
+  local prefix="$1"
   shift
-  t0=$(now)
-  code=0
-  if [[ $have_time == 1 ]]; then
-    /usr/bin/time -v -o "$prefix.time" "$@" >"$prefix.out" 2>"$prefix.err" || code=$?
-    rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$prefix.time")
-  else
-    "$@" >"$prefix.out" 2>"$prefix.err" || code=$?
-    rss="?"
-  fi
-  t1=$(now)
-  wall=$(secs "$t0" "$t1")
+  read -r wall rss code < <(python3 - "$prefix" "$have_time" "$@" <<'EOF'
+import re, subprocess, sys, time
+prefix, have_time, cmd = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
+if have_time:
+    cmd = ["/usr/bin/time", "-v", "-o", prefix + ".time"] + cmd
+with open(prefix + ".out", "wb") as out, open(prefix + ".err", "wb") as err:
+    t = time.perf_counter()
+    code = subprocess.run(cmd, stdout=out, stderr=err).returncode
+    wall = time.perf_counter() - t
+rss = "?"
+if have_time:
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(prefix + ".time").read())
+    rss = f"{int(m.group(1)) / 1024:.0f}" if m else "?"
+print(f"{wall:.3f} {rss} {code}")
+EOF
+)
 }
 
-# highs_on_mps FILE: seconds of HiGHS run() on FILE (or "-").
+# highs_on_mps FILE N: median seconds of HiGHS run() on FILE over N fresh solves (or "-").
 highs_on_mps() {
   [[ $have_highspy == 1 ]] || { echo "-"; return; }
   # The last line: HiGHS prints its banner on stdout before output_flag can be set.
-  "$python" - "$1" "$time_limit" 2>/dev/null <<'EOF' | tail -n 1 || echo "-"
-import sys, time, highspy
-h = highspy.Highs()
-h.setOptionValue("output_flag", False)
-h.setOptionValue("time_limit", float(sys.argv[2]))
-h.readModel(sys.argv[1])
-t = time.perf_counter()
-h.run()
-dt = time.perf_counter() - t
-status = h.modelStatusToString(h.getModelStatus())
-print(f"{dt:.3f}" if status == "Optimal" else f"{dt:.0f}({status})")
+  "$python" - "$1" "$time_limit" "$2" 2>/dev/null <<'EOF' | tail -n 1 || echo "-"
+import statistics, sys, time, highspy
+times = []
+for _ in range(int(sys.argv[3])):
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(sys.argv[2]))
+    h.readModel(sys.argv[1])
+    t = time.perf_counter()
+    h.run()
+    dt = time.perf_counter() - t
+    status = h.modelStatusToString(h.getModelStatus())
+    if status != "Optimal":
+        print(f"{dt:.0f}({status})")
+        sys.exit()
+    times.append(dt)
+print(f"{statistics.median(times):.3f}")
 EOF
 }
 
@@ -118,18 +136,34 @@ for k in $scales; do
   read -r vars cons nnz <<<"$size"
   echo "K=$k: $vars variables, $cons constraints, $nnz nonzeros; HiGHS on the MPS..." >&2
   "$bin" export "$inst" --format mps --output "$tmp/k$k.mps" --quiet
-  highs=$(highs_on_mps "$tmp/k$k.mps")
+  n="$repeat"
+  [[ -n "$n" ]] || { n=3; [[ $vars -ge 500000 ]] && n=1; }
+  highs=$(highs_on_mps "$tmp/k$k.mps" "$n")
   for b in "${backends[@]}"; do
     if [[ $b == minilp && $vars -gt $minilp_max ]]; then
       continue
     fi
     exe="$bin"
     [[ $b == highs ]] && exe="$highs_bin"
-    echo "K=$k: solve --backend $b..." >&2
-    out="$tmp/k${k}_$b.json"
-    run_timed "$tmp/k${k}_$b" "$exe" solve "$inst" --backend "$b" --ranging off --format json --quiet \
-      --time-limit "$time_limit" --output "$out"
-    if [[ $code != 0 || ! -s "$out" ]]; then
+    echo "K=$k: solve --backend $b ($n runs)..." >&2
+    # Each run writes a new file; the run of median e2e time is the one shown.
+    runs=()
+    failed=""
+    for ((r = 1; r <= n; r++)); do
+      out="$tmp/k${k}_${b}_$r.json"
+      rm -f "$out"
+      run_timed "$tmp/k${k}_${b}_$r" "$exe" solve "$inst" --backend "$b" --ranging off --format json --quiet \
+        --time-limit "$time_limit" --output "$out"
+      if [[ $code != 0 || ! -s "$out" ]]; then
+        failed=1
+        break
+      fi
+      runs+=("$wall $rss $out")
+    done
+    if [[ -z "$failed" ]]; then
+      read -r wall rss out < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((n + 1) / 2))p")
+    fi
+    if [[ -n "$failed" ]]; then
       status="exit $code"
       rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|-|-|$rss|$highs|-")
       continue
@@ -138,7 +172,7 @@ for k in $scales; do
       "r['status'], r['solver']['read_ms']/1e3, r['solver']['validate_ms']/1e3, r['solver']['build_ms']/1e3, r['solver']['solve_ms']/1e3, r['solver']['duals_ms']/1e3")
     phases=$(awk -v w="$wall" -v rd="$rd" -v v="$val" -v b="$build" -v s="$solve" -v d="$duals" -v h="$highs" \
       'BEGIN {r = (h ~ /^[0-9.]+$/ && h > 0) ? sprintf("%.2f", w / h) : "-";
-              printf "%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.0f%%|%s", rd, v, b, s, d, w - rd - v - b - s - d, 100 * (w - s) / w, r}')
+              printf "%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.1f%%|%s", rd, v, b, s, d, w - rd - v - b - s - d, 100 * (w - s) / w, r}')
     IFS='|' read -r rv vv bl sv dv rest other ratio <<<"$phases"
     rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|$rv|$vv|$bl|$sv|$dv|$rest|$other|$rss|$highs|$ratio")
   done
