@@ -36,6 +36,8 @@ scales="${SCALES:-1 10 100}"
 [[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
 time_limit="${TIME_LIMIT:-1800}"
 repeat="${REPEAT:-}"
+[[ -z "$repeat" || "$repeat" =~ ^[1-9][0-9]*$ ]] ||
+  { echo "error: REPEAT must be a whole number of at least 1, got '$repeat'" >&2; exit 2; }
 minilp_max="${MINILP_MAX_VARS:-20000}"
 python="${PYTHON:-$root/.ci/venv/bin/python}"
 

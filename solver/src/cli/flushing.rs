@@ -22,7 +22,14 @@ pub fn write_synced(file: &File, produce: impl FnOnce(&mut dyn Write) -> io::Res
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
         let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-        let writer = s.spawn(move || write_chunks(file, rx, spare_tx));
+        let writer = match std::thread::Builder::new()
+            .name("output writer".into())
+            .spawn_scoped(s, move || write_chunks(file, rx, spare_tx))
+        {
+            Ok(w) => w,
+            // No thread to be had (a process limit): write on this one.
+            Err(_) => return write_here(file, produce),
+        };
         let mut chunks = Chunks {
             buf: Vec::with_capacity(CHUNK),
             tx: Some(tx),
@@ -38,6 +45,15 @@ pub fn write_synced(file: &File, produce: impl FnOnce(&mut dyn Write) -> io::Res
         written.and(produced)?;
         file.sync_all()
     })
+}
+
+/// [`write_synced`] without the helper thread: buffered writes, then one `fsync`.
+fn write_here(file: &File, produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut buf = io::BufWriter::with_capacity(CHUNK, file);
+    produce(&mut buf)?;
+    buf.flush()?;
+    drop(buf);
+    file.sync_all()
 }
 
 /// The writer's loop: write each chunk, hand its buffer back, and `fdatasync` when at least
@@ -126,16 +142,20 @@ mod tests {
         (0..n).map(|i| (i * 7 % 251) as u8).collect()
     }
 
-    fn round_trip(n: usize, piece: usize) -> Vec<u8> {
+    fn round_trip(n: usize, piece: usize, threaded: bool) -> Vec<u8> {
         let data = pattern(n);
         let mut file = tempfile::tempfile().unwrap();
-        write_synced(&file, |w| {
+        let produce = |w: &mut dyn Write| {
             for part in data.chunks(piece.max(1)) {
                 w.write_all(part)?;
             }
             Ok(())
-        })
-        .unwrap();
+        };
+        if threaded {
+            write_synced(&file, produce).unwrap();
+        } else {
+            write_here(&file, produce).unwrap();
+        }
         file.rewind().unwrap();
         let mut back = Vec::new();
         file.read_to_end(&mut back).unwrap();
@@ -154,7 +174,13 @@ mod tests {
             (7 * CHUNK + 12_345, 999_983),
             (3 * CHUNK, 5 * CHUNK),
         ] {
-            assert_eq!(round_trip(n, piece), pattern(n), "{n} bytes in pieces of {piece}");
+            for threaded in [true, false] {
+                assert_eq!(
+                    round_trip(n, piece, threaded),
+                    pattern(n),
+                    "{n} bytes in pieces of {piece}"
+                );
+            }
         }
     }
 
