@@ -5,7 +5,7 @@
 use crate::diag::Diagnostic;
 pub use crate::instance::SmolStr;
 use std::ops::Range;
-use toml_spanner::{ArrayStyle, Item, Table, TableStyle, Value};
+use toml_spanner::{ArrayStyle, ErrorKind, Item, Table, TableStyle, Value};
 
 /// A TOML value with its location.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,9 +85,29 @@ pub fn parse(source: &str) -> Result<RawTable, Box<Diagnostic>> {
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("; ");
-        let span = e.span().range();
-        let span = span.start.min(source.len())..span.end.min(source.len());
-        Box::new(Diagnostic::error(format!("invalid TOML: {msg}"), Some(span)))
+        let clamp = |s: toml_spanner::Span| {
+            let r = s.range();
+            Some(r.start.min(source.len())..r.end.min(source.len()))
+        };
+        let d = Diagnostic::error(format!("invalid TOML: {msg}"), clamp(e.span()));
+        // The structural mistakes point back at what they clash with, and say what to do.
+        Box::new(match e.kind() {
+            ErrorKind::DuplicateKey { first } => d
+                .with_related("the key is first set", clamp(first))
+                .with_hint("a key is set once per table: keep one of the two lines"),
+            ErrorKind::DuplicateTable { first, .. } => d
+                .with_related("the table is first defined", clamp(first))
+                .with_hint("a `[table]` is defined once: merge the two (entries of a list are written `[[name]]`)"),
+            ErrorKind::RedefineAsArray { first } => {
+                d.with_related("the table is first defined", clamp(first)).with_hint(
+                    "a name is either one `[table]` or a list of `[[entries]]`: write `[[name]]` for every entry",
+                )
+            }
+            ErrorKind::DottedKeyInvalidType { first } => d
+                .with_related("the key first holds a value", clamp(first))
+                .with_hint("a dotted key extends a table, and this key holds a value: rename one of the two"),
+            _ => d,
+        })
     })?;
     let mut table = convert_table(source, doc.table())?;
     table.span = None;
