@@ -506,6 +506,34 @@ mod tests {
     }
 
     #[test]
+    fn an_overridden_reference_that_resolves_to_nothing_names_its_override() {
+        // The message shows the new id, the location the old text: the override must be named.
+        for (set, message) in [
+            ("mines.m.1.region=\"RR\"", "unknown region `RR`"),
+            ("demands.R/ag.material=\"ax\"", "unknown material `ax`"),
+        ] {
+            let mut raw = crate::raw::parse(SRC).unwrap();
+            apply(&mut raw, &[parse(set, "--set").unwrap()], "--set").unwrap();
+            let v = crate::validate::validate(&raw);
+            let d = v
+                .diagnostics
+                .iter()
+                .find(|d| d.message.contains(message))
+                .expect(message);
+            assert_eq!(d.origin, Some(format!("--set `{set}`")), "{set}");
+        }
+        // A reference the file itself gets wrong names no override.
+        let raw = crate::raw::parse(&SRC.replace("region = \"R\"\nmaterial", "region = \"RR\"\nmaterial")).unwrap();
+        let v = crate::validate::validate(&raw);
+        let d = v
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("unknown region `RR`"))
+            .unwrap();
+        assert_eq!(d.origin, None);
+    }
+
+    #[test]
     fn scenario_file_parses_and_reports_bad_keys_with_spans() {
         let sc =
             parse_scenario("name = \"up\"\n[set]\n\"demands.*.quantity*\" = 1.25\n\"mines.m.1.cost\" = 4\n").unwrap();

@@ -17,11 +17,11 @@ use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::*;
 use crate::raw::{RawField, RawKind, RawTable, RawValue};
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// The id look-ups, hashed with foldhash: SipHash's resistance to chosen keys buys nothing
 /// for ids read from the user's own file, and cost 5% of validating a large instance.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use std::ops::Range;
 
 /// The collections of an instance file, in file-format order.
 pub const COLLECTIONS: [&str; 12] = [
@@ -84,6 +84,7 @@ pub fn validate(raw: &RawTable) -> Validated {
     let instance = v.run(raw);
     let has_error = v.diags.iter().any(|d| d.is_error());
     let mut diagnostics = v.diags;
+    name_overrides(raw, &mut diagnostics);
     // Stable order: errors first, then by position in the file.
     diagnostics.sort_by(|a, b| {
         (a.severity, a.span.as_ref().map(|s| s.start)).cmp(&(b.severity, b.span.as_ref().map(|s| s.start)))
@@ -91,6 +92,37 @@ pub fn validate(raw: &RawTable) -> Validated {
     Validated {
         instance: if has_error { None } else { instance },
         diagnostics,
+    }
+}
+
+/// A diagnostic located in a value that an override replaced names the override. The new
+/// value keeps the location of the one it replaced, so without the name a reader would see
+/// the file's old text under the message (an unknown region `MX-ZAQ` pointing at
+/// `region = "MX-ZAC"`). Checks that name it themselves are left as they are.
+fn name_overrides(raw: &RawTable, diagnostics: &mut [Diagnostic]) {
+    if diagnostics.iter().all(|d| d.origin.is_some() || d.span.is_none()) {
+        return;
+    }
+    fn overridden<'a>(t: &'a RawTable, out: &mut Vec<(&'a Range<usize>, &'a String)>) {
+        fn value<'a>(v: &'a RawValue, out: &mut Vec<(&'a Range<usize>, &'a String)>) {
+            if let (Some(span), Some(origin)) = (&v.span, &v.origin) {
+                out.push((span, origin));
+            }
+            match &v.kind {
+                RawKind::Table(t) => overridden(t, out),
+                RawKind::Array(items) => items.iter().for_each(|i| value(i, out)),
+                _ => {}
+            }
+        }
+        t.fields.iter().for_each(|f| value(&f.value, out));
+    }
+    let mut replaced = Vec::new();
+    overridden(raw, &mut replaced);
+    for d in diagnostics.iter_mut().filter(|d| d.origin.is_none()) {
+        let Some(s) = &d.span else { continue };
+        if let Some((_, origin)) = replaced.iter().find(|(r, _)| r.start <= s.start && s.end <= r.end) {
+            d.origin = Some((*origin).clone());
+        }
     }
 }
 
