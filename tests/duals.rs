@@ -5,9 +5,9 @@
 //! optimal dual satisfies `left derivative <= y_i <= right derivative`; where the two
 //! derivatives agree the price is unique and the dual must equal it. Both are asserted.
 
-use sourcing_opt::backend::BackendChoice;
-use sourcing_opt::formulate::{self, Model};
 use sourcing_opt::lp::{Lp, RowKey, Sense, VarKey};
+use sourcing_opt::model::formulate::{self, Model};
+use sourcing_opt::solve::backend::BackendChoice;
 use sourcing_opt::solve::{solve_model, Status};
 
 fn backends() -> Vec<BackendChoice> {
@@ -77,9 +77,9 @@ fn objective(lp: &Lp, backend: BackendChoice) -> Option<f64> {
 /// Left and right finite differences of the optimal cost in `rhs[i]` (None = infeasible).
 fn finite_differences(lp: &Lp, i: usize, h: f64, base: f64) -> (Option<f64>, Option<f64>) {
     let mut up = lp.clone();
-    up.rhs[i] += h;
+    up.rhs_mut()[i] += h;
     let mut down = lp.clone();
-    down.rhs[i] -= h;
+    down.rhs_mut()[i] -= h;
     // The simplex gives the reference values: exact vertices.
     let right = objective(&up, BackendChoice::MiniLp).map(|v| (v - base) / h);
     let left = objective(&down, BackendChoice::MiniLp).map(|v| (base - v) / h);
@@ -97,19 +97,19 @@ fn check_subgradient(lp: &Lp, backend: BackendChoice, label: &str) -> (usize, us
     let mut unique = 0;
     for i in 0..lp.n_rows() {
         // Sign convention, independent of the differences.
-        match lp.senses[i] {
+        match lp.senses()[i] {
             Sense::Le => assert!(y[i] <= 1e-6, "{label}: <= row {i} has dual {} > 0", y[i]),
             Sense::Ge => assert!(y[i] >= -1e-6, "{label}: >= row {i} has dual {} < 0", y[i]),
             Sense::Eq => {}
         }
-        let h = 1e-3 * lp.rhs[i].abs().max(1.0);
+        let h = 1e-3 * lp.rhs()[i].abs().max(1.0);
         let (left, right) = finite_differences(lp, i, h, base);
         let tol = 1e-4 * (1.0 + y[i].abs());
         if let Some(r) = right {
             assert!(
                 y[i] <= r + tol,
                 "{label}: row {i} ({}) dual {} above right derivative {r}",
-                lp.senses[i].symbol(),
+                lp.senses()[i].symbol(),
                 y[i]
             );
         }
@@ -117,7 +117,7 @@ fn check_subgradient(lp: &Lp, backend: BackendChoice, label: &str) -> (usize, us
             assert!(
                 y[i] >= l - tol,
                 "{label}: row {i} ({}) dual {} below left derivative {l}",
-                lp.senses[i].symbol(),
+                lp.senses()[i].symbol(),
                 y[i]
             );
         }
@@ -140,7 +140,7 @@ fn duals_are_subgradients_on_random_lps_on_every_backend() {
         let mut senses = [0usize; 3];
         for seed in 1..=40 {
             let lp = random_lp(seed);
-            for s in &lp.senses {
+            for s in lp.senses() {
                 senses[*s as usize] += 1;
             }
             let (c, u) = check_subgradient(&lp, backend, &format!("{backend:?} seed {seed}"));

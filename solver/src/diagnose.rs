@@ -10,9 +10,9 @@
 //! 3. [`conflict`]: a smallest set of named constraints that cannot hold together, by a
 //!    deletion filter (batch first, then one at a time).
 
-use crate::backend::{aux_options, Backend, Outcome};
-use crate::formulate::Model;
 use crate::lp::{Lp, RowKey, Sense, VarKey};
+use crate::model::formulate::Model;
+use crate::solve::backend::{aux_options, Backend, Outcome};
 use serde::Serialize;
 use sourcing_models::Instance;
 
@@ -138,7 +138,7 @@ fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
     if s >= 1.0 {
         return None;
     }
-    let (in_scope, is_source) = crate::formulate::target_membership(inst, t);
+    let (in_scope, is_source) = crate::model::formulate::target_membership(inst, t);
     let a = target.material;
     let scoped = |region: usize| in_scope[inst.region_country(region)];
     let need: f64 = inst
@@ -208,8 +208,8 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
         .map(|d| (d.region, d.material))
         .collect();
     let mut out = Vec::new();
-    for (i, key) in lp.rows.iter().enumerate() {
-        let size = lp.rhs[i].abs().max(1.0);
+    for (i, key) in lp.rows().iter().enumerate() {
+        let size = lp.rhs()[i].abs().max(1.0);
         let weight = match *key {
             RowKey::Target(t) => {
                 // Slack in the row is tonnes of imports; per 1.0 of share it is the consumption.
@@ -246,13 +246,7 @@ fn scope_consumption(inst: &Instance, t: usize) -> f64 {
 /// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
 /// demand balances (supply from nowhere, i.e. less demand to meet).
 fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f64) -> (Lp, Vec<u32>) {
-    let mut out = lp.clone();
-    out.row_start.clear();
-    out.cols.clear();
-    out.vals.clear();
-    out.rows.clear();
-    out.senses.clear();
-    out.rhs.clear();
+    let mut out = lp.columns_only();
     let mut slack_of_row = vec![u32::MAX; lp.n_rows()];
     let mut slack_cols = Vec::new();
     for e in elastic {
@@ -264,12 +258,12 @@ fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f6
     for i in 0..lp.n_rows() {
         terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
         if slack_of_row[i] != u32::MAX {
-            let sign = if lp.senses[i] == Sense::Ge { 1.0 } else { -1.0 };
+            let sign = if lp.senses()[i] == Sense::Ge { 1.0 } else { -1.0 };
             // `<=`: a x - s <= b. `=` (demand balance): supply + s = demand.
-            let sign = if lp.senses[i] == Sense::Eq { 1.0 } else { sign };
+            let sign = if lp.senses()[i] == Sense::Eq { 1.0 } else { sign };
             terms.push((slack_of_row[i], sign));
         }
-        out.add_row(lp.rows[i], &mut terms, lp.senses[i], lp.rhs[i]);
+        out.add_row(lp.rows()[i], &mut terms, lp.senses()[i], lp.rhs()[i]);
     }
     (out, slack_cols)
 }
@@ -280,7 +274,7 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
     let elastic = elastic_rows(inst, model);
     // Phase 1: minimise the weighted relaxation only.
     let (mut p1, slacks) = with_slacks(lp, &elastic, |e| e.weight);
-    p1.obj.iter_mut().take(lp.n_vars()).for_each(|c| *c = 0.0);
+    p1.obj_mut().iter_mut().take(lp.n_vars()).for_each(|c| *c = 0.0);
     let s1 = backend.solve(&p1, &aux_options());
     if s1.outcome != Outcome::Optimal {
         return Err(format!(
@@ -308,7 +302,7 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
     let mut out = Vec::new();
     for (e, &c) in elastic.iter().zip(&slacks2) {
         let s = x[c as usize];
-        if s <= 1e-7 * lp.rhs[e.row].abs().max(1.0) {
+        if s <= 1e-7 * lp.rhs()[e.row].abs().max(1.0) {
             continue;
         }
         out.push(describe(inst, model, e.row, s, &x[..lp.n_vars()]));
@@ -320,12 +314,12 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
 fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -> Relaxation {
     let lp = &model.lp;
     let name = lp.row_name(row, inst);
-    match lp.rows[row] {
+    match lp.rows()[row] {
         RowKey::Target(t) => {
             let target = &inst.targets[t as usize];
             // Required share: what the repaired plan imports over what it consumes.
             let act: f64 = lp.row(row).map(|(c, v)| v * x[c]).sum();
-            let imports_minus_sc = act - lp.rhs[row];
+            let imports_minus_sc = act - lp.rhs()[row];
             let cons = consumption(inst, model, t as usize, x);
             let required = if cons > 0.0 {
                 target.max_import_share + imports_minus_sc.max(0.0) / cons
@@ -374,8 +368,8 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -
             Relaxation {
                 row,
                 constraint: field,
-                current: lp.rhs[row],
-                required: round_up(lp.rhs[row] + slack, 3),
+                current: lp.rhs()[row],
+                required: round_up(lp.rhs()[row] + slack, 3),
                 unit: "t/yr".into(),
             }
         }
@@ -429,7 +423,7 @@ fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Opt
         for r in relaxations.iter() {
             apply(&mut relaxed, model, r);
         }
-        let solved = crate::solve::solve(&relaxed, crate::backend::BackendChoice::Auto, &aux_options());
+        let solved = crate::solve::solve(&relaxed, crate::solve::backend::BackendChoice::Auto, &aux_options());
         // A value that only the fallback backend accepts sits on the edge of feasibility
         // (within our tolerance for one solver, infeasible for the other): step past it, so
         // the value we print works on every backend.
@@ -463,7 +457,7 @@ fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Opt
 /// Set the value a relaxation names in an instance.
 fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
     let v = r.required;
-    match model.lp.rows[r.row] {
+    match model.lp.rows()[r.row] {
         RowKey::Target(t) => inst.targets[t as usize].max_import_share = v,
         RowKey::Balance { region, material } => {
             if let Some(d) = inst
@@ -502,22 +496,19 @@ pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Ba
     candidates.sort_by_key(|i| last.contains(i));
     let feasible = |dropped: &[bool]| -> Result<bool, String> {
         // A dropped limit is left out; a dropped demand may go unmet (`=` becomes `<=`).
-        let mut t = Lp {
-            vars: lp.vars.clone(),
-            obj: vec![0.0; lp.n_vars()],
-            ..Default::default()
-        };
+        let mut t = lp.columns_only();
+        t.obj_mut().fill(0.0);
         let mut terms = Vec::new();
         for i in 0..lp.n_rows() {
-            let sense = match (dropped[i], lp.senses[i]) {
+            let sense = match (dropped[i], lp.senses()[i]) {
                 (true, Sense::Eq) => Sense::Le,
                 (true, _) => continue,
                 (false, s) => s,
             };
             terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
-            t.add_row(lp.rows[i], &mut terms, sense, lp.rhs[i]);
+            t.add_row(lp.rows()[i], &mut terms, sense, lp.rhs()[i]);
         }
-        if t.row_start.is_empty() {
+        if t.n_rows() == 0 {
             return Ok(true);
         }
         match backend.solve(&t, &aux_options()).outcome {

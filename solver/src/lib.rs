@@ -1,34 +1,35 @@
 //! sourcing-opt: from a validated instance to an optimal, checked sourcing plan.
 //!
-//! [`formulate`] builds the linear program of the model contract with a named row for every
-//! constraint, [`backend`] solves it (microlp simplex or Clarabel interior point, HiGHS as an
-//! option), [`solve`] checks the answer independently, [`report`] renders it, [`export`]
-//! writes it for other solvers, and [`cli`] is the thin command-line layer.
+//! The modules are the stages of the pipeline, each using only the ones above it:
+//!
+//! 1. [`lp`]: our linear program with typed row and column keys, the tolerances, our own
+//!    feasibility check and the optimality certificate (it knows no backend);
+//! 2. [`model`]: the instance as a linear program ([`model::formulate`], one function per
+//!    constraint family), its export for other solvers, and synthetic instances;
+//! 3. [`solve`]: backends (microlp simplex, Clarabel interior point after our presolve,
+//!    HiGHS as an option) and the checked solve;
+//! 4. [`sensitivity`]: price and right-hand-side ranges, cost ranges, one-sided prices;
+//! 5. [`diagnose`]: why an instance has no plan and the least change that gives it one;
+//! 6. [`report`]: the report of a solve and its renderers;
+//! 7. [`pipeline`]: from a file (with overrides) to a report, shared by every command;
+//! 8. [`whatif`]: sweeps, disruption rankings and comparisons of reports;
+//! 9. [`cli`]: the thin command-line layer.
 //!
 //! ```
 //! let src = "[meta]\nname = \"t\"\n[[countries]]\nid = \"US\"\n[[regions]]\nid = \"R\"\ncountry = \"US\"\n\
 //! [[materials]]\nid = \"ag\"\nprice = 10\n[[mines]]\nid = \"m\"\nregion = \"R\"\nmaterial = \"ag\"\n\
 //! capacity = 10\ncost = 3\n[[demands]]\nregion = \"R\"\nmaterial = \"ag\"\nquantity = 4\n";
 //! let inst = sourcing_models::load_str(src).instance.unwrap();
-//! let solved = sourcing_opt::solve::solve(&inst, sourcing_opt::backend::BackendChoice::Auto, &Default::default());
+//! let solved = sourcing_opt::solve::solve(&inst, sourcing_opt::solve::backend::BackendChoice::Auto, &Default::default());
 //! assert!((solved.objective - 12.0).abs() < 1e-9);
 //! ```
 
-pub mod aggregate;
-pub mod backend;
-pub mod basis;
 pub mod cli;
-pub mod compare;
 pub mod diagnose;
-pub mod duals;
-pub mod export;
-pub mod formulate;
-pub mod generate;
 pub mod lp;
+pub mod model;
 pub mod pipeline;
-pub mod presolve;
-pub mod ranging;
 pub mod report;
+pub mod sensitivity;
 pub mod solve;
-pub mod stress;
-pub mod sweep;
+pub mod whatif;

@@ -1,7 +1,7 @@
 //! `sourcing-opt check`: validate only, and print the size of the model `solve` would build.
 
-use super::{emit, exit, load, Failure, InputArgs};
-use crate::formulate;
+use super::common::{emit, exit, load, Failure, InputArgs};
+use crate::model::formulate;
 use clap::Args;
 
 #[derive(Args, Debug)]

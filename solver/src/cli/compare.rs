@@ -1,8 +1,8 @@
 //! `sourcing-opt compare A.json B.json`: what changed between two JSON reports (see
-//! [`crate::compare`] for the matching rules and the tolerance).
+//! [`crate::whatif::compare`] for the matching rules and the tolerance).
 
-use super::{emit, exit, Failure};
-use crate::compare;
+use super::common::{emit, exit, Failure};
+use crate::whatif::compare;
 use clap::Args;
 use std::path::PathBuf;
 

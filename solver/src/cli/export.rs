@@ -1,7 +1,7 @@
 //! `sourcing-opt export`: write the exact LP of `solve` in LP or free MPS format.
 
-use super::{emit, exit, load, Failure, InputArgs};
-use crate::{export, formulate};
+use super::common::{emit, exit, load, Failure, InputArgs};
+use crate::model::{export, formulate};
 use clap::Args;
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! `sourcing-opt generate --seed N --scale K [--output FILE]`: write a synthetic continental
-//! instance (see [`crate::generate`]) for scale tests and benchmarks.
+//! instance (see [`crate::model::generate`]) for scale tests and benchmarks.
 
-use super::{emit, exit, Failure};
-use crate::generate::{self, Params, MAX_SCALE};
+use super::common::{emit, exit, Failure};
+use crate::model::generate::{self, Params, MAX_SCALE};
 use clap::Args;
 use std::path::PathBuf;
 

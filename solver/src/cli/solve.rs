@@ -1,10 +1,10 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
-use super::{emit, exit, load, Failure, InputArgs};
-use crate::backend::{BackendChoice, SolveOptions};
+use super::common::{emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
 use crate::pipeline::{self, Ranging, RunOptions};
 use crate::report::{self, Format, InstanceInfo};
+use crate::solve::backend::{BackendChoice, SolveOptions};
 use crate::solve::Status;
 use clap::Args;
 use std::path::PathBuf;

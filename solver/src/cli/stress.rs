@@ -1,11 +1,11 @@
 //! `sourcing-opt stress INSTANCE.toml`: N-1 disruption ranking. Solves the base case, then
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
-//! (see [`crate::stress`] for the overrides and the order), in parallel.
+//! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
-use super::{emit, exit, in_parallel, Failure, InputArgs, Source};
-use crate::backend::{BackendChoice, SolveOptions};
+use super::common::{emit, exit, in_parallel, Failure, InputArgs, Source};
 use crate::pipeline::{self, Ranging, RunOptions};
-use crate::stress::{self, Case, Outcome, Ranking};
+use crate::solve::backend::{BackendChoice, SolveOptions};
+use crate::whatif::stress::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::Severity;
@@ -89,7 +89,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
             "stress: {} cases ({} jobs), base objective {}",
             cases.len(),
             jobs,
-            crate::compare::num(base.objective.unwrap_or(0.0))
+            crate::whatif::compare::num(base.objective.unwrap_or(0.0))
         );
     }
     let started = Instant::now();

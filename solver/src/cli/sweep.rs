@@ -1,16 +1,16 @@
 //! `sourcing-opt sweep INSTANCE.toml --param KEY (--values V1,V2,... | --range START:STOP:STEP)
 //! [--param KEY ...]`: solve once per point of a grid of overrides, in parallel, and write one
-//! row per point (see [`crate::sweep`] for the values, the grid order and the columns).
+//! row per point (see [`crate::whatif::sweep`] for the values, the grid order and the columns).
 //!
 //! The instance is read and parsed once; each point validates the file with the command's
 //! own overrides (`--scenario`, `--set`) followed by the point's, and is solved without
 //! ranging or diagnosis unless asked. Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
-use super::{emit, exit, in_parallel, Failure, InputArgs, Source};
-use crate::backend::{BackendChoice, SolveOptions};
+use super::common::{emit, exit, in_parallel, Failure, InputArgs, Source};
 use crate::pipeline::{self, Ranging, RunOptions};
-use crate::sweep::{self, Axis, Row, Table};
+use crate::solve::backend::{BackendChoice, SolveOptions};
+use crate::whatif::sweep::{self, Axis, Row, Table};
 use clap::{ArgMatches, Args, FromArgMatches};
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};

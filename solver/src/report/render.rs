@@ -4,7 +4,7 @@
 //! CSV is a tidy long table `section,key,field,value` (one value per line) so that every
 //! section of the report fits one header and scripts can filter with `grep`/`awk`.
 
-use super::Report;
+use super::schema::Report;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -713,7 +713,8 @@ mod tests {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/");
         let file = |p: &str| std::fs::read_to_string(format!("{root}{p}")).unwrap();
         let mut generated = Vec::new();
-        crate::generate::write_instance(&crate::generate::Params { seed: 3, scale: 2 }, &mut generated).unwrap();
+        crate::model::generate::write_instance(&crate::model::generate::Params { seed: 3, scale: 2 }, &mut generated)
+            .unwrap();
         let cases = [
             // Ranging (the deepest nesting), a diagnosis of an infeasible plan, a large plan.
             ("shipped, ranging on", file("usmca_critical_minerals.toml"), Ranging::On),

@@ -8,19 +8,19 @@
 //! sensitivity of the optimum to `b` is `-z`, so `dual = -z` for `=`/`<=` rows and `+z` for
 //! `>=` rows (whose `b` is `-rhs`).
 //!
-//! The order of work: [`crate::presolve`], then the LP's dual through that same mapping
+//! The order of work: [`crate::solve::presolve`], then the LP's dual through that same mapping
 //! ([`solve_via_dual`], 10-15% faster at 100k variables), checked against our acceptance test
 //! with a margin, then the primal form if the dual form's answer misses it.
 
-use super::{Backend, Outcome, RawSolution, SolveOptions};
+use super::api::{Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
-use crate::presolve::presolve;
+use crate::solve::presolve::presolve;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT, ZeroConeT,
 };
 
-/// The Clarabel backend. By default the LP first goes through [`crate::presolve`] (forcing and
+/// The Clarabel backend. By default the LP first goes through [`crate::solve::presolve`] (forcing and
 /// leaf rows, then the aggregation of implied flows; on the generated continental instance of
 /// 100k variables it removes 70% of the columns and 67% of the rows, and the solve drops
 /// from 3.9 s to 0.9 s).
@@ -54,7 +54,7 @@ impl Backend for Clarabel {
         let raw = if p.reduced.n_vars() == 0 {
             // Every column was fixed at 0; the rows left (the presolve removes those that
             // hold) have no column, and one that cannot hold at 0 makes the LP infeasible.
-            if crate::solve::empty_infeasible_row(&p.reduced).is_some() {
+            if crate::lp::check::empty_infeasible_row(&p.reduced).is_some() {
                 return RawSolution::without_values(Outcome::Infeasible);
             }
             RawSolution {
@@ -95,11 +95,11 @@ fn solve_either_form(lp: &Lp, opts: &SolveOptions) -> RawSolution {
 /// `FEAS_TOL` of its magnitude, duality gap and dual infeasibility within `GAP_TOL`) with a
 /// margin of 10, so that the pipeline's own check (after it cleans the duals) cannot differ?
 fn accepted(lp: &Lp, raw: &RawSolution) -> bool {
-    use crate::solve::{violation, FEAS_TOL, GAP_TOL};
+    use crate::lp::check::{violation, FEAS_TOL, GAP_TOL};
     let Some(y) = &raw.duals else { return false };
     let x: Vec<f64> = raw.x.iter().map(|v| v.max(0.0)).collect();
     let (_, rel) = violation(lp, &lp.activities(&x), &x);
-    let cert = crate::duals::certify(lp, &x, y.clone(), "check");
+    let cert = crate::lp::certify::certify(lp, &x, y.clone(), "check");
     let margin = 0.1;
     rel <= margin * FEAS_TOL && cert.relative_gap <= margin * GAP_TOL && cert.max_dual_infeasibility <= margin * GAP_TOL
 }
@@ -117,12 +117,12 @@ fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     let mut sign = vec![1.0; lp.n_rows()];
     for i in 0..lp.n_rows() {
         let key = VarKey::Aux(i as u32);
-        match lp.senses[i] {
-            Sense::Eq => dual.add_free_var(key, -lp.rhs[i]),
-            Sense::Ge => dual.add_var(key, -lp.rhs[i]),
+        match lp.senses()[i] {
+            Sense::Eq => dual.add_free_var(key, -lp.rhs()[i]),
+            Sense::Ge => dual.add_var(key, -lp.rhs()[i]),
             Sense::Le => {
                 sign[i] = -1.0;
-                dual.add_var(key, lp.rhs[i])
+                dual.add_var(key, lp.rhs()[i])
             }
         };
     }
@@ -130,10 +130,7 @@ fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     for (j, col) in lp.columns().into_iter().enumerate() {
         terms.extend(col.into_iter().map(|(i, v)| (i, v * sign[i as usize])));
         let sense = if lp.is_free(j) { Sense::Eq } else { Sense::Le };
-        dual.add_row(RowKey::Aux(j as u32), &mut terms, sense, lp.obj[j]);
-    }
-    if dual.row_start.is_empty() {
-        dual.row_start.push(0);
+        dual.add_row(RowKey::Aux(j as u32), &mut terms, sense, lp.obj()[j]);
     }
     let raw = solve_direct(&dual, opts);
     match raw.outcome {
@@ -155,15 +152,15 @@ fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
 fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     let n = lp.n_vars();
     // Clarabel row order: equalities first, then inequalities, then the bounds x >= 0.
-    let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses[i] == Sense::Eq).collect();
+    let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses()[i] == Sense::Eq).collect();
     let n_eq = order.len();
-    order.extend((0..lp.n_rows()).filter(|&i| lp.senses[i] != Sense::Eq));
+    order.extend((0..lp.n_rows()).filter(|&i| lp.senses()[i] != Sense::Eq));
     let bounded: Vec<usize> = (0..n).filter(|&j| !lp.is_free(j)).collect();
     let m = lp.n_rows() + bounded.len();
 
     // Count per column to build CSC directly.
     let mut colptr = vec![0usize; n + 1];
-    for &c in &lp.cols {
+    for &c in lp.matrix().1 {
         colptr[c as usize + 1] += 1;
     }
     for &j in &bounded {
@@ -178,8 +175,8 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     let mut fill = colptr.clone();
     let mut b = vec![0f64; m];
     for (pos, &i) in order.iter().enumerate() {
-        let sign = if lp.senses[i] == Sense::Ge { -1.0 } else { 1.0 };
-        b[pos] = sign * lp.rhs[i];
+        let sign = if lp.senses()[i] == Sense::Ge { -1.0 } else { 1.0 };
+        b[pos] = sign * lp.rhs()[i];
         for (c, v) in lp.row(i) {
             let k = fill[c];
             rowval[k] = pos;
@@ -201,13 +198,13 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     // the dual error of those rows beyond our certificate.)
     let largest = |v: &[f64]| v.iter().fold(0.0f64, |mx, x| mx.max(x.abs()));
     let beta = if largest(&b) > 0.0 { 1.0 / largest(&b) } else { 1.0 };
-    let gamma = if largest(&lp.obj) > 0.0 {
-        1.0 / largest(&lp.obj)
+    let gamma = if largest(lp.obj()) > 0.0 {
+        1.0 / largest(lp.obj())
     } else {
         1.0
     };
     b.iter_mut().for_each(|v| *v *= beta);
-    let q: Vec<f64> = lp.obj.iter().map(|c| c * gamma).collect();
+    let q: Vec<f64> = lp.obj().iter().map(|c| c * gamma).collect();
     let a = CscMatrix::new(m, n, colptr, rowval, nzval);
     let p = CscMatrix::<f64>::zeros((n, n));
     let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
@@ -261,7 +258,7 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     let mut duals = vec![0f64; lp.n_rows()];
     for (pos, &i) in order.iter().enumerate() {
         let z = sol.z[pos] / gamma;
-        duals[i] = if lp.senses[i] == Sense::Ge { z } else { -z };
+        duals[i] = if lp.senses()[i] == Sense::Ge { z } else { -z };
     }
     RawSolution {
         outcome,

@@ -1,8 +1,5 @@
-//! Duals for backends that give none (microlp), and the certificate that proves them.
-//!
-//! Convention everywhere: `y[i] = d(total cost) / d(rhs[i])` for row `i` as written in the
-//! [`Lp`]. For a minimisation this makes `y <= 0` on `<=` rows, `y >= 0` on `>=` rows and
-//! free on `=` rows.
+//! Duals for backends that give none (microlp), by the dual LP; the certificate that proves
+//! them is [`crate::lp::certify`].
 //!
 //! Method: given the optimal primal `x`, solve the dual LP restricted by complementary
 //! slackness: `y_i = 0` on rows with slack, `A_j'y = c_j` on columns with `x_j > 0`,
@@ -12,64 +9,10 @@
 //! we measure ourselves. When the restricted system has no solution within tolerance (a
 //! primal that is slightly off), the full dual LP is solved instead and the gap says how far
 //! the primal is from optimal.
-
-use crate::backend::{aux_options, Backend, Outcome};
+use crate::lp::certify::{certify, DualCertificate};
+use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::{Lp, RowKey, Sense, VarKey};
-use crate::solve::{slack, FEAS_TOL};
-
-/// A column counts as used (priced at its reduced cost zero) above this share of the
-/// magnitude of the smallest row it enters.
-pub const USED_TOL: f64 = 1e-7;
-
-/// For each column of plan `x`, the value above which it counts as used: [`USED_TOL`] times
-/// the magnitude of the smallest row it enters (`max(|rhs|, max_k |a_ik x_k|)`). Judging each
-/// column by its own rows keeps a 0.001 t flow used in a model that also moves 1e9 t, while
-/// the tiny flows an interior-point answer leaves on unused routes stay unused.
-pub fn used_tols(lp: &Lp, x: &[f64]) -> Vec<f64> {
-    let mut tol = column_scales(lp, x);
-    tol.iter_mut().for_each(|t| *t *= USED_TOL);
-    tol
-}
-
-/// For each column, the magnitude of the smallest row it enters at plan `x`
-/// (`max(|rhs|, max_k |a_ik x_k|)`; 0 when every such row is empty at `x`).
-pub fn column_scales(lp: &Lp, x: &[f64]) -> Vec<f64> {
-    let magnitude: Vec<f64> = (0..lp.n_rows())
-        .map(|i| lp.row(i).fold(lp.rhs[i].abs(), |m, (c, v)| m.max((v * x[c]).abs())))
-        .collect();
-    let mut tol = vec![f64::INFINITY; lp.n_vars()];
-    for i in 0..lp.n_rows() {
-        if magnitude[i] > 0.0 {
-            for (c, _) in lp.row(i) {
-                tol[c] = tol[c].min(magnitude[i]);
-            }
-        }
-    }
-    // A column in no row of positive magnitude is 0 in any plan that satisfies its rows.
-    tol.iter_mut().for_each(|t| {
-        if !t.is_finite() {
-            *t = 0.0
-        }
-    });
-    tol
-}
-
-#[derive(Debug, Clone)]
-pub struct DualCertificate {
-    pub y: Vec<f64>,
-    /// `b'y`
-    pub dual_objective: f64,
-    /// `|c'x - b'y| / max(1, |c'x|)`
-    pub relative_gap: f64,
-    /// Largest violation of `A'y <= c` or of a dual sign, relative to max(1, |c_j|).
-    pub max_dual_infeasibility: f64,
-    pub method: &'static str,
-}
-
-/// Is row `i` tight at activity `a` (equalities always are)?
-pub fn is_tight(lp: &Lp, i: usize, a: f64) -> bool {
-    lp.senses[i] == Sense::Eq || slack(lp, i, a) <= FEAS_TOL * lp.rhs[i].abs().max(1.0)
-}
+use crate::solve::backend::{aux_options, Backend, Outcome};
 
 /// Duals of `lp` at the optimal `x` by the restricted (then, if needed, full) dual LP.
 pub fn by_dual_lp(lp: &Lp, x: &[f64], activities: &[f64], backend: &dyn Backend) -> Result<DualCertificate, String> {
@@ -79,47 +22,6 @@ pub fn by_dual_lp(lp: &Lp, x: &[f64], activities: &[f64], backend: &dyn Backend)
         Err(_) => (solve_dual(lp, None, backend)?, "full dual LP"),
     };
     Ok(certify(lp, x, y, method))
-}
-
-/// Measure gap and dual infeasibility of `y` against `x`.
-pub fn certify(lp: &Lp, x: &[f64], y: Vec<f64>, method: &'static str) -> DualCertificate {
-    let primal = lp.objective_value(x);
-    let dual_objective: f64 = lp.rhs.iter().zip(&y).map(|(b, v)| b * v).sum();
-    let rc = reduced_costs(lp, &y);
-    let mut infeas = 0.0f64;
-    for (j, d) in rc.iter().enumerate() {
-        if !lp.is_free(j) {
-            infeas = infeas.max(-d / lp.obj[j].abs().max(1.0));
-        }
-    }
-    for (i, v) in y.iter().enumerate() {
-        let wrong = match lp.senses[i] {
-            Sense::Le => v.max(0.0),
-            Sense::Ge => (-v).max(0.0),
-            Sense::Eq => 0.0,
-        };
-        infeas = infeas.max(wrong);
-    }
-    DualCertificate {
-        relative_gap: (primal - dual_objective).abs() / primal.abs().max(1.0),
-        dual_objective,
-        y,
-        max_dual_infeasibility: infeas,
-        method,
-    }
-}
-
-/// `c_j - A_j'y` for every column.
-pub fn reduced_costs(lp: &Lp, y: &[f64]) -> Vec<f64> {
-    let mut rc = lp.obj.clone();
-    for i in 0..lp.n_rows() {
-        if y[i] != 0.0 {
-            for (c, v) in lp.row(i) {
-                rc[c] -= v * y[i];
-            }
-        }
-    }
-    rc
 }
 
 /// The dual LP in our variables: one column per priced-able row (`y_i = sign_i * z_i`,
@@ -146,7 +48,7 @@ impl DualSystem {
                     continue; // slack row: y_i = 0
                 }
             }
-            let (s, free) = match lp.senses[i] {
+            let (s, free) = match lp.senses()[i] {
                 Sense::Le => (-1.0, false),
                 Sense::Ge => (1.0, false),
                 Sense::Eq => (1.0, true),
@@ -177,25 +79,22 @@ impl DualSystem {
             let sense = if basic || lp.is_free(j) { Sense::Eq } else { Sense::Le };
             if terms.is_empty() {
                 // 0 <= c_j always holds for costs >= 0; an equality 0 = c_j needs c_j = 0.
-                if sense == Sense::Eq && lp.obj[j].abs() > FEAS_TOL * lp.obj[j].abs().max(1.0) {
+                if sense == Sense::Eq && lp.obj()[j].abs() > FEAS_TOL * lp.obj()[j].abs().max(1.0) {
                     return Err("a used column with a positive cost touches no priced row".into());
                 }
                 continue;
             }
-            aux.add_row(RowKey::Aux(j as u32), &mut terms, sense, lp.obj[j]);
-        }
-        if aux.row_start.is_empty() {
-            aux.row_start.push(0);
+            aux.add_row(RowKey::Aux(j as u32), &mut terms, sense, lp.obj()[j]);
         }
         Ok(DualSystem { aux, col_of, sign })
     }
 
     /// Minimise `sum_i w_i y_i` over the system; `None` when unbounded below.
     pub fn minimise(&mut self, w: &[(usize, f64)], backend: &dyn Backend) -> Result<Option<Vec<f64>>, String> {
-        self.aux.obj.iter_mut().for_each(|c| *c = 0.0);
+        self.aux.obj_mut().iter_mut().for_each(|c| *c = 0.0);
         for &(i, wi) in w {
             if self.col_of[i] != u32::MAX {
-                self.aux.obj[self.col_of[i] as usize] += wi * self.sign[i];
+                self.aux.obj_mut()[self.col_of[i] as usize] += wi * self.sign[i];
             }
         }
         if self.aux.n_vars() == 0 {
@@ -219,47 +118,15 @@ impl DualSystem {
 /// Build and solve the dual LP (max b'y); `cs` restricts it by complementary slackness.
 fn solve_dual(lp: &Lp, cs: Option<(&[f64], &[f64])>, backend: &dyn Backend) -> Result<Vec<f64>, String> {
     let mut sys = DualSystem::new(lp, cs, None)?;
-    let w: Vec<(usize, f64)> = (0..lp.n_rows()).map(|i| (i, -lp.rhs[i])).collect();
+    let w: Vec<(usize, f64)> = (0..lp.n_rows()).map(|i| (i, -lp.rhs()[i])).collect();
     sys.minimise(&w, backend)?
         .ok_or_else(|| "dual LP unbounded: the primal is infeasible".to_string())
-}
-
-/// The largest price of row `i` over all optimal duals: the right derivative of the
-/// optimal cost in `rhs[i]` (infinite when raising it makes the plan infeasible).
-pub fn price_right(lp: &Lp, x: &[f64], activities: &[f64], i: usize, backend: &dyn Backend) -> Result<f64, String> {
-    let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
-    Ok(sys
-        .minimise(&[(i, -1.0)], backend)?
-        .map(|y| y[i])
-        .unwrap_or(f64::INFINITY))
-}
-
-/// The smallest and largest price of row `i` over all optimal duals: the left and right
-/// derivatives of the optimal cost with respect to `rhs[i]` (infinite when moving the
-/// right-hand side that way makes the plan infeasible).
-pub fn price_interval(
-    lp: &Lp,
-    x: &[f64],
-    activities: &[f64],
-    i: usize,
-    backend: &dyn Backend,
-) -> Result<(f64, f64), String> {
-    let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
-    let lo = sys
-        .minimise(&[(i, 1.0)], backend)?
-        .map(|y| y[i])
-        .unwrap_or(f64::NEG_INFINITY);
-    let hi = sys
-        .minimise(&[(i, -1.0)], backend)?
-        .map(|y| y[i])
-        .unwrap_or(f64::INFINITY);
-    Ok((lo, hi))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::MiniLp;
+    use crate::solve::backend::MiniLp;
 
     /// min 2a + 3b  s.t.  a + b >= 4 (r0),  a <= 3 (r1),  b <= 10 (r2).
     /// Optimum a = 3, b = 1, cost 9; duals: r0 = 3 (one more unit needed costs one b),

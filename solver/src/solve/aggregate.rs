@@ -33,7 +33,6 @@
 //! targets) and substitutions that would add more than `MAX_FILL` nonzeros.
 
 use crate::lp::{Lp, Sense};
-use crate::presolve::compact;
 
 const MAX_MULTIPLIER: f64 = 1e3;
 const MAX_ROW: usize = 64;
@@ -97,9 +96,9 @@ impl Work {
         Work {
             rows,
             col_rows,
-            rhs: lp.rhs.clone(),
-            rhs_scale: lp.rhs.iter().map(|b| b.abs()).collect(),
-            obj: lp.obj.clone(),
+            rhs: lp.rhs().to_vec(),
+            rhs_scale: lp.rhs().iter().map(|b| b.abs()).collect(),
+            obj: lp.obj().to_vec(),
             row_alive: vec![true; lp.n_rows()],
             col_alive: vec![true; lp.n_vars()],
         }
@@ -120,7 +119,7 @@ impl Work {
     /// what was moved into it)?
     fn empty_row_holds(&self, lp: &Lp, r: usize) -> bool {
         let tol = CANCEL * self.rhs_scale[r].max(1.0);
-        match lp.senses[r] {
+        match lp.senses()[r] {
             Sense::Eq => self.rhs[r].abs() <= tol,
             Sense::Le => self.rhs[r] >= -tol,
             Sense::Ge => self.rhs[r] <= tol,
@@ -241,7 +240,7 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
     let mut queued = vec![false; m];
     let mut queue: Vec<usize> = Vec::new();
     for i in (0..m).rev() {
-        if lp.senses[i] == Sense::Eq {
+        if lp.senses()[i] == Sense::Eq {
             queued[i] = true;
             queue.push(i);
         }
@@ -264,7 +263,7 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
         let Some(p) = w.pivot(lp, i) else { continue };
         steps.push(w.substitute(lp, i, p, &mut changed)?);
         for r in changed.drain(..) {
-            if lp.senses[r] == Sense::Eq && !queued[r] {
+            if lp.senses()[r] == Sense::Eq && !queued[r] {
                 queued[r] = true;
                 queue.push(r);
             }
@@ -275,14 +274,14 @@ pub fn aggregate(lp: &Lp) -> Option<Aggregated> {
     }
     // Columns left in no row: 0 when they cost nothing negative (beyond the rounding of
     // the substituted costs).
-    let cost_tol = CANCEL * lp.obj.iter().fold(1.0f64, |mx, c| mx.max(c.abs()));
+    let cost_tol = CANCEL * lp.obj().iter().fold(1.0f64, |mx, c| mx.max(c.abs()));
     for j in 0..n {
         if w.col_alive[j] && w.col_rows[j].is_empty() && !lp.is_free(j) && w.obj[j] >= -cost_tol {
             w.col_alive[j] = false;
         }
     }
 
-    let (reduced, col_of, row_of) = compact(lp, &w.col_alive, &w.row_alive, &w.obj, &w.rhs, |i, terms| {
+    let (reduced, col_of, row_of) = lp.compact(&w.col_alive, &w.row_alive, &w.obj, &w.rhs, |i, terms| {
         terms.extend(w.rows[i].iter().map(|&(c, v)| (c as usize, v)));
     });
     Some(Aggregated {
@@ -339,7 +338,7 @@ impl Aggregated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duals::certify;
+    use crate::lp::certify::certify;
     use crate::lp::{RowKey, VarKey};
 
     use crate::lp::aux_row as row;
@@ -347,6 +346,11 @@ mod tests {
     /// A mine (cost 10, capacity 8) ships through a hub h (lane cost 1) that splits to two
     /// markets, m1 (demand 3, lane cost 2) and m2 (demand 4, lane cost 5, capacity 10).
     fn chain() -> Lp {
+        chain_with_markets(Sense::Eq)
+    }
+
+    /// The chain with the markets' rows of the given sense.
+    fn chain_with_markets(market: Sense) -> Lp {
         let mut lp = Lp::default();
         let prod = lp.add_var(VarKey::Aux(0), 10.0);
         let sh = lp.add_var(VarKey::Aux(1), 1.0); // mine -> h
@@ -355,8 +359,8 @@ mod tests {
         row(&mut lp, 0, &[(prod, 1.0)], Sense::Le, 8.0); // mine capacity
         row(&mut lp, 1, &[(prod, 1.0), (sh, -1.0)], Sense::Eq, 0.0); // balance at the mine
         row(&mut lp, 2, &[(sh, 1.0), (h1, -1.0), (h2, -1.0)], Sense::Eq, 0.0); // balance h
-        row(&mut lp, 3, &[(h1, 1.0)], Sense::Eq, 3.0); // m1
-        row(&mut lp, 4, &[(h2, 1.0)], Sense::Eq, 4.0); // m2
+        row(&mut lp, 3, &[(h1, 1.0)], market, 3.0); // m1
+        row(&mut lp, 4, &[(h2, 1.0)], market, 4.0); // m2
         row(&mut lp, 5, &[(h2, 1.0)], Sense::Le, 10.0); // lane capacity h -> m2
         lp
     }
@@ -384,13 +388,11 @@ mod tests {
     fn substituted_costs_and_rows_are_those_of_the_flows_beyond() {
         // The chain without the markets' balances fixing their lanes: demands served by
         // `>=` rows, so the hub's lanes stay and carry the cost of the way in.
-        let mut lp = chain();
-        lp.senses[3] = Sense::Ge;
-        lp.senses[4] = Sense::Ge;
+        let lp = chain_with_markets(Sense::Ge);
         let agg = aggregate(&lp).expect("the balances aggregate");
         assert_eq!((agg.removed_rows(), agg.removed_cols()), (2, 2));
         // Columns h1, h2 with costs 2 + 11 and 5 + 11; the mine capacity now holds both.
-        assert_eq!(agg.reduced.obj, vec![13.0, 16.0]);
+        assert_eq!(agg.reduced.obj(), vec![13.0, 16.0]);
         let mine: Vec<(usize, f64)> = agg.reduced.row(0).collect();
         assert_eq!(mine, vec![(0, 1.0), (1, 1.0)]);
         let x = agg.primal(&[3.0, 4.0]);
@@ -413,7 +415,7 @@ mod tests {
         row(&mut lp, 1, &[(x, 1.0), (z, -1.0)], Sense::Eq, 5.0);
         assert!(aggregate(&lp).is_none());
         // With the same rhs the second row is the first one again: it empties and goes.
-        lp.rhs[1] = 0.0;
+        lp.rhs_mut()[1] = 0.0;
         let agg = aggregate(&lp).expect("consistent");
         assert_eq!(agg.reduced.n_rows(), 0);
     }
@@ -427,7 +429,7 @@ mod tests {
         row(&mut lp, 1, &[(x, 1.0)], Sense::Eq, 2.0);
         assert!(aggregate(&lp).is_none());
         // The backend, presolve included, says infeasible as the simplex does.
-        use crate::backend::{Backend, Clarabel, MiniLp, Outcome};
+        use crate::solve::backend::{Backend, Clarabel, MiniLp, Outcome};
         assert_eq!(
             Clarabel::default().solve(&lp, &Default::default()).outcome,
             Outcome::Infeasible
@@ -471,11 +473,14 @@ mod tests {
         row(&mut lp, 1, &[(x, 1.0)], Sense::Ge, 1.0);
         assert!(aggregate(&lp).is_none());
         // x - z = -4 implies z = x + 4 >= 0, not x >= 0: z goes.
-        lp.vals[1] = -1.0;
-        lp.rhs[0] = -4.0;
+        let mut lp = Lp::default();
+        let x = lp.add_var(VarKey::Aux(0), 1.0);
+        let _z = lp.add_var(VarKey::Aux(1), 2.0);
+        row(&mut lp, 0, &[(x, 1.0), (_z, -1.0)], Sense::Eq, -4.0);
+        row(&mut lp, 1, &[(x, 1.0)], Sense::Ge, 1.0);
         let agg = aggregate(&lp).expect("z is implied");
-        assert_eq!(agg.reduced.vars, vec![VarKey::Aux(0)]);
-        assert_eq!(agg.reduced.obj, vec![3.0], "x carries z's cost");
+        assert_eq!(agg.reduced.vars(), vec![VarKey::Aux(0)]);
+        assert_eq!(agg.reduced.obj(), vec![3.0], "x carries z's cost");
         assert_eq!(agg.primal(&[1.5]), vec![1.5, 5.5]);
     }
 
@@ -484,12 +489,12 @@ mod tests {
     /// whose restored duals certify the LP before aggregation.
     #[test]
     fn aggregation_shrinks_generated_instances() {
-        use crate::backend::{Backend, Clarabel, Outcome};
+        use crate::solve::backend::{Backend, Clarabel, Outcome};
         for seed in [1, 4] {
-            let full = crate::generate::generated_lp(seed, 2);
-            let lp = crate::presolve::remove_rows_only(&full).reduced;
+            let full = crate::model::generate::generated_lp(seed, 2);
+            let lp = crate::solve::presolve::remove_rows_only(&full).reduced;
             let agg = aggregate(&lp).expect("generated networks have implied flows");
-            let balances = |lp: &Lp| lp.rows.iter().filter(|r| matches!(r, RowKey::Balance { .. })).count();
+            let balances = |lp: &Lp| lp.rows().iter().filter(|r| matches!(r, RowKey::Balance { .. })).count();
             let (before, after) = (balances(&lp), balances(&agg.reduced));
             eprintln!(
                 "seed {seed}: {} x {} -> {} x {}; balances {before} -> {after}",
@@ -503,7 +508,7 @@ mod tests {
             assert_eq!(raw.outcome, Outcome::Optimal, "seed {seed}");
             let x = agg.primal(&raw.x);
             let y = agg.duals(&raw.duals.unwrap());
-            let (_, rel) = crate::solve::violation(&lp, &lp.activities(&x), &x);
+            let (_, rel) = crate::lp::check::violation(&lp, &lp.activities(&x), &x);
             assert!(rel < 1e-7, "seed {seed}: violation {rel}");
             let cert = certify(&lp, &x, y, "test");
             assert!(cert.relative_gap < 1e-8, "seed {seed}: {cert:?}");
@@ -517,7 +522,7 @@ mod tests {
     /// on the LP as written, and its restored duals certify that LP.
     #[test]
     fn aggregation_is_exact_on_random_networks() {
-        use crate::backend::{Backend, Clarabel, MiniLp, Outcome};
+        use crate::solve::backend::{Backend, Clarabel, MiniLp, Outcome};
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             state ^= state << 13;
@@ -584,7 +589,7 @@ mod tests {
                 (got - best).abs() <= 1e-7 * best.abs().max(1.0),
                 "case {case}: {got} vs {best}"
             );
-            let (_, rel) = crate::solve::violation(&lp, &lp.activities(&x), &x);
+            let (_, rel) = crate::lp::check::violation(&lp, &lp.activities(&x), &x);
             assert!(rel < 1e-7, "case {case}: violation {rel}");
             let cert = certify(&lp, &x, y, "test");
             assert!(cert.relative_gap < 1e-7, "case {case}: {cert:?}");

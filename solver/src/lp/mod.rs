@@ -3,6 +3,11 @@
 //! Rows and columns carry typed keys (never labels parsed back); the contract names are
 //! rendered from the keys on demand, so a million-variable model holds no strings.
 
+pub mod certify;
+pub mod check;
+mod compact;
+pub mod ranges;
+
 use sourcing_models::Instance;
 
 /// Direction of travel on a lane: as written (`from -> to`) or the reverse of a bidirectional lane.
@@ -98,23 +103,98 @@ impl Sense {
 }
 
 /// A linear program in row-major sparse form.
-#[derive(Debug, Clone, Default)]
+///
+/// The fields are private so that the invariants hold everywhere: one cost per column, one
+/// key, sense and right-hand side per row, `row_start` one longer than the rows and starting
+/// at 0, and no zero or repeated column within a row. Costs and right-hand sides may be
+/// changed in place ([`Lp::obj_mut`], [`Lp::rhs_mut`]); the matrix only grows by
+/// [`Lp::add_row`].
+#[derive(Debug, Clone)]
 pub struct Lp {
-    pub vars: Vec<VarKey>,
-    pub obj: Vec<f64>,
-    pub rows: Vec<RowKey>,
-    pub senses: Vec<Sense>,
-    pub rhs: Vec<f64>,
+    vars: Vec<VarKey>,
+    obj: Vec<f64>,
+    rows: Vec<RowKey>,
+    senses: Vec<Sense>,
+    rhs: Vec<f64>,
     /// Row `i` has its terms in `cols[row_start[i]..row_start[i + 1]]`.
-    pub row_start: Vec<usize>,
-    pub cols: Vec<u32>,
-    pub vals: Vec<f64>,
+    row_start: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
     /// Columns without the `>= 0` bound (only in auxiliary LPs such as the dual; the model
     /// of the contract has none). Empty means none.
-    pub free: Vec<bool>,
+    free: Vec<bool>,
+}
+
+impl Default for Lp {
+    fn default() -> Self {
+        Lp {
+            vars: Vec::new(),
+            obj: Vec::new(),
+            rows: Vec::new(),
+            senses: Vec::new(),
+            rhs: Vec::new(),
+            row_start: vec![0],
+            cols: Vec::new(),
+            vals: Vec::new(),
+            free: Vec::new(),
+        }
+    }
 }
 
 impl Lp {
+    /// What each column stands for.
+    pub fn vars(&self) -> &[VarKey] {
+        &self.vars
+    }
+
+    /// The cost of each column.
+    pub fn obj(&self) -> &[f64] {
+        &self.obj
+    }
+
+    /// The costs, to change in place (auxiliary LPs reuse one matrix for several objectives).
+    pub fn obj_mut(&mut self) -> &mut [f64] {
+        &mut self.obj
+    }
+
+    /// What each row stands for.
+    pub fn rows(&self) -> &[RowKey] {
+        &self.rows
+    }
+
+    pub fn senses(&self) -> &[Sense] {
+        &self.senses
+    }
+
+    pub fn rhs(&self) -> &[f64] {
+        &self.rhs
+    }
+
+    /// The right-hand sides, to change in place.
+    pub fn rhs_mut(&mut self) -> &mut [f64] {
+        &mut self.rhs
+    }
+
+    /// The matrix in compressed-row form: row starts, column of each term, value of each term.
+    pub fn matrix(&self) -> (&[usize], &[u32], &[f64]) {
+        (&self.row_start, &self.cols, &self.vals)
+    }
+
+    /// The same columns (keys, costs, free flags) without any row.
+    pub fn columns_only(&self) -> Lp {
+        Lp {
+            vars: self.vars.clone(),
+            obj: self.obj.clone(),
+            free: self.free.clone(),
+            ..Lp::default()
+        }
+    }
+
+    /// How many terms row `i` has.
+    pub fn row_len(&self, i: usize) -> usize {
+        self.row_start[i + 1] - self.row_start[i]
+    }
+
     pub fn n_vars(&self) -> usize {
         self.vars.len()
     }
@@ -155,9 +235,6 @@ impl Lp {
 
     /// Append a row. Terms with the same column are merged, zero coefficients dropped.
     pub fn add_row(&mut self, key: RowKey, terms: &mut Vec<(u32, f64)>, sense: Sense, rhs: f64) {
-        if self.row_start.is_empty() {
-            self.row_start.push(0);
-        }
         terms.sort_unstable_by_key(|t| t.0);
         let mut last: Option<u32> = None;
         for &(c, v) in terms.iter() {

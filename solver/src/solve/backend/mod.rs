@@ -2,13 +2,12 @@
 //! primal values, and (when it can give them) row duals in our single sign convention,
 //! `dual[i] = d(total cost) / d(rhs[i])` for the row as written in [`crate::lp::Lp`].
 
-mod clarabel_backend;
+mod api;
+mod clarabel;
 mod goodlp;
 
-use crate::lp::Lp;
-use std::time::Duration;
-
-pub use clarabel_backend::Clarabel;
+pub use api::{aux_options, Backend, Outcome, RawSolution, SolveOptions};
+pub use clarabel::Clarabel;
 #[cfg(feature = "highs")]
 pub use goodlp::Highs;
 pub use goodlp::MiniLp;
@@ -29,9 +28,9 @@ pub enum BackendChoice {
 /// (`solver/benches/scale.sh`, end to end: 0.009 s against 0.028 s at 1k variables, 0.036 s
 /// against 0.97 s at 10k), but its plan is not a vertex, and the exact basis ranging of the
 /// report needs one. Up to the size where that ranging is affordable
-/// ([`crate::solve::LP_RANGING_MAX_VARS`]) `auto` therefore keeps the simplex (0.07 s end to
+/// ([`crate::sensitivity::LP_RANGING_MAX_VARS`]) `auto` therefore keeps the simplex (0.07 s end to
 /// end on the 2,579-variable baseline with `--ranging off`); above it, speed wins.
-pub const AUTO_CROSSOVER_VARS: usize = crate::solve::LP_RANGING_MAX_VARS;
+pub const AUTO_CROSSOVER_VARS: usize = 3_000;
 
 impl BackendChoice {
     pub fn parse(s: &str) -> Option<Self> {
@@ -70,53 +69,4 @@ impl BackendChoice {
             BackendChoice::Auto => unreachable!("resolved above"),
         }
     }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SolveOptions {
-    pub time_limit: Option<Duration>,
-}
-
-/// Options of the auxiliary LPs (duals, ranging, diagnosis): a time limit, so a solver that
-/// stalls on one of them costs seconds, not the run (the caller then reports less).
-pub fn aux_options() -> SolveOptions {
-    SolveOptions {
-        time_limit: Some(Duration::from_secs(10)),
-    }
-}
-
-/// What a backend reports before we check it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// The backend claims an optimum (still to be checked by us).
-    Optimal,
-    /// The backend claims an optimum of reduced accuracy.
-    Imprecise,
-    Infeasible,
-    Unbounded,
-    TimeLimit,
-    Failed(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct RawSolution {
-    pub outcome: Outcome,
-    pub x: Vec<f64>,
-    /// Row duals in our convention, when the backend gives them.
-    pub duals: Option<Vec<f64>>,
-}
-
-impl RawSolution {
-    pub fn without_values(outcome: Outcome) -> Self {
-        RawSolution {
-            outcome,
-            x: Vec::new(),
-            duals: None,
-        }
-    }
-}
-
-pub trait Backend {
-    fn name(&self) -> &'static str;
-    fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution;
 }

@@ -13,18 +13,15 @@
 //! basis; at a degenerate one they describe the reported solution rather than one basis
 //! among several, which is the question a policy reader asks.
 
-use crate::backend::{aux_options, Backend, Outcome};
-use crate::duals::{reduced_costs, DualSystem};
+use super::prices::price_interval;
+use crate::lp::certify::reduced_costs;
+use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
+use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::lp::{Lp, RowKey, Sense, VarKey};
-use crate::solve::FEAS_TOL;
+use crate::solve::backend::{aux_options, Backend, Outcome};
+use crate::solve::dual_lp::DualSystem;
 
 pub const METHOD: &str = "exact: auxiliary LPs over the optimal face of the reported solution";
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Range {
-    pub lower: f64,
-    pub upper: f64,
-}
 
 /// The optimal face for the duals `y`: columns with a positive reduced cost fixed at zero
 /// (left out), priced rows held tight. With `param_row = Some(i)`, a free column `t` takes
@@ -35,7 +32,7 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
     let mut aux = Lp::default();
     let mut col = vec![u32::MAX; lp.n_vars()];
     for j in 0..lp.n_vars() {
-        if rc[j] <= FEAS_TOL * lp.obj[j].abs().max(1.0) {
+        if rc[j] <= FEAS_TOL * lp.obj()[j].abs().max(1.0) {
             col[j] = aux.add_var(VarKey::Aux(j as u32), 0.0);
         }
     }
@@ -48,7 +45,7 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
                 terms.push((col[c], v));
             }
         }
-        let mut rhs = lp.rhs[k];
+        let mut rhs = lp.rhs()[k];
         if let (Some(t), Some(i)) = (t, param_row) {
             if i == k {
                 // Row i reads `a_i x - t (sense) 0`: its right-hand side becomes t.
@@ -57,11 +54,8 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
             }
         }
         let priced = y[k].abs() > 1e-9 * (1.0 + ymax);
-        let sense = if priced { Sense::Eq } else { lp.senses[k] };
+        let sense = if priced { Sense::Eq } else { lp.senses()[k] };
         aux.add_row(RowKey::Aux(k as u32), &mut terms, sense, rhs);
-    }
-    if aux.row_start.is_empty() {
-        aux.row_start.push(0);
     }
     (aux, col, t)
 }
@@ -88,7 +82,7 @@ pub fn alternative_optimum(
     backend: &dyn Backend,
 ) -> Result<Option<(usize, f64)>, String> {
     let (mut aux, col, _) = optimal_face(lp, y, None);
-    let used = crate::duals::used_tols(lp, x);
+    let used = used_tols(lp, x);
     let idle: Vec<(u32, f64)> = (0..lp.n_vars())
         .filter(|&j| x[j] <= used[j] && col[j] != u32::MAX)
         .map(|j| (col[j], -1.0))
@@ -96,7 +90,7 @@ pub fn alternative_optimum(
     if idle.is_empty() {
         return Ok(None);
     }
-    let scale = lp.rhs.iter().fold(1.0f64, |m, b| m.max(b.abs()));
+    let scale = lp.rhs().iter().fold(1.0f64, |m, b| m.max(b.abs()));
     let Some(z) = optimise(&mut aux, &idle, backend)? else {
         return Ok(None);
     };
@@ -122,7 +116,7 @@ pub fn cost_range(lp: &Lp, x: &[f64], activities: &[f64], j: usize, backend: &dy
         Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),
         None => f64::NEG_INFINITY,
     };
-    let upper = if x[j] > crate::duals::used_tols(lp, x)[j] {
+    let upper = if x[j] > used_tols(lp, x)[j] {
         let neg: Vec<(usize, f64)> = a_j.iter().map(|&(i, v)| (i, -v)).collect();
         match sys.minimise(&neg, backend)? {
             Some(y) => a_j.iter().map(|&(i, v)| v * y[i]).sum(),
@@ -136,9 +130,9 @@ pub fn cost_range(lp: &Lp, x: &[f64], activities: &[f64], j: usize, backend: &dy
 
 /// Minimise `sum w_k x_k` over `aux`; the solution, or `None` when unbounded below.
 fn optimise(aux: &mut Lp, w: &[(u32, f64)], backend: &dyn Backend) -> Result<Option<Vec<f64>>, String> {
-    aux.obj.iter_mut().for_each(|c| *c = 0.0);
+    aux.obj_mut().iter_mut().for_each(|c| *c = 0.0);
     for &(k, v) in w {
-        aux.obj[k as usize] += v;
+        aux.obj_mut()[k as usize] += v;
     }
     let sol = backend.solve(aux, &aux_options());
     match sol.outcome {
@@ -146,33 +140,6 @@ fn optimise(aux: &mut Lp, w: &[(u32, f64)], backend: &dyn Backend) -> Result<Opt
         Outcome::Unbounded => Ok(None),
         other => Err(format!("ranging LP: {other:?}")),
     }
-}
-
-/// Sensitivity of one row: its price interval over all optimal duals (left and right
-/// derivatives of the cost) and the right-hand-side interval over which `dual` holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowSensitivity {
-    pub row: usize,
-    pub price_low: f64,
-    pub price_high: f64,
-    pub rhs: Range,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColSensitivity {
-    pub col: usize,
-    pub cost: Range,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sensitivity {
-    pub method: &'static str,
-    /// The (vertex) dual the right-hand-side ranges are stated for.
-    pub duals: Vec<f64>,
-    pub rows: Vec<RowSensitivity>,
-    pub cols: Vec<ColSensitivity>,
-    /// An unused column that could carry flow at the same total cost, and how much.
-    pub alternative: Option<(usize, f64)>,
 }
 
 /// Ranging for every tight row and for the columns `cols` (used flows and facilities).
@@ -186,10 +153,10 @@ pub fn analyse(
 ) -> Result<Sensitivity, String> {
     let mut rows = Vec::new();
     for i in 0..lp.n_rows() {
-        if !crate::duals::is_tight(lp, i, activities[i]) {
+        if !is_tight(lp, i, activities[i]) {
             continue;
         }
-        let (price_low, price_high) = crate::duals::price_interval(lp, x, activities, i, backend)?;
+        let (price_low, price_high) = price_interval(lp, x, activities, i, backend)?;
         rows.push(RowSensitivity {
             row: i,
             price_low,
@@ -216,8 +183,8 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::MiniLp;
-    use crate::duals::by_dual_lp;
+    use crate::solve::backend::MiniLp;
+    use crate::solve::dual_lp::by_dual_lp;
 
     /// min 2a + 3b  s.t.  a + b >= 4 (r0),  a <= 3 (r1). Optimum a = 3, b = 1.
     /// r0's price 3 holds for rhs in [3, inf) (below 3, b leaves); r1's price -1 holds for

@@ -1,11 +1,11 @@
 //! Backends reached through good_lp: microlp (the `minilp` feature, pure-Rust simplex, the
 //! default for small models) and, behind the `highs` cargo feature, HiGHS.
 //!
-//! microlp returns an exact vertex but no duals; those come from [`crate::duals`]. HiGHS
+//! microlp returns an exact vertex but no duals; those come from [`crate::solve::dual_lp`]. HiGHS
 //! returns row duals as the derivative of the optimum with respect to the row bound, which
 //! is our convention already.
 
-use super::{Backend, Outcome, RawSolution, SolveOptions};
+use super::api::{Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
 use good_lp::constraint::ConstraintReference;
 use good_lp::solvers::microlp::microlp;
@@ -56,7 +56,7 @@ fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Var>, Vec<Con
         })
         .collect();
     let mut objective = Expression::with_capacity(lp.n_vars());
-    for (j, &c) in lp.obj.iter().enumerate() {
+    for (j, &c) in lp.obj().iter().enumerate() {
         if c != 0.0 {
             x[j].add_to(&mut objective, c);
         }
@@ -64,12 +64,12 @@ fn model<S: good_lp::Solver>(lp: &Lp, solver: S) -> (S::Model, Vec<Var>, Vec<Con
     let mut model = vars.minimise(objective).using(solver);
     let mut refs = Vec::with_capacity(lp.n_rows());
     for i in 0..lp.n_rows() {
-        let mut e = Expression::with_capacity(lp.row_start[i + 1] - lp.row_start[i]);
+        let mut e = Expression::with_capacity(lp.row_len(i));
         for (c, v) in lp.row(i) {
             x[c].add_to(&mut e, v);
         }
-        let rhs = lp.rhs[i];
-        refs.push(model.add_constraint(match lp.senses[i] {
+        let rhs = lp.rhs()[i];
+        refs.push(model.add_constraint(match lp.senses()[i] {
             Sense::Le => constraint::leq(e, rhs),
             Sense::Ge => constraint::geq(e, rhs),
             Sense::Eq => constraint::eq(e, rhs),

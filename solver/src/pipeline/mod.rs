@@ -1,9 +1,9 @@
 //! One instance to one report: solve, sensitivity, diagnosis. Shared by `solve`, `sweep` and
 //! `stress`, so every command reports a point the same way.
 
-use crate::backend::{BackendChoice, SolveOptions};
 use crate::diagnose;
 use crate::report::{self, InstanceInfo, Report};
+use crate::solve::backend::{BackendChoice, SolveOptions};
 use crate::solve::{self, Solved, Status};
 use sourcing_models::Instance;
 
@@ -57,8 +57,8 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
     let mut solved = solve::solve(inst, opts.backend, &opts.solve);
     let n = solved.model.lp.n_vars();
     match opts.ranging {
-        Ranging::On => solve::add_sensitivity(&mut solved),
-        Ranging::Auto if n <= RANGING_AUTO_MAX_VARS => solve::add_sensitivity(&mut solved),
+        Ranging::On => crate::sensitivity::add_sensitivity(&mut solved),
+        Ranging::Auto if n <= RANGING_AUTO_MAX_VARS => crate::sensitivity::add_sensitivity(&mut solved),
         _ => {}
     }
     let mut rep = report::build(inst, &solved, info);
@@ -77,8 +77,8 @@ pub const BYTES_PER_NONZERO: usize = 100;
 /// Refuse, before building it, a model that would not fit in the memory available
 /// (`MemAvailable` of /proc/meminfo, or `SOURCING_OPT_MEMORY_LIMIT_MB` when set, which scripts
 /// may use to cap a run). Returns the plain-language reason.
-pub fn check_size(inst: &Instance) -> Result<crate::formulate::SizeEstimate, String> {
-    let size = crate::formulate::estimate(inst);
+pub fn check_size(inst: &Instance) -> Result<crate::model::formulate::SizeEstimate, String> {
+    let size = crate::model::formulate::estimate(inst);
     let need = size.variables * BYTES_PER_VARIABLE + size.nonzeros * BYTES_PER_NONZERO;
     let (limit, what) = match std::env::var("SOURCING_OPT_MEMORY_LIMIT_MB")
         .ok()
@@ -135,8 +135,8 @@ mod tests {
         for f in files {
             let src = std::fs::read_to_string(&f).unwrap();
             let inst = sourcing_models::load_str(&src).instance.unwrap();
-            let est = crate::formulate::estimate(&inst);
-            let lp = crate::formulate::build(&inst).lp;
+            let est = crate::model::formulate::estimate(&inst);
+            let lp = crate::model::formulate::build(&inst).lp;
             assert_eq!(est.variables, lp.n_vars(), "{}", f.display());
             assert!(
                 est.rows >= lp.n_rows(),

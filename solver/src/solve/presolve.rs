@@ -1,6 +1,6 @@
 //! A small, exact presolve: forcing and leaf rows, removed before an interior-point solve and
 //! restored afterwards with duals that keep the optimality certificate of the full LP, then
-//! the aggregation of implied flows ([`crate::aggregate`]) on what is left.
+//! the aggregation of implied flows ([`crate::solve::aggregate`]) on what is left.
 //!
 //! A row is *forcing* when its right-hand side is 0 and every column it holds has a
 //! coefficient of the one sign that, with `x >= 0`, leaves only `x = 0`: an equality whose
@@ -35,8 +35,8 @@
 //! forcing row whose right-hand side is not 0) the presolve gives up, and the full LP goes to
 //! the backend unchanged, so infeasibility is found and diagnosed on the model as written.
 
-use crate::aggregate::{aggregate, Aggregated};
 use crate::lp::{Lp, Sense};
+use crate::solve::aggregate::{aggregate, Aggregated};
 
 /// A reduced LP and what is needed to map its solution back.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ impl ByColumn {
     fn new(lp: &Lp) -> Self {
         let n = lp.n_vars();
         let mut start = vec![0usize; n + 1];
-        for &c in &lp.cols {
+        for &c in lp.matrix().1 {
             start[c as usize + 1] += 1;
         }
         for j in 0..n {
@@ -117,7 +117,7 @@ fn is_leaf(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> bool {
         if !col_alive[j] {
             continue;
         }
-        if lp.is_free(j) || lp.obj[j] < 0.0 {
+        if lp.is_free(j) || lp.obj()[j] < 0.0 {
             return false;
         }
         let mut partner = None;
@@ -125,7 +125,7 @@ fn is_leaf(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> bool {
             if k == i {
                 continue;
             }
-            let fine = match lp.senses[k] {
+            let fine = match lp.senses()[k] {
                 Sense::Eq => {
                     if partner.is_some() || v != -a {
                         return false;
@@ -163,9 +163,9 @@ fn row_state(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> RowSta
             neg = true;
         }
     }
-    let rhs = lp.rhs[i];
+    let rhs = lp.rhs()[i];
     if !pos && !neg && !free {
-        let holds = match lp.senses[i] {
+        let holds = match lp.senses()[i] {
             Sense::Eq => rhs == 0.0,
             Sense::Le => rhs >= 0.0,
             Sense::Ge => rhs <= 0.0,
@@ -173,13 +173,13 @@ fn row_state(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> RowSta
         return if holds { RowState::Empty } else { RowState::Infeasible };
     }
     if free || (pos && neg) {
-        if lp.senses[i] == Sense::Eq && rhs == 0.0 && is_leaf(lp, i, col_alive, by_col) {
+        if lp.senses()[i] == Sense::Eq && rhs == 0.0 && is_leaf(lp, i, col_alive, by_col) {
             return RowState::Leaf;
         }
         return RowState::Other;
     }
     // One sign only: the activity is >= 0 (pos) or <= 0 (neg).
-    match (lp.senses[i], pos) {
+    match (lp.senses()[i], pos) {
         (Sense::Eq, _) if rhs == 0.0 => RowState::Forcing,
         (Sense::Eq, true) if rhs < 0.0 => RowState::Infeasible,
         (Sense::Eq, false) if rhs > 0.0 => RowState::Infeasible,
@@ -191,7 +191,7 @@ fn row_state(lp: &Lp, i: usize, col_alive: &[bool], by_col: &ByColumn) -> RowSta
     }
 }
 
-/// Reduce `lp` by the row removals, then by [`crate::aggregate`]; `None` when neither
+/// Reduce `lp` by the row removals, then by [`crate::solve::aggregate`]; `None` when neither
 /// applies, or the row removals would reveal infeasibility.
 pub fn presolve(lp: &Lp) -> Option<Presolved> {
     let Some(mut p) = remove_rows(lp).ok()? else {
@@ -265,7 +265,7 @@ fn remove_rows(lp: &Lp) -> Result<Option<Presolved>, RevealsInfeasibility> {
         return Ok(None);
     }
 
-    let (reduced, col_of, row_of) = compact(lp, &col_alive, &row_alive, &lp.obj, &lp.rhs, |i, terms| {
+    let (reduced, col_of, row_of) = lp.compact(&col_alive, &row_alive, lp.obj(), lp.rhs(), |i, terms| {
         terms.extend(lp.row(i));
     });
     Ok(Some(Presolved {
@@ -277,48 +277,6 @@ fn remove_rows(lp: &Lp) -> Result<Option<Presolved>, RevealsInfeasibility> {
         n_rows: m,
         agg: None,
     }))
-}
-
-/// The LP of the alive columns and rows of `lp`, with the costs `obj` and right-hand sides
-/// `rhs` (indexed as in `lp`) and the terms `row_terms(i, ..)` pushes for row `i`; terms of
-/// columns not alive are dropped (they are 0). Also returns the `lp` index of each column and
-/// row kept.
-pub(crate) fn compact(
-    lp: &Lp,
-    col_alive: &[bool],
-    row_alive: &[bool],
-    obj: &[f64],
-    rhs: &[f64],
-    mut row_terms: impl FnMut(usize, &mut Vec<(usize, f64)>),
-) -> (Lp, Vec<usize>, Vec<usize>) {
-    let col_of: Vec<usize> = (0..lp.n_vars()).filter(|&j| col_alive[j]).collect();
-    let row_of: Vec<usize> = (0..lp.n_rows()).filter(|&i| row_alive[i]).collect();
-    let mut new_col = vec![u32::MAX; lp.n_vars()];
-    for (k, &j) in col_of.iter().enumerate() {
-        new_col[j] = k as u32;
-    }
-    let mut reduced = Lp::default();
-    for &j in &col_of {
-        if lp.is_free(j) {
-            reduced.add_free_var(lp.vars[j], obj[j]);
-        } else {
-            reduced.add_var(lp.vars[j], obj[j]);
-        }
-    }
-    let (mut old, mut terms) = (Vec::new(), Vec::new());
-    for &i in &row_of {
-        row_terms(i, &mut old);
-        terms.extend(
-            old.drain(..)
-                .filter(|&(c, _)| col_alive[c])
-                .map(|(c, v)| (new_col[c], v)),
-        );
-        reduced.add_row(lp.rows[i], &mut terms, lp.senses[i], rhs[i]);
-    }
-    if reduced.row_start.is_empty() {
-        reduced.row_start.push(0);
-    }
-    (reduced, col_of, row_of)
 }
 
 impl Presolved {
@@ -384,7 +342,7 @@ impl Presolved {
             // Bounds on y_i from each fixed column: a_ij y_i <= r_j.
             let (mut upper, mut lower) = (f64::INFINITY, f64::NEG_INFINITY);
             for &j in cols {
-                let mut r = lp.obj[j];
+                let mut r = lp.obj()[j];
                 let mut a = 0.0;
                 for &(k, v) in &entries[slot[j] as usize] {
                     if k == i {
@@ -400,7 +358,7 @@ impl Presolved {
                 }
             }
             // The sign a row's dual must have, then the bound its columns set.
-            full[i] = match lp.senses[i] {
+            full[i] = match lp.senses()[i] {
                 Sense::Eq if upper.is_finite() => upper,
                 Sense::Eq if lower.is_finite() => lower,
                 Sense::Eq => 0.0,
@@ -415,7 +373,7 @@ impl Presolved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duals::certify;
+    use crate::lp::certify::certify;
     use crate::lp::VarKey;
 
     use crate::lp::aux_row as row;
@@ -460,7 +418,7 @@ mod tests {
     #[test]
     fn a_forcing_row_with_a_nonzero_rhs_gives_up() {
         let mut lp = network();
-        lp.rhs[3] = 1.0; // demand at e, which nothing can supply: infeasible
+        lp.rhs_mut()[3] = 1.0; // demand at e, which nothing can supply: infeasible
         assert!(remove_rows(&lp).is_err());
         assert!(presolve(&lp).is_none(), "no aggregation of an LP known infeasible");
     }
@@ -493,9 +451,9 @@ mod tests {
     /// written reach the same optimum, and the restored duals certify it on the full LP.
     #[test]
     fn generated_instances_solve_the_same_with_and_without_presolve() {
-        use crate::backend::{Backend, Clarabel, Outcome};
+        use crate::solve::backend::{Backend, Clarabel, Outcome};
         for seed in [1, 2, 3] {
-            let lp = crate::generate::generated_lp(seed, 1);
+            let lp = crate::model::generate::generated_lp(seed, 1);
             let p = presolve(&lp).expect("generated networks have dead ends and leaves");
             assert!(
                 p.removed_cols() * 5 > lp.n_vars(),
@@ -510,7 +468,7 @@ mod tests {
             let (a, b) = (lp.objective_value(&with.x), lp.objective_value(&without.x));
             assert!((a - b).abs() <= 1e-7 * b.abs(), "seed {seed}: {a} vs {b}");
             let activity = lp.activities(&with.x);
-            let (_, rel) = crate::solve::violation(&lp, &activity, &with.x);
+            let (_, rel) = crate::lp::check::violation(&lp, &activity, &with.x);
             assert!(rel < 1e-7, "seed {seed}: violation {rel}");
             // The certificate of the full LP is as good as that of the direct solve.
             let cert = certify(&lp, &with.x, with.duals.unwrap(), "test");

@@ -18,27 +18,23 @@
 //!    degenerate, so the vertex does not move.
 //! 3. **Checks.** The basic solution `B^{-1} b` must be `>= 0` and reproduce `x`, and the
 //!    basis must be dual feasible; otherwise an error (the caller falls back to the LP
-//!    method of [`crate::ranging`]).
+//!    method of [`super::ranging`]).
 //! 4. **Ranges.** Right-hand side of tight row `i`: the ratio test on `x_B + θ B^{-1} e_i >= 0`.
 //!    Cost of basic column `j` (position `r`): the ratio test on `d_k - δ (B^{-1} N)_{rk} >= 0`
 //!    over the nonbasic columns `k`; of nonbasic `j`: `[c_j - d_j, +inf)`. Alternative
 //!    optimum: an unused nonbasic column with zero reduced cost whose entering moves the
 //!    plan by a positive step.
 //!
-//! At a non-degenerate vertex these are the ranges of [`crate::ranging`]; at a degenerate
+//! At a non-degenerate vertex these are the ranges of [`super::ranging`]; at a degenerate
 //! one they describe the basis found (ranges of other optimal bases may differ).
 
-use crate::duals::{is_tight, used_tols};
+use super::lu::Factor;
+use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
+use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::lp::{Lp, Sense};
-use crate::ranging::{ColSensitivity, Range, RowSensitivity, Sensitivity};
-use crate::solve::FEAS_TOL;
 
 pub const METHOD: &str = "exact: from the optimal basis";
 
-/// A pivot is accepted when it exceeds this share of the largest entry of its column.
-const PIVOT_TOL: f64 = 1e-9;
-/// Threshold partial pivoting: any row within this factor of the largest entry may pivot.
-const THRESHOLD: f64 = 0.1;
 /// Product-form updates between refactorisations.
 const REFACTOR_EVERY: usize = 50;
 /// Relative tolerance of ratio tests (entries of `B^{-1} a` below it count as zero).
@@ -102,7 +98,7 @@ impl<'a> StdForm<'a> {
     fn new(lp: &'a Lp, x: &[f64], activities: &'a [f64]) -> Self {
         let m = lp.n_rows();
         let slack_sign: Vec<f64> = lp
-            .senses
+            .senses()
             .iter()
             .map(|s| match s {
                 Sense::Le => 1.0,
@@ -110,8 +106,8 @@ impl<'a> StdForm<'a> {
                 Sense::Eq => 0.0,
             })
             .collect();
-        let slack_value = (0..m).map(|i| slack_sign[i] * (lp.rhs[i] - activities[i])).collect();
-        let xscale = lp.rhs.iter().chain(x).fold(1.0f64, |a, v| a.max(v.abs()));
+        let slack_value = (0..m).map(|i| slack_sign[i] * (lp.rhs()[i] - activities[i])).collect();
+        let xscale = lp.rhs().iter().chain(x).fold(1.0f64, |a, v| a.max(v.abs()));
         StdForm {
             lp,
             n: lp.n_vars(),
@@ -135,7 +131,7 @@ impl<'a> StdForm<'a> {
 
     fn cost(&self, k: usize) -> f64 {
         if k < self.n {
-            self.lp.obj[k]
+            self.lp.obj()[k]
         } else {
             0.0
         }
@@ -173,232 +169,6 @@ impl<'a> StdForm<'a> {
         } else {
             0.0
         }
-    }
-}
-
-/// `E B = U` factorisation, built column by column (left-looking), plus product-form
-/// updates. `E` is a product of row eliminations `E_k = I - l_k e_{p_k}'` (pivot row `p_k` of
-/// basis position `k`); column `k` of `U` has entries on the pivot rows of positions `< k`
-/// and the diagonal `w_{p_k}`.
-struct Factor {
-    m: usize,
-    piv_row: Vec<usize>,
-    /// Basis position of a pivoted row, `usize::MAX` before it is pivoted.
-    pos_of_row: Vec<usize>,
-    l_start: Vec<usize>,
-    l_idx: Vec<u32>,
-    l_val: Vec<f64>,
-    /// Off-diagonal entries of `U` column `k`, stored with their row (a pivot row).
-    u_start: Vec<usize>,
-    u_idx: Vec<u32>,
-    u_val: Vec<f64>,
-    u_diag: Vec<f64>,
-    /// Product-form updates: position `e_pos`, pivot `e_piv`, other entries of `B^{-1} a_q`.
-    e_pos: Vec<usize>,
-    e_piv: Vec<f64>,
-    e_start: Vec<usize>,
-    e_idx: Vec<u32>,
-    e_val: Vec<f64>,
-    /// Static weight of each row for tie-breaking pivots (entries in the row): fewer fill.
-    row_weight: Vec<usize>,
-    work: Vec<f64>,
-    mark: Vec<bool>,
-    touched: Vec<usize>,
-}
-
-impl Factor {
-    fn new(m: usize, row_weight: Vec<usize>) -> Self {
-        Factor {
-            m,
-            piv_row: Vec::with_capacity(m),
-            pos_of_row: vec![usize::MAX; m],
-            l_start: vec![0],
-            l_idx: Vec::new(),
-            l_val: Vec::new(),
-            u_start: vec![0],
-            u_idx: Vec::new(),
-            u_val: Vec::new(),
-            u_diag: Vec::with_capacity(m),
-            e_pos: Vec::new(),
-            e_piv: Vec::new(),
-            e_start: vec![0],
-            e_idx: Vec::new(),
-            e_val: Vec::new(),
-            row_weight,
-            work: vec![0.0; m],
-            mark: vec![false; m],
-            touched: Vec::new(),
-        }
-    }
-
-    fn rank(&self) -> usize {
-        self.piv_row.len()
-    }
-
-    fn n_updates(&self) -> usize {
-        self.e_pos.len()
-    }
-
-    fn touch(&mut self, i: usize) {
-        if !self.mark[i] {
-            self.mark[i] = true;
-            self.touched.push(i);
-        }
-    }
-
-    fn clear_work(&mut self) {
-        for &i in &self.touched {
-            self.work[i] = 0.0;
-            self.mark[i] = false;
-        }
-        self.touched.clear();
-    }
-
-    /// Eliminate `col` against the factorised columns; accept it as the next basis position
-    /// when a pivot above the tolerance remains (it is independent of them).
-    fn try_push(&mut self, col: &[(usize, f64)]) -> bool {
-        debug_assert_eq!(self.n_updates(), 0, "columns are added before any update");
-        let mut norm = 0.0f64;
-        for &(i, v) in col {
-            self.touch(i);
-            self.work[i] += v;
-            norm = norm.max(v.abs());
-        }
-        if norm == 0.0 {
-            self.clear_work();
-            return false;
-        }
-        for k in 0..self.rank() {
-            let wp = self.work[self.piv_row[k]];
-            if wp != 0.0 {
-                for t in self.l_start[k]..self.l_start[k + 1] {
-                    let i = self.l_idx[t] as usize;
-                    if !self.mark[i] {
-                        self.mark[i] = true;
-                        self.touched.push(i);
-                    }
-                    self.work[i] -= self.l_val[t] * wp;
-                }
-            }
-        }
-        let mut big = 0.0f64;
-        for &i in &self.touched {
-            norm = norm.max(self.work[i].abs());
-            if self.pos_of_row[i] == usize::MAX {
-                big = big.max(self.work[i].abs());
-            }
-        }
-        if big <= PIVOT_TOL * norm {
-            self.clear_work();
-            return false;
-        }
-        // Threshold partial pivoting: among rows within THRESHOLD of the largest, the one
-        // with the fewest entries (fewest later columns to fill), then the largest.
-        let mut piv = usize::MAX;
-        for &i in &self.touched {
-            let v = self.work[i].abs();
-            if self.pos_of_row[i] != usize::MAX || v < THRESHOLD * big {
-                continue;
-            }
-            let better = piv == usize::MAX
-                || self.row_weight[i] < self.row_weight[piv]
-                || (self.row_weight[i] == self.row_weight[piv] && v > self.work[piv].abs());
-            if better {
-                piv = i;
-            }
-        }
-        let k = self.rank();
-        let d = self.work[piv];
-        for &i in &self.touched {
-            let v = self.work[i];
-            if i == piv || v == 0.0 {
-                continue;
-            }
-            if self.pos_of_row[i] == usize::MAX {
-                self.l_idx.push(i as u32);
-                self.l_val.push(v / d);
-            } else {
-                self.u_idx.push(i as u32);
-                self.u_val.push(v);
-            }
-        }
-        self.l_start.push(self.l_idx.len());
-        self.u_start.push(self.u_idx.len());
-        self.u_diag.push(d);
-        self.piv_row.push(piv);
-        self.pos_of_row[piv] = k;
-        self.clear_work();
-        true
-    }
-
-    /// Solve `B z = b`: `b` over rows (overwritten), `z` over basis positions.
-    fn ftran(&self, b: &mut [f64], z: &mut [f64]) {
-        for k in 0..self.m {
-            let wp = b[self.piv_row[k]];
-            if wp != 0.0 {
-                for t in self.l_start[k]..self.l_start[k + 1] {
-                    b[self.l_idx[t] as usize] -= self.l_val[t] * wp;
-                }
-            }
-        }
-        for k in (0..self.m).rev() {
-            let zk = b[self.piv_row[k]] / self.u_diag[k];
-            z[k] = zk;
-            if zk != 0.0 {
-                for t in self.u_start[k]..self.u_start[k + 1] {
-                    b[self.u_idx[t] as usize] -= self.u_val[t] * zk;
-                }
-            }
-        }
-        for e in 0..self.n_updates() {
-            let r = self.e_pos[e];
-            let zr = z[r] / self.e_piv[e];
-            z[r] = zr;
-            if zr != 0.0 {
-                for t in self.e_start[e]..self.e_start[e + 1] {
-                    z[self.e_idx[t] as usize] -= self.e_val[t] * zr;
-                }
-            }
-        }
-    }
-
-    /// Solve `B' y = c`: `c` over basis positions (overwritten), `y` over rows.
-    fn btran(&self, c: &mut [f64], y: &mut [f64]) {
-        for e in (0..self.n_updates()).rev() {
-            let r = self.e_pos[e];
-            let mut s = c[r];
-            for t in self.e_start[e]..self.e_start[e + 1] {
-                s -= self.e_val[t] * c[self.e_idx[t] as usize];
-            }
-            c[r] = s / self.e_piv[e];
-        }
-        for k in 0..self.m {
-            let mut s = c[k];
-            for t in self.u_start[k]..self.u_start[k + 1] {
-                s -= self.u_val[t] * y[self.u_idx[t] as usize];
-            }
-            y[self.piv_row[k]] = s / self.u_diag[k];
-        }
-        for k in (0..self.m).rev() {
-            let mut s = 0.0;
-            for t in self.l_start[k]..self.l_start[k + 1] {
-                s += self.l_val[t] * y[self.l_idx[t] as usize];
-            }
-            y[self.piv_row[k]] -= s;
-        }
-    }
-
-    /// Record the basis change at position `r` with entering column `alpha = B^{-1} a_q`.
-    fn update(&mut self, r: usize, alpha: &[f64]) {
-        self.e_pos.push(r);
-        self.e_piv.push(alpha[r]);
-        for (i, &v) in alpha.iter().enumerate() {
-            if i != r && v != 0.0 {
-                self.e_idx.push(i as u32);
-                self.e_val.push(v);
-            }
-        }
-        self.e_start.push(self.e_idx.len());
     }
 }
 
@@ -519,7 +289,7 @@ impl Basis {
             self.pos[k] = p;
         }
         self.factor = factor;
-        let mut b = sf.lp.rhs.clone();
+        let mut b = sf.lp.rhs().to_vec();
         let mut xb = vec![0.0; m];
         self.factor.ftran(&mut b, &mut xb);
         self.xb = xb;
@@ -659,7 +429,7 @@ impl Basis {
     }
 
     fn solution(&self, sf: &StdForm) -> AtBasis {
-        let mut b = sf.lp.rhs.clone();
+        let mut b = sf.lp.rhs().to_vec();
         let mut xb = vec![0.0; sf.m];
         self.factor.ftran(&mut b, &mut xb);
         let mut y = self.duals(sf);
@@ -678,7 +448,7 @@ impl Basis {
 /// carry (almost) nothing, i.e. the plan is a vertex.
 fn reproduces_plan(sf: &StdForm, basis: &Basis, x: &[f64]) -> Result<(), String> {
     let lp = sf.lp;
-    let mut r = lp.rhs.clone();
+    let mut r = lp.rhs().to_vec();
     let mut col = Vec::new();
     for &k in &basis.basic {
         let v = sf.plan_value(k, x);
@@ -689,7 +459,7 @@ fn reproduces_plan(sf: &StdForm, basis: &Basis, x: &[f64]) -> Result<(), String>
     }
     for i in 0..sf.m {
         let mag: f64 = lp.row(i).map(|(c, a)| (a * x[c]).abs()).sum();
-        if r[i].abs() > FEAS_TOL * lp.rhs[i].abs().max(mag).max(1.0) {
+        if r[i].abs() > FEAS_TOL * lp.rhs()[i].abs().max(mag).max(1.0) {
             return Err(format!(
                 "the basis does not reproduce row {i} (residual {:.3e}): the plan is not a vertex",
                 r[i]
@@ -765,8 +535,8 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) 
             price_low: at.y[i],
             price_high: at.y[i],
             rhs: Range {
-                lower: lp.rhs[i] - down,
-                upper: lp.rhs[i] + up,
+                lower: lp.rhs()[i] - down,
+                upper: lp.rhs()[i] + up,
             },
         });
     }
@@ -778,7 +548,7 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) 
     let mut rho = vec![0.0; m];
     let mut acc = vec![0.0; n];
     for &j in cols {
-        let c = lp.obj[j];
+        let c = lp.obj()[j];
         let r = basis.pos[j];
         if r == usize::MAX {
             out_cols.push(ColSensitivity {
@@ -836,10 +606,10 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) 
     // Alternative optimum: an unused nonbasic column priced at zero that can enter with a
     // positive step (the most it can carry; ties to the lowest index).
     let used = used_tols(lp, x);
-    let scale = lp.rhs.iter().fold(1.0f64, |a, b| a.max(b.abs()));
+    let scale = lp.rhs().iter().fold(1.0f64, |a, b| a.max(b.abs()));
     let mut alternative: Option<(usize, f64)> = None;
     for j in 0..n {
-        if basis.pos[j] != usize::MAX || x[j] > used[j] || at.d[j] > FEAS_TOL * lp.obj[j].abs().max(1.0) {
+        if basis.pos[j] != usize::MAX || x[j] > used[j] || at.d[j] > FEAS_TOL * lp.obj()[j].abs().max(1.0) {
             continue;
         }
         basis.ftran_col(sf, j, &mut rows_buf, &mut dir);
@@ -865,10 +635,10 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Backend, MiniLp, Outcome, SolveOptions};
-    use crate::duals::certify;
+    use crate::lp::certify::certify;
     use crate::lp::{RowKey, VarKey};
-    use crate::ranging::{cost_range, rhs_range};
+    use crate::sensitivity::ranging::{cost_range, rhs_range};
+    use crate::solve::backend::{Backend, MiniLp, Outcome, SolveOptions};
 
     fn solve(lp: &Lp) -> Option<(Vec<f64>, f64)> {
         let sol = MiniLp.solve(lp, &SolveOptions::default());
@@ -905,7 +675,7 @@ mod tests {
             cert.max_dual_infeasibility
         );
         for r in &s.rows {
-            let b = lp.rhs[r.row];
+            let b = lp.rhs()[r.row];
             assert!(
                 r.rhs.lower <= b + 1e-9 && b <= r.rhs.upper + 1e-9,
                 "row {}: {:?} vs {b}",
@@ -915,7 +685,7 @@ mod tests {
             assert_eq!(r.price_low, s.duals[r.row]);
         }
         for c in &s.cols {
-            let cj = lp.obj[c.col];
+            let cj = lp.obj()[c.col];
             assert!(
                 c.cost.lower <= cj + 1e-9 && cj <= c.cost.upper + 1e-9,
                 "col {}: {:?} vs {cj}",
@@ -924,7 +694,7 @@ mod tests {
             );
         }
         for r in s.rows.iter().take(probe) {
-            let b = lp.rhs[r.row];
+            let b = lp.rhs()[r.row];
             for end in [r.rhs.lower, r.rhs.upper] {
                 let target = if end.is_finite() {
                     b + (end - b) / 2.0
@@ -935,7 +705,7 @@ mod tests {
                     continue;
                 }
                 let mut moved = lp.clone();
-                moved.rhs[r.row] = target;
+                moved.rhs_mut()[r.row] = target;
                 let (_, z2) = solve(&moved).expect("feasible inside the range");
                 let want = z + s.duals[r.row] * (target - b);
                 assert!(
@@ -946,7 +716,7 @@ mod tests {
             }
         }
         for c in s.cols.iter().take(probe) {
-            let cj = lp.obj[c.col];
+            let cj = lp.obj()[c.col];
             for end in [c.cost.lower, c.cost.upper] {
                 let target = if end.is_finite() {
                     cj + (end - cj) / 2.0
@@ -957,7 +727,7 @@ mod tests {
                     continue;
                 }
                 let mut moved = lp.clone();
-                moved.obj[c.col] = target;
+                moved.obj_mut()[c.col] = target;
                 let (_, z2) = solve(&moved).expect("bounded inside the range");
                 let want = z + x[c.col] * (target - cj);
                 assert!(
@@ -979,7 +749,7 @@ mod tests {
             "minilp (time-limited)"
         }
 
-        fn solve(&self, lp: &Lp, _: &SolveOptions) -> crate::backend::RawSolution {
+        fn solve(&self, lp: &Lp, _: &SolveOptions) -> crate::solve::backend::RawSolution {
             let opts = SolveOptions {
                 time_limit: Some(std::time::Duration::from_millis(500)),
             };
@@ -997,7 +767,7 @@ mod tests {
         };
         let mut skipped = 0;
         // A column our single pivot can move is one the LP method's face search finds too.
-        match crate::ranging::alternative_optimum(lp, x, &s.duals, &TimedMiniLp) {
+        match crate::sensitivity::ranging::alternative_optimum(lp, x, &s.duals, &TimedMiniLp) {
             Ok(lp_alt) => assert!(
                 s.alternative.is_none() || lp_alt.is_some(),
                 "{:?} vs {lp_alt:?}",
@@ -1051,11 +821,11 @@ mod tests {
         let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
         let src = std::fs::read_to_string(&full).unwrap();
         let inst = sourcing_models::load_str(&src).instance.expect("valid instance");
-        let model = crate::formulate::build(&inst);
+        let model = crate::model::formulate::build(&inst);
         let solved = crate::solve::solve_model(
             model,
             0.0,
-            crate::backend::BackendChoice::MiniLp,
+            crate::solve::backend::BackendChoice::MiniLp,
             &SolveOptions::default(),
         );
         assert_eq!(solved.status, crate::solve::Status::Optimal, "{:?}", solved.message);
@@ -1088,7 +858,11 @@ mod tests {
             let Some(inst) = sourcing_models::load_str(&src).instance else {
                 continue;
             };
-            let solved = crate::solve::solve(&inst, crate::backend::BackendChoice::MiniLp, &SolveOptions::default());
+            let solved = crate::solve::solve(
+                &inst,
+                crate::solve::backend::BackendChoice::MiniLp,
+                &SolveOptions::default(),
+            );
             if solved.status != crate::solve::Status::Optimal {
                 continue;
             }
@@ -1262,7 +1036,7 @@ mod tests {
         let used = used_tols(lp, &solved.x);
         let cols: Vec<usize> = (0..lp.n_vars())
             .filter(|&j| {
-                solved.x[j] > used[j] || matches!(lp.vars[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_))
+                solved.x[j] > used[j] || matches!(lp.vars()[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_))
             })
             .collect();
         let t = std::time::Instant::now();

@@ -838,7 +838,7 @@ pub(crate) fn generated_lp(seed: u64, scale: u32) -> crate::lp::Lp {
     let inst = sourcing_models::load_str(std::str::from_utf8(&buf).unwrap())
         .instance
         .expect("a generated instance is valid");
-    crate::formulate::build(&inst).lp
+    crate::model::formulate::build(&inst).lp
 }
 
 #[cfg(test)]

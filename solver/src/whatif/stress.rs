@@ -300,7 +300,7 @@ target; cause supply before cause targets), then by cost increase over the base 
 solved; ties by kind (mine, plant, import, lane, country), then id";
 
 fn num(x: Option<f64>) -> String {
-    x.map(crate::compare::num).unwrap_or_else(|| "-".into())
+    x.map(crate::whatif::compare::num).unwrap_or_else(|| "-".into())
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -313,7 +313,7 @@ fn pct(x: Option<f64>) -> String {
 
 fn increase(x: Option<f64>) -> String {
     match x {
-        Some(v) if v > 0.0 => format!("+{}", crate::compare::num(v)),
+        Some(v) if v > 0.0 => format!("+{}", crate::whatif::compare::num(v)),
         other => num(other),
     }
 }

@@ -59,7 +59,7 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "Minimize")?;
     write!(w, " obj:")?;
     let mut any = 0usize;
-    for (j, &c) in lp.obj.iter().enumerate() {
+    for (j, &c) in lp.obj().iter().enumerate() {
         if c != 0.0 {
             // Keep lines short: some LP readers limit line length.
             if any > 0 && any.is_multiple_of(4) {
@@ -90,7 +90,7 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
         if terms == 0 {
             write!(w, " 0 {}", lp_name(&lp.var_name(0, inst)))?;
         }
-        writeln!(w, " {} {}", lp.senses[i].symbol(), coef(lp.rhs[i]))?;
+        writeln!(w, " {} {}", lp.senses()[i].symbol(), coef(lp.rhs()[i]))?;
     }
     // All variables are >= 0, the LP-format default: no Bounds section needed.
     writeln!(w, "End")
@@ -109,7 +109,7 @@ pub fn write_mps(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> 
     writeln!(w, " N obj")?;
     let names: Vec<String> = (0..lp.n_rows()).map(|i| lp.row_name(i, inst)).collect();
     for (i, name) in names.iter().enumerate() {
-        let t = match lp.senses[i] {
+        let t = match lp.senses()[i] {
             Sense::Le => 'L',
             Sense::Ge => 'G',
             Sense::Eq => 'E',
@@ -120,8 +120,8 @@ pub fn write_mps(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> 
     let columns = lp.columns();
     for (j, col) in columns.iter().enumerate() {
         let vname = lp.var_name(j, inst);
-        if lp.obj[j] != 0.0 || col.is_empty() {
-            writeln!(w, " {vname} obj {}", coef(lp.obj[j]))?;
+        if lp.obj()[j] != 0.0 || col.is_empty() {
+            writeln!(w, " {vname} obj {}", coef(lp.obj()[j]))?;
         }
         for &(i, v) in col {
             writeln!(w, " {vname} {} {}", names[i as usize], coef(v))?;
@@ -129,8 +129,8 @@ pub fn write_mps(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> 
     }
     writeln!(w, "RHS")?;
     for (i, name) in names.iter().enumerate() {
-        if lp.rhs[i] != 0.0 {
-            writeln!(w, " rhs {name} {}", coef(lp.rhs[i]))?;
+        if lp.rhs()[i] != 0.0 {
+            writeln!(w, " rhs {name} {}", coef(lp.rhs()[i]))?;
         }
     }
     writeln!(w, "ENDATA")

@@ -101,9 +101,6 @@ pub fn build(inst: &Instance) -> Model {
     capacity_rows(inst, &cols, &mut lp, &mut terms);
     balance_rows(inst, &cols, &mut lp, &mut terms);
     target_rows(inst, &cols, &mut lp, &mut terms);
-    if lp.row_start.is_empty() {
-        lp.row_start.push(0);
-    }
     Model { lp, cols }
 }
 

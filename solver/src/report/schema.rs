@@ -1,0 +1,245 @@
+//! The report's types: the JSON contract (`sourcing-opt/report/1`) as one serde struct.
+
+use crate::diagnose::Diagnosis;
+use serde::Serialize;
+use smol_str::SmolStr;
+
+pub const SCHEMA: &str = "sourcing-opt/report/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub instance: InstanceInfo,
+    pub status: &'static str,
+    /// Why the run is not optimal, in plain words (null when optimal).
+    pub message: Option<String>,
+    pub objective: Option<f64>,
+    pub currency: String,
+    pub costs: Costs,
+    pub mines: Vec<MineRow>,
+    pub plants: Vec<PlantRow>,
+    pub imports: Vec<ImportRow>,
+    pub shipments: Vec<ShipmentRow>,
+    pub demands: Vec<DemandRow>,
+    pub targets: Vec<TargetRow>,
+    pub constraints: Vec<ConstraintRow>,
+    pub prices: Vec<PriceRow>,
+    pub binding: Vec<String>,
+    pub ranging: Option<Ranging>,
+    pub diagnosis: Option<Diagnosis>,
+    pub solver: SolverInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceInfo {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+    pub overrides: Vec<String>,
+    pub scenario: Option<String>,
+}
+
+/// Cost breakdown, USD/yr; the categories sum to the objective.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Costs {
+    pub mining: f64,
+    pub royalties: f64,
+    pub fees: f64,
+    pub income_tax: f64,
+    pub mine_expansion: f64,
+    pub processing: f64,
+    pub plant_expansion: f64,
+    pub imports: f64,
+    pub transport: f64,
+    pub tariffs: f64,
+    pub unmet_penalty: f64,
+}
+
+impl Costs {
+    pub fn entries(&self) -> [(&'static str, f64); 11] {
+        [
+            ("mining", self.mining),
+            ("royalties", self.royalties),
+            ("fees", self.fees),
+            ("income_tax", self.income_tax),
+            ("mine_expansion", self.mine_expansion),
+            ("processing", self.processing),
+            ("plant_expansion", self.plant_expansion),
+            ("imports", self.imports),
+            ("transport", self.transport),
+            ("tariffs", self.tariffs),
+            ("unmet_penalty", self.unmet_penalty),
+        ]
+    }
+
+    pub fn total(&self) -> f64 {
+        self.entries().iter().map(|e| e.1).sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MineRow {
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
+    pub production_t: f64,
+    pub capacity_t: f64,
+    pub expansion_t: Option<f64>,
+    pub utilisation: f64,
+    /// cost + royalty + fee + income tax, USD/t
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlantRow {
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub input: SmolStr,
+    pub output: SmolStr,
+    pub input_t: f64,
+    pub output_t: f64,
+    pub capacity_t: f64,
+    pub expansion_t: Option<f64>,
+    pub utilisation: f64,
+    /// USD per t input
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
+    pub origin: SmolStr,
+    pub bought_t: f64,
+    pub capacity_t: Option<f64>,
+    pub utilisation: Option<f64>,
+    pub unit_cost: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShipmentRow {
+    pub lane: SmolStr,
+    pub from: SmolStr,
+    pub to: SmolStr,
+    pub mode: SmolStr,
+    pub material: SmolStr,
+    pub tonnes: f64,
+    pub transport_cost: f64,
+    pub tariff_paid: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandRow {
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
+    pub quantity: f64,
+    pub served: f64,
+    pub unmet: f64,
+    pub marginal_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRow {
+    pub id: SmolStr,
+    pub material: SmolStr,
+    pub scope: SmolStr,
+    pub max_import_share: f64,
+    pub achieved_share: f64,
+    pub imports: f64,
+    pub consumption: f64,
+    pub binding: bool,
+    pub marginal_value: Option<f64>,
+    pub marginal_value_per_point: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConstraintRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub sense: &'static str,
+    pub activity: f64,
+    pub rhs: f64,
+    pub slack: f64,
+    pub binding: bool,
+    pub dual: Option<f64>,
+    /// For `<=` limits: cost saved per unit of relaxation (>= 0), the right derivative.
+    pub marginal_value: Option<f64>,
+    pub unit: SmolStr,
+}
+
+/// Sensitivity ranges. `null` bounds are unbounded (infinite) ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranging {
+    pub method: String,
+    pub constraints: Vec<RowRange>,
+    pub costs: Vec<CostRange>,
+    /// An unused flow that could carry tonnes at the same total cost: the plan is not unique.
+    pub alternative_optimum: Option<AlternativeOptimum>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowRange {
+    pub name: String,
+    pub dual: f64,
+    /// Smallest and largest price over all optimal duals (left and right derivatives).
+    pub dual_low: Option<f64>,
+    pub dual_high: Option<f64>,
+    pub unique: bool,
+    pub rhs: f64,
+    /// Right-hand-side interval over which `dual` holds.
+    pub rhs_low: Option<f64>,
+    pub rhs_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CostRange {
+    pub variable: String,
+    pub value: f64,
+    pub cost: f64,
+    /// Cost interval over which the plan stays optimal.
+    pub cost_low: Option<f64>,
+    pub cost_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlternativeOptimum {
+    pub variable: String,
+    pub tonnes: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PriceRow {
+    pub region: SmolStr,
+    pub material: SmolStr,
+    pub marginal_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SolverInfo {
+    pub backend: String,
+    pub variables: usize,
+    pub constraints: usize,
+    pub nonzeros: usize,
+    /// Time to read and parse the instance file, and to apply the overrides and validate it
+    /// (set by `solve`; 0 where a command reports points of one file read once).
+    pub read_ms: f64,
+    pub validate_ms: f64,
+    pub build_ms: f64,
+    pub solve_ms: f64,
+    /// Time to obtain and certify the duals, and of the ranging (0 when not computed).
+    pub duals_ms: f64,
+    pub ranging_ms: f64,
+    /// Largest absolute constraint violation of the returned solution, measured by us.
+    pub max_violation: Option<f64>,
+    /// The same relative to max(1, |rhs|) of the row.
+    pub max_relative_violation: Option<f64>,
+    pub duals: Option<String>,
+    /// Relative duality gap of the reported duals, measured by us.
+    pub duality_gap: Option<f64>,
+    /// How ranging was computed, or why it is absent.
+    pub ranging: Option<String>,
+    /// Set when `--backend auto` had to fall back on a second backend, and why.
+    pub fallback: Option<String>,
+}

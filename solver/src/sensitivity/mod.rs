@@ -1,0 +1,119 @@
+//! Sensitivity of an optimal plan: the range of every price and right-hand side, the cost
+//! range of every used flow and facility, and the one-sided prices of degenerate rows.
+//!
+//! [`basis`] reads every range off the optimal basis at once (with its own LU factorisation,
+//! [`lu`]); [`ranging`] is the slower method of auxiliary LPs over the optimal face, for plans
+//! that are not a vertex; [`prices`] computes one-sided prices where the basis is degenerate.
+
+pub mod basis;
+mod lu;
+pub mod prices;
+pub mod ranging;
+
+pub use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
+
+use crate::lp::check::{used_tols, GAP_TOL};
+use crate::lp::{RowKey, VarKey};
+use crate::solve::backend::BackendChoice;
+use crate::solve::dual_lp;
+use crate::solve::{Solved, Status};
+use std::time::Instant;
+
+/// Models up to this size refine degenerate one-sided prices by auxiliary LPs. It is the size
+/// up to which `auto` picks the simplex, whose vertex plan the basis ranging needs.
+pub const LP_RANGING_MAX_VARS: usize = crate::solve::backend::AUTO_CROSSOVER_VARS;
+
+/// Models up to this size fall back on the auxiliary-LP ranging method (a few LPs per row and
+/// column) where the basis method cannot answer (an interior-point plan is not a vertex).
+/// Its cost grows with rows times columns: about 0.1 s at 100 variables, minutes at 3,000.
+pub const LP_FALLBACK_MAX_VARS: usize = 400;
+
+/// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis.
+pub const LP_PRICE_REFINEMENTS: usize = 60;
+
+/// Compute ranging for an optimal solve: every tight row, and the used flows plus every
+/// facility column (mines, plants, offers).
+///
+/// The optimal basis gives every range at once ([`basis`]). Where the basis is
+/// degenerate in one direction of a right-hand side (its range ends at the current value),
+/// the price on that side may differ. The right side (relaxing; the marginal value) is then
+/// computed exactly over all optimal duals ([`prices::price_right`]) for small models; what
+/// is not computed is reported unknown (null), never guessed.
+pub fn add_sensitivity(solved: &mut Solved) {
+    let started = Instant::now();
+    add_sensitivity_inner(solved);
+    solved.ranging_ms = started.elapsed().as_secs_f64() * 1e3;
+}
+
+fn add_sensitivity_inner(solved: &mut Solved) {
+    let (Status::Optimal, Some(y)) = (solved.status, solved.duals.as_ref()) else {
+        return;
+    };
+    let lp = &solved.model.lp;
+    let (x, act) = (&solved.x, &solved.activities);
+    let used = used_tols(lp, x);
+    let cols: Vec<usize> = (0..lp.n_vars())
+        .filter(|&j| x[j] > used[j] || matches!(lp.vars()[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_)))
+        .collect();
+    let small = lp.n_vars() <= LP_RANGING_MAX_VARS;
+    let aux = BackendChoice::MiniLp.backend(lp.n_vars());
+    // An interior-point plan is not a vertex: above the LP-method size, say so at once rather
+    // than factorising a basis that cannot reproduce it (seconds at 100k variables).
+    if solved.backend == "clarabel" && lp.n_vars() > LP_FALLBACK_MAX_VARS {
+        solved.sensitivity_note = Some(
+            "ranging skipped: an interior-point plan is not a vertex (ranging needs a vertex plan at this size: \
+             use --backend minilp or highs)"
+                .into(),
+        );
+        return;
+    }
+    match basis::ranging_from_basis(lp, x, act, &cols) {
+        Ok(mut s) => {
+            let mut refined = 0;
+            // Limits and targets first: their one-sided values are the marginal values.
+            let mut order: Vec<usize> = (0..s.rows.len()).collect();
+            order.sort_by_key(|&k| matches!(lp.rows()[s.rows[k].row], RowKey::Balance { .. }));
+            for k in order {
+                let r = &mut s.rows[k];
+                let b = lp.rhs()[r.row];
+                let tol = 1e-9 * b.abs().max(1.0);
+                let stuck_up = r.rhs.upper <= b + tol;
+                let stuck_down = r.rhs.lower >= b - tol;
+                if !stuck_up && !stuck_down {
+                    continue;
+                }
+                // The left side (tightening) is left unknown: it costs as much again and
+                // no marginal value of the report depends on it.
+                if stuck_down {
+                    r.price_low = f64::NAN;
+                }
+                if stuck_up {
+                    r.price_high = if small && refined < LP_PRICE_REFINEMENTS {
+                        refined += 1;
+                        prices::price_right(lp, x, act, r.row, aux.as_ref()).unwrap_or(f64::NAN)
+                    } else {
+                        f64::NAN
+                    };
+                }
+            }
+            solved.sensitivity = Some(s);
+        }
+        Err(e) if lp.n_vars() <= LP_FALLBACK_MAX_VARS => {
+            // An interior-point plan is not a vertex: the auxiliary-LP method works on any
+            // optimal plan. Its ranges are stated for a vertex dual.
+            let y = match dual_lp::by_dual_lp(lp, x, act, aux.as_ref()) {
+                Ok(c) if c.relative_gap <= GAP_TOL => c.y,
+                _ => y.clone(),
+            };
+            match ranging::analyse(lp, x, act, &y, &cols, aux.as_ref()) {
+                Ok(s) => solved.sensitivity = Some(s),
+                Err(e2) => solved.sensitivity_note = Some(format!("ranging failed: {e}; {e2}")),
+            }
+        }
+        Err(e) => {
+            solved.sensitivity_note = Some(format!(
+                "ranging skipped: {e} (ranging needs a vertex plan at this size: use --backend minilp or highs)"
+            ))
+        }
+    }
+}
