@@ -65,7 +65,7 @@ fn random_lp(seed: u64) -> Lp {
 fn model(lp: Lp) -> Model {
     Model {
         lp,
-        cols: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -213,7 +213,7 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
         let weight = match *key {
             RowKey::Target(t) => {
                 // Slack in the row is tonnes of imports; per 1.0 of share it is the consumption.
-                let cons: f64 = scope_consumption(inst, t as usize).max(1.0);
+                let cons: f64 = model.targets[t as usize].demand().max(1.0);
                 WEIGHT_TARGET / cons
             }
             RowKey::Balance { region, material } if must_meet.contains(&(region as usize, material as usize)) => {
@@ -230,17 +230,6 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
         out.push(Elastic { row: i, weight });
     }
     out
-}
-
-/// Demand quantity of a target's material in its scope (the size of its consumption).
-fn scope_consumption(inst: &Instance, t: usize) -> f64 {
-    let target = &inst.targets[t];
-    let scope = inst.scope_countries(t);
-    inst.demands
-        .iter()
-        .filter(|d| d.material == target.material && scope.contains(&inst.regions[d.region].country))
-        .map(|d| d.quantity)
-        .sum()
 }
 
 /// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
@@ -320,7 +309,7 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -
             // Required share: what the repaired plan imports over what it consumes.
             let act: f64 = lp.row(row).map(|(c, v)| v * x[c]).sum();
             let imports_minus_sc = act - lp.rhs()[row];
-            let cons = consumption(inst, model, t as usize, x);
+            let cons = model.targets[t as usize].consumption(x);
             let required = if cons > 0.0 {
                 target.max_import_share + imports_minus_sc.max(0.0) / cons
             } else {
@@ -374,24 +363,6 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -
             }
         }
     }
-}
-
-fn consumption(inst: &Instance, model: &Model, t: usize, x: &[f64]) -> f64 {
-    let target = &inst.targets[t];
-    let scope = inst.scope_countries(t);
-    let in_scope = |r: usize| scope.contains(&inst.regions[r].country);
-    let mut c = 0.0;
-    for (d, dem) in inst.demands.iter().enumerate() {
-        if dem.material == target.material && in_scope(dem.region) {
-            c += dem.quantity - model.cols.unmet[d].map(|u| x[u as usize]).unwrap_or(0.0);
-        }
-    }
-    for (p, plant) in inst.plants.iter().enumerate() {
-        if plant.input == target.material && in_scope(plant.region) {
-            c += x[model.cols.proc_[p] as usize];
-        }
-    }
-    c
 }
 
 /// Round away from the infeasible side so that applying the value restores feasibility.

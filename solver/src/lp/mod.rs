@@ -8,13 +8,23 @@ pub mod check;
 mod compact;
 pub mod ranges;
 
-use sourcing_models::Instance;
+use sourcing_models::{Instance, Lane};
 
 /// Direction of travel on a lane: as written (`from -> to`) or the reverse of a bidirectional lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dir {
     Forward,
     Backward,
+}
+
+impl Dir {
+    /// The (origin, destination) regions of `lane` travelled in this direction.
+    pub fn endpoints(self, lane: &Lane) -> (usize, usize) {
+        match self {
+            Dir::Forward => (lane.from, lane.to),
+            Dir::Backward => (lane.to, lane.from),
+        }
+    }
 }
 
 /// What a column of the LP stands for.
@@ -306,10 +316,7 @@ impl Lp {
 
 fn lane_dir_label(inst: &Instance, lane: u32, dir: Dir) -> String {
     let l = &inst.lanes[lane as usize];
-    let (a, b) = match dir {
-        Dir::Forward => (l.from, l.to),
-        Dir::Backward => (l.to, l.from),
-    };
+    let (a, b) = dir.endpoints(l);
     format!("{}:{}->{}", l.id, inst.regions[a].id, inst.regions[b].id)
 }
 

@@ -16,7 +16,16 @@
 //!   `I_t - s_t * sum proc + s_t * sum unmet <= s_t * sum quantity`.
 
 use crate::lp::{Dir, Lp, RowKey, Sense, VarKey};
-use sourcing_models::{Instance, Party};
+use sourcing_models::Instance;
+
+/// One `ship[l:dir,a]` column: material `material` moved on lane `lane` in direction `dir`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ship {
+    pub lane: u32,
+    pub dir: Dir,
+    pub material: u32,
+    pub col: u32,
+}
 
 /// Column indices of the families, for reports.
 #[derive(Debug, Clone, Default)]
@@ -27,25 +36,98 @@ pub struct Columns {
     pub pexp: Vec<Option<u32>>,
     pub buy: Vec<u32>,
     pub unmet: Vec<Option<u32>>,
-    /// (lane, dir, material, column)
-    pub ship: Vec<(u32, Dir, u32, u32)>,
+    /// Grouped by lane, then direction.
+    pub ship: Vec<Ship>,
 }
 
-/// The built model: the LP and where each family's columns are.
-#[derive(Debug, Clone)]
+/// The two sides of a target (model contract section 3), as columns of the LP: built once
+/// and used by the target's row, the report's achieved share and the diagnosis.
+///
+/// `I_t = sum imports`, `C_t = sum (quantity[d] - unmet[d]) + sum processing`.
+#[derive(Debug, Clone, Default)]
+pub struct TargetTerms {
+    /// The columns `I_t` counts, each with coefficient 1: shipments of the material from a
+    /// source country into the scope, and offers in the scope whose origin is a source.
+    pub imports: Vec<u32>,
+    /// The demands of the material in the scope: quantity (t/yr) and the `unmet[d]` column
+    /// of those that may go unmet.
+    pub demands: Vec<(f64, Option<u32>)>,
+    /// `proc[p]` of the plants in the scope whose input is the material.
+    pub processing: Vec<u32>,
+}
+
+impl TargetTerms {
+    /// `I_t` at plan `x` (t/yr).
+    pub fn imports(&self, x: &[f64]) -> f64 {
+        self.imports.iter().fold(0.0, |sum, &c| sum + x[c as usize])
+    }
+
+    /// `C_t` at plan `x` (t/yr).
+    pub fn consumption(&self, x: &[f64]) -> f64 {
+        let demand = self.demands.iter().fold(0.0, |c, &(q, unmet)| {
+            c + (q - unmet.map(|u| x[u as usize]).unwrap_or(0.0))
+        });
+        self.processing.iter().fold(demand, |c, &p| c + x[p as usize])
+    }
+
+    /// The demand quantity in the scope (t/yr): `C_t` when every demand is met and no plant
+    /// in the scope runs.
+    pub fn demand(&self) -> f64 {
+        self.demands.iter().map(|d| d.0).sum()
+    }
+
+    /// The columns of target `t` (`cols.ship` holds every shipment column).
+    pub fn of(inst: &Instance, cols: &Columns, t: usize) -> TargetTerms {
+        let a = inst.targets[t].material;
+        let (in_scope, is_source) = target_membership(inst, t);
+        let mut terms = TargetTerms::default();
+        for s in cols.ship.iter().filter(|s| s.material as usize == a) {
+            let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
+            if is_source[inst.region_country(from)] && in_scope[inst.region_country(to)] {
+                terms.imports.push(s.col);
+            }
+        }
+        for (i, offer) in inst.imports.iter().enumerate() {
+            if offer.material == a && in_scope[inst.region_country(offer.region)] && is_source[offer.origin] {
+                terms.imports.push(cols.buy[i]);
+            }
+        }
+        for (d, dem) in inst.demands.iter().enumerate() {
+            if dem.material == a && in_scope[inst.region_country(dem.region)] {
+                terms.demands.push((dem.quantity, cols.unmet[d]));
+            }
+        }
+        for (p, plant) in inst.plants.iter().enumerate() {
+            if plant.input == a && in_scope[inst.region_country(plant.region)] {
+                terms.processing.push(cols.proc_[p]);
+            }
+        }
+        terms
+    }
+}
+
+/// The built model: the LP, where each family's columns are, and each target's terms.
+#[derive(Debug, Clone, Default)]
 pub struct Model {
     pub lp: Lp,
     pub cols: Columns,
+    pub targets: Vec<TargetTerms>,
 }
 
 /// Directions a lane runs: (dir, origin region, destination region).
 pub fn lane_directions(inst: &Instance, lane: usize) -> Vec<(Dir, usize, usize)> {
     let l = &inst.lanes[lane];
-    let mut v = vec![(Dir::Forward, l.from, l.to)];
-    if l.bidirectional {
-        v.push((Dir::Backward, l.to, l.from));
-    }
-    v
+    let dirs: &[Dir] = if l.bidirectional {
+        &[Dir::Forward, Dir::Backward]
+    } else {
+        &[Dir::Forward]
+    };
+    dirs.iter()
+        .map(|&d| {
+            let (from, to) = d.endpoints(l);
+            (d, from, to)
+        })
+        .collect()
 }
 
 /// Per-tonne transport cost and tariff of shipping `material` from region `a` to region `b`
@@ -55,12 +137,34 @@ pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, mat
     (inst.lanes[lane].cost, rate * inst.materials[material].price)
 }
 
+/// The LP of the model contract for `inst`: its columns, then its rows family by family.
 pub fn build(inst: &Instance) -> Model {
     let mut lp = Lp::default();
-    let mut cols = Columns::default();
-    let n_mat = inst.materials.len();
+    let cols = columns(inst, &mut lp);
+    let mut terms: Vec<(u32, f64)> = Vec::new();
+    mine_rows(inst, &cols, &mut lp, &mut terms);
+    plant_rows(inst, &cols, &mut lp, &mut terms);
+    import_rows(inst, &cols, &mut lp, &mut terms);
+    lane_rows(inst, &cols, &mut lp, &mut terms);
+    unmet_rows(inst, &cols, &mut lp, &mut terms);
+    balance_rows(inst, &cols, &mut lp, &mut terms);
+    let targets: Vec<TargetTerms> = (0..inst.targets.len())
+        .map(|t| TargetTerms::of(inst, &cols, t))
+        .collect();
+    target_rows(inst, &targets, &mut lp, &mut terms);
+    Model { lp, cols, targets }
+}
 
-    // Columns.
+/// Every column with its cost, the objective of the contract (USD/yr):
+///
+/// `sum_m unit[m] prod[m] + sum_m expcost[m] mexp[m] + sum_p cost[p] proc[p]
+///  + sum_p expcost[p] pexp[p] + sum_i price[i] buy[i]
+///  + sum_(l,a) (cost[l] + tariff(l,a) price[a]) ship[l,a] + sum_d penalty[d] unmet[d]`,
+///
+/// with `unit[m]` the mine's cost plus royalty, fee and income tax
+/// ([`Instance::mine_unit_cost`]) and `tariff(l,a)` the most specific matching tariff.
+fn columns(inst: &Instance, lp: &mut Lp) -> Columns {
+    let mut cols = Columns::default();
     for (m, mine) in inst.mines.iter().enumerate() {
         cols.prod
             .push(lp.add_var(VarKey::Prod(m as u32), inst.mine_unit_cost(m).total()));
@@ -77,18 +181,16 @@ pub fn build(inst: &Instance) -> Model {
     }
     for l in 0..inst.lanes.len() {
         for (dir, from, to) in lane_directions(inst, l) {
-            for a in 0..n_mat {
-                if !inst.lanes[l].allows(a) {
-                    continue;
-                }
+            for a in (0..inst.materials.len()).filter(|&a| inst.lanes[l].allows(a)) {
                 let (transport, tariff) = ship_unit_costs(inst, l, from, to, a);
-                let key = VarKey::Ship {
-                    lane: l as u32,
+                let (lane, material) = (l as u32, a as u32);
+                let col = lp.add_var(VarKey::Ship { lane, dir, material }, transport + tariff);
+                cols.ship.push(Ship {
+                    lane,
                     dir,
-                    material: a as u32,
-                };
-                let c = lp.add_var(key, transport + tariff);
-                cols.ship.push((l as u32, dir, a as u32, c));
+                    material,
+                    col,
+                });
             }
         }
     }
@@ -96,12 +198,7 @@ pub fn build(inst: &Instance) -> Model {
         cols.unmet
             .push(dem.unmet_penalty.map(|pen| lp.add_var(VarKey::Unmet(d as u32), pen)));
     }
-
-    let mut terms: Vec<(u32, f64)> = Vec::new();
-    capacity_rows(inst, &cols, &mut lp, &mut terms);
-    balance_rows(inst, &cols, &mut lp, &mut terms);
-    target_rows(inst, &cols, &mut lp, &mut terms);
-    Model { lp, cols }
+    cols
 }
 
 /// The size of the LP [`build`] would make, counted from the instance without building it
@@ -151,8 +248,9 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
     }
 }
 
-/// Capacity-type rows: mines, expansions, plants, import offers, lanes, unmet limits.
-fn capacity_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+/// `mine_capacity[m]`: `prod[m] - mexp[m] <= capacity[m]` (t/yr; `mexp` only with an
+/// expansion), then `mine_expansion[m]`: `mexp[m] <= expansion.max` (t/yr).
+fn mine_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (m, mine) in inst.mines.iter().enumerate() {
         terms.push((cols.prod[m], 1.0));
         if let Some(e) = cols.mexp[m] {
@@ -164,6 +262,11 @@ fn capacity_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(
             lp.add_row(RowKey::MineExpansion(m as u32), terms, Sense::Le, exp.max);
         }
     }
+}
+
+/// `plant_capacity[p]`: `proc[p] - pexp[p] <= capacity[p]` (t input/yr), then
+/// `plant_expansion[p]`: `pexp[p] <= expansion.max` (t input/yr).
+fn plant_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (p, plant) in inst.plants.iter().enumerate() {
         terms.push((cols.proc_[p], 1.0));
         if let Some(e) = cols.pexp[p] {
@@ -175,26 +278,34 @@ fn capacity_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(
             lp.add_row(RowKey::PlantExpansion(p as u32), terms, Sense::Le, exp.max);
         }
     }
+}
+
+/// `import_capacity[i]`: `buy[i] <= capacity[i]` (t/yr), for offers with a capacity.
+fn import_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (i, offer) in inst.imports.iter().enumerate() {
         if let Some(cap) = offer.capacity {
             terms.push((cols.buy[i], 1.0));
             lp.add_row(RowKey::ImportCapacity(i as u32), terms, Sense::Le, cap);
         }
     }
+}
+
+/// `lane_capacity[l:FROM->TO]`: `sum_a ship[l,dir,a] <= capacity[l]` (t/yr over all
+/// materials), for each direction of a lane with a capacity.
+fn lane_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     // Ship columns are grouped by lane and direction, so one pass fills each lane row.
-    let mut k = 0;
-    while k < cols.ship.len() {
-        let (lane, dir, _, _) = cols.ship[k];
-        let mut end = k;
-        while end < cols.ship.len() && cols.ship[end].0 == lane && cols.ship[end].1 == dir {
-            end += 1;
-        }
+    for group in cols.ship.chunk_by(|a, b| a.lane == b.lane && a.dir == b.dir) {
+        let (lane, dir) = (group[0].lane, group[0].dir);
         if let Some(cap) = inst.lanes[lane as usize].capacity {
-            terms.extend(cols.ship[k..end].iter().map(|s| (s.3, 1.0)));
+            terms.extend(group.iter().map(|s| (s.col, 1.0)));
             lp.add_row(RowKey::LaneCapacity { lane, dir }, terms, Sense::Le, cap);
         }
-        k = end;
     }
+}
+
+/// `unmet_limit[d]`: `unmet[d] <= quantity[d]` (t/yr): the contract's bound on `unmet`, as a
+/// row so that it has a dual.
+fn unmet_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (d, dem) in inst.demands.iter().enumerate() {
         if let Some(u) = cols.unmet[d] {
             terms.push((u, 1.0));
@@ -204,8 +315,10 @@ fn capacity_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(
 }
 
 /// `balance[r/a]` for every region and material that anything touches, in region then
-/// material order: supply (mines, offers, plant outputs, inbound lanes, unmet) minus use
-/// (outbound lanes, plant inputs) equals the demand quantity.
+/// material order (t/yr of `a`):
+///
+/// `sum prod + sum buy + sum yield[p] proc[p] (output a) + sum ship in - sum ship out
+///  - sum proc[p] (input a) + sum unmet = sum quantity` (the demands of `a` at `r`).
 fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     let n_mat = inst.materials.len();
     let idx = |r: usize, a: usize| r * n_mat + a;
@@ -222,14 +335,10 @@ fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u
         cells[idx(plant.region, plant.output)].push((cols.proc_[p], plant.yield_));
         cells[idx(plant.region, plant.input)].push((cols.proc_[p], -1.0));
     }
-    for &(lane, dir, a, c) in &cols.ship {
-        let l = &inst.lanes[lane as usize];
-        let (from, to) = match dir {
-            Dir::Forward => (l.from, l.to),
-            Dir::Backward => (l.to, l.from),
-        };
-        cells[idx(to, a as usize)].push((c, 1.0));
-        cells[idx(from, a as usize)].push((c, -1.0));
+    for s in &cols.ship {
+        let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
+        cells[idx(to, s.material as usize)].push((s.col, 1.0));
+        cells[idx(from, s.material as usize)].push((s.col, -1.0));
     }
     for (d, dem) in inst.demands.iter().enumerate() {
         let k = idx(dem.region, dem.material);
@@ -255,57 +364,29 @@ fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u
     }
 }
 
-/// `target[t]`: imports counted by the target minus `s` times consumption in scope `<= 0`.
-fn target_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
-    for (t, target) in inst.targets.iter().enumerate() {
-        let s = target.max_import_share;
-        let a = target.material;
-        let (in_scope, is_source) = target_membership(inst, t);
-        for &(lane, dir, mat, c) in &cols.ship {
-            if mat as usize != a {
-                continue;
-            }
-            let l = &inst.lanes[lane as usize];
-            let (from, to) = match dir {
-                Dir::Forward => (l.from, l.to),
-                Dir::Backward => (l.to, l.from),
-            };
-            if is_source[inst.region_country(from)] && in_scope[inst.region_country(to)] {
-                terms.push((c, 1.0));
-            }
-        }
-        for (i, offer) in inst.imports.iter().enumerate() {
-            if offer.material == a && in_scope[inst.region_country(offer.region)] && is_source[offer.origin] {
-                terms.push((cols.buy[i], 1.0));
-            }
-        }
+/// `target[t]`: `I_t - s_t C_t <= 0` ([`TargetTerms`]), written with the constant part of
+/// `C_t` moved right: `I_t - s_t sum proc + s_t sum unmet <= s_t sum quantity` (t/yr,
+/// share-weighted).
+fn target_rows(inst: &Instance, targets: &[TargetTerms], lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+    for (t, tt) in targets.iter().enumerate() {
+        let s = inst.targets[t].max_import_share;
+        terms.extend(tt.imports.iter().map(|&c| (c, 1.0)));
         let mut constant = 0.0;
-        for (d, dem) in inst.demands.iter().enumerate() {
-            if dem.material == a && in_scope[inst.region_country(dem.region)] {
-                constant += s * dem.quantity;
-                if let Some(u) = cols.unmet[d] {
-                    terms.push((u, s));
-                }
-            }
+        for &(q, unmet) in &tt.demands {
+            constant += s * q;
+            terms.extend(unmet.map(|u| (u, s)));
         }
-        for (p, plant) in inst.plants.iter().enumerate() {
-            if plant.input == a && in_scope[inst.region_country(plant.region)] {
-                terms.push((cols.proc_[p], -s));
-            }
-        }
+        terms.extend(tt.processing.iter().map(|&c| (c, -s)));
         lp.add_row(RowKey::Target(t as u32), terms, Sense::Le, constant);
     }
 }
 
-/// For a target: which countries are in its scope and which are counted as sources.
+/// For a target: which countries are in its scope ([`Instance::scope_countries`], the one
+/// definition of a scope) and which are counted as sources, as masks over the countries.
 pub fn target_membership(inst: &Instance, t: usize) -> (Vec<bool>, Vec<bool>) {
-    let target = &inst.targets[t];
     let mut in_scope = vec![false; inst.countries.len()];
-    match target.scope {
-        Party::Country(c) => in_scope[c] = true,
-        Party::Bloc(b) => inst.blocs[b].countries.iter().for_each(|&c| in_scope[c] = true),
-    }
+    inst.scope_countries(t).into_iter().for_each(|c| in_scope[c] = true);
     let mut is_source = vec![false; inst.countries.len()];
-    target.sources.iter().for_each(|&c| is_source[c] = true);
+    inst.targets[t].sources.iter().for_each(|&c| is_source[c] = true);
     (in_scope, is_source)
 }

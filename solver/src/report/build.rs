@@ -3,7 +3,7 @@
 use super::schema::*;
 use crate::lp::check::{is_binding, slack};
 use crate::lp::{Dir, RowKey, Sense};
-use crate::model::formulate::{ship_unit_costs, target_membership};
+use crate::model::formulate::{ship_unit_costs, target_membership, Ship};
 use crate::sensitivity::Sensitivity;
 use crate::solve::{Solved, Status};
 use smol_str::SmolStr;
@@ -116,7 +116,13 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
     } else {
         Vec::new()
     };
-    for &(lane, dir, a, c) in &cols.ship {
+    for &Ship {
+        lane,
+        dir,
+        material: a,
+        col: c,
+    } in &cols.ship
+    {
         let q = val(c);
         if q == 0.0 {
             continue;
@@ -196,7 +202,13 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         let (in_scope, is_source) = target_membership(inst, t);
         let a = target.material;
         let mut imp = 0.0;
-        for &(lane, dir, mat, c) in &cols.ship {
+        for &Ship {
+            lane,
+            dir,
+            material: mat,
+            col: c,
+        } in &cols.ship
+        {
             if mat as usize != a {
                 continue;
             }
