@@ -35,6 +35,7 @@ pub mod diag;
 pub mod instance;
 pub mod overrides;
 pub mod raw;
+pub mod schema;
 pub mod validate;
 
 pub use diag::{Diagnostic, Severity};
