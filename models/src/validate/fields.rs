@@ -5,12 +5,11 @@ use super::{Entry, Sp, Validator};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::SmolStr;
 use crate::raw::{RawField, RawKind, RawValue};
-use crate::schema::schema;
+use crate::schema;
 
 impl Validator {
     pub(super) fn check_keys(&mut self, collection: &str, entry: &Entry) {
-        let (required, optional) = schema(collection);
-        let allowed = || required.iter().chain(optional.iter()).copied();
+        let allowed = || schema::allowed(collection);
         // A misspelt required key (`capcity`) is one mistake: report the unknown key with its
         // suggestion and do not also report the required key as missing.
         let mut suggested = Vec::new();
@@ -30,9 +29,7 @@ impl Validator {
                 self.diags.push(d);
             }
         }
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
+        let missing: Vec<&str> = schema::required(collection)
             .filter(|k| entry.table.get(k).is_none() && !suggested.contains(k))
             .collect();
         if let Some(last) = missing.last() {

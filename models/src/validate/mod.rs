@@ -24,7 +24,8 @@ mod tests;
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::*;
 use crate::raw::{RawKind, RawTable, RawValue};
-pub use crate::schema::{schema, COLLECTIONS};
+use crate::schema;
+pub use crate::schema::COLLECTIONS;
 use ids::{Ids, Resolver};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -163,16 +164,10 @@ impl Validator {
                 let all = std::iter::once("meta").chain(COLLECTIONS.iter().copied());
                 d = match did_you_mean(&f.key, all) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                    None if !is_table && {
-                        let (req, opt) = schema("meta");
-                        req.iter().chain(opt).any(|k| *k == f.key)
-                    } =>
-                    {
-                        d.with_hint(format!(
-                            "keys above the first `[table]` header belong to no table; move `{}` under `[meta]`",
-                            f.key
-                        ))
-                    }
+                    None if !is_table && schema::allowed("meta").any(|k| k == f.key) => d.with_hint(format!(
+                        "keys above the first `[table]` header belong to no table; move `{}` under `[meta]`",
+                        f.key
+                    )),
                     None => d.with_hint(format!(
                         "the tables of an instance are `[meta]` and {}",
                         COLLECTIONS

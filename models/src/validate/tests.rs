@@ -333,3 +333,54 @@ fn warnings_are_separate_and_only_on_valid_instances() {
     );
     assert!(v.diagnostics.iter().all(|d| !d.is_error()));
 }
+
+/// The schema is shared with overrides: every key it lists must be read by validation with
+/// the kind the schema gives it (a key added to the schema and to no builder fails here).
+#[test]
+fn every_key_of_the_schema_is_read_with_its_kind() {
+    use crate::schema::{Kind, META, SCHEMA, SUB_TABLES};
+    let wrong = |kind: Kind| match kind {
+        Kind::Number => ("\"x\"", "must be a number"),
+        Kind::Integer => ("\"x\"", "must be the integer"),
+        Kind::Boolean => ("\"x\"", "must be true or false"),
+        Kind::Text | Kind::Id | Kind::Ref(_) | Kind::Party => ("1", "must be a string"),
+        Kind::RefList(_) | Kind::PartyList => ("1", "must be a list of ids"),
+        Kind::SubTable => ("1", "must be a table"),
+        Kind::RateByMaterial => ("1", "must be a table of material = rate"),
+    };
+    let assert_reported = |src: &str, key: &str, expect: &str| {
+        let e = errors(src);
+        assert!(
+            e.iter()
+                .any(|d| d.message.starts_with(&format!("`{key}` in ")) && d.message.contains(expect)),
+            "`{key}`: no error containing `{expect}` in {:?}",
+            e.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+    };
+    for f in META.fields {
+        let (value, expect) = wrong(f.kind);
+        let expect = if f.key == "year" { "must be an integer" } else { expect };
+        let src = match f.key {
+            "name" => with("name = \"unit\"", &format!("name = {value}")),
+            key => with("name = \"unit\"", &format!("name = \"unit\"\n{key} = {value}")),
+        };
+        assert_reported(&src, f.key, expect);
+    }
+    for table in SCHEMA {
+        for f in table.fields {
+            let (value, expect) = wrong(f.kind);
+            assert_reported(
+                &format!("{BASE}\n[[{}]]\n{} = {value}\n", table.name, f.key),
+                f.key,
+                expect,
+            );
+        }
+    }
+    for sub in SUB_TABLES {
+        for f in sub.fields {
+            let (value, expect) = wrong(f.kind);
+            let src = with("cost = 5000", &format!("cost = 5000\n{}.{} = {value}", sub.name, f.key));
+            assert_reported(&src, f.key, expect);
+        }
+    }
+}
