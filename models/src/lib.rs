@@ -40,6 +40,7 @@ pub mod validate;
 
 pub use diag::{Diagnostic, Severity};
 pub use instance::*;
+pub use schema::default_id;
 pub use validate::Validated;
 
 /// Parse and validate instance text.

@@ -166,28 +166,9 @@ fn example(want: &str) -> &'static str {
 
 /// The id an entry is addressed by: its `id`, or its default id.
 fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
-    let s = |k: &str| match t.get(k).map(|f| &f.value.kind) {
+    match t.get("id").map(|f| &f.value.kind) {
         Some(RawKind::Str(s)) => Some(s.to_string()),
-        _ => None,
-    };
-    if let Some(id) = s("id") {
-        return Some(id);
-    }
-    match collection {
-        "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
-        "lanes" => Some(format!(
-            "{}->{}/{}",
-            s("from")?,
-            s("to")?,
-            s("mode").unwrap_or_else(|| "road".into())
-        )),
-        "tariffs" => Some(format!(
-            "{}->{}/{}",
-            s("exporter")?,
-            s("importer")?,
-            s("material").unwrap_or_else(|| "*".into())
-        )),
-        _ => None,
+        _ => schema::default_id(collection, t),
     }
 }
 
@@ -503,6 +484,71 @@ mod tests {
             .find(|d| d.message.contains("unknown region `RR`"))
             .unwrap();
         assert_eq!(d.origin, None);
+    }
+
+    /// The override matcher and validation name an entry by the same default id, also when a
+    /// part of it is not a string (the matcher used to take `mode = 5` for `road` and a
+    /// `material = 5` for `*`, while validation labelled the entry by its position).
+    #[test]
+    fn default_ids_agree_between_overrides_and_validation() {
+        use crate::schema::default_id;
+        let entry = |text: &str| {
+            crate::raw::parse(&format!("[e]\n{text}")).map(|t| match &t.fields[0].value.kind {
+                RawKind::Table(e) => e.clone(),
+                _ => unreachable!(),
+            })
+        };
+        for (collection, text, id) in [
+            ("demands", "region = \"R\"\nmaterial = \"ag\"", Some("R/ag")),
+            ("demands", "region = \"R\"\nmaterial = 5", None),
+            ("lanes", "from = \"A\"\nto = \"B\"", Some("A->B/road")),
+            ("lanes", "from = \"A\"\nto = \"B\"\nmode = \"rail\"", Some("A->B/rail")),
+            ("lanes", "from = \"A\"\nto = \"B\"\nmode = 5", None),
+            ("lanes", "from = \"A\"\nto = 5", None),
+            ("tariffs", "importer = \"US\"\nexporter = \"CN\"", Some("CN->US/*")),
+            (
+                "tariffs",
+                "importer = \"US\"\nexporter = \"CN\"\nmaterial = \"ag\"",
+                Some("CN->US/ag"),
+            ),
+            ("tariffs", "importer = \"US\"\nexporter = \"CN\"\nmaterial = true", None),
+            ("mines", "region = \"R\"\nmaterial = \"ag\"", None),
+        ] {
+            let t = entry(text).unwrap();
+            assert_eq!(default_id(collection, &t).as_deref(), id, "{collection}: {text}");
+            // An explicit string id wins; a non-string one falls back to the default.
+            let with_id = entry(&format!("id = \"x\"\n{text}")).unwrap();
+            assert_eq!(entry_id(collection, &with_id).as_deref(), Some("x"));
+            let bad_id = entry(&format!("id = 1\n{text}")).unwrap();
+            assert_eq!(entry_id(collection, &bad_id).as_deref(), id);
+        }
+
+        // A lane whose mode is not a string: validation names it by its position and the
+        // matcher does not address it as `road`.
+        let src = format!(
+            "{SRC}[[regions]]\nid = \"S\"\ncountry = \"US\"\n[[lanes]]\nfrom = \"R\"\nto = \"S\"\ncost = 1\nmode = 5\n"
+        );
+        let v = crate::validate::validate(&crate::raw::parse(&src).unwrap());
+        let messages: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`mode` in lanes entry #1 must be a string, found an integer"]
+        );
+        let mut raw = crate::raw::parse(&src).unwrap();
+        let e = apply(&mut raw, &[parse("lanes.R->S/road.cost=2", "--set").unwrap()], "--set").unwrap_err();
+        assert_eq!(
+            e[0].message,
+            "--set `lanes.R->S/road.cost=2`: no entry of `lanes` has id `R->S/road`"
+        );
+
+        // Nor does validation take it for a duplicate of the `road` lane.
+        let src = format!("{src}[[lanes]]\nfrom = \"R\"\nto = \"S\"\ncost = 1\n");
+        let v = crate::validate::validate(&crate::raw::parse(&src).unwrap());
+        let messages: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`mode` in lanes entry #1 must be a string, found an integer"]
+        );
     }
 
     #[test]

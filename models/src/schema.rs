@@ -4,6 +4,8 @@
 //! Validation checks every table's keys against it, and overrides (`--set`, scenario files)
 //! find and type-check their fields in it, so a key added here is known to both.
 
+use crate::raw::{RawKind, RawTable};
+
 /// What the value of a key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -230,4 +232,35 @@ pub fn allowed(table: &str) -> impl Iterator<Item = &'static str> + Clone {
 /// The names of the required keys of a table, in schema order.
 pub fn required(table: &str) -> impl Iterator<Item = &'static str> + Clone {
     fields(table).iter().filter(|f| f.required).map(|f| f.key)
+}
+
+/// The id of an entry written without `id`: `REGION/MATERIAL` for demands, `FROM->TO/MODE`
+/// for lanes (mode `road` when left out), `EXPORTER->IMPORTER/MATERIAL` for tariffs
+/// (material `*` when left out); `None` for the other collections.
+///
+/// Validation (labels, duplicate ids, the ids of the instance) and the override matcher
+/// both use it, so they always agree on the id of an entry. A key that is present but not
+/// a string (`mode = 5`, already a type error of validation) gives no default id: it is not
+/// taken for the default `road` or `*`, and the entry is named by its position instead.
+pub fn default_id(collection: &str, entry: &RawTable) -> Option<String> {
+    let text = |key: &str| match entry.get(key).map(|f| &f.value.kind) {
+        Some(RawKind::Str(v)) => Some(v.as_str()),
+        _ => None,
+    };
+    // An optional part: its default when left out, nothing when not a string.
+    let part = |key: &str, default: &'static str| match entry.get(key) {
+        None => Some(default),
+        Some(_) => text(key),
+    };
+    match collection {
+        "demands" => Some(format!("{}/{}", text("region")?, text("material")?)),
+        "lanes" => Some(format!("{}->{}/{}", text("from")?, text("to")?, part("mode", "road")?)),
+        "tariffs" => Some(format!(
+            "{}->{}/{}",
+            text("exporter")?,
+            text("importer")?,
+            part("material", "*")?
+        )),
+        _ => None,
+    }
 }

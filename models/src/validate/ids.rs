@@ -5,6 +5,7 @@ use super::{Entry, Sp, Validator};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::{Party, SmolStr};
 use crate::raw::{RawKind, RawTable, RawValue};
+use crate::schema::default_id;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -74,10 +75,12 @@ impl Validator {
                     }
                     None => None,
                 };
-                let label = match (&id, default_id(coll, t)) {
-                    (Some((s, _)), _) => format!("{singular} `{s}`"),
-                    (None, Some(s)) => format!("{singular} `{s}`"),
-                    (None, None) => format!("{coll} entry #{}", i + 1),
+                let label = match &id {
+                    Some((s, _)) => format!("{singular} `{s}`"),
+                    None => match default_id(coll, t) {
+                        Some(s) => format!("{singular} `{s}`"),
+                        None => format!("{coll} entry #{}", i + 1),
+                    },
                 };
                 let e = Entry {
                     table: t,
@@ -225,35 +228,6 @@ impl Validator {
                     .with_hint(hint),
             );
         }
-    }
-}
-
-/// The id an entry without `id` gets, as far as its fields are strings: `REGION/MATERIAL`
-/// for demands, `FROM->TO/MODE` for lanes, `EXPORTER->IMPORTER/MATERIAL` for tariffs.
-pub(super) fn default_id(coll: &str, t: &RawTable) -> Option<String> {
-    let s = |key: &str| match t.get(key).map(|f| &f.value.kind) {
-        Some(RawKind::Str(v)) => Some(v.as_str()),
-        _ => None,
-    };
-    match coll {
-        "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
-        "lanes" => Some(format!(
-            "{}->{}/{}",
-            s("from")?,
-            s("to")?,
-            if t.get("mode").is_some() { s("mode")? } else { "road" }
-        )),
-        "tariffs" => Some(format!(
-            "{}->{}/{}",
-            s("exporter")?,
-            s("importer")?,
-            if t.get("material").is_some() {
-                s("material")?
-            } else {
-                "*"
-            }
-        )),
-        _ => None,
     }
 }
 

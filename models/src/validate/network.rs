@@ -6,6 +6,7 @@ use super::{Entry, Validator};
 use crate::diag::Diagnostic;
 use crate::instance::*;
 use crate::raw::{RawKind, RawTable};
+use crate::schema::default_id;
 
 impl Validator {
     pub(super) fn expansion(&mut self, e: &Entry) -> Option<Expansion> {
@@ -144,9 +145,10 @@ impl Validator {
                 let region = self.string(e, "region");
                 let material = self.string(e, "material");
                 let defaulted = id.is_none();
-                let id = id.clone().or_else(|| match (&region, &material) {
-                    (Some((g, gs)), Some((m, _))) => Some((format!("{g}/{m}").into(), gs.clone())),
-                    _ => None,
+                // A default id is located at the region.
+                let id = id.clone().or_else(|| {
+                    let span = region.as_ref()?.1.clone();
+                    Some((default_id("demands", e.table)?.into(), span))
                 });
                 if let Some(id) = &id {
                     ids.push((id.clone(), defaulted));
@@ -182,9 +184,10 @@ impl Validator {
                 let to = self.string(e, "to");
                 let mode = self.string(e, "mode").map(|m| m.0).unwrap_or_else(|| "road".into());
                 let defaulted = id.is_none();
-                let id = id.clone().or_else(|| match (&from, &to) {
-                    (Some((f, fs)), Some((t, _))) => Some((format!("{f}->{t}/{mode}").into(), fs.clone())),
-                    _ => None,
+                // A default id is located at the origin.
+                let id = id.clone().or_else(|| {
+                    let span = from.as_ref()?.1.clone();
+                    Some((default_id("lanes", e.table)?.into(), span))
                 });
                 if let (Some((f, _)), Some((t, ts))) = (&from, &to) {
                     if f == t {
@@ -242,11 +245,11 @@ impl Validator {
                 let importer = self.string(e, "importer");
                 let exporter = self.string(e, "exporter");
                 let material = self.string(e, "material");
-                let mat_name = material.as_ref().map(|m| m.0.clone()).unwrap_or_else(|| "*".into());
                 let defaulted = id.is_none();
-                let id = id.clone().or_else(|| match (&importer, &exporter) {
-                    (Some((i, is)), Some((x, _))) => Some((format!("{x}->{i}/{mat_name}").into(), is.clone())),
-                    _ => None,
+                // A default id is located at the importer.
+                let id = id.clone().or_else(|| {
+                    let span = importer.as_ref()?.1.clone();
+                    Some((default_id("tariffs", e.table)?.into(), span))
                 });
                 if let Some(id) = &id {
                     ids.push((id.clone(), defaulted));
