@@ -35,10 +35,12 @@ pub mod diag;
 pub mod instance;
 pub mod overrides;
 pub mod raw;
+pub mod schema;
 pub mod validate;
 
 pub use diag::{Diagnostic, Severity};
 pub use instance::*;
+pub use schema::default_id;
 pub use validate::Validated;
 
 /// Parse and validate instance text.

@@ -13,7 +13,7 @@
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::raw::{RawField, RawKind, RawTable, RawValue};
-use crate::validate::{schema, COLLECTIONS};
+use crate::schema::{self, Kind, COLLECTIONS};
 
 /// One assignment, as given by the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,36 +32,16 @@ pub enum Op {
     Scale(f64),
 }
 
-const NUMERIC: &[&str] = &[
-    "price",
-    "capacity",
-    "cost",
-    "yield",
-    "quantity",
-    "unmet_penalty",
-    "days",
-    "rate",
-    "max_import_share",
-    "royalty_rate",
-    "fee_per_t",
-    "income_tax_rate",
-    "expansion.max",
-    "expansion.cost",
-];
-const BOOLEAN: &[&str] = &["bidirectional"];
-const LISTS: &[&str] = &["countries", "materials", "sources"];
-
-fn fields_of(collection: &str) -> Vec<String> {
-    let (req, opt) = schema(collection);
-    let mut v: Vec<String> = req
-        .iter()
-        .chain(opt)
-        .filter(|f| **f != "expansion" && **f != "id")
-        .map(|s| s.to_string())
-        .collect();
-    if opt.contains(&"expansion") {
-        v.push("expansion.max".into());
-        v.push("expansion.cost".into());
+/// The fields an override can address in a collection, with their kinds: every key but
+/// `id`, and the keys of a sub-table as `OUTER.INNER` (`expansion.max`).
+fn fields_of(collection: &str) -> Vec<(String, Kind)> {
+    let mut v = Vec::new();
+    for f in schema::ordered(collection) {
+        match f.kind {
+            Kind::Id => {}
+            Kind::SubTable => v.extend(schema::ordered(f.key).map(|s| (format!("{}.{}", f.key, s.key), s.kind))),
+            kind => v.push((f.key.to_string(), kind)),
+        }
     }
     v
 }
@@ -96,16 +76,17 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
     let fields = fields_of(collection);
     let field = fields
         .iter()
-        .filter(|f| {
+        .filter(|(f, _)| {
             rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.')
         })
-        .max_by_key(|f| f.len());
-    let Some(field) = field else {
+        .max_by_key(|(f, _)| f.len());
+    let Some((field, kind)) = field else {
         let last = rest.rsplit('.').next().unwrap_or(rest);
         let mut d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
-        d = match did_you_mean(last, fields.iter().map(|s| s.as_str())) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", fields.join(", "))),
-            None => d.with_hint(format!("fields of `{collection}`: {}", fields.join(", "))),
+        let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+        d = match did_you_mean(last, names.iter().copied()) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", names.join(", "))),
+            None => d.with_hint(format!("fields of `{collection}`: {}", names.join(", "))),
         };
         return Err(d);
     };
@@ -125,7 +106,7 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
             }
         }
     } else {
-        Op::Set(check_type(field, value, text, origin)?)
+        Op::Set(check_type(field, *kind, value, text, origin)?)
     };
     Ok(Override {
         collection: collection.to_string(),
@@ -153,26 +134,17 @@ fn parse_value(v: &str) -> RawKind {
     }
 }
 
-fn check_type(field: &str, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
-    let ok = if NUMERIC.contains(&field) {
-        matches!(value, RawKind::Int(_) | RawKind::Float(_))
-    } else if BOOLEAN.contains(&field) {
-        matches!(value, RawKind::Bool(_))
-    } else if LISTS.contains(&field) {
-        matches!(value, RawKind::Array(_) | RawKind::Str(_))
-    } else {
-        matches!(value, RawKind::Str(_))
+fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
+    let (ok, want) = match kind {
+        // A fraction where validation wants an integer is reported by validation.
+        Kind::Number | Kind::Integer => (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number"),
+        Kind::Boolean => (matches!(value, RawKind::Bool(_)), "true or false"),
+        Kind::RefList(_) | Kind::PartyList => (matches!(value, RawKind::Array(_) | RawKind::Str(_)), "a string"),
+        _ => (matches!(value, RawKind::Str(_)), "a string"),
     };
     if ok {
         return Ok(value);
     }
-    let want = if NUMERIC.contains(&field) {
-        "a number"
-    } else if BOOLEAN.contains(&field) {
-        "true or false"
-    } else {
-        "a string"
-    };
     Err(Diagnostic::error(
         format!("{origin} `{text}`: `{field}` takes {want}, found {}", value.type_name()),
         None,
@@ -194,28 +166,9 @@ fn example(want: &str) -> &'static str {
 
 /// The id an entry is addressed by: its `id`, or its default id.
 fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
-    let s = |k: &str| match t.get(k).map(|f| &f.value.kind) {
+    match t.get("id").map(|f| &f.value.kind) {
         Some(RawKind::Str(s)) => Some(s.to_string()),
-        _ => None,
-    };
-    if let Some(id) = s("id") {
-        return Some(id);
-    }
-    match collection {
-        "demands" => Some(format!("{}/{}", s("region")?, s("material")?)),
-        "lanes" => Some(format!(
-            "{}->{}/{}",
-            s("from")?,
-            s("to")?,
-            s("mode").unwrap_or_else(|| "road".into())
-        )),
-        "tariffs" => Some(format!(
-            "{}->{}/{}",
-            s("exporter")?,
-            s("importer")?,
-            s("material").unwrap_or_else(|| "*".into())
-        )),
-        _ => None,
+        _ => schema::default_id(collection, t),
     }
 }
 
@@ -531,6 +484,71 @@ mod tests {
             .find(|d| d.message.contains("unknown region `RR`"))
             .unwrap();
         assert_eq!(d.origin, None);
+    }
+
+    /// The override matcher and validation name an entry by the same default id, also when a
+    /// part of it is not a string (the matcher used to take `mode = 5` for `road` and a
+    /// `material = 5` for `*`, while validation labelled the entry by its position).
+    #[test]
+    fn default_ids_agree_between_overrides_and_validation() {
+        use crate::schema::default_id;
+        let entry = |text: &str| {
+            crate::raw::parse(&format!("[e]\n{text}")).map(|t| match &t.fields[0].value.kind {
+                RawKind::Table(e) => e.clone(),
+                _ => unreachable!(),
+            })
+        };
+        for (collection, text, id) in [
+            ("demands", "region = \"R\"\nmaterial = \"ag\"", Some("R/ag")),
+            ("demands", "region = \"R\"\nmaterial = 5", None),
+            ("lanes", "from = \"A\"\nto = \"B\"", Some("A->B/road")),
+            ("lanes", "from = \"A\"\nto = \"B\"\nmode = \"rail\"", Some("A->B/rail")),
+            ("lanes", "from = \"A\"\nto = \"B\"\nmode = 5", None),
+            ("lanes", "from = \"A\"\nto = 5", None),
+            ("tariffs", "importer = \"US\"\nexporter = \"CN\"", Some("CN->US/*")),
+            (
+                "tariffs",
+                "importer = \"US\"\nexporter = \"CN\"\nmaterial = \"ag\"",
+                Some("CN->US/ag"),
+            ),
+            ("tariffs", "importer = \"US\"\nexporter = \"CN\"\nmaterial = true", None),
+            ("mines", "region = \"R\"\nmaterial = \"ag\"", None),
+        ] {
+            let t = entry(text).unwrap();
+            assert_eq!(default_id(collection, &t).as_deref(), id, "{collection}: {text}");
+            // An explicit string id wins; a non-string one falls back to the default.
+            let with_id = entry(&format!("id = \"x\"\n{text}")).unwrap();
+            assert_eq!(entry_id(collection, &with_id).as_deref(), Some("x"));
+            let bad_id = entry(&format!("id = 1\n{text}")).unwrap();
+            assert_eq!(entry_id(collection, &bad_id).as_deref(), id);
+        }
+
+        // A lane whose mode is not a string: validation names it by its position and the
+        // matcher does not address it as `road`.
+        let src = format!(
+            "{SRC}[[regions]]\nid = \"S\"\ncountry = \"US\"\n[[lanes]]\nfrom = \"R\"\nto = \"S\"\ncost = 1\nmode = 5\n"
+        );
+        let v = crate::validate::validate(&crate::raw::parse(&src).unwrap());
+        let messages: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`mode` in lanes entry #1 must be a string, found an integer"]
+        );
+        let mut raw = crate::raw::parse(&src).unwrap();
+        let e = apply(&mut raw, &[parse("lanes.R->S/road.cost=2", "--set").unwrap()], "--set").unwrap_err();
+        assert_eq!(
+            e[0].message,
+            "--set `lanes.R->S/road.cost=2`: no entry of `lanes` has id `R->S/road`"
+        );
+
+        // Nor does validation take it for a duplicate of the `road` lane.
+        let src = format!("{src}[[lanes]]\nfrom = \"R\"\nto = \"S\"\ncost = 1\n");
+        let v = crate::validate::validate(&crate::raw::parse(&src).unwrap());
+        let messages: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`mode` in lanes entry #1 must be a string, found an integer"]
+        );
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! Builders of the reference collections: `[meta]`, blocs, countries, regions, materials
+//! and tax regimes.
+
+use super::ids::Resolver;
+use super::{Entry, Validator};
+use crate::diag::Diagnostic;
+use crate::instance::*;
+use crate::raw::{RawKind, RawTable};
+
+impl Validator {
+    pub(super) fn meta(&mut self, raw: &RawTable) -> Option<Meta> {
+        let Some(f) = raw.get("meta") else {
+            self.diags.push(
+                Diagnostic::error("missing `[meta]` table", Some(0..0)).with_hint("add `[meta]` with `name = \"...\"`"),
+            );
+            return None;
+        };
+        let RawKind::Table(t) = &f.value.kind else {
+            self.diags.push(
+                Diagnostic::error(
+                    format!("`meta` must be a table, found {}", f.value.kind.type_name()),
+                    f.key_span.clone().or_else(|| f.value.span.clone()),
+                )
+                .with_hint("write one `[meta]` table (single brackets) with `name = \"...\"`"),
+            );
+            return None;
+        };
+        let e = Entry {
+            table: t,
+            label: "`[meta]`".into(),
+            span: t.span.clone().or_else(|| f.key_span.clone()),
+        };
+        self.check_keys("meta", &e);
+        let name = self.string(&e, "name");
+        let description = self.string(&e, "description").map(|s| s.0);
+        let currency = self.string(&e, "currency").map(|s| s.0).unwrap_or_else(|| "USD".into());
+        let year = match e.table.get("year") {
+            Some(f) => match f.value.kind {
+                RawKind::Int(y) => Some(y),
+                ref other => {
+                    self.err(
+                        format!("`year` in `[meta]` must be an integer, found {}", other.type_name()),
+                        Some(&f.value),
+                        f.value.span.clone(),
+                    );
+                    if let Some(d) = self.diags.last_mut() {
+                        d.hint = Some("write the year as a whole number, e.g. `year = 2025`".into());
+                    }
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(f) = e.table.get("schema") {
+            let msg = match &f.value.kind {
+                RawKind::Int(1) => None,
+                RawKind::Int(n) => Some(format!("unsupported schema {n}: this version reads schema 1")),
+                other => Some(format!(
+                    "`schema` in `[meta]` must be the integer 1, found {}",
+                    other.type_name()
+                )),
+            };
+            if let Some(msg) = msg {
+                self.diags.push(
+                    Diagnostic::error(msg, f.value.span.clone())
+                        .with_origin(f.value.origin.clone())
+                        .with_hint("write `schema = 1` or remove the key"),
+                );
+            }
+        }
+        Some(Meta {
+            name: name?.0.to_string(),
+            description: description.map(|d| d.to_string()),
+            currency: currency.to_string(),
+            year,
+        })
+    }
+
+    pub(super) fn blocs(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Bloc> {
+        let entries = self.entries("blocs", tables, "bloc");
+        self.check_ids(
+            "bloc",
+            &entries.iter().filter_map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        );
+        entries
+            .iter()
+            .map(|(e, id)| {
+                let countries = self
+                    .string_list(e, "countries")
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|(c, span)| self.resolve(r, "countries", "country", c, span))
+                    .collect();
+                Bloc {
+                    id: id.clone().map(|x| x.0).unwrap_or_default(),
+                    name: self.string(e, "name").map(|s| s.0.to_string()),
+                    countries,
+                    span: e.table.span.clone(),
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn countries(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Country> {
+        let entries = self.entries("countries", tables, "country");
+        self.check_ids(
+            "country",
+            &entries.iter().filter_map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        );
+        entries
+            .iter()
+            .map(|(e, id)| Country {
+                id: id.clone().map(|x| x.0).unwrap_or_default(),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
+                tax_regime: e
+                    .table
+                    .get("tax_regime")
+                    .and_then(|_| self.reference(e, "tax_regime", r, "tax_regimes", "tax regime")),
+                span: e.table.span.clone(),
+            })
+            .collect()
+    }
+
+    pub(super) fn regions(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Region> {
+        let entries = self.entries("regions", tables, "region");
+        self.check_ids(
+            "region",
+            &entries.iter().filter_map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        );
+        entries
+            .iter()
+            .map(|(e, id)| Region {
+                id: id.clone().map(|x| x.0).unwrap_or_default(),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
+                country: self
+                    .reference(e, "country", r, "countries", "country")
+                    .unwrap_or(usize::MAX),
+                span: e.table.span.clone(),
+            })
+            .collect()
+    }
+
+    pub(super) fn materials(&mut self, tables: &[&RawTable]) -> Vec<Material> {
+        let entries = self.entries("materials", tables, "material");
+        self.check_ids(
+            "material",
+            &entries.iter().filter_map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        );
+        entries
+            .iter()
+            .map(|(e, id)| Material {
+                id: id.clone().map(|x| x.0).unwrap_or_default(),
+                name: self.string(e, "name").map(|s| s.0.to_string()),
+                price: self.nonneg(e, "price").unwrap_or(0.0),
+                span: e.table.span.clone(),
+            })
+            .collect()
+    }
+
+    pub(super) fn tax_regimes(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<TaxRegime> {
+        let entries = self.entries("tax_regimes", tables, "tax regime");
+        self.check_ids(
+            "tax regime",
+            &entries.iter().filter_map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        );
+        entries
+            .iter()
+            .map(|(e, id)| {
+                let mut by_material = Vec::new();
+                if let Some(f) = e.table.get("royalty_by_material") {
+                    match &f.value.kind {
+                        RawKind::Table(t) => {
+                            for mf in &t.fields {
+                                let m = self.resolve(r, "materials", "material", &mf.key, &mf.key_span);
+                                let rate =
+                                    self.share_value(&e.label, &format!("royalty_by_material.{}", mf.key), &mf.value);
+                                if let (Some(m), Some(rate)) = (m, rate) {
+                                    by_material.push((m, rate));
+                                }
+                            }
+                        }
+                        other => self.err(
+                            format!(
+                                "`royalty_by_material` in {} must be a table of material = rate, found {}",
+                                e.label,
+                                other.type_name()
+                            ),
+                            Some(&f.value),
+                            f.value.span.clone(),
+                        ),
+                    }
+                }
+                TaxRegime {
+                    id: id.clone().map(|x| x.0).unwrap_or_default(),
+                    royalty_rate: self.share(e, "royalty_rate").unwrap_or(0.0),
+                    fee_per_t: self.nonneg(e, "fee_per_t").unwrap_or(0.0),
+                    income_tax_rate: self.share(e, "income_tax_rate").unwrap_or(0.0),
+                    royalty_by_material: by_material,
+                    span: e.table.span.clone(),
+                }
+            })
+            .collect()
+    }
+}
