@@ -150,7 +150,7 @@ impl Validator {
         if !(0.0..=1.0).contains(&x) {
             let hint = if x > 1.0 && x <= 100.0 {
                 format!(
-                    "shares and rates are fractions of 1, not percentages: {x}% is written {}",
+                    "shares and rates are fractions of 1, not percentages: if you meant {x}%, write {}",
                     x / 100.0
                 )
             } else {
@@ -162,6 +162,32 @@ impl Validator {
                     .with_hint(hint),
             );
             return None;
+        }
+        Some(x)
+    }
+
+    /// A tariff rate: any non-negative share of the price. Duties above 100% exist (US duties
+    /// on some Chinese graphite and magnets), so a rate above 1 is a warning, in case a
+    /// percentage was meant, not an error.
+    pub(super) fn tariff_rate(&mut self, e: &Entry) -> Option<f64> {
+        let f = self.field(e, "rate")?;
+        let x = self.nonneg_value(&e.label, "rate", &f.value)?;
+        if x > 1.0 {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "`rate` in {} is {x}: a duty of {}% of the material's price",
+                        e.label,
+                        x * 100.0
+                    ),
+                    f.value.span.clone(),
+                )
+                .with_origin(f.value.origin.clone())
+                .with_hint(format!(
+                    "rates are fractions of 1: if you meant {x}%, write {}; duties above 100% are allowed",
+                    x / 100.0
+                )),
+            );
         }
         Some(x)
     }

@@ -267,7 +267,7 @@ impl Validator {
                         Some((m, s)) => Some(self.resolve(r, "materials", "material", &m, &s).unwrap_or(usize::MAX)),
                         None => None,
                     },
-                    rate: self.share(e, "rate").unwrap_or(0.0),
+                    rate: self.tariff_rate(e).unwrap_or(0.0),
                     span: e.table.span.clone(),
                 }
             })

@@ -276,7 +276,10 @@ fn an_id_of_another_kind_is_named_in_the_hint() {
 #[test]
 fn percentages_get_a_fraction_hint() {
     let e = errors(&with("royalty_rate = 0.075", "royalty_rate = 7.5"));
-    assert!(e[0].hint.as_deref().unwrap().contains("7.5% is written 0.075"), "{e:?}");
+    assert!(
+        e[0].hint.as_deref().unwrap().contains("if you meant 7.5%, write 0.075"),
+        "{e:?}"
+    );
     let e = errors(&with("royalty_rate = 0.075", "royalty_rate = 250"));
     assert_eq!(e[0].hint.as_deref(), Some("use a fraction between 0 and 1"));
 }

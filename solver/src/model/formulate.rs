@@ -390,3 +390,50 @@ pub fn target_membership(inst: &Instance, t: usize) -> (Vec<bool>, Vec<bool>) {
     inst.targets[t].sources.iter().for_each(|&c| is_source[c] = true);
     (in_scope, is_source)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::backend::BackendChoice;
+    use crate::solve::{solve, Status};
+
+    /// A buyer in the US can take silver from a Mexican mine (cost 10, lane 1) or a Chinese
+    /// offer (price 5, lane 1) that pays a duty of `rate` times the price (100 USD/t).
+    fn instance(rate: f64) -> Instance {
+        let src = format!(
+            "[meta]\nname = \"duty\"\n\
+             [[countries]]\nid = \"US\"\n[[countries]]\nid = \"MX\"\n[[countries]]\nid = \"CN\"\n\
+             [[regions]]\nid = \"US-TX\"\ncountry = \"US\"\n[[regions]]\nid = \"MX-ZAC\"\ncountry = \"MX\"\n\
+             [[regions]]\nid = \"CN-SH\"\ncountry = \"CN\"\n\
+             [[materials]]\nid = \"silver\"\nprice = 100\n\
+             [[mines]]\nid = \"zac\"\nregion = \"MX-ZAC\"\nmaterial = \"silver\"\ncapacity = 50\ncost = 160\n\
+             [[imports]]\nid = \"sh\"\nregion = \"CN-SH\"\nmaterial = \"silver\"\nprice = 5\n\
+             [[demands]]\nregion = \"US-TX\"\nmaterial = \"silver\"\nquantity = 10\n\
+             [[lanes]]\nfrom = \"MX-ZAC\"\nto = \"US-TX\"\ncost = 1\n\
+             [[lanes]]\nfrom = \"CN-SH\"\nto = \"US-TX\"\ncost = 1\n\
+             [[tariffs]]\nimporter = \"US\"\nexporter = \"CN\"\nrate = {rate}\n"
+        );
+        let v = sourcing_models::load_str(&src);
+        v.instance.unwrap_or_else(|| panic!("{:?}", v.diagnostics))
+    }
+
+    #[test]
+    fn a_duty_above_100_percent_is_charged_in_full() {
+        // Chinese silver costs 5 + 1 + 100 * rate per tonne landed; Mexican 160 + 1 (no tax
+        // regime, no duty). At 150% the offer lands at 156 and still wins; at 160% at 166, and
+        // the mine wins.
+        for (rate, objective) in [(1.5, 1560.0), (1.6, 1610.0)] {
+            let inst = instance(rate);
+            let model = build(&inst);
+            let ship = model.cols.ship.iter().find(|s| s.lane == 1).unwrap();
+            assert_eq!(model.lp.obj()[ship.col as usize], 1.0 + rate * 100.0);
+            let solved = solve(&inst, BackendChoice::MiniLp, &Default::default());
+            assert_eq!(solved.status, Status::Optimal);
+            assert!(
+                (solved.objective - objective).abs() < 1e-6,
+                "{rate}: {}",
+                solved.objective
+            );
+        }
+    }
+}
