@@ -1,10 +1,14 @@
 //! The report: one serde struct (`sourcing-opt/report/1`, the JSON contract of `cli.md`,
 //! in [`schema`]) built from a checked solution ([`build`]), and renderers for text, JSON,
-//! CSV and Markdown ([`render`]).
+//! CSV and Markdown ([`render`]), with the table and CSV writers the what-if renderers share
+//! ([`table`], [`csv`]), and SVG line charts ([`chart`]).
 
 mod build;
+pub mod chart;
+pub mod csv;
 mod render;
 mod schema;
+pub mod table;
 
 pub use build::build;
 pub use render::{num, render, render_to, Format};

@@ -5,6 +5,7 @@
 //! section of the report fits one header and scripts can filter with `grep`/`awk`.
 
 use super::schema::Report;
+use super::table::Table;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,70 +197,26 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// A plain-text table: header row, then rows; first column left-aligned, others right.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(header: &[&str]) -> Self {
-        Table {
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
-    }
-
-    fn text(&self, out: &mut String) {
-        let n = self.header.len();
-        let mut w = vec![0; n];
-        for r in std::iter::once(&self.header).chain(&self.rows) {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        for r in std::iter::once(&self.header).chain(&self.rows) {
-            let mut line = String::from(" ");
-            for (i, c) in r.iter().enumerate() {
-                let pad = w[i] - c.chars().count();
-                line.push(' ');
-                if i < 2 {
-                    line.push_str(c);
-                    line.push_str(&" ".repeat(pad));
-                } else {
-                    line.push_str(&" ".repeat(pad));
-                    line.push_str(c);
-                }
-                line.push(' ');
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
-
-    fn markdown(&self, out: &mut String) {
-        let _ = writeln!(out, "| {} |", self.header.join(" | "));
-        let align: Vec<&str> = (0..self.header.len())
-            .map(|i| if i < 2 { "---" } else { "---:" })
-            .collect();
-        let _ = writeln!(out, "| {} |", align.join(" | "));
-        for r in &self.rows {
-            let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
-            let _ = writeln!(out, "| {} |", cells.join(" | "));
-        }
-    }
-}
-
 /// The sections of a report as titled tables, shared by the text and Markdown renderers.
 fn sections(r: &Report) -> Vec<(String, Table)> {
-    let cur = &r.currency;
-    let mut out = Vec::new();
+    let mut out = vec![
+        costs_table(r),
+        mines_table(r),
+        plants_table(r),
+        imports_table(r),
+        shipments_table(r),
+        demands_table(r),
+        targets_table(r),
+        binding_table(r),
+        prices_table(r),
+    ];
+    ranging_tables(r, &mut out);
+    out
+}
 
-    let mut t = Table::new(&["category", "", &format!("{cur}/yr"), "share"]);
+fn costs_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(&["category", "", &format!("{cur}/yr"), "share"], 2);
     let total = r.costs.total();
     for (k, v) in r.costs.entries() {
         t.push(vec![
@@ -275,18 +232,24 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
         num(total),
         pct(if total > 0.0 { 1.0 } else { 0.0 }),
     ]);
-    out.push(("Cost breakdown".into(), t));
+    ("Cost breakdown".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "mine",
-        "region",
-        "material",
-        "production t/yr",
-        "capacity t/yr",
-        "expansion t/yr",
-        "utilisation",
-        &format!("unit cost {cur}/t"),
-    ]);
+fn mines_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(
+        &[
+            "mine",
+            "region",
+            "material",
+            "production t/yr",
+            "capacity t/yr",
+            "expansion t/yr",
+            "utilisation",
+            &format!("unit cost {cur}/t"),
+        ],
+        2,
+    );
     for m in &r.mines {
         t.push(vec![
             m.id.to_string(),
@@ -299,18 +262,23 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             num(m.unit_cost),
         ]);
     }
-    out.push(("Mines".into(), t));
+    ("Mines".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "plant",
-        "region",
-        "input -> output",
-        "input t/yr",
-        "output t/yr",
-        "capacity t/yr",
-        "expansion t/yr",
-        "utilisation",
-    ]);
+fn plants_table(r: &Report) -> (String, Table) {
+    let mut t = Table::new(
+        &[
+            "plant",
+            "region",
+            "input -> output",
+            "input t/yr",
+            "output t/yr",
+            "capacity t/yr",
+            "expansion t/yr",
+            "utilisation",
+        ],
+        2,
+    );
     for p in &r.plants {
         t.push(vec![
             p.id.to_string(),
@@ -323,17 +291,23 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             pct(p.utilisation),
         ]);
     }
-    out.push(("Plants".into(), t));
+    ("Plants".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "offer",
-        "region",
-        "material",
-        "origin",
-        "bought t/yr",
-        "capacity t/yr",
-        &format!("price {cur}/t"),
-    ]);
+fn imports_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(
+        &[
+            "offer",
+            "region",
+            "material",
+            "origin",
+            "bought t/yr",
+            "capacity t/yr",
+            &format!("price {cur}/t"),
+        ],
+        2,
+    );
     for i in &r.imports {
         t.push(vec![
             i.id.to_string(),
@@ -345,16 +319,22 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             num(i.unit_cost),
         ]);
     }
-    out.push(("Import offers".into(), t));
+    ("Import offers".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "lane",
-        "route",
-        "material",
-        "t/yr",
-        &format!("transport {cur}/yr"),
-        &format!("tariff {cur}/yr"),
-    ]);
+fn shipments_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(
+        &[
+            "lane",
+            "route",
+            "material",
+            "t/yr",
+            &format!("transport {cur}/yr"),
+            &format!("tariff {cur}/yr"),
+        ],
+        2,
+    );
     for s in &r.shipments {
         t.push(vec![
             s.lane.to_string(),
@@ -365,16 +345,22 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             num(s.tariff_paid),
         ]);
     }
-    out.push(("Shipments".into(), t));
+    ("Shipments".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "demand",
-        "material",
-        "quantity t/yr",
-        "served t/yr",
-        "unmet t/yr",
-        &format!("delivered price {cur}/t"),
-    ]);
+fn demands_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(
+        &[
+            "demand",
+            "material",
+            "quantity t/yr",
+            "served t/yr",
+            "unmet t/yr",
+            &format!("delivered price {cur}/t"),
+        ],
+        2,
+    );
     for d in &r.demands {
         t.push(vec![
             d.id.to_string(),
@@ -385,18 +371,24 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             opt(d.marginal_cost),
         ]);
     }
-    out.push(("Demands".into(), t));
+    ("Demands".into(), t)
+}
 
-    let mut t = Table::new(&[
-        "target",
-        "material / scope",
-        "cap",
-        "achieved",
-        "imports t/yr",
-        "consumption t/yr",
-        "binding",
-        &format!("value {cur} per point"),
-    ]);
+fn targets_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(
+        &[
+            "target",
+            "material / scope",
+            "cap",
+            "achieved",
+            "imports t/yr",
+            "consumption t/yr",
+            "binding",
+            &format!("value {cur} per point"),
+        ],
+        2,
+    );
     for g in &r.targets {
         t.push(vec![
             g.id.to_string(),
@@ -409,9 +401,11 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             opt(g.marginal_value_per_point),
         ]);
     }
-    out.push(("Import-dependency targets".into(), t));
+    ("Import-dependency targets".into(), t)
+}
 
-    let mut t = Table::new(&["constraint", "kind", "lower", "level", "upper", "marginal"]);
+fn binding_table(r: &Report) -> (String, Table) {
+    let mut t = Table::new(&["constraint", "kind", "lower", "level", "upper", "marginal"], 2);
     for name in &r.binding {
         if let Some(c) = r.constraints.iter().find(|c| &c.name == name) {
             let (lo, up) = match c.sense {
@@ -429,25 +423,35 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             ]);
         }
     }
-    out.push(("Binding constraints (marginal = d cost / d rhs)".into(), t));
+    ("Binding constraints (marginal = d cost / d rhs)".into(), t)
+}
 
-    let mut t = Table::new(&["region", "material", &format!("marginal cost {cur}/t")]);
+fn prices_table(r: &Report) -> (String, Table) {
+    let cur = &r.currency;
+    let mut t = Table::new(&["region", "material", &format!("marginal cost {cur}/t")], 2);
     for p in &r.prices {
         t.push(vec![p.region.to_string(), p.material.to_string(), opt(p.marginal_cost)]);
     }
-    out.push(("Delivered prices".into(), t));
+    ("Delivered prices".into(), t)
+}
 
+/// The ranging tables, when the report has ranging.
+fn ranging_tables(r: &Report, out: &mut Vec<(String, Table)>) {
+    let cur = &r.currency;
     if let Some(rg) = &r.ranging {
         let b = |x: Option<f64>, inf: &str| x.map(num).unwrap_or_else(|| inf.to_string());
-        let mut t = Table::new(&[
-            "constraint",
-            "",
-            "dual",
-            "price range",
-            "unique",
-            "rhs",
-            "rhs range for this dual",
-        ]);
+        let mut t = Table::new(
+            &[
+                "constraint",
+                "",
+                "dual",
+                "price range",
+                "unique",
+                "rhs",
+                "rhs range for this dual",
+            ],
+            2,
+        );
         for c in &rg.constraints {
             t.push(vec![
                 c.name.clone(),
@@ -460,13 +464,16 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
             ]);
         }
         out.push((format!("Right-hand-side ranging ({})", rg.method), t));
-        let mut t = Table::new(&[
-            "variable",
-            "",
-            "value",
-            &format!("cost {cur}/t"),
-            "cost range keeping the plan optimal",
-        ]);
+        let mut t = Table::new(
+            &[
+                "variable",
+                "",
+                "value",
+                &format!("cost {cur}/t"),
+                "cost range keeping the plan optimal",
+            ],
+            2,
+        );
         for c in &rg.costs {
             t.push(vec![
                 c.variable.clone(),
@@ -478,7 +485,6 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
         }
         out.push(("Cost ranging".into(), t));
     }
-    out
 }
 
 fn header_lines(r: &Report) -> Vec<String> {
@@ -537,7 +543,7 @@ fn text(r: &Report) -> String {
     if r.status == "optimal" {
         for (title, t) in sections(r) {
             let _ = writeln!(out, "\n{title}");
-            if t.rows.is_empty() {
+            if t.is_empty() {
                 out.push_str("  (none)\n");
             } else {
                 t.text(&mut out);
@@ -609,7 +615,7 @@ fn markdown_body(r: &Report) -> String {
     if r.status == "optimal" {
         for (title, t) in sections(r) {
             let _ = writeln!(out, "\n## {title}\n");
-            if t.rows.is_empty() {
+            if t.is_empty() {
                 out.push_str("(none)\n");
             } else {
                 t.markdown(&mut out);
@@ -617,14 +623,6 @@ fn markdown_body(r: &Report) -> String {
         }
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Flatten the JSON form into `section,key,field,value` lines.
@@ -637,14 +635,7 @@ fn csv(r: &Report) -> String {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let _ = writeln!(
-            out,
-            "{},{},{},{}",
-            csv_field(section),
-            csv_field(key),
-            csv_field(field),
-            csv_field(&value)
-        );
+        super::csv::write_record(&mut out, [section, key, field, &value]);
     };
     let serde_json::Value::Object(top) = v else {
         return out;
@@ -706,6 +697,22 @@ mod tests {
             ..RunOptions::default()
         };
         pipeline::run(&inst, info, &opts).0
+    }
+
+    /// A name with a carriage return, a comma or a quote stays one field of one record (the
+    /// report's CSV once left `\r` unquoted, which breaks the record).
+    #[test]
+    fn csv_quotes_fields_with_a_carriage_return_comma_or_quote() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/");
+        let text = std::fs::read_to_string(format!("{root}usmca_critical_minerals.toml")).unwrap();
+        let mut rep = report_of(&text, Ranging::Off);
+        rep.instance.name = "a\rb".into();
+        rep.mines[0].id = "m,\"1\"\r\n".into();
+        let records = crate::report::csv::parse(&render(&rep, Format::Csv));
+        assert!(records.iter().all(|r| r.len() == 4), "{records:?}");
+        assert!(records.contains(&vec!["instance".into(), String::new(), "name".into(), "a\rb".into()]));
+        let mine = records.iter().find(|r| r[0] == "mines" && r[2] == "id").unwrap();
+        assert_eq!((mine[1].as_str(), mine[3].as_str()), ("m,\"1\"\r\n", "m,\"1\"\r\n"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The report's types: the JSON contract (`sourcing-opt/report/1`) as one serde struct.
+//! The report's types: the JSON contract (`sourcing-opt/report/1`) as one serde struct. The
+//! rows that `compare` reads back also derive `Deserialize`.
 
 use crate::diagnose::Diagnosis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 pub const SCHEMA: &str = "sourcing-opt/report/1";
@@ -30,7 +31,7 @@ pub struct Report {
     pub solver: SolverInfo,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstanceInfo {
     pub name: String,
     pub path: String,
@@ -40,7 +41,7 @@ pub struct InstanceInfo {
 }
 
 /// Cost breakdown, USD/yr; the categories sum to the objective.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Costs {
     pub mining: f64,
     pub royalties: f64,
@@ -77,7 +78,7 @@ impl Costs {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MineRow {
     pub id: SmolStr,
     pub region: SmolStr,
@@ -90,7 +91,7 @@ pub struct MineRow {
     pub unit_cost: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlantRow {
     pub id: SmolStr,
     pub region: SmolStr,
@@ -105,7 +106,7 @@ pub struct PlantRow {
     pub unit_cost: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportRow {
     pub id: SmolStr,
     pub region: SmolStr,
@@ -117,7 +118,7 @@ pub struct ImportRow {
     pub unit_cost: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShipmentRow {
     pub lane: SmolStr,
     pub from: SmolStr,
@@ -129,7 +130,7 @@ pub struct ShipmentRow {
     pub tariff_paid: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemandRow {
     pub id: SmolStr,
     pub region: SmolStr,
@@ -140,7 +141,7 @@ pub struct DemandRow {
     pub marginal_cost: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetRow {
     pub id: SmolStr,
     pub material: SmolStr,
@@ -209,7 +210,7 @@ pub struct AlternativeOptimum {
     pub tonnes: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriceRow {
     pub region: SmolStr,
     pub material: SmolStr,

@@ -23,7 +23,8 @@
 //! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`)
 //! are broken by kind (mine, plant, import, lane, country), then id.
 
-use crate::report::{InstanceInfo, Report};
+use crate::report::table::{Align, Table};
+use crate::report::{csv, InstanceInfo, Report};
 use serde::Serialize;
 use sourcing_models::Instance;
 use std::collections::BTreeSet;
@@ -382,6 +383,27 @@ const COLUMNS: [&str; 9] = [
     "overrides",
 ];
 
+/// The ranking's table: kind, id, status and overrides on the left, the numbers on the
+/// right; `overrides` renders a row's overrides cell.
+fn table(r: &Ranking, overrides: impl Fn(&Row) -> String) -> Table {
+    let align = (0..COLUMNS.len())
+        .map(|i| {
+            if matches!(i, 1 | 2 | 3 | 8) {
+                Align::Left
+            } else {
+                Align::Right
+            }
+        })
+        .collect();
+    let mut t = Table::with_align(&COLUMNS, align);
+    for row in &r.rows {
+        let mut c = cells(row);
+        c[8] = overrides(row);
+        t.push(c);
+    }
+    t
+}
+
 /// Plain text for a terminal.
 pub fn text(r: &Ranking) -> String {
     let mut out = String::new();
@@ -389,32 +411,7 @@ pub fn text(r: &Ranking) -> String {
         let _ = writeln!(out, "{l}");
     }
     out.push('\n');
-    let rows: Vec<Vec<String>> = std::iter::once(COLUMNS.iter().map(|c| c.to_string()).collect())
-        .chain(r.rows.iter().map(cells))
-        .collect();
-    let mut w = vec![0; COLUMNS.len()];
-    for row in &rows {
-        for (i, c) in row.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    // Left: kind, id, status, overrides; right: the numbers.
-    let left = |i: usize| matches!(i, 1 | 2 | 3 | 8);
-    for row in &rows {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = " ".repeat(w[i] - c.chars().count());
-            line.push_str("  ");
-            if left(i) {
-                line.push_str(c);
-                line.push_str(&pad);
-            } else {
-                line.push_str(&pad);
-                line.push_str(c);
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
+    table(r, |row| row.overrides.join(" ")).text(&mut out);
     for row in r.rows.iter().filter(|x| x.message.is_some() && x.cause.is_none()) {
         let _ = writeln!(
             out,
@@ -435,31 +432,15 @@ pub fn markdown(r: &Ranking) -> String {
         let _ = writeln!(out, "- {}", l.replace('|', "\\|"));
     }
     out.push('\n');
-    let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
-    let align: Vec<&str> = (0..COLUMNS.len())
-        .map(|i| if matches!(i, 1 | 2 | 3 | 8) { "---" } else { "---:" })
-        .collect();
-    let _ = writeln!(out, "| {} |", align.join(" | "));
-    for row in &r.rows {
-        let mut c = cells(row);
-        c[8] = row
-            .overrides
+    table(r, |row| {
+        row.overrides
             .iter()
             .map(|o| format!("`{o}`"))
             .collect::<Vec<_>>()
-            .join(" ");
-        let c: Vec<String> = c.iter().map(|x| x.replace('|', "\\|")).collect();
-        let _ = writeln!(out, "| {} |", c.join(" | "));
-    }
+            .join(" ")
+    })
+    .markdown(&mut out);
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn raw(x: Option<f64>) -> String {
@@ -485,8 +466,7 @@ pub fn csv(r: &Ranking) -> String {
             row.cause.clone().unwrap_or_default(),
             row.message.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        let _ = writeln!(out, "{}", line.join(","));
+        csv::write_record(&mut out, fields.iter().map(String::as_str));
     }
     out
 }

@@ -7,8 +7,9 @@
 //! `crate::cli::sweep`; everything here is pure and deterministic, so the output of a sweep
 //! depends only on its points, never on how many threads solved them.
 
-use crate::report::{Costs, Report};
-use std::fmt::Write as _;
+use crate::report::{chart, csv, Costs, Report};
+use serde::ser::SerializeMap as _;
+use serde::Serialize;
 
 /// Largest number of points a sweep may have (a typo such as `0:1:0.0001` on two keys would
 /// otherwise ask for hours of solving).
@@ -40,10 +41,7 @@ impl Axis {
 
 /// Round `x` to 12 significant digits (and `-0` to `0`): the printed value of a range point.
 pub fn clean(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return if x == 0.0 { 0.0 } else { x };
-    }
-    format!("{x:.prec$e}", prec = RANGE_DIGITS - 1).parse().unwrap_or(x)
+    chart::round_significant(x, RANGE_DIGITS)
 }
 
 /// A number as the sweep prints it: the shortest text that reads back as the same `f64`
@@ -293,19 +291,19 @@ impl Table {
     /// CSV with a header row; empty cells where a point has no number.
     pub fn csv(&self) -> String {
         let mut out = String::new();
-        let header: Vec<String> = self.header().iter().map(|h| csv_cell(h)).collect();
-        out.push_str(&header.join(","));
-        out.push('\n');
+        csv::write_record(&mut out, self.header().iter().map(String::as_str));
         for (i, row) in self.rows.iter().enumerate() {
-            let mut cells: Vec<String> = self.point(i).iter().map(|v| csv_cell(v)).collect();
-            cells.push(csv_cell(&row.status));
-            cells.extend(
-                self.numbers(row)
-                    .into_iter()
-                    .map(|x| x.filter(|x| x.is_finite()).map(fmt_num).unwrap_or_default()),
-            );
-            out.push_str(&cells.join(","));
-            out.push('\n');
+            let numbers: Vec<String> = self
+                .numbers(row)
+                .into_iter()
+                .map(|x| x.filter(|x| x.is_finite()).map(fmt_num).unwrap_or_default())
+                .collect();
+            let cells = self
+                .point(i)
+                .into_iter()
+                .chain([row.status.as_str()])
+                .chain(numbers.iter().map(String::as_str));
+            csv::write_record(&mut out, cells);
         }
         out
     }
@@ -314,45 +312,58 @@ impl Table {
     /// `null` for an empty cell) and a `message` (null when optimal).
     pub fn jsonl(&self) -> String {
         let header = self.header();
-        let mut out = String::new();
+        let mut out = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
-            let mut fields: Vec<String> = Vec::with_capacity(header.len() + 1);
-            let mut names = header.iter();
-            for v in self.point(i) {
-                let name = names.next().map_or("", |s| s.as_str());
-                let value = match number(v) {
-                    Some(x) => fmt_num(x),
-                    None => json_str(v),
-                };
-                fields.push(format!("{}:{value}", json_str(name)));
-            }
-            let name = names.next().map_or("", |s| s.as_str());
-            fields.push(format!("{}:{}", json_str(name), json_str(&row.status)));
-            for x in self.numbers(row) {
-                let name = names.next().map_or("", |s| s.as_str());
-                let value = x.filter(|x| x.is_finite()).map_or("null".to_string(), fmt_num);
-                fields.push(format!("{}:{value}", json_str(name)));
-            }
-            let message = row.message.as_deref().map_or("null".to_string(), json_str);
-            fields.push(format!("\"message\":{message}"));
-            out.push('{');
-            out.push_str(&fields.join(","));
-            out.push_str("}\n");
+            let line = JsonLine {
+                header: &header,
+                point: self.point(i),
+                row,
+                numbers: self.numbers(row),
+            };
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, SweepNumbers);
+            line.serialize(&mut ser).expect("writing to memory does not fail");
+            out.push(b'\n');
         }
-        out
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// One point of the sweep as a JSON object, its keys in column order.
+struct JsonLine<'a> {
+    header: &'a [String],
+    point: Vec<&'a str>,
+    row: &'a Row,
+    numbers: Vec<Option<f64>>,
+}
+
+impl Serialize for JsonLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.header.len() + 1))?;
+        let mut names = self.header.iter().map(String::as_str);
+        let mut name = || names.next().unwrap_or("");
+        for v in &self.point {
+            match number(v) {
+                Some(x) => map.serialize_entry(name(), &x)?,
+                None => map.serialize_entry(name(), v)?,
+            }
+        }
+        map.serialize_entry(name(), &self.row.status)?;
+        for x in &self.numbers {
+            map.serialize_entry(name(), &x.filter(|x| x.is_finite()))?;
+        }
+        map.serialize_entry("message", &self.row.message)?;
+        map.end()
     }
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+/// serde_json's compact format with numbers written as the CSV writes them ([`fmt_num`]:
+/// `1200`, not serde_json's `1200.0`; `0.0001`, not `1e-4`), so the two agree.
+struct SweepNumbers;
+
+impl serde_json::ser::Formatter for SweepNumbers {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
+        w.write_all(fmt_num(value).as_bytes())
+    }
 }
 
 /// The unit of a swept key's values, for the chart's x axis (`currency` for money).
@@ -397,91 +408,8 @@ pub fn numeric(axis: &Axis) -> bool {
 // Chart
 // ---------------------------------------------------------------------------------------
 
-const W: f64 = 900.0;
-const LEFT: f64 = 100.0;
-const TOP: f64 = 56.0;
-/// Height of the plot area; the legend goes below the x axis.
-const PLOT_H: f64 = 380.0;
-/// Legend entries shown (a large grid's further lines are summed up in one line).
-const LEGEND_MAX: usize = 16;
 const INFEASIBLE_COLOR: &str = "#b00000";
 const FAILED_COLOR: &str = "#e6a000";
-const COLORS: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-];
-
-/// Ticks at 1, 2, 2.5 or 5 times a power of ten covering `[lo, hi]`: the padded domain, the
-/// step and the tick values. A flat range is widened so the axis is never degenerate.
-fn nice_ticks(lo: f64, hi: f64, target: f64) -> (f64, f64, f64, Vec<f64>) {
-    let (mut lo, mut hi) = (lo, hi);
-    if hi - lo <= 1e-12 * hi.abs().max(lo.abs()).max(1e-300) {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.01 };
-        lo -= pad;
-        hi += pad;
-    }
-    let rough = (hi - lo) / target;
-    let mag = 10f64.powf(rough.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= rough)
-        .unwrap_or(10.0 * mag);
-    let start = (lo / step + 1e-9).floor();
-    let end = (hi / step - 1e-9).ceil();
-    let ticks = (0..=((end - start) as usize))
-        .map(|k| (start + k as f64) * step)
-        .collect();
-    (start * step, end * step, step, ticks)
-}
-
-/// A divisor and its word for tick labels of large money values.
-fn scale_of(max_abs: f64) -> (f64, &'static str) {
-    if max_abs >= 1e9 {
-        (1e9, "billion ")
-    } else if max_abs >= 1e6 {
-        (1e6, "million ")
-    } else if max_abs >= 1e4 {
-        (1e3, "thousand ")
-    } else {
-        (1.0, "")
-    }
-}
-
-/// A tick label with as many decimals as the step needs.
-fn tick_label(x: f64, step: f64, scale: f64) -> String {
-    let s = step / scale;
-    let mut d = 0;
-    while d < 9 && ((s * 10f64.powi(d)).round() - s * 10f64.powi(d)).abs() > 1e-6 * (s * 10f64.powi(d)).abs() {
-        d += 1;
-    }
-    let v = clean(x / scale);
-    let v = if v == 0.0 { 0.0 } else { v };
-    format!("{v:.prec$}", prec = d as usize)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The runs of consecutive points with a value (a point without one breaks the line).
-fn segments(points: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
-    let mut out = vec![Vec::new()];
-    for &(x, y) in points {
-        match y {
-            Some(y) if y.is_finite() => out.last_mut().expect("non-empty").push((x, y)),
-            _ => {
-                if out.last().is_some_and(|s| !s.is_empty()) {
-                    out.push(Vec::new());
-                }
-            }
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
-}
 
 /// A self-contained SVG line chart of the objective against the first swept key (one line
 /// per combination of the other keys), with the marginal value of the swept target on a
@@ -498,175 +426,17 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
         .collect::<Result<_, _>>()?;
     // Series: rows j, j + M, j + 2M, ... share the values of every key but the first.
     let per_x: usize = table.axes[1..].iter().map(|a| a.values.len()).product::<usize>().max(1);
-    let series: Vec<Vec<usize>> = (0..per_x)
-        .map(|j| {
-            (0..xs.len())
-                .map(|k| k * per_x + j)
-                .filter(|&i| i < table.rows.len())
-                .collect()
-        })
-        .collect();
     let x_of = |i: usize| xs[i / per_x];
     let target = swept_target(&first.key).and_then(|id| table.target_ids.iter().position(|t| t == id));
-    let marginal = |r: &Row| target.and_then(|t| r.targets.get(t).and_then(|v| v.1));
-
-    let right = if target.is_some() { 110.0 } else { 40.0 };
-    let pw = W - LEFT - right;
-    let ph = PLOT_H;
-    let min_max = |v: &mut dyn Iterator<Item = f64>| {
-        v.filter(|y| y.is_finite())
-            .fold(None, |acc: Option<(f64, f64)>, y| match acc {
-                None => Some((y, y)),
-                Some((a, b)) => Some((a.min(y), b.max(y))),
-            })
-    };
-    let (xmin, xmax) = min_max(&mut xs.iter().copied()).unwrap_or((0.0, 1.0));
-    let (xlo, xhi) = if xmax > xmin {
-        (xmin, xmax)
-    } else {
-        (xmin - 0.5 * xmin.abs().max(1.0), xmax + 0.5 * xmax.abs().max(1.0))
-    };
-    let (_, _, xstep, xticks) = nice_ticks(xlo, xhi, 8.0);
-    let xticks: Vec<f64> = xticks
-        .into_iter()
-        .filter(|t| *t >= xlo - 1e-9 * xstep && *t <= xhi + 1e-9 * xstep)
-        .collect();
-    let (olo, ohi) = min_max(&mut table.rows.iter().filter_map(|r| r.objective)).unwrap_or((0.0, 1.0));
-    let (ylo, yhi, ystep, yticks) = nice_ticks(olo, ohi, 6.0);
-    let (mlo, mhi) =
-        min_max(&mut table.rows.iter().filter_map(marginal)).map_or((0.0, 1.0), |(a, b)| (a.min(0.0), b.max(0.0)));
-    let (m_lo, m_hi, mstep, mticks) = nice_ticks(mlo, mhi, 6.0);
-
-    let sx = |x: f64| LEFT + (x - xlo) / (xhi - xlo) * pw;
-    let sy = |y: f64| TOP + ph - (y - ylo) / (yhi - ylo) * ph;
-    let sm = |y: f64| TOP + ph - (y - m_lo) / (m_hi - m_lo) * ph;
-
-    let mut s = String::new();
-    // Grid.
-    let _ = writeln!(s, "<g stroke=\"#e5e5e5\" stroke-width=\"1\">");
-    for &t in &xticks {
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.2}\" y1=\"{1:.2}\" x2=\"{0:.2}\" y2=\"{2:.2}\"/>",
-            sx(t),
-            TOP,
-            TOP + ph
-        );
+    let mut lines = Vec::new();
+    for j in 0..per_x {
+        let rows: Vec<usize> = (0..xs.len())
+            .map(|k| k * per_x + j)
+            .filter(|&i| i < table.rows.len())
+            .collect();
+        series_lines(table, j, per_x, target, &rows, &x_of, &mut lines);
     }
-    for &t in &yticks {
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.2}\" y1=\"{1:.2}\" x2=\"{2:.2}\" y2=\"{1:.2}\"/>",
-            LEFT,
-            sy(t),
-            LEFT + pw
-        );
-    }
-    let _ = writeln!(s, "</g>");
-    let _ = writeln!(
-        s,
-        "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{pw:.2}\" height=\"{ph:.2}\" fill=\"none\" stroke=\"#333\"/>"
-    );
-    // X axis.
-    for &t in &xticks {
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{}</text>",
-            sx(t),
-            TOP + ph + 18.0,
-            tick_label(t, xstep, 1.0)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{} ({})</text>",
-        LEFT + pw / 2.0,
-        TOP + ph + 42.0,
-        esc(&first.key),
-        esc(&unit_of(&first.key, currency))
-    );
-    // Left axis: objective.
-    let (yscale, yword) = scale_of(ylo.abs().max(yhi.abs()));
-    for &t in &yticks {
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"end\">{}</text>",
-            LEFT - 8.0,
-            sy(t) + 4.0,
-            tick_label(t, ystep, yscale)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "<text transform=\"translate(24,{:.2}) rotate(-90)\" text-anchor=\"middle\">objective: total annual \
-         cost ({yword}{}/yr)</text>",
-        TOP + ph / 2.0,
-        esc(currency)
-    );
-    // Right axis: marginal value of the swept target.
-    if let Some(t) = target {
-        let (mscale, mword) = scale_of(m_lo.abs().max(m_hi.abs()));
-        for &v in &mticks {
-            let _ = writeln!(
-                s,
-                "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"start\" fill=\"#555\">{}</text>",
-                LEFT + pw + 8.0,
-                sm(v) + 4.0,
-                tick_label(v, mstep, mscale)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "<text transform=\"translate({:.2},{:.2}) rotate(90)\" text-anchor=\"middle\" fill=\"#555\">marginal \
-             value of {} ({mword}{}/yr per 1.0 of share)</text>",
-            W - 24.0,
-            TOP + ph / 2.0,
-            esc(&table.target_ids[t]),
-            esc(currency)
-        );
-    }
-    // Lines: the objective solid, the marginal value dashed (another colour on a single line).
-    let mut legend: Vec<(String, &str, bool)> = Vec::new();
-    for (j, rows) in series.iter().enumerate() {
-        let color = COLORS[j % COLORS.len()];
-        let label = if table.axes.len() > 1 {
-            let vals = table.point(j);
-            table.axes[1..]
-                .iter()
-                .zip(&vals[1..])
-                .map(|(a, v)| format!("{}={v}", a.key))
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            String::new()
-        };
-        let obj: Vec<(f64, Option<f64>)> = rows.iter().map(|&i| (x_of(i), table.rows[i].objective)).collect();
-        draw_line(&mut s, &segments(&obj), color, false, &sx, &sy);
-        legend.push((
-            if label.is_empty() {
-                "objective (left axis)".to_string()
-            } else {
-                format!("objective, {label}")
-            },
-            color,
-            false,
-        ));
-        if let Some(t) = target {
-            let mcolor = if series.len() == 1 { COLORS[3] } else { color };
-            let mv: Vec<(f64, Option<f64>)> = rows.iter().map(|&i| (x_of(i), marginal(&table.rows[i]))).collect();
-            draw_line(&mut s, &segments(&mv), mcolor, true, &sx, &sm);
-            legend.push((
-                if label.is_empty() {
-                    format!("marginal value of {} (right axis)", table.target_ids[t])
-                } else {
-                    format!("marginal value, {label}")
-                },
-                mcolor,
-                true,
-            ));
-        }
-    }
-    // Points that are not optimal, as triangles on the x axis.
+    let mut markers = Vec::new();
     let mut marked = (false, false);
     for (i, r) in table.rows.iter().enumerate() {
         if r.objective.is_some() {
@@ -679,112 +449,91 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
             marked.1 = true;
             FAILED_COLOR
         };
-        let _ = writeln!(
-            s,
-            "<path d=\"M{:.2} {:.2} l-4 -8 h8 z\" fill=\"{color}\"><title>{}: {}</title></path>",
-            sx(x_of(i)),
-            TOP + ph,
-            esc(&table.point(i).join(", ")),
-            esc(&r.status)
-        );
+        markers.push(chart::Marker {
+            x: x_of(i),
+            color,
+            title: format!("{}: {}", table.point(i).join(", "), r.status),
+        });
     }
+    let mut marker_legend = Vec::new();
     if marked.0 {
-        legend.push(("infeasible point".into(), INFEASIBLE_COLOR, false));
+        marker_legend.push(("infeasible point".to_string(), INFEASIBLE_COLOR));
     }
     if marked.1 {
-        legend.push(("solver failure".into(), FAILED_COLOR, false));
+        marker_legend.push(("solver failure".to_string(), FAILED_COLOR));
     }
-    // Legend below the x axis, two columns.
-    let shown = legend.len().min(LEGEND_MAX);
-    let legend_top = TOP + ph + 62.0;
-    for (k, (name, color, dashed)) in legend.iter().take(shown).enumerate() {
-        let x = LEFT + if k % 2 == 0 { 0.0 } else { pw / 2.0 };
-        let y = legend_top + 18.0 * (k / 2) as f64;
-        let dash = if *dashed { " stroke-dasharray=\"6 3\"" } else { "" };
-        if *color == INFEASIBLE_COLOR || *color == FAILED_COLOR {
-            let _ = write!(
-                s,
-                "<path d=\"M{:.2} {:.2} l-4 -8 h8 z\" fill=\"{color}\"/>",
-                x + 12.0,
-                y + 4.0
-            );
-        } else {
-            let _ = write!(
-                s,
-                "<line x1=\"{x:.2}\" y1=\"{y:.2}\" x2=\"{:.2}\" y2=\"{y:.2}\" stroke=\"{color}\" \
-                 stroke-width=\"2\"{dash}/>",
-                x + 24.0
-            );
-        }
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"11\">{}</text>",
-            x + 30.0,
-            y + 4.0,
-            esc(name)
-        );
-    }
-    let mut rows_used = shown.div_ceil(2);
-    if legend.len() > shown {
-        let _ = writeln!(
-            s,
-            "<text x=\"{LEFT:.2}\" y=\"{:.2}\" font-size=\"11\">and {} more lines</text>",
-            legend_top + 18.0 * rows_used as f64 + 4.0,
-            legend.len() - shown
-        );
-        rows_used += 1;
-    }
-    let h = legend_top + 18.0 * rows_used as f64 + 8.0;
-
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" \
-         font-family=\"sans-serif\" font-size=\"12\">"
-    );
-    let _ = writeln!(out, "<title>{}</title>", esc(title));
-    let _ = writeln!(
-        out,
-        "<rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{h}\" fill=\"white\"/>"
-    );
-    let _ = writeln!(
-        out,
-        "<text x=\"{:.1}\" y=\"28\" text-anchor=\"middle\" font-size=\"15\">{}</text>",
-        W / 2.0,
-        esc(title)
-    );
-    out.push_str(&s);
-    out.push_str("</svg>\n");
-    Ok(out)
+    let chart = chart::LineChart {
+        title: title.to_string(),
+        x_label: format!("{} ({})", first.key, unit_of(&first.key, currency)),
+        x_values: xs.clone(),
+        left: chart::YAxis {
+            prefix: "objective: total annual cost (".into(),
+            suffix: format!("{currency}/yr)"),
+            include_zero: false,
+        },
+        right: target.map(|t| chart::YAxis {
+            prefix: format!("marginal value of {} (", table.target_ids[t]),
+            suffix: format!("{currency}/yr per 1.0 of share)"),
+            include_zero: true,
+        }),
+        lines,
+        markers,
+        marker_legend,
+    };
+    Ok(chart.svg())
 }
 
-fn draw_line(
-    s: &mut String,
-    segs: &[Vec<(f64, f64)>],
-    color: &str,
-    dashed: bool,
-    sx: &dyn Fn(f64) -> f64,
-    sy: &dyn Fn(f64) -> f64,
+/// The lines of series `j` (the rows `rows`): the objective solid, and the marginal value of
+/// the swept target dashed (in another colour when there is a single series).
+fn series_lines(
+    table: &Table,
+    j: usize,
+    n_series: usize,
+    target: Option<usize>,
+    rows: &[usize],
+    x_of: &dyn Fn(usize) -> f64,
+    lines: &mut Vec<chart::Line>,
 ) {
-    let dash = if dashed { " stroke-dasharray=\"6 3\"" } else { "" };
-    for seg in segs {
-        if seg.len() == 1 {
-            let (x, y) = seg[0];
-            let _ = writeln!(
-                s,
-                "<circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"{color}\"/>",
-                sx(x),
-                sy(y)
-            );
-            continue;
-        }
-        let pts: Vec<String> = seg.iter().map(|&(x, y)| format!("{:.2},{:.2}", sx(x), sy(y))).collect();
-        let _ = writeln!(
-            s,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
-            pts.join(" ")
-        );
-    }
+    let color = chart::COLORS[j % chart::COLORS.len()];
+    let label = if table.axes.len() > 1 {
+        let vals = table.point(j);
+        table.axes[1..]
+            .iter()
+            .zip(&vals[1..])
+            .map(|(a, v)| format!("{}={v}", a.key))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        String::new()
+    };
+    lines.push(chart::Line {
+        label: if label.is_empty() {
+            "objective (left axis)".to_string()
+        } else {
+            format!("objective, {label}")
+        },
+        color,
+        dashed: false,
+        side: chart::Side::Left,
+        points: rows.iter().map(|&i| (x_of(i), table.rows[i].objective)).collect(),
+    });
+    let Some(t) = target else {
+        return;
+    };
+    lines.push(chart::Line {
+        label: if label.is_empty() {
+            format!("marginal value of {} (right axis)", table.target_ids[t])
+        } else {
+            format!("marginal value, {label}")
+        },
+        color: if n_series == 1 { chart::COLORS[3] } else { color },
+        dashed: true,
+        side: chart::Side::Right,
+        points: rows
+            .iter()
+            .map(|&i| (x_of(i), table.rows[i].targets.get(t).and_then(|v| v.1)))
+            .collect(),
+    });
 }
 
 #[cfg(test)]
@@ -842,16 +591,6 @@ mod tests {
         assert_eq!(clean(0.1 + 0.1 + 0.1), 0.3);
         assert_eq!(fmt_num(clean(-0.0)), "0");
         assert_eq!(fmt_num(1200.0), "1200");
-    }
-
-    #[test]
-    fn nice_ticks_cover_the_range() {
-        let (lo, hi, step, ticks) = nice_ticks(0.13, 0.87, 6.0);
-        assert!(lo <= 0.13 && hi >= 0.87);
-        assert!((step - 0.2).abs() < 1e-12 || (step - 0.1).abs() < 1e-12);
-        assert!(ticks.len() >= 4);
-        let (lo, hi, _, _) = nice_ticks(5.0, 5.0, 6.0);
-        assert!(lo < 5.0 && hi > 5.0);
     }
 
     #[test]
