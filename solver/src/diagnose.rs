@@ -162,11 +162,8 @@ fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
             supply += i.capacity?;
         }
     }
-    for l in inst.lanes.iter().filter(|l| l.allows(a)) {
-        for (from, to) in [(l.from, l.to), (l.to, l.from)]
-            .into_iter()
-            .take(if l.bidirectional { 2 } else { 1 })
-        {
+    for (li, _) in inst.lanes.iter().enumerate().filter(|(_, l)| l.allows(a)) {
+        for (_, from, to) in crate::model::formulate::lane_directions(inst, li) {
             let c = inst.region_country(from);
             if scoped(to) && !in_scope[c] && !is_source[c] {
                 return None;
