@@ -90,6 +90,7 @@ fn silver_tax_chain_matches_the_hand_derivation_category_by_category() {
         ("imports", 6000.0),
         ("transport", 650.0),
         ("tariffs", 1000.0),
+        ("in_transit", 0.0),
         ("unmet_penalty", 20000.0),
     ];
     for &backend in BACKENDS {
@@ -257,7 +258,7 @@ fn shadow_prices_match_the_hand_derivations() {
 // Properties of every report
 // ---------------------------------------------------------------------------------------
 
-const CATEGORIES: [&str; 11] = [
+const CATEGORIES: [&str; 12] = [
     "mining",
     "royalties",
     "fees",
@@ -268,6 +269,7 @@ const CATEGORIES: [&str; 11] = [
     "imports",
     "transport",
     "tariffs",
+    "in_transit",
     "unmet_penalty",
 ];
 

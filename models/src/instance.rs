@@ -14,6 +14,9 @@ pub struct Meta {
     pub description: Option<String>,
     pub currency: String,
     pub year: Option<i64>,
+    /// Cost of the capital tied up in goods in transit, a share of their price per year
+    /// (model contract section 8); absent counts as 0.
+    pub carrying_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

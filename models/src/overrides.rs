@@ -54,7 +54,7 @@ pub fn parse(arg: &str, origin: &str) -> Result<Override, Diagnostic> {
         (k.trim(), v.trim(), false)
     } else {
         return Err(Diagnostic::error(format!("{origin} `{arg}` is not KEY=VALUE"), None)
-            .with_hint("write e.g. `--set mines.penasquito.capacity=1200` or `--set 'demands.*.quantity*=1.25'`"));
+            .with_hint("write e.g. `--set mines.penasquito_ag.capacity=1200` or `--set 'demands.*.quantity*=1.1'`"));
     };
     let value = parse_value(value);
     parse_key(key, value, scale, arg, origin)
@@ -64,6 +64,9 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
     let Some((collection, rest)) = key.split_once('.') else {
         return Err(bad_key(key, origin, "a key is COLLECTION.ID.FIELD"));
     };
+    if collection == "meta" {
+        return meta_key(rest, value, scale, text, origin);
+    }
     if !COLLECTIONS.contains(&collection) {
         let mut d = Diagnostic::error(format!("{origin} `{text}`: unknown collection `{collection}`"), None);
         if let Some(s) = did_you_mean(collection, COLLECTIONS) {
@@ -117,9 +120,52 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
     })
 }
 
+/// `meta.FIELD`: a number of `[meta]` (`meta.carrying_rate`); there is no id.
+fn meta_key(field: &str, value: RawKind, scale: bool, text: &str, origin: &str) -> Result<Override, Diagnostic> {
+    let numeric: Vec<&str> = schema::ordered("meta")
+        .filter(|f| f.kind == Kind::Number)
+        .map(|f| f.key)
+        .collect();
+    if !numeric.contains(&field) {
+        let mut d = Diagnostic::error(
+            format!("{origin} `{text}`: `meta` has no number `{field}` to set"),
+            None,
+        );
+        d = match did_you_mean(field, numeric.iter().copied()) {
+            Some(s) => d.with_hint(format!("did you mean `meta.{s}`?")),
+            None => d.with_hint(format!(
+                "the numbers of `[meta]` an override can set: {}",
+                numeric.join(", ")
+            )),
+        };
+        return Err(d);
+    }
+    let op = match (scale, value) {
+        (true, RawKind::Int(i)) => Op::Scale(i as f64),
+        (true, RawKind::Float(f)) if f.is_finite() => Op::Scale(f),
+        (true, other) => {
+            return Err(Diagnostic::error(
+                format!(
+                    "{origin} `{text}`: a scale factor must be a number, found {}",
+                    other.type_name()
+                ),
+                None,
+            ))
+        }
+        (false, value) => Op::Set(check_type(field, Kind::Number, value, text, origin)?),
+    };
+    Ok(Override {
+        collection: "meta".into(),
+        id: String::new(),
+        field: field.to_string(),
+        op,
+        text: text.to_string(),
+    })
+}
+
 fn bad_key(key: &str, origin: &str, why: &str) -> Diagnostic {
     Diagnostic::error(format!("{origin} `{key}`: {why}"), None)
-        .with_hint("for example `mines.penasquito.capacity` or `targets.*.max_import_share`")
+        .with_hint("for example `mines.penasquito_ag.capacity`, `targets.*.max_import_share` or `meta.carrying_rate`")
 }
 
 /// Values are TOML (`1.5`, `true`, `"MX-ZAC"`, `["US", "CA"]`); a bare word is a string.
@@ -193,6 +239,15 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     } else {
         format!("{origin} `{}`", o.text)
     };
+    if o.collection == "meta" {
+        return match raw.get_mut("meta").map(|f| &mut f.value.kind) {
+            Some(RawKind::Table(t)) => set_field(t, o, &label),
+            _ => Err(Diagnostic::error(
+                format!("{label}: the instance has no `[meta]` table"),
+                None,
+            )),
+        };
+    }
     let Some(coll) = raw.get_mut(&o.collection) else {
         return Err(Diagnostic::error(
             format!("{label}: the instance has no `{}`", o.collection),

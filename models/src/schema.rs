@@ -75,6 +75,7 @@ pub const META: Table = Table {
         opt("currency", Text),
         opt("year", Integer),
         opt("schema", Integer),
+        opt("carrying_rate", Number),
     ],
 };
 

@@ -68,11 +68,16 @@ impl Validator {
                 );
             }
         }
+        let carrying_rate = e
+            .table
+            .get("carrying_rate")
+            .and_then(|_| self.share(&e, "carrying_rate"));
         Some(Meta {
             name: name?.0.to_string(),
             description: description.map(|d| d.to_string()),
             currency: currency.to_string(),
             year,
+            carrying_rate,
         })
     }
 

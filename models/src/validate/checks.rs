@@ -89,8 +89,23 @@ impl Validator {
         }
     }
 
-    /// Warnings, on an instance without errors: regions and materials nothing uses.
+    /// Warnings, on an instance without errors: regions and materials nothing uses, transit
+    /// times that cost nothing.
     pub(super) fn warnings(&mut self, inst: &Instance) {
+        if inst.meta.carrying_rate.is_none() {
+            if let Some(l) = inst.lanes.iter().find(|l| l.days.is_some_and(|d| d > 0.0)) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "lanes give `days` (transit time) but `[meta]` has no `carrying_rate`: transit time adds no cost",
+                        l.span.clone(),
+                    )
+                    .with_hint(
+                        "set `carrying_rate` in `[meta]` (the cost of goods in transit, a share of their price per \
+                         year, e.g. 0.08), or `carrying_rate = 0` to leave transit time unpriced",
+                    ),
+                );
+            }
+        }
         // The contract's "a region with no facility and no lane": a region with only a demand
         // is worse than idle (nothing can serve it), so it gets its own message.
         let mut supplied = vec![false; inst.regions.len()];

@@ -227,6 +227,7 @@ impl Validator {
                 description: None,
                 currency: "USD".into(),
                 year: None,
+                carrying_rate: None,
             }),
             blocs,
             countries,

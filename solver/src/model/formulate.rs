@@ -130,11 +130,35 @@ pub fn lane_directions(inst: &Instance, lane: usize) -> Vec<(Dir, usize, usize)>
         .collect()
 }
 
-/// Per-tonne transport cost and tariff of shipping `material` from region `a` to region `b`
-/// on lane `lane`: (transport USD/t, tariff USD/t).
-pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, material: usize) -> (f64, f64) {
+/// What a tonne shipped on a lane costs, by cost category (USD/t).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShipCost {
+    /// The lane's `cost`.
+    pub transport: f64,
+    /// The most specific matching tariff's rate times the material's price.
+    pub tariff: f64,
+    /// The capital tied up in transit: `carrying_rate * price * days / 365` (contract
+    /// section 8; 0 without a carrying rate or `days`).
+    pub in_transit: f64,
+}
+
+impl ShipCost {
+    pub fn total(&self) -> f64 {
+        self.transport + self.tariff + self.in_transit
+    }
+}
+
+/// The per-tonne cost of shipping `material` from region `from` to region `to` on lane `lane`.
+pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, material: usize) -> ShipCost {
     let rate = inst.tariff_rate(inst.region_country(from), inst.region_country(to), material);
-    (inst.lanes[lane].cost, rate * inst.materials[material].price)
+    let price = inst.materials[material].price;
+    let l = &inst.lanes[lane];
+    let carrying = inst.meta.carrying_rate.unwrap_or(0.0);
+    ShipCost {
+        transport: l.cost,
+        tariff: rate * price,
+        in_transit: carrying * price * l.days.unwrap_or(0.0) / 365.0,
+    }
 }
 
 /// The LP of the model contract for `inst`: its columns, then its rows family by family.
@@ -159,10 +183,12 @@ pub fn build(inst: &Instance) -> Model {
 ///
 /// `sum_m unit[m] prod[m] + sum_m expcost[m] mexp[m] + sum_p cost[p] proc[p]
 ///  + sum_p expcost[p] pexp[p] + sum_i price[i] buy[i]
-///  + sum_(l,a) (cost[l] + tariff(l,a) price[a]) ship[l,a] + sum_d penalty[d] unmet[d]`,
+///  + sum_(l,a) (cost[l] + tariff(l,a) price[a] + carrying_rate price[a] days[l] / 365) ship[l,a]
+///  + sum_d penalty[d] unmet[d]`,
 ///
 /// with `unit[m]` the mine's cost plus royalty, fee and income tax
-/// ([`Instance::mine_unit_cost`]) and `tariff(l,a)` the most specific matching tariff.
+/// ([`Instance::mine_unit_cost`]), `tariff(l,a)` the most specific matching tariff, and the
+/// last term the capital tied up in transit ([`ShipCost`]).
 fn columns(inst: &Instance, lp: &mut Lp) -> Columns {
     let mut cols = Columns::default();
     for (m, mine) in inst.mines.iter().enumerate() {
@@ -182,9 +208,9 @@ fn columns(inst: &Instance, lp: &mut Lp) -> Columns {
     for l in 0..inst.lanes.len() {
         for (dir, from, to) in lane_directions(inst, l) {
             for a in (0..inst.materials.len()).filter(|&a| inst.lanes[l].allows(a)) {
-                let (transport, tariff) = ship_unit_costs(inst, l, from, to, a);
+                let cost = ship_unit_costs(inst, l, from, to, a).total();
                 let (lane, material) = (l as u32, a as u32);
-                let col = lp.add_var(VarKey::Ship { lane, dir, material }, transport + tariff);
+                let col = lp.add_var(VarKey::Ship { lane, dir, material }, cost);
                 cols.ship.push(Ship {
                     lane,
                     dir,

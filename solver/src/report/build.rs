@@ -241,9 +241,10 @@ fn costs(cx: &Context) -> Costs {
             continue;
         }
         let (from, to) = cx.ends(lane, dir);
-        let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
-        costs.transport += transport * q;
-        costs.tariffs += tariff * q;
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize);
+        costs.transport += unit.transport * q;
+        costs.tariffs += unit.tariff * q;
+        costs.in_transit += unit.in_transit * q;
     }
     for (d, dem) in inst.demands.iter().enumerate() {
         let unmet = cols.unmet[d].map(|c| cx.val(c)).unwrap_or(0.0);
@@ -341,7 +342,7 @@ fn shipments(cx: &Context) -> Vec<ShipmentRow> {
         }
         let l = &inst.lanes[lane as usize];
         let (from, to) = cx.ends(lane, dir);
-        let (transport, tariff) = ship_unit_costs(inst, lane as usize, from, to, a as usize);
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize);
         shipments.push(ShipmentRow {
             lane: l.id.clone(),
             from: inst.regions[from].id.clone(),
@@ -349,8 +350,9 @@ fn shipments(cx: &Context) -> Vec<ShipmentRow> {
             mode: l.mode.clone(),
             material: inst.materials[a as usize].id.clone(),
             tonnes: q,
-            transport_cost: transport * q,
-            tariff_paid: tariff * q,
+            transport_cost: unit.transport * q,
+            tariff_paid: unit.tariff * q,
+            in_transit_cost: unit.in_transit * q,
         });
     }
     shipments

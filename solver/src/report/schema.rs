@@ -53,11 +53,15 @@ pub struct Costs {
     pub imports: f64,
     pub transport: f64,
     pub tariffs: f64,
+    /// The capital tied up in goods in transit (`meta.carrying_rate`); absent from reports
+    /// written before it existed, read as 0.
+    #[serde(default)]
+    pub in_transit: f64,
     pub unmet_penalty: f64,
 }
 
 impl Costs {
-    pub fn entries(&self) -> [(&'static str, f64); 11] {
+    pub fn entries(&self) -> [(&'static str, f64); 12] {
         [
             ("mining", self.mining),
             ("royalties", self.royalties),
@@ -69,6 +73,7 @@ impl Costs {
             ("imports", self.imports),
             ("transport", self.transport),
             ("tariffs", self.tariffs),
+            ("in_transit", self.in_transit),
             ("unmet_penalty", self.unmet_penalty),
         ]
     }
@@ -128,6 +133,9 @@ pub struct ShipmentRow {
     pub tonnes: f64,
     pub transport_cost: f64,
     pub tariff_paid: f64,
+    /// The cost of the capital tied up in transit (`meta.carrying_rate`).
+    #[serde(default)]
+    pub in_transit_cost: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
