@@ -2,14 +2,12 @@
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
-use super::common::{emit, exit, in_parallel, Failure, InputArgs, Source};
-use crate::pipeline::{self, Ranging, RunOptions};
+use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::{BackendChoice, SolveOptions};
 use crate::whatif::stress::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
-use sourcing_models::Severity;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -48,8 +46,8 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     let Some(backend) = BackendChoice::parse(&args.backend) else {
         return Err(usage(format!("error: unknown backend `{}`", args.backend)));
     };
-    let source = Source::read(&args.input)?;
-    let base_inst = source.instance(&[], args.input.quiet)?;
+    let source = common::read(&args.input)?;
+    let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let name = base_inst.meta.name.clone();
     let opts = RunOptions {
@@ -93,7 +91,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         );
     }
     let started = Instant::now();
-    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, progress)?;
+    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, &Progress::new(args.input.quiet))?;
     if progress {
         eprintln!(
             "stress: {} cases solved in {:.1} s",
@@ -135,22 +133,15 @@ fn solve_all(
     cases: &[Case],
     opts: &RunOptions,
     jobs: usize,
-    progress: bool,
+    progress: &Progress,
 ) -> Result<Vec<Outcome>, Failure> {
-    let tty = progress && std::io::stderr().is_terminal();
     let outcomes = in_parallel(
         cases.len(),
         jobs,
         |i| solve_case(source, name, &cases[i], opts),
-        |n, _, _| {
-            if tty {
-                eprint!("\rstress: {n}/{}", cases.len());
-            }
-        },
+        |n, _, _| progress.show(|| format!("stress: {n}/{}", cases.len())),
     );
-    if tty {
-        eprintln!();
-    }
+    progress.finish(true);
     outcomes.ok_or_else(|| Failure {
         code: exit::SOLVER,
         message: "error: a stress worker failed unexpectedly; no ranking was written".into(),
@@ -166,21 +157,12 @@ fn solve_case(source: &Source, name: &str, case: &Case, opts: &RunOptions) -> Ou
             Err(d) => return Outcome::invalid(d.message),
         }
     }
-    let validated = match source.validate_with(&extra) {
-        Ok(v) => v,
-        Err(ds) => return Outcome::invalid(first_message(&ds)),
+    let point = match pipeline::run_point(source, name, &extra, opts) {
+        Ok(p) => p,
+        Err(why) => return Outcome::invalid(why),
     };
-    let Some(inst) = validated.instance else {
-        let errors: Vec<_> = validated
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
-        return Outcome::invalid(first_message(&errors));
-    };
-    let (rep, _) = pipeline::run(&inst, source.info(name, &extra), opts);
-    let mut outcome = Outcome::from_report(&rep);
-    if outcome.status == "infeasible" && !inst.targets.is_empty() {
+    let mut outcome = Outcome::from_report(&point.report);
+    if outcome.status == "infeasible" && !point.instance.targets.is_empty() {
         outcome.cause = cause(source, name, &extra, opts);
     }
     outcome
@@ -192,19 +174,10 @@ fn cause(source: &Source, name: &str, extra: &[Override], opts: &RunOptions) -> 
     let relax = overrides::parse("targets.*.max_import_share=1", "stress").ok()?;
     let mut all = extra.to_vec();
     all.push(relax);
-    let inst = source.validate_with(&all).ok()?.instance?;
-    let (rep, _) = pipeline::run(&inst, source.info(name, &all), opts);
-    match rep.status {
+    let point = pipeline::run_point(source, name, &all, opts).ok()?;
+    match point.report.status {
         "optimal" => Some("targets".into()),
         "infeasible" => Some("supply".into()),
         _ => None,
-    }
-}
-
-fn first_message(ds: &[sourcing_models::Diagnostic]) -> String {
-    match ds.first() {
-        Some(d) if ds.len() > 1 => format!("{} (and {} more)", d.message, ds.len() - 1),
-        Some(d) => d.message.clone(),
-        None => "the overrides do not validate".into(),
     }
 }
