@@ -2,9 +2,10 @@
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
+use super::choices::{Backend, StressFormat};
 use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
-use crate::solve::backend::{BackendChoice, SolveOptions};
+use crate::solve::backend::SolveOptions;
 use crate::whatif::stress::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
@@ -19,9 +20,9 @@ pub struct StressArgs {
     /// Show only the N worst cases (every case is solved)
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
-    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown
-    #[arg(long, default_value = "text", value_parser = ["text", "csv", "json", "markdown", "md"])]
-    pub format: String,
+    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown (or md)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StressFormat,
     /// Write the ranking to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -29,8 +30,8 @@ pub struct StressArgs {
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
-    pub backend: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: Backend,
 }
 
 /// Run `stress`: exit 0 when the base case and the ranking were produced (whatever the cases'
@@ -43,15 +44,12 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     if args.jobs == Some(0) {
         return Err(usage("error: --jobs must be at least 1".into()));
     }
-    let Some(backend) = BackendChoice::parse(&args.backend) else {
-        return Err(usage(format!("error: unknown backend `{}`", args.backend)));
-    };
     let source = common::read(&args.input)?;
     let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let name = base_inst.meta.name.clone();
     let opts = RunOptions {
-        backend,
+        backend: args.backend.0,
         solve: SolveOptions::default(),
         ranging: Ranging::Off,
         diagnose: false,
@@ -107,7 +105,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     let ranking = Ranking {
         schema: stress::SCHEMA,
         instance: source.info(&name, &[]),
-        backend: args.backend.clone(),
+        backend: args.backend.name().to_string(),
         currency: base_inst.meta.currency.clone(),
         base,
         order: stress::ORDER,
@@ -115,11 +113,11 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         shown: rows.len(),
         rows,
     };
-    let out = match args.format.as_str() {
-        "json" => stress::json(&ranking),
-        "csv" => stress::csv(&ranking),
-        "markdown" | "md" => stress::markdown(&ranking),
-        _ => stress::text(&ranking),
+    let out = match args.format {
+        StressFormat::Json => stress::json(&ranking),
+        StressFormat::Csv => stress::csv(&ranking),
+        StressFormat::Markdown => stress::markdown(&ranking),
+        StressFormat::Text => stress::text(&ranking),
     };
     emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(exit::OK)

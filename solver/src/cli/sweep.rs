@@ -7,9 +7,10 @@
 //! ranging or diagnosis unless asked. Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
+use super::choices::{Backend, RangingChoice, SweepFormat};
 use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
-use crate::pipeline::{self, Ranging, RunOptions, Source};
-use crate::solve::backend::{BackendChoice, SolveOptions};
+use crate::pipeline::{self, RunOptions, Source};
+use crate::solve::backend::SolveOptions;
 use crate::whatif::sweep::{self, Axis, Row, Table};
 use clap::{ArgMatches, Args, FromArgMatches};
 use sourcing_models::overrides::{self, Override};
@@ -53,8 +54,8 @@ pub struct SweepOptions {
     #[arg(long = "range", value_name = "START:STOP:STEP", allow_hyphen_values = true)]
     pub range: Vec<String>,
     /// Output format: csv (with a header row) or jsonl (one JSON object per point)
-    #[arg(long, default_value = "csv", value_parser = ["csv", "jsonl"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SweepFormat,
     /// Write the table to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -65,11 +66,11 @@ pub struct SweepOptions {
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
-    pub backend: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: Backend,
     /// Sensitivity ranging for each point: off (fastest), auto or on
-    #[arg(long, default_value = "off", value_parser = ["auto", "on", "off"])]
-    pub ranging: String,
+    #[arg(long, value_enum, default_value = "off")]
+    pub ranging: RangingChoice,
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
@@ -210,10 +211,6 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     if o.jobs == Some(0) {
         return Err(usage("--jobs must be at least 1".into()));
     }
-    let Some(backend) = BackendChoice::parse(&o.backend) else {
-        return Err(usage(format!("unknown backend `{}`", o.backend)));
-    };
-    let ranging = Ranging::parse(&o.ranging).unwrap_or(Ranging::Off);
     let time_limit = match o.time_limit {
         Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
         Some(t) => {
@@ -240,9 +237,9 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     drop(first);
 
     let opts = RunOptions {
-        backend,
+        backend: o.backend.0,
         solve: SolveOptions { time_limit },
-        ranging,
+        ranging: o.ranging.into(),
         diagnose: false,
     };
     let jobs = o
@@ -295,9 +292,9 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         );
     }
 
-    let text = match o.format.as_str() {
-        "jsonl" => table.jsonl(),
-        _ => table.csv(),
+    let text = match o.format {
+        SweepFormat::Jsonl => table.jsonl(),
+        SweepFormat::Csv => table.csv(),
     };
     emit(o.output.as_deref(), |w| w.write_all(text.as_bytes()))?;
     if let Some(path) = &o.plot {

@@ -20,17 +20,6 @@ pub enum Ranging {
     Off,
 }
 
-impl Ranging {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "auto" => Some(Ranging::Auto),
-            "on" => Some(Ranging::On),
-            "off" => Some(Ranging::Off),
-            _ => None,
-        }
-    }
-}
-
 /// `--ranging auto` computes ranges up to this many variables (one basis factorisation,
 /// plus auxiliary LPs for degenerate prices on models up to 3,000 variables).
 pub const RANGING_AUTO_MAX_VARS: usize = 20_000;
