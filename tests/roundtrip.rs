@@ -17,6 +17,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use sourcing_opt::model::generate::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
@@ -298,19 +299,15 @@ fn lp_name_decoding_matches_the_documented_escape() {
     assert_eq!(decode_lp_name("balance(US#2DTX/silver)"), "balance[US-TX/silver]");
 }
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
+/// Whole numbers from the generator of `generate` (round numbers keep the files readable).
+trait Int {
+    /// A whole number in [lo, hi].
+    fn int(&mut self, lo: u64, hi: u64) -> u64;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// A whole number in [lo, hi] (round numbers keep the files readable).
+impl Int for Rng {
     fn int(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
+        lo + self.next_u64() % (hi - lo + 1)
     }
 }
 
@@ -320,7 +317,7 @@ impl Rng {
 /// tariff; demands with and without unmet penalties; an import cap on metal. Most seeds are
 /// feasible; the others must be infeasible for HiGHS too.
 fn random_instance(seed: u64) -> String {
-    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut r = Rng::new(seed);
     let mut s = String::from(
         "[meta]\nname = \"random\"\n[[blocs]]\nid = \"usmca\"\ncountries = [\"US\", \"MX\"]\n\
 [[countries]]\nid = \"US\"\n[[countries]]\nid = \"MX\"\ntax_regime = \"mx\"\n[[countries]]\nid = \"CN\"\n\

@@ -135,7 +135,10 @@ max_import_share = 0.5
 sources = ["CN"]
 "#;
 
-/// xorshift64*: deterministic, no dependency.
+/// xorshift64*: deterministic, no dependency. The solver crate has the generator of the other
+/// tests (`sourcing_opt::model::generate::Rng`, splitmix64), but this crate is below it and
+/// cannot depend on it; moving that generator into this crate would tie the instance
+/// generator to the models crate for the sake of tests, so this one stays.
 struct Rng(u64);
 
 impl Rng {

@@ -1,14 +1,13 @@
-//! What the commands share: loading with located diagnostics, atomic output, the parallel
-//! loop of sweeps and stress runs, and the mapping of outcomes to exit codes (cli.md).
+//! What the commands share: printing the diagnostics of a load (the loading itself is
+//! [`crate::pipeline::load`]), atomic output, the parallel loop of sweeps and stress runs and
+//! their progress line, and the mapping of outcomes to exit codes (cli.md).
 
 use super::flushing;
-use crate::report::InstanceInfo;
+use crate::pipeline::{self, Input, LoadError, Loaded, Source};
 use clap::Args;
-use sha2::{Digest, Sha256};
-use sourcing_models::overrides::{self, Override};
-use sourcing_models::raw::RawTable;
-use sourcing_models::{raw, validate, Diagnostic, Instance, Severity, Validated};
-use std::io::Write;
+use sourcing_models::overrides::Override;
+use sourcing_models::Instance;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Exit codes of the command-line contract.
@@ -54,190 +53,86 @@ impl Failure {
     }
 }
 
-pub struct Loaded {
-    pub instance: Instance,
-    pub source: String,
-    pub sha256: String,
-    /// The overrides applied, as written (scenario first, then `--set`).
-    pub overrides: Vec<String>,
-    pub scenario: Option<String>,
-    /// Wall time of reading and parsing, and of overriding and validating.
-    pub read_ms: f64,
-    pub validate_ms: f64,
-}
-
-/// Parse the scenario file and the `--set` arguments; print every error.
-fn overrides(args: &InputArgs) -> Result<(Vec<Override>, Option<String>), Failure> {
-    let mut all = Vec::new();
-    let mut scenario_name = None;
-    let mut errors = 0;
-    if let Some(path) = &args.scenario {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::input(format!("error: cannot read scenario `{}`: {e}", path.display())))?;
-        match overrides::parse_scenario(&text) {
-            Ok(sc) => {
-                scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
-                all.extend(sc.overrides);
-            }
-            Err(ds) => {
-                for d in ds {
-                    eprint!("{}", d.render(&path.display().to_string(), &text));
-                    errors += 1;
-                }
-            }
+/// The library's [`Input`] of these arguments.
+impl InputArgs {
+    pub fn input(&self) -> Input<'_> {
+        Input {
+            instance: &self.instance,
+            sets: &self.sets,
+            scenario: self.scenario.as_deref(),
         }
-    }
-    for a in &args.sets {
-        match overrides::parse(a, "--set") {
-            Ok(o) => all.push(o),
-            Err(d) => {
-                eprint!("{}", d.render("command line", ""));
-                errors += 1;
-            }
-        }
-    }
-    if errors > 0 {
-        return Err(Failure::input(format!(
-            "error: {errors} invalid override{}; nothing was solved",
-            plural(errors)
-        )));
-    }
-    Ok((all, scenario_name))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 
-/// An instance file read and parsed once, with its scenario and `--set` overrides: the
-/// starting point of every command, and of every point of a sweep or stress run.
-pub struct Source {
-    /// The file as the user named it.
-    pub file: String,
-    pub text: String,
-    pub sha256: String,
-    /// `None` when the file is not valid TOML (the diagnostic is in `parse_error`).
-    tree: Option<RawTable>,
-    parse_error: Option<Diagnostic>,
-    /// Scenario then `--set` overrides, as parsed.
-    pub overrides: Vec<Override>,
-    pub scenario: Option<String>,
-    /// Wall time of reading, hashing and parsing the file.
-    pub read_ms: f64,
+/// Print a failed load's diagnostics on stderr; its message ends the command (exit 1).
+pub fn failed(e: LoadError) -> Failure {
+    print(&e.diagnostics);
+    Failure::input(e.message)
 }
 
-impl Source {
-    /// Read the file and parse it and the overrides; errors are printed and end the command.
-    pub fn read(args: &InputArgs) -> Result<Source, Failure> {
-        let path = &args.instance;
-        let t0 = std::time::Instant::now();
-        let bytes =
-            std::fs::read(path).map_err(|e| Failure::input(format!("error: cannot read `{}`: {e}", path.display())))?;
-        let sha256 = hex(&Sha256::digest(&bytes));
-        let text = String::from_utf8(bytes)
-            .map_err(|e| Failure::input(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
-        let (overrides, scenario) = overrides(args)?;
-        let (tree, parse_error) = match raw::parse(&text) {
-            Ok(t) => (Some(t), None),
-            Err(d) => (None, Some(*d)),
-        };
-        Ok(Source {
-            file: path.display().to_string(),
-            text,
-            sha256,
-            tree,
-            parse_error,
-            overrides,
-            scenario,
-            read_ms: t0.elapsed().as_secs_f64() * 1e3,
-        })
-    }
+/// The progress line of a sweep or stress run on stderr: rewritten in place after each
+/// point while stderr is a terminal and the command is not quiet; nothing otherwise (a log
+/// file gets no carriage returns).
+pub(crate) struct Progress {
+    on: bool,
+}
 
-    /// Apply this source's overrides, then `extra` (a sweep point's, a stress case's), and
-    /// validate. Errors come back as diagnostics (rendered against this file).
-    pub fn validate_with(&self, extra: &[Override]) -> Result<Validated, Vec<Diagnostic>> {
-        let Some(tree) = &self.tree else {
-            return Ok(Validated {
-                instance: None,
-                diagnostics: self.parse_error.clone().into_iter().collect(),
-            });
-        };
-        if self.overrides.is_empty() && extra.is_empty() {
-            // No copy of the parsed tree (a few hundred MB at a million variables).
-            return Ok(validate::validate(tree));
-        }
-        let mut tree = tree.clone();
-        overrides::apply(&mut tree, &self.overrides, "")?;
-        overrides::apply(&mut tree, extra, "")?;
-        Ok(validate::validate(&tree))
-    }
-
-    /// The report's instance block, with `extra` overrides listed after the command's own.
-    pub fn info(&self, name: &str, extra: &[Override]) -> InstanceInfo {
-        InstanceInfo {
-            name: name.to_string(),
-            path: self.file.clone(),
-            sha256: self.sha256.clone(),
-            overrides: self.overrides.iter().chain(extra).map(|o| o.text.clone()).collect(),
-            scenario: self.scenario.clone(),
+impl Progress {
+    pub fn new(quiet: bool) -> Self {
+        Progress {
+            on: !quiet && std::io::stderr().is_terminal(),
         }
     }
 
-    /// Validate with `extra` overrides; print diagnostics (warnings unless `quiet`) and fail
-    /// with every error.
-    pub fn instance(&self, extra: &[Override], quiet: bool) -> Result<Instance, Failure> {
-        let file = &self.file;
-        let validated = match self.validate_with(extra) {
-            Ok(v) => v,
-            Err(ds) => {
-                for d in &ds {
-                    eprint!("{}", d.render(file, &self.text));
-                }
-                return Err(Failure::input(format!(
-                    "error: {} override{} {} nothing in `{file}`; nothing was solved",
-                    ds.len(),
-                    plural(ds.len()),
-                    if ds.len() == 1 { "names" } else { "name" }
-                )));
-            }
-        };
-        let errors = validated
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        if !quiet || errors > 0 {
-            for d in &validated.diagnostics {
-                eprint!("{}", d.render(file, &self.text));
+    /// Replace the line with `line()` (only called when the line is shown). Keep it short,
+    /// so `\r` rewrites it on any terminal width.
+    pub fn show(&self, line: impl FnOnce() -> String) {
+        if self.on {
+            eprint!("\r\x1b[K{}", line());
+        }
+    }
+
+    /// The run is over: end the line so it stays on screen (`keep`), or erase it.
+    pub fn finish(&self, keep: bool) {
+        if self.on {
+            if keep {
+                eprintln!();
+            } else {
+                eprint!("\r\x1b[K");
             }
         }
-        validated.instance.ok_or_else(|| {
-            Failure::input(format!(
-                "error: `{file}` has {errors} error{}; nothing was solved",
-                plural(errors)
-            ))
-        })
     }
+}
+
+fn print(diagnostics: &[String]) {
+    for d in diagnostics {
+        eprint!("{d}");
+    }
+}
+
+/// Read the instance file and parse it and the overrides; errors are printed and end the
+/// command.
+pub fn read(args: &InputArgs) -> Result<Source, Failure> {
+    Source::read(&args.input()).map_err(failed)
+}
+
+/// Validate `source` with `extra` overrides; print its warnings (unless `quiet`) and fail with
+/// every diagnostic.
+pub fn instance(source: &Source, extra: &[Override], quiet: bool) -> Result<Instance, Failure> {
+    let checked = source.instance(extra).map_err(failed)?;
+    if !quiet {
+        print(&checked.diagnostics);
+    }
+    Ok(checked.instance)
 }
 
 /// Read and validate an instance; print warnings (unless quiet) and fail with every error.
 pub fn load(args: &InputArgs) -> Result<Loaded, Failure> {
-    let src = Source::read(args)?;
-    let t0 = std::time::Instant::now();
-    let instance = src.instance(&[], args.quiet)?;
-    Ok(Loaded {
-        read_ms: src.read_ms,
-        validate_ms: t0.elapsed().as_secs_f64() * 1e3,
-        instance,
-        sha256: src.sha256.clone(),
-        overrides: src.overrides.iter().map(|o| o.text.clone()).collect(),
-        scenario: src.scenario.clone(),
-        source: src.text,
-    })
+    let loaded = pipeline::load(&args.input()).map_err(failed)?;
+    if !args.quiet {
+        print(&loaded.diagnostics);
+    }
+    Ok(loaded)
 }
 
 /// Run `work(i)` for every `i` in `0..total` on `jobs` threads, each taking the next index
@@ -280,10 +175,6 @@ pub(crate) fn in_parallel<T: Send>(
         }
     }
     out.into_iter().collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a command's result goes: stdout, or a file written through a temporary file in the

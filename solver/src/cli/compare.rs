@@ -1,6 +1,7 @@
 //! `sourcing-opt compare A.json B.json`: what changed between two JSON reports (see
 //! [`crate::whatif::compare`] for the matching rules and the tolerance).
 
+use super::choices::CompareFormat;
 use super::common::{emit, exit, Failure};
 use crate::whatif::compare;
 use clap::Args;
@@ -16,9 +17,9 @@ pub struct CompareArgs {
     /// Relative tolerance: a number changed when |B - A| > TOL * max(1, |A|, |B|)
     #[arg(long, value_name = "TOL", default_value_t = compare::DEFAULT_TOL)]
     pub tol: f64,
-    /// Output format: text, markdown or json (schema sourcing-opt/compare/1)
-    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
-    pub format: String,
+    /// Output format: text, markdown (or md) or json (schema sourcing-opt/compare/1)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CompareFormat,
     /// Write the comparison to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -41,10 +42,10 @@ pub fn run(args: &CompareArgs) -> Result<i32, Failure> {
         &args.b.display().to_string(),
         args.tol,
     );
-    let out = match args.format.as_str() {
-        "json" => compare::json(&c),
-        "markdown" | "md" => compare::markdown(&c),
-        _ => compare::text(&c),
+    let out = match args.format {
+        CompareFormat::Json => compare::json(&c),
+        CompareFormat::Markdown => compare::markdown(&c),
+        CompareFormat::Text => compare::text(&c),
     };
     emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(exit::OK)

@@ -1,5 +1,6 @@
 //! `sourcing-opt export`: write the exact LP of `solve` in LP or free MPS format.
 
+use super::choices::ExportFormat;
 use super::common::{emit, exit, load, Failure, InputArgs};
 use crate::model::{export, formulate};
 use clap::Args;
@@ -10,8 +11,8 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// lp (CPLEX LP, names escaped) or mps (free MPS, contract names verbatim)
-    #[arg(long, value_parser = ["lp", "mps"])]
-    pub format: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -21,9 +22,9 @@ pub fn run(args: &ExportArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
     let model = formulate::build(inst);
-    emit(args.output.as_deref(), |w| match args.format.as_str() {
-        "lp" => export::write_lp(&model.lp, inst, w),
-        _ => export::write_mps(&model.lp, inst, w),
+    emit(args.output.as_deref(), |w| match args.format {
+        ExportFormat::Lp => export::write_lp(&model.lp, inst, w),
+        ExportFormat::Mps => export::write_mps(&model.lp, inst, w),
     })?;
     Ok(exit::OK)
 }

@@ -3,6 +3,7 @@
 //! [`common`].
 
 pub mod check;
+pub mod choices;
 pub mod common;
 pub mod compare;
 pub mod export;

@@ -1,10 +1,11 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
+use super::choices::{Backend, RangingChoice, ReportFormat};
 use super::common::{emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
-use crate::pipeline::{self, Ranging, RunOptions};
-use crate::report::{self, Format, InstanceInfo};
-use crate::solve::backend::{BackendChoice, SolveOptions};
+use crate::pipeline::{self, RunOptions};
+use crate::report::{self, InstanceInfo};
+use crate::solve::backend::SolveOptions;
 use crate::solve::Status;
 use clap::Args;
 use std::path::PathBuf;
@@ -14,18 +15,18 @@ use std::time::Duration;
 pub struct SolveArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Report format: text, json, csv or markdown
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv", "markdown"])]
-    pub format: String,
+    /// Report format: text, json, csv or markdown (or md)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
-    pub backend: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: Backend,
     /// Sensitivity ranging: auto (on up to 20,000 variables), on, off
-    #[arg(long, default_value = "auto", value_parser = ["auto", "on", "off"])]
-    pub ranging: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub ranging: RangingChoice,
     /// Skip the explanation of an infeasible plan (relaxations and conflict set)
     #[arg(long)]
     pub no_diagnose: bool,
@@ -37,7 +38,6 @@ pub struct SolveArgs {
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
-    let choice = BackendChoice::parse(&args.backend).expect("clap restricts the values");
     let opts = SolveOptions {
         time_limit: match args.time_limit {
             Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
@@ -58,16 +58,15 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         scenario: loaded.scenario.clone(),
     };
     let run_opts = RunOptions {
-        backend: choice,
+        backend: args.backend.0,
         solve: opts,
-        ranging: Ranging::parse(&args.ranging).expect("clap restricts the values"),
+        ranging: args.ranging.into(),
         diagnose: !args.no_diagnose,
     };
     pipeline::check_size(inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let (mut rep, solved) = pipeline::run(inst, info, &run_opts);
     rep.solver.read_ms = loaded.read_ms;
     rep.solver.validate_ms = loaded.validate_ms;
-    let format = Format::parse(&args.format).expect("clap restricts the values");
     let code = match solved.status {
         Status::Optimal => exit::OK,
         Status::Infeasible => exit::INFEASIBLE,
@@ -94,7 +93,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             eprintln!("note: `{}` left unchanged; the report is on stdout", p.display());
         }
     }
-    emit(target, |w| report::render_to(&rep, format, w))?;
+    emit(target, |w| report::render_to(&rep, args.format.into(), w))?;
     // The report is written: leave the big structures (a million-variable model, its report)
     // to the operating system instead of freeing them one allocation at a time.
     std::mem::forget((rep, solved, loaded));

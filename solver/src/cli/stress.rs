@@ -2,14 +2,13 @@
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
-use super::common::{emit, exit, in_parallel, Failure, InputArgs, Source};
-use crate::pipeline::{self, Ranging, RunOptions};
-use crate::solve::backend::{BackendChoice, SolveOptions};
+use super::choices::{Backend, StressFormat};
+use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use crate::pipeline::{self, Ranging, RunOptions, Source};
+use crate::solve::backend::SolveOptions;
 use crate::whatif::stress::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
-use sourcing_models::Severity;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -21,9 +20,9 @@ pub struct StressArgs {
     /// Show only the N worst cases (every case is solved)
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
-    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown
-    #[arg(long, default_value = "text", value_parser = ["text", "csv", "json", "markdown", "md"])]
-    pub format: String,
+    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown (or md)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StressFormat,
     /// Write the ranking to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -31,8 +30,8 @@ pub struct StressArgs {
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
-    pub backend: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: Backend,
 }
 
 /// Run `stress`: exit 0 when the base case and the ranking were produced (whatever the cases'
@@ -45,15 +44,12 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     if args.jobs == Some(0) {
         return Err(usage("error: --jobs must be at least 1".into()));
     }
-    let Some(backend) = BackendChoice::parse(&args.backend) else {
-        return Err(usage(format!("error: unknown backend `{}`", args.backend)));
-    };
-    let source = Source::read(&args.input)?;
-    let base_inst = source.instance(&[], args.input.quiet)?;
+    let source = common::read(&args.input)?;
+    let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let name = base_inst.meta.name.clone();
     let opts = RunOptions {
-        backend,
+        backend: args.backend.0,
         solve: SolveOptions::default(),
         ranging: Ranging::Off,
         diagnose: false,
@@ -93,7 +89,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         );
     }
     let started = Instant::now();
-    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, progress)?;
+    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, &Progress::new(args.input.quiet))?;
     if progress {
         eprintln!(
             "stress: {} cases solved in {:.1} s",
@@ -109,7 +105,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     let ranking = Ranking {
         schema: stress::SCHEMA,
         instance: source.info(&name, &[]),
-        backend: args.backend.clone(),
+        backend: args.backend.name().to_string(),
         currency: base_inst.meta.currency.clone(),
         base,
         order: stress::ORDER,
@@ -117,11 +113,11 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         shown: rows.len(),
         rows,
     };
-    let out = match args.format.as_str() {
-        "json" => stress::json(&ranking),
-        "csv" => stress::csv(&ranking),
-        "markdown" | "md" => stress::markdown(&ranking),
-        _ => stress::text(&ranking),
+    let out = match args.format {
+        StressFormat::Json => stress::json(&ranking),
+        StressFormat::Csv => stress::csv(&ranking),
+        StressFormat::Markdown => stress::markdown(&ranking),
+        StressFormat::Text => stress::text(&ranking),
     };
     emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(exit::OK)
@@ -135,22 +131,15 @@ fn solve_all(
     cases: &[Case],
     opts: &RunOptions,
     jobs: usize,
-    progress: bool,
+    progress: &Progress,
 ) -> Result<Vec<Outcome>, Failure> {
-    let tty = progress && std::io::stderr().is_terminal();
     let outcomes = in_parallel(
         cases.len(),
         jobs,
         |i| solve_case(source, name, &cases[i], opts),
-        |n, _, _| {
-            if tty {
-                eprint!("\rstress: {n}/{}", cases.len());
-            }
-        },
+        |n, _, _| progress.show(|| format!("stress: {n}/{}", cases.len())),
     );
-    if tty {
-        eprintln!();
-    }
+    progress.finish(true);
     outcomes.ok_or_else(|| Failure {
         code: exit::SOLVER,
         message: "error: a stress worker failed unexpectedly; no ranking was written".into(),
@@ -166,21 +155,12 @@ fn solve_case(source: &Source, name: &str, case: &Case, opts: &RunOptions) -> Ou
             Err(d) => return Outcome::invalid(d.message),
         }
     }
-    let validated = match source.validate_with(&extra) {
-        Ok(v) => v,
-        Err(ds) => return Outcome::invalid(first_message(&ds)),
+    let point = match pipeline::run_point(source, name, &extra, opts) {
+        Ok(p) => p,
+        Err(why) => return Outcome::invalid(why),
     };
-    let Some(inst) = validated.instance else {
-        let errors: Vec<_> = validated
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
-        return Outcome::invalid(first_message(&errors));
-    };
-    let (rep, _) = pipeline::run(&inst, source.info(name, &extra), opts);
-    let mut outcome = Outcome::from_report(&rep);
-    if outcome.status == "infeasible" && !inst.targets.is_empty() {
+    let mut outcome = Outcome::from_report(&point.report);
+    if outcome.status == "infeasible" && !point.instance.targets.is_empty() {
         outcome.cause = cause(source, name, &extra, opts);
     }
     outcome
@@ -192,19 +172,10 @@ fn cause(source: &Source, name: &str, extra: &[Override], opts: &RunOptions) -> 
     let relax = overrides::parse("targets.*.max_import_share=1", "stress").ok()?;
     let mut all = extra.to_vec();
     all.push(relax);
-    let inst = source.validate_with(&all).ok()?.instance?;
-    let (rep, _) = pipeline::run(&inst, source.info(name, &all), opts);
-    match rep.status {
+    let point = pipeline::run_point(source, name, &all, opts).ok()?;
+    match point.report.status {
         "optimal" => Some("targets".into()),
         "infeasible" => Some("supply".into()),
         _ => None,
-    }
-}
-
-fn first_message(ds: &[sourcing_models::Diagnostic]) -> String {
-    match ds.first() {
-        Some(d) if ds.len() > 1 => format!("{} (and {} more)", d.message, ds.len() - 1),
-        Some(d) => d.message.clone(),
-        None => "the overrides do not validate".into(),
     }
 }

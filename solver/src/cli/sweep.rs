@@ -7,14 +7,14 @@
 //! ranging or diagnosis unless asked. Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
-use super::common::{emit, exit, in_parallel, Failure, InputArgs, Source};
-use crate::pipeline::{self, Ranging, RunOptions};
-use crate::solve::backend::{BackendChoice, SolveOptions};
+use super::choices::{Backend, RangingChoice, SweepFormat};
+use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use crate::pipeline::{self, RunOptions, Source};
+use crate::solve::backend::SolveOptions;
 use crate::whatif::sweep::{self, Axis, Row, Table};
 use clap::{ArgMatches, Args, FromArgMatches};
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -54,8 +54,8 @@ pub struct SweepOptions {
     #[arg(long = "range", value_name = "START:STOP:STEP", allow_hyphen_values = true)]
     pub range: Vec<String>,
     /// Output format: csv (with a header row) or jsonl (one JSON object per point)
-    #[arg(long, default_value = "csv", value_parser = ["csv", "jsonl"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SweepFormat,
     /// Write the table to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -66,11 +66,11 @@ pub struct SweepOptions {
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, default_value = "auto", value_parser = BackendChoice::names().to_vec())]
-    pub backend: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: Backend,
     /// Sensitivity ranging for each point: off (fastest), auto or on
-    #[arg(long, default_value = "off", value_parser = ["auto", "on", "off"])]
-    pub ranging: String,
+    #[arg(long, value_enum, default_value = "off")]
+    pub ranging: RangingChoice,
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
@@ -211,10 +211,6 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     if o.jobs == Some(0) {
         return Err(usage("--jobs must be at least 1".into()));
     }
-    let Some(backend) = BackendChoice::parse(&o.backend) else {
-        return Err(usage(format!("unknown backend `{}`", o.backend)));
-    };
-    let ranging = Ranging::parse(&o.ranging).unwrap_or(Ranging::Off);
     let time_limit = match o.time_limit {
         Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
         Some(t) => {
@@ -231,7 +227,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         )));
     }
 
-    let source = Source::read(&o.input)?;
+    let source = common::read(&o.input)?;
     let assignments = parse_assignments(&axes)?;
     let first = check_points(&source, &axes, &assignments, o.input.quiet)?;
     pipeline::check_size(&first).map_err(|why| Failure::input(format!("error: {why}")))?;
@@ -241,16 +237,16 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     drop(first);
 
     let opts = RunOptions {
-        backend,
+        backend: o.backend.0,
         solve: SolveOptions { time_limit },
-        ranging,
+        ranging: o.ranging.into(),
         diagnose: false,
     };
     let jobs = o
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, total.max(1));
-    let tty = !o.input.quiet && std::io::stderr().is_terminal();
+    let progress = Progress::new(o.input.quiet);
     let job = Job {
         source: &source,
         name: &name,
@@ -260,7 +256,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         opts: &opts,
     };
     let started = Instant::now();
-    let rows = solve_all(&job, total, jobs, tty)?;
+    let rows = solve_all(&job, total, jobs, &progress)?;
     let elapsed = started.elapsed().as_secs_f64();
 
     if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.status == "invalid") {
@@ -296,9 +292,9 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         );
     }
 
-    let text = match o.format.as_str() {
-        "jsonl" => table.jsonl(),
-        _ => table.csv(),
+    let text = match o.format {
+        SweepFormat::Jsonl => table.jsonl(),
+        SweepFormat::Csv => table.csv(),
     };
     emit(o.output.as_deref(), |w| w.write_all(text.as_bytes()))?;
     if let Some(path) = &o.plot {
@@ -350,7 +346,7 @@ fn check_points(
     quiet: bool,
 ) -> Result<Instance, Failure> {
     let base: Vec<Override> = assignments.iter().map(|a| a[0].clone()).collect();
-    let first = source.instance(&base, quiet)?;
+    let first = common::instance(source, &base, quiet)?;
     for (a, axis) in axes.iter().enumerate() {
         for (k, value) in assignments[a].iter().enumerate().skip(1) {
             let mut extra = base.clone();
@@ -364,8 +360,8 @@ fn check_points(
                     .filter(|d| d.severity == Severity::Error)
                     .collect(),
             };
-            for d in &errors {
-                eprint!("{}", d.render(&source.file, &source.text));
+            for d in source.render(&errors) {
+                eprint!("{d}");
             }
             return Err(Failure::input(format!(
                 "error: --param `{}` value `{}` is invalid; nothing was solved",
@@ -394,43 +390,23 @@ impl Job<'_> {
             .zip(self.assignments)
             .map(|(&k, a)| a[k].clone())
             .collect();
-        let n = self.target_ids.len();
-        let validated = match self.source.validate_with(&extra) {
-            Ok(v) => v,
-            Err(ds) => return Row::invalid(first_message(&ds), n),
-        };
-        let Some(inst) = validated.instance else {
-            let errors: Vec<Diagnostic> = validated
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect();
-            return Row::invalid(first_message(&errors), n);
-        };
-        let (rep, _) = pipeline::run(&inst, self.source.info(self.name, &extra), self.opts);
-        Row::from_report(&rep, self.target_ids)
-    }
-}
-
-fn first_message(ds: &[Diagnostic]) -> String {
-    match ds.first() {
-        Some(d) if ds.len() > 1 => format!("{} (and {} more)", d.message, ds.len() - 1),
-        Some(d) => d.message.clone(),
-        None => "the overrides do not validate".into(),
+        match pipeline::run_point(self.source, self.name, &extra, self.opts) {
+            Ok(point) => Row::from_report(&point.report, self.target_ids),
+            Err(why) => Row::invalid(why, self.target_ids.len()),
+        }
     }
 }
 
 /// Solve points `0..total` on `jobs` threads; rows come back in point order, so the table
 /// does not depend on `jobs`.
-fn solve_all(job: &Job, total: usize, jobs: usize, tty: bool) -> Result<Vec<Row>, Failure> {
+fn solve_all(job: &Job, total: usize, jobs: usize, progress: &Progress) -> Result<Vec<Row>, Failure> {
     let width = total.to_string().len();
     let rows = in_parallel(
         total,
         jobs,
         |i| job.solve(i),
         |n, i, row: &Row| {
-            if tty {
-                // One short line, so `\r` rewrites it on any terminal width.
+            progress.show(|| {
                 let values = sweep::point_indices(job.axes, i)
                     .iter()
                     .zip(job.axes)
@@ -438,13 +414,11 @@ fn solve_all(job: &Job, total: usize, jobs: usize, tty: bool) -> Result<Vec<Row>
                     .collect::<Vec<_>>()
                     .join(", ");
                 let point: String = values.chars().take(60).collect();
-                eprint!("\r\x1b[K[{n:>width$}/{total}] {point}: {}", row.status);
-            }
+                format!("[{n:>width$}/{total}] {point}: {}", row.status)
+            })
         },
     );
-    if tty {
-        eprint!("\r\x1b[K");
-    }
+    progress.finish(false);
     rows.ok_or_else(|| Failure {
         code: exit::SOLVER,
         message: "error: a sweep worker failed unexpectedly; nothing was written".into(),

@@ -27,24 +27,6 @@ pub fn lp_name(name: &str) -> String {
     out
 }
 
-/// Undo [`lp_name`].
-pub fn lp_name_decode(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '(' => out.push('['),
-            ')' => out.push(']'),
-            '#' => {
-                let hex: String = chars.by_ref().take(2).collect();
-                out.push(u8::from_str_radix(&hex, 16).map(|b| b as char).unwrap_or('?'));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn coef(v: f64) -> String {
     // Shortest representation that round-trips exactly.
     format!("{v:?}")
@@ -139,6 +121,24 @@ pub fn write_mps(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Undo [`lp_name`] (for the round trip below; nothing else reads LP names back).
+    fn lp_name_decode(name: &str) -> String {
+        let mut out = String::with_capacity(name.len());
+        let mut chars = name.chars();
+        while let Some(ch) = chars.next() {
+            match ch {
+                '(' => out.push('['),
+                ')' => out.push(']'),
+                '#' => {
+                    let hex: String = chars.by_ref().take(2).collect();
+                    out.push(u8::from_str_radix(&hex, 16).map(|b| b as char).unwrap_or('?'));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
 
     #[test]
     fn lp_names_round_trip_and_use_only_legal_characters() {

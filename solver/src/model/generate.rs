@@ -619,78 +619,45 @@ fn filter(rng: &mut Rng) -> Vec<String> {
 /// Ocean lanes run from every foreign port to `US-1` and from two random foreign ports to
 /// every other port.
 fn lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
-    for (c, &n) in layout.home.iter().enumerate() {
-        for i in 0..n {
-            let here = layout.region_id(c, i);
-            let hub = i - i % DISTRICT;
-            if i != hub {
-                let (cost, days) = (rng.range(5.0, 40.0), rng.range(0.5, 2.0));
-                lane(
-                    w,
-                    s,
-                    &layout.region_id(c, hub),
-                    &here,
-                    "truck",
-                    cost,
-                    days,
-                    true,
-                    None,
-                    None,
-                )?;
-                if i + 1 < n && !(i + 1).is_multiple_of(DISTRICT) && rng.chance(0.3) {
-                    let (cost, days) = (rng.range(5.0, 30.0), rng.range(0.5, 2.0));
-                    let capacity = rng.chance(0.6).then(|| rng.range(100.0, 2_000.0));
-                    let materials = filter(rng);
-                    let next = layout.region_id(c, i + 1);
-                    lane(
-                        w,
-                        s,
-                        &here,
-                        &next,
-                        "truck",
-                        cost,
-                        days,
-                        false,
-                        capacity,
-                        Some(&materials),
-                    )?;
-                }
-            }
-        }
-        let (width, hubs) = (layout.width[c], layout.hubs(c));
-        for h in 0..hubs {
-            let here = layout.region_id(c, h * DISTRICT);
-            let x = h % width;
-            if x + 1 < width && h + 1 < hubs {
-                let (cost, days) = (rng.range(20.0, 60.0), rng.range(1.0, 3.0));
-                let east = layout.region_id(c, (h + 1) * DISTRICT);
-                lane(w, s, &here, &east, "rail", cost, days, true, None, None)?;
-            }
-            if h + width < hubs {
-                let south = layout.region_id(c, (h + width) * DISTRICT);
-                let (cost, days) = (rng.range(30.0, 90.0), rng.range(1.0, 4.0));
-                if x == 0 {
-                    lane(w, s, &here, &south, "rail", cost, days, true, None, None)?;
-                } else {
-                    let bidirectional = rng.chance(0.6);
-                    let capacity = rng.chance(0.4).then(|| rng.range(500.0, 10_000.0));
-                    let materials = rng.chance(0.5).then(|| filter(rng));
-                    let mode = if rng.chance(0.5) { "rail" } else { "truck" };
-                    let m = materials.as_deref();
-                    lane(w, s, &here, &south, mode, cost, days, bidirectional, capacity, m)?;
-                }
-            }
-            if x + 1 < width && h + width + 1 < hubs && rng.chance(0.5) {
-                let diagonal = layout.region_id(c, (h + width + 1) * DISTRICT);
-                let (cost, days) = (rng.range(40.0, 120.0), rng.range(1.0, 5.0));
-                let capacity = rng.chance(0.5).then(|| rng.range(1_000.0, 10_000.0));
+    for c in 0..layout.home.len() {
+        district_lanes(layout, rng, c, w, s)?;
+        hub_lanes(layout, rng, c, w, s)?;
+    }
+    border_lanes(layout, rng, w, s)?;
+    ocean_lanes(layout, rng, w, s)
+}
+
+/// The truck lanes inside the districts of home country `c`.
+fn district_lanes(layout: &Layout, rng: &mut Rng, c: usize, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    let n = layout.home[c];
+    for i in 0..n {
+        let here = layout.region_id(c, i);
+        let hub = i - i % DISTRICT;
+        if i != hub {
+            let (cost, days) = (rng.range(5.0, 40.0), rng.range(0.5, 2.0));
+            lane(
+                w,
+                s,
+                &layout.region_id(c, hub),
+                &here,
+                "truck",
+                cost,
+                days,
+                true,
+                None,
+                None,
+            )?;
+            if i + 1 < n && !(i + 1).is_multiple_of(DISTRICT) && rng.chance(0.3) {
+                let (cost, days) = (rng.range(5.0, 30.0), rng.range(0.5, 2.0));
+                let capacity = rng.chance(0.6).then(|| rng.range(100.0, 2_000.0));
                 let materials = filter(rng);
+                let next = layout.region_id(c, i + 1);
                 lane(
                     w,
                     s,
                     &here,
-                    &diagonal,
-                    "rail",
+                    &next,
+                    "truck",
                     cost,
                     days,
                     false,
@@ -700,7 +667,58 @@ fn lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> 
             }
         }
     }
-    // Border crossings from the Canadian and Mexican first rows.
+    Ok(())
+}
+
+/// The lanes between the hubs of home country `c`.
+fn hub_lanes(layout: &Layout, rng: &mut Rng, c: usize, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    let (width, hubs) = (layout.width[c], layout.hubs(c));
+    for h in 0..hubs {
+        let here = layout.region_id(c, h * DISTRICT);
+        let x = h % width;
+        if x + 1 < width && h + 1 < hubs {
+            let (cost, days) = (rng.range(20.0, 60.0), rng.range(1.0, 3.0));
+            let east = layout.region_id(c, (h + 1) * DISTRICT);
+            lane(w, s, &here, &east, "rail", cost, days, true, None, None)?;
+        }
+        if h + width < hubs {
+            let south = layout.region_id(c, (h + width) * DISTRICT);
+            let (cost, days) = (rng.range(30.0, 90.0), rng.range(1.0, 4.0));
+            if x == 0 {
+                lane(w, s, &here, &south, "rail", cost, days, true, None, None)?;
+            } else {
+                let bidirectional = rng.chance(0.6);
+                let capacity = rng.chance(0.4).then(|| rng.range(500.0, 10_000.0));
+                let materials = rng.chance(0.5).then(|| filter(rng));
+                let mode = if rng.chance(0.5) { "rail" } else { "truck" };
+                let m = materials.as_deref();
+                lane(w, s, &here, &south, mode, cost, days, bidirectional, capacity, m)?;
+            }
+        }
+        if x + 1 < width && h + width + 1 < hubs && rng.chance(0.5) {
+            let diagonal = layout.region_id(c, (h + width + 1) * DISTRICT);
+            let (cost, days) = (rng.range(40.0, 120.0), rng.range(1.0, 5.0));
+            let capacity = rng.chance(0.5).then(|| rng.range(1_000.0, 10_000.0));
+            let materials = filter(rng);
+            lane(
+                w,
+                s,
+                &here,
+                &diagonal,
+                "rail",
+                cost,
+                days,
+                false,
+                capacity,
+                Some(&materials),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Border crossings from the Canadian and Mexican first rows.
+fn border_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
     for c in 1..HOME.len() {
         let width = layout.width[c];
         for x in (0..width.min(layout.hubs(c))).step_by(2) {
@@ -714,7 +732,11 @@ fn lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> 
             lane(w, s, &from, &to, mode, cost, days, true, capacity, materials.as_deref())?;
         }
     }
-    // Ocean lanes.
+    Ok(())
+}
+
+/// Ocean lanes.
+fn ocean_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
     for f in 0..FOREIGN.len() {
         let (cost, days) = (rng.range(40.0, 180.0), rng.range(14.0, 40.0));
         let (from, to) = (layout.foreign(f), layout.region_id(0, 0));

@@ -1,11 +1,15 @@
-//! One instance to one report: solve, sensitivity, diagnosis. Shared by `solve`, `sweep` and
-//! `stress`, so every command reports a point the same way.
+//! One instance to one report: loading ([`load`]), solve, sensitivity, diagnosis. Shared by
+//! `solve`, `sweep` and `stress`, so every command reports a point the same way.
+
+pub mod load;
 
 use crate::diagnose;
 use crate::report::{self, InstanceInfo, Report};
 use crate::solve::backend::{BackendChoice, SolveOptions};
 use crate::solve::{self, Solved, Status};
-use sourcing_models::Instance;
+pub use load::{load, Checked, Input, LoadError, Loaded, Source};
+use sourcing_models::overrides::Override;
+use sourcing_models::{Diagnostic, Instance, Severity};
 
 /// When to compute sensitivity ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,17 +18,6 @@ pub enum Ranging {
     Auto,
     On,
     Off,
-}
-
-impl Ranging {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "auto" => Some(Ranging::Auto),
-            "on" => Some(Ranging::On),
-            "off" => Some(Ranging::Off),
-            _ => None,
-        }
-    }
 }
 
 /// `--ranging auto` computes ranges up to this many variables (one basis factorisation,
@@ -67,6 +60,37 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
         rep.diagnosis = Some(diagnose::diagnose(inst, &solved.model, backend.as_ref()));
     }
     (rep, solved)
+}
+
+/// A solved point of a sweep or stress run: its instance and its report.
+pub struct Point {
+    pub instance: Instance,
+    pub report: Report,
+}
+
+/// Apply `extra` overrides (a sweep point's, a stress case's) after the source's own,
+/// validate, solve and report. A point that does not validate is an `Err` with its first
+/// error (and how many more), for the point's row; nothing is printed.
+pub fn run_point(source: &Source, name: &str, extra: &[Override], opts: &RunOptions) -> Result<Point, String> {
+    let validated = source.validate_with(extra).map_err(|ds| first_message(&ds))?;
+    let Some(instance) = validated.instance else {
+        let errors: Vec<Diagnostic> = validated
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        return Err(first_message(&errors));
+    };
+    let (report, _) = run(&instance, source.info(name, extra), opts);
+    Ok(Point { instance, report })
+}
+
+fn first_message(ds: &[Diagnostic]) -> String {
+    match ds.first() {
+        Some(d) if ds.len() > 1 => format!("{} (and {} more)", d.message, ds.len() - 1),
+        Some(d) => d.message.clone(),
+        None => "the overrides do not validate".into(),
+    }
 }
 
 /// Bytes per variable and per nonzero the whole pipeline may use (model, backend workspace,

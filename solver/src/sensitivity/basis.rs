@@ -637,6 +637,7 @@ mod tests {
     use super::*;
     use crate::lp::certify::certify;
     use crate::lp::{RowKey, VarKey};
+    use crate::model::generate::Rng;
     use crate::sensitivity::ranging::{cost_range, rhs_range};
     use crate::solve::backend::{Backend, MiniLp, Outcome, SolveOptions};
 
@@ -759,35 +760,61 @@ mod tests {
 
     /// The ranges of one optimal basis lie inside those of the LP method, which describe the
     /// plan (every optimal basis of it) rather than one basis. `probe` limits the LPs.
-    /// Returns how many comparisons were skipped because the LP method did not finish.
-    fn within_lp_ranges(lp: &Lp, x: &[f64], act: &[f64], s: &Sensitivity, probe: usize) -> usize {
+    /// Returns how many comparisons were made, and how many were skipped because the LP
+    /// method did not finish.
+    fn within_lp_ranges(lp: &Lp, x: &[f64], act: &[f64], s: &Sensitivity, probe: usize) -> Compared {
         let inside = |ours: &Range, lp_range: &Range| {
             let le = |a: f64, b: f64| a <= b || (a - b) <= 1e-7 * a.abs().max(b.abs()).max(1.0);
             le(lp_range.lower, ours.lower) && le(ours.upper, lp_range.upper)
         };
-        let mut skipped = 0;
+        let (mut checked, mut skipped) = (0, 0);
         // A column our single pivot can move is one the LP method's face search finds too.
         match crate::sensitivity::ranging::alternative_optimum(lp, x, &s.duals, &TimedMiniLp) {
-            Ok(lp_alt) => assert!(
-                s.alternative.is_none() || lp_alt.is_some(),
-                "{:?} vs {lp_alt:?}",
-                s.alternative
-            ),
+            Ok(lp_alt) => {
+                assert!(
+                    s.alternative.is_none() || lp_alt.is_some(),
+                    "{:?} vs {lp_alt:?}",
+                    s.alternative
+                );
+                checked += 1;
+            }
             Err(_) => skipped += 1,
         }
         for r in s.rows.iter().take(probe) {
             match rhs_range(lp, &s.duals, r.row, &TimedMiniLp) {
-                Ok(want) => assert!(inside(&r.rhs, &want), "row {}: basis {:?}, LP {want:?}", r.row, r.rhs),
+                Ok(want) => {
+                    assert!(inside(&r.rhs, &want), "row {}: basis {:?}, LP {want:?}", r.row, r.rhs);
+                    checked += 1;
+                }
                 Err(_) => skipped += 1,
             }
         }
         for c in s.cols.iter().take(probe) {
             match cost_range(lp, x, act, c.col, &TimedMiniLp) {
-                Ok(want) => assert!(inside(&c.cost, &want), "col {}: basis {:?}, LP {want:?}", c.col, c.cost),
+                Ok(want) => {
+                    assert!(inside(&c.cost, &want), "col {}: basis {:?}, LP {want:?}", c.col, c.cost);
+                    checked += 1;
+                }
                 Err(_) => skipped += 1,
             }
         }
-        skipped
+        Compared { checked, skipped }
+    }
+
+    /// The fewest comparisons with the LP method each test must make (below what they make
+    /// today, so a slower machine timing out a few still passes; above zero, so a test whose
+    /// loop compares nothing fails).
+    const CHECKED_RANDOM: usize = 400; // 449 today, none may time out
+    const CHECKED_DEGENERATE: usize = 400; // 458 today
+    const CHECKED_SHIPPED: usize = 8; // 11 today (the alternative, 5 rows, 5 columns)
+    const CHECKED_POWERCO: usize = 10; // every row and column, none may time out
+    const CHECKED_TEXTBOOK: usize = 90; // 96 today
+
+    /// Comparisons with the LP method: made, and skipped (the LP method timed out).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Compared {
+        checked: usize,
+        skipped: usize,
     }
 
     /// min 2a + 3b  s.t.  a + b >= 4 (r0),  a <= 3 (r1): the example of `ranging`.
@@ -841,7 +868,15 @@ mod tests {
         let cols: Vec<usize> = (0..lp.n_vars()).collect();
         let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols).unwrap();
         validate(lp, &solved.x, &s, usize::MAX);
-        assert_eq!(within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX), 0);
+        let c = within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX);
+        assert_eq!(c.skipped, 0);
+        // Every row and column, and the alternative optimum.
+        assert_eq!(c.checked, 1 + s.rows.len() + s.cols.len());
+        assert!(
+            c.checked >= CHECKED_POWERCO,
+            "only {} comparisons with the LP method",
+            c.checked
+        );
         let (bland, _) = ranging_with(lp, &solved.x, &solved.activities, &cols, Some(0)).unwrap();
         validate(lp, &solved.x, &bland, usize::MAX);
     }
@@ -852,7 +887,7 @@ mod tests {
         let dir = format!("{}/../instances/textbook", env!("CARGO_MANIFEST_DIR"));
         let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         paths.sort();
-        let mut done = 0;
+        let (mut done, mut checked) = (0, 0);
         for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
             let src = std::fs::read_to_string(path).unwrap();
             let Some(inst) = sourcing_models::load_str(&src).instance else {
@@ -871,26 +906,15 @@ mod tests {
             let s = ranging_from_basis(lp, &solved.x, &solved.activities, &cols)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             validate(lp, &solved.x, &s, usize::MAX);
-            within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX);
+            checked += within_lp_ranges(lp, &solved.x, &solved.activities, &s, usize::MAX).checked;
             done += 1;
         }
+        eprintln!("basis ranging: {done} textbook instances, {checked} comparisons with the LP method");
         assert!(done >= 1, "no textbook instance ranged");
-    }
-
-    /// xorshift64*: a small seeded generator for the property test.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn below(&mut self, k: usize) -> usize {
-            ((self.next() * k as f64) as usize).min(k - 1)
-        }
+        assert!(
+            checked >= CHECKED_TEXTBOOK,
+            "only {checked} comparisons with the LP method"
+        );
     }
 
     /// A feasible LP (rows built around a known point) with positive costs, hence bounded.
@@ -900,31 +924,31 @@ mod tests {
         let m = 2 + rng.below(5);
         let mut lp = Lp::default();
         for j in 0..n {
-            let c = 0.5 + 4.5 * rng.next();
+            let c = 0.5 + 4.5 * rng.unit();
             lp.add_var(VarKey::Aux(j as u32), if degenerate { c.round() } else { c });
         }
         let x0: Vec<f64> = (0..n)
-            .map(|_| match (rng.next() < 0.3, degenerate) {
+            .map(|_| match (rng.unit() < 0.3, degenerate) {
                 (true, _) => 0.0,
                 (false, true) => (1 + rng.below(3)) as f64,
-                (false, false) => 5.0 * rng.next(),
+                (false, false) => 5.0 * rng.unit(),
             })
             .collect();
         let mut terms = Vec::new();
         for i in 0..m {
             let mut ax = 0.0;
             for (j, &xj) in x0.iter().enumerate() {
-                if rng.next() < 0.6 {
-                    let a = (-1.0 + 4.0 * rng.next()).round().max(-1.0);
-                    let a = if degenerate { a } else { a + rng.next() };
+                if rng.unit() < 0.6 {
+                    let a = (-1.0 + 4.0 * rng.unit()).round().max(-1.0);
+                    let a = if degenerate { a } else { a + rng.unit() };
                     terms.push((j as u32, a));
                     ax += a * xj;
                 }
             }
-            let gap = match (rng.next() < 0.3 || (degenerate && rng.next() < 0.6), degenerate) {
+            let gap = match (rng.unit() < 0.3 || (degenerate && rng.unit() < 0.6), degenerate) {
                 (true, _) => 0.0,
                 (false, true) => 1.0,
-                (false, false) => 2.0 * rng.next(),
+                (false, false) => 2.0 * rng.unit(),
             };
             let (sense, b) = match rng.below(3) {
                 0 => (Sense::Le, ax + gap),
@@ -938,8 +962,8 @@ mod tests {
 
     #[test]
     fn random_lps_match_the_lp_method() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        let mut compared = 0;
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
+        let (mut compared, mut checked) = (0, 0);
         for case in 0..50 {
             let lp = random_lp(&mut rng, false);
             let (x, _) = solve(&lp).expect("feasible and bounded by construction");
@@ -947,7 +971,9 @@ mod tests {
             let cols: Vec<usize> = (0..lp.n_vars()).collect();
             let s = ranging_from_basis(&lp, &x, &act, &cols).unwrap_or_else(|e| panic!("case {case}: {e}"));
             validate(&lp, &x, &s, usize::MAX);
-            assert_eq!(within_lp_ranges(&lp, &x, &act, &s, usize::MAX), 0, "case {case}");
+            let c = within_lp_ranges(&lp, &x, &act, &s, usize::MAX);
+            assert_eq!(c.skipped, 0, "case {case}");
+            checked += c.checked;
             if basic_values(&lp, &x, &act).0.iter().any(|&v| v <= 1e-7) {
                 continue; // degenerate: other optimal bases have other ranges
             }
@@ -971,16 +997,23 @@ mod tests {
                 );
             }
         }
-        eprintln!("basis ranging: {compared} of 50 random LPs non-degenerate and compared");
+        eprintln!(
+            "basis ranging: {compared} of 50 random LPs non-degenerate and compared; \
+             {checked} ranges inside the LP method's"
+        );
         assert!(compared >= 15, "only {compared} non-degenerate cases");
+        assert!(
+            checked >= CHECKED_RANDOM,
+            "only {checked} comparisons with the LP method"
+        );
     }
 
     /// Degenerate vertices: the basis found must still be optimal, and its ranges exact
     /// (finite differences) and inside the LP method's ranges for the plan.
     #[test]
     fn degenerate_random_lps() {
-        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-        let (mut degenerate, mut skipped, mut pivots) = (0, 0, 0);
+        let mut rng = Rng::new(0xD1B5_4A32_D192_ED03);
+        let (mut degenerate, mut checked, mut skipped, mut pivots) = (0, 0, 0, 0);
         for case in 0..50 {
             let lp = random_lp(&mut rng, true);
             let (x, _) = solve(&lp).expect("feasible and bounded by construction");
@@ -988,7 +1021,9 @@ mod tests {
             let cols: Vec<usize> = (0..lp.n_vars()).collect();
             let s = ranging_from_basis(&lp, &x, &act, &cols).unwrap_or_else(|e| panic!("case {case}: {e}"));
             validate(&lp, &x, &s, usize::MAX);
-            skipped += within_lp_ranges(&lp, &x, &act, &s, usize::MAX);
+            let c = within_lp_ranges(&lp, &x, &act, &s, usize::MAX);
+            checked += c.checked;
+            skipped += c.skipped;
             let (bland, _) = ranging_with(&lp, &x, &act, &cols, Some(0)).unwrap();
             validate(&lp, &x, &bland, usize::MAX);
             let (xb, p) = basic_values(&lp, &x, &act);
@@ -999,7 +1034,11 @@ mod tests {
         }
         eprintln!(
             "basis ranging: {degenerate} of 50 integer LPs degenerate, {pivots} optimality pivots; \
-             {skipped} LP-method comparisons timed out"
+             {checked} LP-method comparisons made, {skipped} timed out"
+        );
+        assert!(
+            checked >= CHECKED_DEGENERATE,
+            "only {checked} comparisons with the LP method"
         );
         assert!(pivots > 0, "the optimality pivots are exercised");
         assert!(degenerate >= 15, "only {degenerate} degenerate cases");
@@ -1050,10 +1089,18 @@ mod tests {
             s.cols.len()
         );
         validate(lp, &solved.x, &s, 3);
-        let skipped = within_lp_ranges(lp, &solved.x, &solved.activities, &s, 5);
+        let c = within_lp_ranges(lp, &solved.x, &solved.activities, &s, 5);
         eprintln!(
-            "{skipped} of 11 LP-method comparisons timed out; alternative {:?}",
+            "{} of {} LP-method comparisons made, {} timed out; alternative {:?}",
+            c.checked,
+            c.checked + c.skipped,
+            c.skipped,
             s.alternative
+        );
+        assert!(
+            c.checked >= CHECKED_SHIPPED,
+            "only {} comparisons with the LP method",
+            c.checked
         );
         let (_, pivots) = ranging_with(lp, &solved.x, &solved.activities, &cols, None).unwrap();
         let t = std::time::Instant::now();
