@@ -1,5 +1,6 @@
 //! The shape of the code, checked like behaviour: the modules of `solver/src` import each
-//! other without a cycle (neither between files nor between the pipeline's stages).
+//! other without a cycle (neither between files nor between the pipeline's stages), and no
+//! function outside tests is longer than a reader can hold.
 //!
 //! The import graph is read from the source text, as `cargo modules` draws it: an edge from
 //! module A to module B for every `crate::B::...`, `super::...` or child-module path in A's
@@ -7,6 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Longest function allowed outside tests, in lines (from `fn` to its closing brace).
+const MAX_FN_LINES: usize = 120;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -235,4 +239,66 @@ fn the_cycle_finder_finds_a_cycle() {
     assert_eq!(find_cycle(&g), None);
     g.entry("c".into()).or_default().insert("a".into());
     assert_eq!(find_cycle(&g).unwrap(), ["a", "b", "c", "a"]);
+}
+
+/// Functions of the code (tests left out) and their length in lines: from the `fn` line to
+/// the closing brace at the same indentation (the code is formatted by rustfmt).
+fn long_functions(text: &str) -> Vec<(usize, String, usize)> {
+    let code = code(text);
+    let lines: Vec<&str> = code.lines().map(|l| l.trim_end()).collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let is_fn = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "const fn ",
+            "pub const fn ",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p));
+        if !is_fn || l.ends_with(';') {
+            continue;
+        }
+        let indent = l.len() - t.len();
+        let close = format!("{}}}", " ".repeat(indent));
+        if let Some(end) = lines[i + 1..].iter().position(|m| *m == close) {
+            let n = end + 2;
+            if n > MAX_FN_LINES {
+                out.push((i + 1, t.chars().take(60).collect(), n));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_outside_tests_is_longer_than_the_limit() {
+    let mut files = Vec::new();
+    rust_files(&root().join("solver/src"), &mut files);
+    rust_files(&root().join("models/src"), &mut files);
+    let mut long = Vec::new();
+    for f in &files {
+        for (line, head, n) in long_functions(&std::fs::read_to_string(f).unwrap()) {
+            let name = f.strip_prefix(root()).unwrap_or(f).display();
+            long.push(format!("{name}:{line}: {n} lines: {head}"));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_measures_functions() {
+    let body = "    let x = 1;\n".repeat(MAX_FN_LINES);
+    let text = format!("fn short() {{\n}}\n\npub fn long() {{\n{body}}}\n");
+    let found = long_functions(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 4);
+    assert_eq!(found[0].2, MAX_FN_LINES + 2);
 }

@@ -26,7 +26,7 @@ pub struct InputArgs {
     /// The instance file (TOML, schema 1)
     pub instance: PathBuf,
     /// Override one field: COLLECTION.ID.FIELD=VALUE, `*` for every ID, `*=` to scale
-    /// (e.g. --set 'demands.*.quantity*=1.25'); repeatable, applied after --scenario
+    /// (e.g. --set 'demands.*.quantity*=1.1'); repeatable, applied after --scenario
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// A scenario file: optional `name`, `description` and a table `[set]` of "KEY" = VALUE

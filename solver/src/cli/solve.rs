@@ -11,7 +11,27 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 
+const AFTER_HELP: &str = "\
+Examples:
+  sourcing-opt solve instances/usmca_critical_minerals.toml
+  sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off --format json --output plan.json
+  sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
+      --set targets.ree_usmca.max_import_share=0.5 --set meta.carrying_rate=0.08
+  sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
+      --scenario instances/scenarios/calibration_2025.toml --format md
+
+Exit status:
+  0  solved to proven optimality
+  1  invalid input or I/O error (located messages on stderr; nothing solved, no output file)
+  2  bad command-line usage
+  3  infeasible (the report says which limits conflict and how far each must move,
+     unless --no-diagnose)
+  4  unbounded
+  5  solver failure: numerical trouble, an answer that could not be proved optimal, or the
+     time limit";
+
 #[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
 pub struct SolveArgs {
     #[command(flatten)]
     pub input: InputArgs,

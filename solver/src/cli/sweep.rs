@@ -25,8 +25,9 @@ outermost). A KEY ending in `*` scales: each value is a factor (`demands.*.quant
 Examples:
   sourcing-opt sweep instances/usmca_critical_minerals.toml \\
       --param targets.ree_usmca.max_import_share --range 0:1:0.05 --plot ree.svg
-  sourcing-opt sweep INSTANCE.toml --param 'demands.*.quantity*' --values 0.8,1,1.2 \\
-      --param mines.penasquito.capacity --range 800:1600:200 --format jsonl
+  sourcing-opt sweep instances/usmca_critical_minerals.toml \\
+      --param 'demands.*.quantity*' --values 0.8,1,1.2 \\
+      --param mines.penasquito_ag.capacity --range 800:1600:200 --format jsonl
 
 Columns: the swept keys, status, objective, the cost categories, then <target>.share and
 <target>.marginal_value (per 1.0 of share) for every target; numeric cells are empty unless

@@ -313,7 +313,8 @@ fn header(p: &Params, w: &mut dyn Write) -> io::Result<()> {
         "description = \"Synthetic continental sourcing instance, seed {}, scale {}\"",
         p.seed, p.scale
     )?;
-    writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 1\n")?;
+    // Lanes carry `days`; transit time is left unpriced, as in the baseline.
+    writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 1\ncarrying_rate = 0\n")?;
 
     let list = |allied: bool| {
         FOREIGN
