@@ -276,3 +276,73 @@ fn structural_checks_never_fire_on_a_feasible_instance() {
     }
     assert!(checked >= 6, "only {checked} instances checked");
 }
+
+/// A shipped instance's text, for `run` (which writes it to a temporary file).
+fn shipped(path: &str) -> String {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// A relaxation set is minimal and sufficient: every relaxation applied with `--set` gives a
+/// plan, and leaving any one of them out (the others applied) gives none. A demand nothing
+/// can reach, in an instance with a binding cobalt cap, used to come with the cap relaxed
+/// from 0.4 to 0.4001 as well, which the demand's change alone makes unnecessary.
+#[test]
+fn every_relaxation_is_needed_and_together_they_suffice() {
+    let unreachable_cobalt = format!(
+        "{}\n[[regions]]\nid = \"US-TX\"\ncountry = \"US\"\n\
+[[demands]]\nregion = \"US-TX\"\nmaterial = \"cobalt\"\nquantity = 10\n",
+        shipped("instances/textbook/import_cap_binding.toml")
+    );
+    let cases = [
+        ("unreachable cobalt demand beside a binding cap", unreachable_cobalt),
+        (
+            "infeasible_demand",
+            shipped("instances/textbook/infeasible_demand.toml"),
+        ),
+        ("infeasible_ree_cap", shipped("instances/infeasible_ree_cap.toml")),
+        (
+            "cap too strict",
+            instance(
+                "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 4000\n\
+[[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
+            ),
+        ),
+        (
+            "two caps",
+            instance(
+                "[[demands]]\nregion = \"US-TX\"\nmaterial = \"ag\"\nquantity = 1000\n\
+[[targets]]\nid = \"us_ag\"\nmaterial = \"ag\"\nscope = \"US\"\nmax_import_share = 0.6\n\
+[[targets]]\nid = \"usmca_ag\"\nmaterial = \"ag\"\nscope = \"usmca\"\nmax_import_share = 0.4\n",
+            ),
+        ),
+        (
+            "unreachable demand and a strict cap",
+            instance(
+                "[[demands]]\nregion = \"MX-ZAC\"\nmaterial = \"ree\"\nquantity = 10\n\
+[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 4000\n\
+[[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
+            ),
+        ),
+    ];
+    for (label, src) in &cases {
+        let (code, r, err) = run(src, &[]);
+        assert_eq!(code, 3, "{label}: {err}");
+        let rel = relaxations(&r);
+        assert!(!rel.is_empty(), "{label}: no relaxation");
+        let sets: Vec<String> = rel.iter().map(|(k, _, v)| format!("--set={k}={v}")).collect();
+        let args: Vec<&str> = sets.iter().map(String::as_str).collect();
+        let (code, _, err) = run(src, &args);
+        assert_eq!(code, 0, "{label}: {sets:?} together should give a plan: {err}");
+        for (i, member) in sets.iter().enumerate() {
+            let others: Vec<&str> = args
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != i)
+                .map(|(_, a)| *a)
+                .collect();
+            let (code, _, _) = run(src, &others);
+            assert_eq!(code, 3, "{label}: {member} is not needed: {others:?} alone give a plan");
+        }
+    }
+}

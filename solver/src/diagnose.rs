@@ -6,7 +6,9 @@
 //!    capacity and must-meet demand, measured in each constraint's own unit relative to its
 //!    size (share points for targets, fractions of capacity or demand for the others) and
 //!    weighted so that policy targets give way first, then demands, then physical
-//!    capacities. A second pass keeps that least relaxation and finds the cheapest plan.
+//!    capacities. A second pass keeps that least relaxation (on the rows it relaxed) and
+//!    finds the cheapest plan; the printed values are then checked by re-solving, and a
+//!    relaxation the others make unnecessary is dropped, so the set is minimal.
 //! 3. [`conflict`]: a smallest set of named constraints that cannot hold together, by a
 //!    deletion filter (batch first, then one at a time).
 
@@ -273,25 +275,47 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
         .zip(&slacks)
         .map(|(e, &c)| e.weight * s1.x[c as usize])
         .sum();
-    // Phase 2: keep the relaxation within a hair of the least and minimise cost.
-    let (mut p2, slacks2) = with_slacks(lp, &elastic, |_| 0.0);
-    let mut terms: Vec<(u32, f64)> = elastic.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
+    // Phase 2: keep the relaxation within a hair of the least and minimise cost, giving way
+    // only where phase 1 did. (With every row elastic, the hair of the budget buys slack on
+    // rows phase 1 kept whole: a cap of 0.4 relaxed by 3e-6, printed as 0.4001, beside a
+    // demand whose change alone restores a plan.)
+    let kept: Vec<Elastic> = elastic
+        .iter()
+        .zip(&slacks)
+        .filter(|&(_, &c)| s1.x[c as usize] > 0.0)
+        .map(|(e, _)| Elastic {
+            row: e.row,
+            weight: e.weight,
+        })
+        .collect();
+    let (mut p2, slacks2) = with_slacks(lp, &kept, |_| 0.0);
+    let mut terms: Vec<(u32, f64)> = kept.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
     p2.add_row(RowKey::Aux(0), &mut terms, Sense::Le, least * (1.0 + 1e-7) + 1e-9);
     let s2 = backend.solve(&p2, &aux_options());
-    let (x, cost) = if s2.outcome == Outcome::Optimal {
-        let cost = lp.objective_value(&s2.x[..lp.n_vars()]);
-        (s2.x, cost)
+    // The plan and the slack of each relaxed row, from phase 2 or else phase 1.
+    let (x, given): (Vec<f64>, Vec<(usize, f64)>) = if s2.outcome == Outcome::Optimal {
+        let given = kept
+            .iter()
+            .zip(&slacks2)
+            .map(|(e, &c)| (e.row, s2.x[c as usize]))
+            .collect();
+        (s2.x, given)
     } else {
-        let cost = lp.objective_value(&s1.x[..lp.n_vars()]);
-        (s1.x, cost)
+        let given = elastic
+            .iter()
+            .zip(&slacks)
+            .map(|(e, &c)| (e.row, s1.x[c as usize]))
+            .collect();
+        (s1.x, given)
     };
+    let x = &x[..lp.n_vars()];
+    let cost = lp.objective_value(x);
     let mut out = Vec::new();
-    for (e, &c) in elastic.iter().zip(&slacks2) {
-        let s = x[c as usize];
-        if s <= 1e-7 * lp.rhs()[e.row].abs().max(1.0) {
+    for (row, s) in given {
+        if s <= 1e-7 * lp.rhs()[row].abs().max(1.0) {
             continue;
         }
-        out.push(describe(inst, model, e.row, s, &x[..lp.n_vars()]));
+        out.push(describe(inst, model, row, s, x));
     }
     Ok((out, cost))
 }
@@ -422,6 +446,48 @@ fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Opt
     None
 }
 
+/// The cost of the instance with `relaxations` applied, when it has a plan that every backend
+/// accepts (as [`verify`] judges it).
+fn solve_relaxed<'a>(inst: &Instance, model: &Model, relaxations: impl Iterator<Item = &'a Relaxation>) -> Option<f64> {
+    let mut relaxed = inst.clone();
+    for r in relaxations {
+        apply(&mut relaxed, model, r);
+    }
+    let solved = crate::solve::solve(&relaxed, crate::solve::backend::BackendChoice::Auto, &aux_options());
+    (solved.status == crate::solve::Status::Optimal && solved.fallback.is_none()).then_some(solved.objective)
+}
+
+/// Make a feasible set of relaxations minimal: no member can be dropped with the rest still
+/// feasible. The least relaxation is minimal as an LP optimum, but the printed values are
+/// rounded outwards (and stepped by [`verify`]), which can leave room for a member the others
+/// no longer need. Each member, the smallest relative change first, is dropped when the
+/// instance with the others applied has a plan (one solve each). Returns the cost of the
+/// last feasible set solved, if any member went.
+fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>) -> Option<f64> {
+    let size = |r: &Relaxation| (r.required - r.current).abs() / r.current.abs().max(1.0);
+    let mut order: Vec<usize> = (0..relaxations.len()).collect();
+    order.sort_by(|&a, &b| size(&relaxations[a]).total_cmp(&size(&relaxations[b])));
+    let mut keep = vec![true; relaxations.len()];
+    let mut cost = None;
+    for k in order {
+        keep[k] = false;
+        let others = relaxations.iter().zip(&keep).filter(|(_, &kept)| kept).map(|(r, _)| r);
+        // Dropping the last member is the instance as given, which has no plan.
+        match keep
+            .iter()
+            .any(|&kept| kept)
+            .then(|| solve_relaxed(inst, model, others))
+            .flatten()
+        {
+            Some(c) => cost = Some(c),
+            None => keep[k] = true,
+        }
+    }
+    let mut kept = keep.into_iter();
+    relaxations.retain(|_| kept.next().unwrap_or(true));
+    cost
+}
+
 /// Set the value a relaxation names in an instance.
 fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
     let v = r.required;
@@ -512,6 +578,10 @@ pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagno
         // The promise is that the values, applied with `--set`, make the plan feasible: check
         // it by solving the relaxed instance, and step rounded values further if needed.
         repaired = verify(inst, model, &mut relaxations).or(repaired);
+        // And that each of them is needed.
+        if repaired.is_some() {
+            repaired = minimal(inst, model, &mut relaxations).or(repaired);
+        }
     }
     let relaxed: Vec<usize> = relaxations.iter().map(|r| r.row).collect();
     let conflict = if model.lp.n_vars() <= CONFLICT_MAX_VARS {

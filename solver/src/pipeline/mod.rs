@@ -50,8 +50,8 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
     let mut solved = solve::solve(inst, opts.backend, &opts.solve);
     let n = solved.model.lp.n_vars();
     match opts.ranging {
-        Ranging::On => crate::sensitivity::add_sensitivity(&mut solved),
-        Ranging::Auto if n <= RANGING_AUTO_MAX_VARS => crate::sensitivity::add_sensitivity(&mut solved),
+        Ranging::On => crate::sensitivity::add_sensitivity(inst, &mut solved),
+        Ranging::Auto if n <= RANGING_AUTO_MAX_VARS => crate::sensitivity::add_sensitivity(inst, &mut solved),
         _ => {}
     }
     let mut rep = report::build(inst, &solved, info);

@@ -29,6 +29,7 @@
 //! one they describe the basis found (ranges of other optimal bases may differ).
 
 use super::lu::Factor;
+use super::prices::Directions;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::lp::{Lp, Sense};
@@ -45,6 +46,19 @@ const DUAL_TOL: f64 = 1e-9;
 /// Ranges of `lp` at the optimal vertex `x` (with row activities `activities`) from an
 /// optimal basis: every tight row and the columns `cols`. See the module documentation.
 pub fn ranging_from_basis(lp: &Lp, x: &[f64], activities: &[f64], cols: &[usize]) -> Result<Sensitivity, String> {
+    ranging_from_basis_along(lp, x, activities, cols, &Directions::independent())
+}
+
+/// [`ranging_from_basis`] with each row's right-hand side moved along its direction in
+/// `dirs` (a balance row with the targets covering its demand): the ratio test of a row's
+/// range runs on `B^{-1} d` instead of `B^{-1} e_i`.
+pub fn ranging_from_basis_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    cols: &[usize],
+    dirs: &Directions,
+) -> Result<Sensitivity, String> {
     let (n, m) = (lp.n_vars(), lp.n_rows());
     if x.len() != n || activities.len() != m {
         return Err("plan and activities do not match the LP".into());
@@ -55,16 +69,29 @@ pub fn ranging_from_basis(lp: &Lp, x: &[f64], activities: &[f64], cols: &[usize]
     if let Some(&j) = cols.iter().find(|&&j| j >= n) {
         return Err(format!("column {j} is not in the LP"));
     }
-    ranging_with(lp, x, activities, cols, None).map(|(s, _)| s)
+    ranging_along(lp, x, activities, cols, dirs, None).map(|(s, _)| s)
 }
 
-/// The pipeline; `bland_after` overrides when the pivots switch to Bland's rule (tests).
-/// Returns the ranges and the number of optimality pivots.
+/// [`ranging_along`] with every right-hand side moving alone (tests).
+#[cfg(test)]
 fn ranging_with(
     lp: &Lp,
     x: &[f64],
     activities: &[f64],
     cols: &[usize],
+    bland_after: Option<usize>,
+) -> Result<(Sensitivity, usize), String> {
+    ranging_along(lp, x, activities, cols, &Directions::independent(), bland_after)
+}
+
+/// The pipeline along the directions `dirs`; `bland_after` overrides when the pivots switch
+/// to Bland's rule (tests). Returns the ranges and the number of optimality pivots.
+fn ranging_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    cols: &[usize],
+    dirs: &Directions,
     bland_after: Option<usize>,
 ) -> Result<(Sensitivity, usize), String> {
     let sf = StdForm::new(lp, x, activities);
@@ -74,7 +101,7 @@ fn ranging_with(
     basis.refactor(&sf)?;
     let at = basis.solution(&sf);
     check(&sf, &basis, &at, x)?;
-    Ok((ranges(&sf, &basis, &at, x, cols), basis.pivots))
+    Ok((ranges(&sf, &basis, &at, x, cols, dirs), basis.pivots))
 }
 
 /// The standard form around an [`Lp`]: columns `0..n` structural, `n + i` the slack of row
@@ -514,19 +541,22 @@ fn max_step(sf: &StdForm, basis: &Basis, xb: &[f64], dir: &[f64], sign: f64) -> 
     t
 }
 
-fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize]) -> Sensitivity {
+fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], dirs: &Directions) -> Sensitivity {
     let (n, m, lp) = (sf.n, sf.m, sf.lp);
     let mut rows_buf = vec![0.0; m];
     let mut dir = vec![0.0; m];
 
-    // Right-hand sides: x_B(θ) = x_B + θ B^{-1} e_i.
+    // Right-hand sides: x_B(θ) = x_B + θ B^{-1} d_i, with d_i = e_i plus the rows that
+    // move with row i (a balance row: the targets covering its demand).
     let mut rows = Vec::new();
     for i in 0..m {
         if !is_tight(lp, i, sf.activities[i]) {
             continue;
         }
         rows_buf.iter_mut().for_each(|v| *v = 0.0);
-        rows_buf[i] = 1.0;
+        for (k, w) in dirs.of(i) {
+            rows_buf[k] += w;
+        }
         basis.factor.ftran(&mut rows_buf, &mut dir);
         let up = max_step(sf, basis, &at.xb, &dir, -1.0);
         let down = max_step(sf, basis, &at.xb, &dir, 1.0);

@@ -11,12 +11,14 @@ pub mod prices;
 pub mod ranging;
 
 pub use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
+pub use prices::Directions;
 
 use crate::lp::check::{used_tols, GAP_TOL};
 use crate::lp::{RowKey, VarKey};
 use crate::solve::backend::BackendChoice;
 use crate::solve::dual_lp;
 use crate::solve::{Solved, Status};
+use sourcing_models::Instance;
 use std::time::Instant;
 
 /// Models up to this size refine degenerate one-sided prices by auxiliary LPs. It is the size
@@ -31,21 +33,28 @@ pub const LP_FALLBACK_MAX_VARS: usize = 400;
 /// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis.
 pub const LP_PRICE_REFINEMENTS: usize = 60;
 
-/// Compute ranging for an optimal solve: every tight row, and the used flows plus every
-/// facility column (mines, plants, offers).
+/// Compute ranging for an optimal solve of `inst`: every tight row, and the used flows plus
+/// every facility column (mines, plants, offers).
 ///
 /// The optimal basis gives every range at once ([`basis`]). Where the basis is
 /// degenerate in one direction of a right-hand side (its range ends at the current value),
 /// the price on that side may differ. The right side (relaxing; the marginal value) is then
-/// computed exactly over all optimal duals ([`prices::price_right`]) for small models; what
-/// is not computed is reported unknown (null), never guessed.
-pub fn add_sensitivity(solved: &mut Solved) {
+/// computed exactly over all optimal duals ([`prices::price_right_along`]) for small models;
+/// what is not computed is reported unknown (null), never guessed.
+///
+/// A balance row is ranged along one more tonne of demand ([`Directions::of_demand`]): its
+/// right-hand-side interval is the demand over which the prices hold, and its one-sided
+/// prices are those of the demand direction less what the covering targets' rows carry
+/// (`s_t` times their own price on the same side), so that the delivered price
+/// (`balance + sum s_t * target`) is the one-sided price of one more tonne.
+pub fn add_sensitivity(inst: &Instance, solved: &mut Solved) {
     let started = Instant::now();
-    add_sensitivity_inner(solved);
+    let dirs = Directions::of_demand(inst, &solved.model.lp);
+    add_sensitivity_inner(solved, &dirs);
     solved.ranging_ms = started.elapsed().as_secs_f64() * 1e3;
 }
 
-fn add_sensitivity_inner(solved: &mut Solved) {
+fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
     let (Status::Optimal, Some(y)) = (solved.status, solved.duals.as_ref()) else {
         return;
     };
@@ -67,34 +76,62 @@ fn add_sensitivity_inner(solved: &mut Solved) {
         );
         return;
     }
-    match basis::ranging_from_basis(lp, x, act, &cols) {
+    match basis::ranging_from_basis_along(lp, x, act, &cols, dirs) {
         Ok(mut s) => {
             let mut refined = 0;
-            // Limits and targets first: their one-sided values are the marginal values.
+            // Limits and targets first: their one-sided values are the marginal values, and a
+            // balance row's price is stated net of the targets' (which must be known first).
+            // Then the balances with a demand (the report's delivered price of each demand),
+            // then the other places.
             let mut order: Vec<usize> = (0..s.rows.len()).collect();
-            order.sort_by_key(|&k| matches!(lp.rows()[s.rows[k].row], RowKey::Balance { .. }));
+            order.sort_by_key(|&k| {
+                let row = s.rows[k].row;
+                match lp.rows()[row] {
+                    RowKey::Balance { .. } if lp.rhs()[row] != 0.0 => 1,
+                    RowKey::Balance { .. } => 2,
+                    _ => 0,
+                }
+            });
+            let mut pos = vec![usize::MAX; lp.n_rows()];
+            for (k, r) in s.rows.iter().enumerate() {
+                pos[r.row] = k;
+            }
             for k in order {
-                let r = &mut s.rows[k];
-                let b = lp.rhs()[r.row];
+                let (row, rhs) = (s.rows[k].row, s.rows[k].rhs);
+                let b = lp.rhs()[row];
                 let tol = 1e-9 * b.abs().max(1.0);
-                let stuck_up = r.rhs.upper <= b + tol;
-                let stuck_down = r.rhs.lower >= b - tol;
-                if !stuck_up && !stuck_down {
+                let stuck_up = rhs.upper <= b + tol;
+                let stuck_down = rhs.lower >= b - tol;
+                let coupled = dirs.coupled(row);
+                if !stuck_up && !stuck_down && coupled.is_empty() {
                     continue;
                 }
+                // What the coupled rows carry at their right price (final by now: they are
+                // not balance rows), or at their basis price when they are not tight. The
+                // row's own prices are its direction's, net of that.
+                let right = |c: usize| {
+                    if pos[c] == usize::MAX {
+                        s.duals[c]
+                    } else {
+                        s.rows[pos[c]].price_high
+                    }
+                };
+                let carried: f64 = coupled.iter().map(|&(c, w)| w * right(c)).sum();
+                // Where the basis holds, the direction's price is `d'y` at the basis.
+                let at_basis = s.duals[row] + coupled.iter().map(|&(c, w)| w * (s.duals[c] - right(c))).sum::<f64>();
                 // The left side (tightening) is left unknown: it costs as much again and
                 // no marginal value of the report depends on it.
-                if stuck_down {
-                    r.price_low = f64::NAN;
-                }
-                if stuck_up {
-                    r.price_high = if small && refined < LP_PRICE_REFINEMENTS {
-                        refined += 1;
-                        prices::price_right(lp, x, act, r.row, aux.as_ref()).unwrap_or(f64::NAN)
-                    } else {
-                        f64::NAN
-                    };
-                }
+                let low = if stuck_down { f64::NAN } else { at_basis };
+                let high = if !stuck_up {
+                    at_basis
+                } else if small && refined < LP_PRICE_REFINEMENTS {
+                    refined += 1;
+                    prices::price_right_along(lp, x, act, &dirs.of(row), aux.as_ref()).unwrap_or(f64::NAN) - carried
+                } else {
+                    f64::NAN
+                };
+                s.rows[k].price_low = low;
+                s.rows[k].price_high = high;
             }
             solved.sensitivity = Some(s);
         }
@@ -105,7 +142,7 @@ fn add_sensitivity_inner(solved: &mut Solved) {
                 Ok(c) if c.relative_gap <= GAP_TOL => c.y,
                 _ => y.clone(),
             };
-            match ranging::analyse(lp, x, act, &y, &cols, aux.as_ref()) {
+            match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux.as_ref()) {
                 Ok(s) => solved.sensitivity = Some(s),
                 Err(e2) => solved.sensitivity_note = Some(format!("ranging failed: {e}; {e2}")),
             }

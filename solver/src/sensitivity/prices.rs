@@ -1,17 +1,102 @@
 //! One-sided prices of a row over all optimal duals: the left and right derivatives of the
 //! optimal cost in its right-hand side, each one LP over the restricted dual system.
+//!
+//! A right-hand side that moves with others (a demand: its balance row and the targets
+//! covering it, see [`Directions`]) is priced along that direction `d`: the
+//! derivatives of the cost along `d` are the least and greatest `d'y` over the optimal duals.
 
-use crate::lp::Lp;
+use crate::lp::{Lp, RowKey};
+use crate::model::formulate::target_membership;
 use crate::solve::backend::Backend;
 use crate::solve::dual_lp::DualSystem;
+use sourcing_models::Instance;
+
+/// How raising one row's right-hand side by one unit moves the right-hand sides of the LP.
+///
+/// A right-hand side is usually a parameter of its own (a capacity, a cap). A balance row's
+/// is not: it is the demand at its region, and the same demand is part of the consumption
+/// `C_t` of every target covering that region and material, whose row carries `s_t * C_t` on
+/// its right (the contract's constant part moved right). One more tonne of demand therefore
+/// raises the balance row by 1 *and* each covering target row by `s_t`. Moving the balance
+/// row alone is not something a user can do, and it is often infeasible: under a cap of 1.0
+/// that binds (every tonne imported) an extra tonne that does not count as consumption
+/// breaks the cap. Prices and ranges of a row are taken along its direction.
+#[derive(Debug, Clone, Default)]
+pub struct Directions {
+    /// For each row, the other rows that move with it, with their weights (empty: none).
+    coupled: Vec<Vec<(usize, f64)>>,
+}
+
+impl Directions {
+    /// Every right-hand side moves alone (a plain LP).
+    pub fn independent() -> Self {
+        Directions::default()
+    }
+
+    /// The directions of one more tonne of demand for the model of `inst`: each balance row
+    /// moves with the target rows covering it (material and scope), weighted by `s_t`.
+    pub fn of_demand(inst: &Instance, lp: &Lp) -> Self {
+        let mut target_row = vec![usize::MAX; inst.targets.len()];
+        for (i, key) in lp.rows().iter().enumerate() {
+            if let RowKey::Target(t) = *key {
+                target_row[t as usize] = i;
+            }
+        }
+        let in_scope: Vec<Vec<bool>> = (0..inst.targets.len()).map(|t| target_membership(inst, t).0).collect();
+        let mut coupled = vec![Vec::new(); lp.n_rows()];
+        for (i, key) in lp.rows().iter().enumerate() {
+            let RowKey::Balance { region, material } = *key else {
+                continue;
+            };
+            let country = inst.region_country(region as usize);
+            for (t, target) in inst.targets.iter().enumerate() {
+                let s = target.max_import_share;
+                if target.material == material as usize
+                    && in_scope[t][country]
+                    && target_row[t] != usize::MAX
+                    && s != 0.0
+                {
+                    coupled[i].push((target_row[t], s));
+                }
+            }
+        }
+        Directions { coupled }
+    }
+
+    /// The rows that move with row `i` (not `i` itself), with their weights.
+    pub fn coupled(&self, i: usize) -> &[(usize, f64)] {
+        self.coupled.get(i).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The direction of row `i`: `(i, 1)` and the rows that move with it.
+    pub fn of(&self, i: usize) -> Vec<(usize, f64)> {
+        let mut d = vec![(i, 1.0)];
+        d.extend_from_slice(self.coupled(i));
+        d
+    }
+}
 
 /// The largest price of row `i` over all optimal duals: the right derivative of the
 /// optimal cost in `rhs[i]` (infinite when raising it makes the plan infeasible).
 pub fn price_right(lp: &Lp, x: &[f64], activities: &[f64], i: usize, backend: &dyn Backend) -> Result<f64, String> {
+    price_right_along(lp, x, activities, &[(i, 1.0)], backend)
+}
+
+/// The right derivative of the optimal cost along the right-hand-side direction `dir`
+/// (rows and weights): the largest `dir'y` over all optimal duals (infinite when moving
+/// that way makes the plan infeasible).
+pub fn price_right_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    dir: &[(usize, f64)],
+    backend: &dyn Backend,
+) -> Result<f64, String> {
     let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
+    let neg: Vec<(usize, f64)> = dir.iter().map(|&(k, w)| (k, -w)).collect();
     Ok(sys
-        .minimise(&[(i, -1.0)], backend)?
-        .map(|y| y[i])
+        .minimise(&neg, backend)?
+        .map(|y| along(dir, &y))
         .unwrap_or(f64::INFINITY))
 }
 
@@ -25,14 +110,31 @@ pub fn price_interval(
     i: usize,
     backend: &dyn Backend,
 ) -> Result<(f64, f64), String> {
+    price_interval_along(lp, x, activities, &[(i, 1.0)], backend)
+}
+
+/// The left and right derivatives of the optimal cost along the direction `dir`: the
+/// smallest and largest `dir'y` over all optimal duals.
+pub fn price_interval_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    dir: &[(usize, f64)],
+    backend: &dyn Backend,
+) -> Result<(f64, f64), String> {
     let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
     let lo = sys
-        .minimise(&[(i, 1.0)], backend)?
-        .map(|y| y[i])
+        .minimise(dir, backend)?
+        .map(|y| along(dir, &y))
         .unwrap_or(f64::NEG_INFINITY);
+    let neg: Vec<(usize, f64)> = dir.iter().map(|&(k, w)| (k, -w)).collect();
     let hi = sys
-        .minimise(&[(i, -1.0)], backend)?
-        .map(|y| y[i])
+        .minimise(&neg, backend)?
+        .map(|y| along(dir, &y))
         .unwrap_or(f64::INFINITY);
     Ok((lo, hi))
+}
+
+fn along(dir: &[(usize, f64)], y: &[f64]) -> f64 {
+    dir.iter().map(|&(k, w)| w * y[k]).sum()
 }

@@ -13,7 +13,7 @@
 //! basis; at a degenerate one they describe the reported solution rather than one basis
 //! among several, which is the question a policy reader asks.
 
-use super::prices::price_interval;
+use super::prices::{price_interval, price_interval_along, Directions};
 use crate::lp::certify::reduced_costs;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
@@ -24,10 +24,11 @@ use crate::solve::dual_lp::DualSystem;
 pub const METHOD: &str = "exact: auxiliary LPs over the optimal face of the reported solution";
 
 /// The optimal face for the duals `y`: columns with a positive reduced cost fixed at zero
-/// (left out), priced rows held tight. With `param_row = Some(i)`, a free column `t` takes
-/// the place of row `i`'s right-hand side. Returns the LP, the face column of each model
-/// column (`u32::MAX` when fixed at 0) and the column of `t`.
-fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, Option<u32>) {
+/// (left out), priced rows held tight. With `param = Some(dir)` (`dir[0]` the ranged row, at
+/// weight 1), a free column `t` takes the place of the ranged row's right-hand side, and each
+/// row `k` of `dir` reads `a_k x - w_k (t - b_i) (sense) b_k`. Returns the LP, the face column
+/// of each model column (`u32::MAX` when fixed at 0) and the column of `t`.
+fn optimal_face(lp: &Lp, y: &[f64], param: Option<&[(usize, f64)]>) -> (Lp, Vec<u32>, Option<u32>) {
     let rc = reduced_costs(lp, y);
     let mut aux = Lp::default();
     let mut col = vec![u32::MAX; lp.n_vars()];
@@ -36,7 +37,8 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
             col[j] = aux.add_var(VarKey::Aux(j as u32), 0.0);
         }
     }
-    let t = param_row.map(|_| aux.add_free_var(VarKey::Aux(u32::MAX), 0.0));
+    let t = param.map(|_| aux.add_free_var(VarKey::Aux(u32::MAX), 0.0));
+    let b_i = param.map_or(0.0, |d| lp.rhs()[d[0].0]);
     let ymax = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let mut terms = Vec::new();
     for k in 0..lp.n_rows() {
@@ -46,11 +48,13 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
             }
         }
         let mut rhs = lp.rhs()[k];
-        if let (Some(t), Some(i)) = (t, param_row) {
-            if i == k {
-                // Row i reads `a_i x - t (sense) 0`: its right-hand side becomes t.
-                terms.push((t, -1.0));
-                rhs = 0.0;
+        if let (Some(t), Some(dir)) = (t, param) {
+            // Row k moves by w_k per unit of the ranged row: `a_k x - w_k t (sense) b_k - w_k b_i`
+            // (for the ranged row itself, `a_i x - t (sense) 0`: its right-hand side becomes t).
+            let w: f64 = dir.iter().filter(|&&(r, _)| r == k).map(|&(_, w)| w).sum();
+            if w != 0.0 {
+                terms.push((t, -w));
+                rhs -= w * b_i;
             }
         }
         let priced = y[k].abs() > 1e-9 * (1.0 + ymax);
@@ -62,7 +66,13 @@ fn optimal_face(lp: &Lp, y: &[f64], param_row: Option<usize>) -> (Lp, Vec<u32>, 
 
 /// Interval of `rhs[i]` over which the duals `y` stay optimal.
 pub fn rhs_range(lp: &Lp, y: &[f64], i: usize, backend: &dyn Backend) -> Result<Range, String> {
-    let (mut aux, _, t) = optimal_face(lp, y, Some(i));
+    rhs_range_along(lp, y, &[(i, 1.0)], backend)
+}
+
+/// Interval of `rhs[i]` over which the duals `y` stay optimal when the right-hand sides move
+/// along `dir` (`dir[0]` is row `i` with weight 1; the others move by their weight per unit).
+pub fn rhs_range_along(lp: &Lp, y: &[f64], dir: &[(usize, f64)], backend: &dyn Backend) -> Result<Range, String> {
+    let (mut aux, _, t) = optimal_face(lp, y, Some(dir));
     let t = t.expect("parametrised face has t");
     let lo = optimise(&mut aux, &[(t, 1.0)], backend)?;
     let hi = optimise(&mut aux, &[(t, -1.0)], backend)?;
@@ -151,17 +161,49 @@ pub fn analyse(
     cols: &[usize],
     backend: &dyn Backend,
 ) -> Result<Sensitivity, String> {
-    let mut rows = Vec::new();
-    for i in 0..lp.n_rows() {
-        if !is_tight(lp, i, activities[i]) {
-            continue;
+    analyse_along(lp, x, activities, y, cols, &Directions::independent(), backend)
+}
+
+/// [`analyse`] with each row's right-hand side moving along its direction in `dirs`. A row
+/// with coupled rows (a balance row and its targets) gets the one-sided prices of its
+/// direction less what the coupled rows carry at their right price (`w_k * price_high_k`),
+/// so that adding that back gives the derivatives along the direction.
+pub fn analyse_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    y: &[f64],
+    cols: &[usize],
+    dirs: &Directions,
+    backend: &dyn Backend,
+) -> Result<Sensitivity, String> {
+    let tight: Vec<usize> = (0..lp.n_rows()).filter(|&i| is_tight(lp, i, activities[i])).collect();
+    // Every row alone first: the coupled rows' own prices are needed to state the others net.
+    let mut alone = vec![(0.0, 0.0); lp.n_rows()];
+    for &i in &tight {
+        if dirs.coupled(i).is_empty() {
+            alone[i] = price_interval(lp, x, activities, i, backend)?;
         }
-        let (price_low, price_high) = price_interval(lp, x, activities, i, backend)?;
+    }
+    let mut rows = Vec::new();
+    for &i in &tight {
+        let dir = dirs.of(i);
+        let (mut price_low, mut price_high) = alone[i];
+        if dir.len() > 1 {
+            (price_low, price_high) = price_interval_along(lp, x, activities, &dir, backend)?;
+            for &(k, w) in dirs.coupled(i) {
+                // A coupled row that is not tight is priced at 0.
+                if is_tight(lp, k, activities[k]) {
+                    price_low -= w * alone[k].1;
+                    price_high -= w * alone[k].1;
+                }
+            }
+        }
         rows.push(RowSensitivity {
             row: i,
             price_low,
             price_high,
-            rhs: rhs_range(lp, y, i, backend)?,
+            rhs: rhs_range_along(lp, y, &dir, backend)?,
         });
     }
     let mut out_cols = Vec::new();

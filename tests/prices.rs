@@ -1,0 +1,172 @@
+//! Delivered prices checked against what we did not compute: one more tonne of each demand
+//! of the shipped instance, re-solved.
+//!
+//! The optimal cost is convex and piecewise linear in a demand's quantity `q`, so the forward
+//! difference `(cost(q + h) - cost(q)) / h` is the right derivative exactly once `h` is below
+//! the first breakpoint above `q`; the right derivative is what `marginal_cost` promises ("one
+//! more tonne of demand", the one-sided price where the plan is degenerate). One more tonne of
+//! demand raises the balance row of its place *and* the consumption of every import target
+//! covering it: the re-solve changes the instance's quantity, so it moves both, as a user's
+//! `--set demands.ID.quantity=...` would.
+
+mod common;
+
+use common::{find, list, num, solve_optimal, text};
+use serde_json::Value;
+use sourcing_models::Instance;
+use sourcing_opt::solve::backend::BackendChoice;
+use sourcing_opt::solve::{solve, Status};
+use std::sync::OnceLock;
+
+const SHIPPED: &str = "instances/usmca_critical_minerals.toml";
+
+/// The step of the forward difference (t/yr): well inside the range over which each price
+/// holds (the report puts the first breakpoint at least 1 t above every demand of the shipped
+/// instance, and the second test below checks those ranges by re-solving).
+const H: f64 = 0.01;
+
+fn load(path: &str) -> Instance {
+    let full = common::root().join(path);
+    let src = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+    sourcing_models::load_str(&src)
+        .instance
+        .unwrap_or_else(|| panic!("{path} is invalid"))
+}
+
+/// Optimal cost of `inst` (the simplex, as `auto` picks at this size; ranging is not needed).
+fn cost(inst: &Instance) -> f64 {
+    let s = solve(inst, BackendChoice::Auto, &Default::default());
+    assert_eq!(s.status, Status::Optimal, "{:?}", s.message);
+    s.objective
+}
+
+/// Cost with demand `d` moved by `delta` tonnes.
+fn cost_with(inst: &Instance, d: usize, delta: f64) -> f64 {
+    let mut moved = inst.clone();
+    moved.demands[d].quantity += delta;
+    cost(&moved)
+}
+
+/// The tolerance on a price (USD/t) measured by a difference of two costs over `step`
+/// tonnes. Both costs are vertex solutions of the simplex, exact up to the rounding of the
+/// sum that forms the objective: the two costs of the shipped instance (3.8e10 USD) differ
+/// from the exact ones by 1 or 2 units in the last place (7.6e-6 USD each), which over a
+/// 0.01 t step reads as up to 1.5e-3 USD/t. Allowed: 64 units in the last place of the
+/// objective per step, plus `1e-9` of the price for the sums of duals the report adds.
+fn tolerance(objective: f64, price: f64, step: f64) -> f64 {
+    64.0 * f64::EPSILON * objective.abs() / step + 1e-9 * price.abs().max(1.0)
+}
+
+/// The real JSON report of the default `solve` (backend auto = simplex, ranging on) and the
+/// optimal cost, computed once for the tests of this file.
+fn base() -> &'static (Instance, Value, f64) {
+    static BASE: OnceLock<(Instance, Value, f64)> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let inst = load(SHIPPED);
+        let c = cost(&inst);
+        (inst, solve_optimal(SHIPPED, None), c)
+    })
+}
+
+#[test]
+fn every_delivered_price_of_the_shipped_instance_is_the_cost_of_one_more_tonne() {
+    let (inst, rep, base) = base();
+    let (rep, base) = (rep, *base);
+    let demands = list(rep, "demands");
+    assert_eq!(demands.len(), inst.demands.len());
+    let mut failures = Vec::new();
+    for (d, row) in demands.iter().enumerate() {
+        let id = text(&row["id"], "demands[].id");
+        assert_eq!(id, inst.demands[d].id.as_str(), "demands are reported in file order");
+        let (region, material) = (text(&row["region"], "region"), text(&row["material"], "material"));
+        let fd = (cost_with(inst, d, H) - base) / H;
+        let Some(mc) = row["marginal_cost"].as_f64() else {
+            failures.push(format!("{id}: marginal_cost is null, one more tonne costs {fd}"));
+            continue;
+        };
+        if (mc - fd).abs() > tolerance(base, fd, H) {
+            failures.push(format!("{id}: marginal_cost {mc}, one more tonne costs {fd}"));
+        }
+        // The prices section states the same price for the place.
+        let price = list(rep, "prices")
+            .iter()
+            .find(|p| p["region"].as_str() == Some(region) && p["material"].as_str() == Some(material))
+            .unwrap_or_else(|| panic!("no price for {region}/{material}"));
+        if price["marginal_cost"].as_f64() != Some(mc) {
+            failures.push(format!(
+                "{id}: prices says {}, demands says {mc}",
+                price["marginal_cost"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} demands:\n{}",
+        failures.len(),
+        demands.len(),
+        failures.join("\n")
+    );
+}
+
+/// The right-hand-side range of a demand's balance row is the range of the demand over which
+/// the delivered price holds: moving the demand up to the middle of the range costs the
+/// price per tonne. A range stuck at the current value (gallium used to read [8, 8] while the
+/// price held from 7 to 9 t) comes from ranging the balance row without the targets that
+/// move with it.
+#[test]
+fn the_demand_range_of_each_delivered_price_is_where_it_holds() {
+    let (inst, rep, base) = base();
+    let (rep, base) = (rep, *base);
+    let ranging = &rep["ranging"]["constraints"];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (d, row) in list(rep, "demands").iter().enumerate() {
+        let id = text(&row["id"], "demands[].id");
+        let mc = num(&row["marginal_cost"], "marginal_cost");
+        let name = format!("balance[{id}]");
+        let r = ranging
+            .as_array()
+            .expect("ranging.constraints is a list")
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("no ranging for {name}"));
+        let q = inst.demands[d].quantity;
+        let high = r["rhs_high"].as_f64().unwrap_or(f64::INFINITY);
+        if high <= q + 1e-9 * q.max(1.0) {
+            continue; // degenerate upwards: the forward difference test covers it
+        }
+        let step = ((high - q) / 2.0).min(1.0);
+        let fd = (cost_with(inst, d, step) - base) / step;
+        if (mc - fd).abs() > tolerance(base, fd, step) {
+            failures.push(format!(
+                "{id}: price {mc} said to hold up to {high} t, moving to {} t costs {fd}/t",
+                q + step
+            ));
+        }
+        // Below, the same price holds down to the low end (the basis, hence both one-sided
+        // prices, stays optimal over the whole range).
+        let low = r["rhs_low"].as_f64().unwrap_or(f64::NEG_INFINITY).max(0.0);
+        if low < q - 1e-9 * q.max(1.0) {
+            let step = ((q - low) / 2.0).min(1.0);
+            let bd = (base - cost_with(inst, d, -step)) / step;
+            if (mc - bd).abs() > tolerance(base, bd, step) {
+                failures.push(format!(
+                    "{id}: price {mc} said to hold down to {low} t, moving to {} t saves {bd}/t",
+                    q - step
+                ));
+            }
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        checked >= 40,
+        "only {checked} demands have a range above their quantity"
+    );
+    let ga = find(&rep["ranging"], "constraints", "name", "balance[US-EAST/gallium]");
+    let (lo, hi) = (num(&ga["rhs_low"], "rhs_low"), num(&ga["rhs_high"], "rhs_high"));
+    assert!(
+        lo <= 7.0 && hi >= 9.0,
+        "balance[US-EAST/gallium] ranges over [{lo}, {hi}]"
+    );
+}
