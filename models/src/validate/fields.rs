@@ -10,11 +10,13 @@ use crate::schema;
 impl Validator {
     pub(super) fn check_keys(&mut self, collection: &str, entry: &Entry) {
         let allowed = || schema::allowed(collection);
+        // The table's fields, looked up once: this runs for every entry of the file.
+        let fields = schema::fields(collection);
         // A misspelt required key (`capcity`) is one mistake: report the unknown key with its
         // suggestion and do not also report the required key as missing.
         let mut suggested = Vec::new();
         for f in &entry.table.fields {
-            if !allowed().any(|k| k == f.key) {
+            if !fields.iter().any(|field| field.key == f.key) {
                 let d = Diagnostic::error(
                     format!("unknown key `{}` in {}", f.key, entry.label),
                     f.key_span.clone().or_else(|| entry.span.clone()),
