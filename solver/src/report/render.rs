@@ -599,6 +599,9 @@ fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
             d.conflict.join(", ")
         );
     }
+    if let Some(why) = &d.incomplete {
+        let _ = writeln!(out, "{bullet}  Incomplete: {why}.");
+    }
 }
 
 fn markdown(r: &Report) -> String {
