@@ -404,10 +404,28 @@ fn targets_table(r: &Report) -> (String, Table) {
     ("Import-dependency targets".into(), t)
 }
 
+/// The binding constraints in the order of the report's `binding` list (most valuable first),
+/// each with its `marginal_value`: what one more unit of its right-hand side saves, in the
+/// user's sign (>= 0), the number that list is sorted by.
 fn binding_table(r: &Report) -> (String, Table) {
-    let mut t = Table::new(&["constraint", "kind", "lower", "level", "upper", "marginal"], 2);
+    use super::table::Align::{Left, Right};
+    let cur = &r.currency;
+    let mut t = Table::with_align(
+        &[
+            "constraint",
+            "kind",
+            "lower",
+            "level",
+            "upper",
+            &format!("value {cur}/yr"),
+            "per one more",
+        ],
+        vec![Left, Left, Right, Right, Right, Right, Left],
+    );
+    let by_name: std::collections::HashMap<&str, &super::schema::ConstraintRow> =
+        r.constraints.iter().map(|c| (c.name.as_str(), c)).collect();
     for name in &r.binding {
-        if let Some(c) = r.constraints.iter().find(|c| &c.name == name) {
+        if let Some(c) = by_name.get(name.as_str()) {
             let (lo, up) = match c.sense {
                 "<=" => ("-inf".to_string(), num(c.rhs)),
                 ">=" => (num(c.rhs), "+inf".to_string()),
@@ -419,11 +437,14 @@ fn binding_table(r: &Report) -> (String, Table) {
                 lo,
                 num(c.activity),
                 up,
-                opt(c.dual),
+                opt(c.marginal_value),
+                c.unit.to_string(),
             ]);
         }
     }
-    ("Binding constraints (marginal = d cost / d rhs)".into(), t)
+    let title =
+        format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)");
+    (title, t)
 }
 
 fn prices_table(r: &Report) -> (String, Table) {
