@@ -76,3 +76,55 @@ fn the_binding_table_shows_marginal_values_most_valuable_first() {
         assert!(md.contains("| constraint | kind | lower | level | upper | value USD/yr | per one more |"));
     }
 }
+
+/// No JSON number is a negative zero (the simplex returns `-0.0` for some columns at zero,
+/// which reports once printed as `"production_t": -0.0`).
+#[test]
+fn json_reports_have_no_negative_zero() {
+    for instance in all_instances() {
+        for &backend in BACKENDS {
+            let args = [
+                "solve",
+                &instance,
+                "--format",
+                "json",
+                "--quiet",
+                "--ranging",
+                "off",
+                "--backend",
+                backend,
+            ];
+            let r = run(&args);
+            for (n, line) in r.stdout.lines().enumerate() {
+                let value = line.trim().trim_end_matches(',');
+                assert!(
+                    !value.ends_with(": -0.0") && value != "-0.0",
+                    "{instance} on {backend}, line {}: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+/// The Markdown cost table has no empty column (the text layout's spacer once leaked into it).
+#[test]
+fn the_markdown_cost_table_has_no_empty_column() {
+    let md = run(&[
+        "solve",
+        "instances/textbook/powerco_transport.toml",
+        "--quiet",
+        "--format",
+        "md",
+    ])
+    .stdout;
+    let header = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Cost breakdown"))
+        .find(|l| l.starts_with('|'))
+        .expect("a cost table");
+    assert_eq!(header, "| category | USD/yr | share |");
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        assert!(!line.contains("|  |"), "an empty cell column: {line}");
+    }
+}

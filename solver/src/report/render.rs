@@ -110,6 +110,13 @@ impl Pretty {
 }
 
 impl serde_json::ser::Formatter for Pretty {
+    /// `-0.0` (a zero negated, `-(0.0 * x)`) is written `0.0`: a report has no signed zero.
+    #[inline]
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
+        let value = if value == 0.0 { 0.0 } else { value };
+        serde_json::ser::CompactFormatter.write_f64(w, value)
+    }
+
     #[inline]
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.open(w, b"[")

@@ -30,6 +30,12 @@ pub const LP_RANGING_MAX_VARS: usize = crate::solve::backend::AUTO_CROSSOVER_VAR
 /// Its cost grows with rows times columns: about 0.1 s at 100 variables, minutes at 3,000.
 pub const LP_FALLBACK_MAX_VARS: usize = 400;
 
+/// The backends of this build whose plan is a vertex, as a hint: HiGHS only when built in.
+#[cfg(feature = "highs")]
+pub const VERTEX_BACKENDS: &str = "--backend minilp or --backend highs";
+#[cfg(not(feature = "highs"))]
+pub const VERTEX_BACKENDS: &str = "--backend minilp";
+
 /// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis.
 pub const LP_PRICE_REFINEMENTS: usize = 60;
 
@@ -170,11 +176,11 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
     // An interior-point plan is not a vertex: above the LP-method size, say so at once rather
     // than factorising a basis that cannot reproduce it (seconds at 100k variables).
     if solved.backend == "clarabel" && lp.n_vars() > LP_FALLBACK_MAX_VARS {
-        solved.sensitivity_note = Some(
+        solved.sensitivity_note = Some(format!(
             "ranging skipped: an interior-point plan is not a vertex (ranging needs a vertex plan at this size: \
-             use --backend minilp or highs)"
-                .into(),
-        );
+             use {})",
+            VERTEX_BACKENDS
+        ));
         return;
     }
     match basis::ranging_from_basis_along(lp, x, act, &cols, dirs) {
@@ -209,7 +215,7 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
         }
         Err(e) => {
             solved.sensitivity_note = Some(format!(
-                "ranging skipped: {e} (ranging needs a vertex plan at this size: use --backend minilp or highs)"
+                "ranging skipped: {e} (ranging needs a vertex plan at this size: use {VERTEX_BACKENDS})"
             ))
         }
     }
@@ -265,6 +271,21 @@ mod tests {
         assert!(solved.sensitivity.is_none());
         assert_eq!(solved.status, Status::Optimal);
         assert!(solved.sensitivity_note.as_deref().unwrap().contains("time limit"));
+    }
+
+    /// The hint names only backends this build has.
+    #[test]
+    fn the_vertex_backend_hint_names_only_backends_of_this_build() {
+        for name in VERTEX_BACKENDS.split(" or ") {
+            let b = name.strip_prefix("--backend ").unwrap();
+            assert!(BackendChoice::parse(b).is_some(), "{b} is not a backend of this build");
+        }
+        let (inst, mut solved) = shipped();
+        solved.backend = "clarabel";
+        add_sensitivity(&inst, &mut solved);
+        let note = solved.sensitivity_note.unwrap();
+        assert!(note.contains(VERTEX_BACKENDS), "{note}");
+        assert_eq!(note.contains("highs"), cfg!(feature = "highs"), "{note}");
     }
 
     /// Without a deadline nothing is cut short.
