@@ -14,7 +14,7 @@
 
 use crate::lp::{Lp, RowKey, Sense, VarKey};
 use crate::model::formulate::Model;
-use crate::solve::backend::{aux_options, Backend, Outcome};
+use crate::solve::backend::{aux_options, Backend, Bounded, Deadline, Outcome};
 use serde::Serialize;
 use sourcing_models::Instance;
 
@@ -45,6 +45,9 @@ pub struct Diagnosis {
     /// Cost of the cheapest plan once the relaxations are applied.
     pub repaired_objective: Option<f64>,
     pub conflict: Vec<String>,
+    /// What the time limit cut short (absent when the diagnosis is complete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// Structural infeasibilities of an instance, in plain words.
@@ -409,13 +412,20 @@ fn round_down(v: f64, digits: i32) -> f64 {
 /// Apply the relaxations to a copy of the instance and solve it; while it stays infeasible
 /// (a required value rounded just short), step every value a little further. Returns the
 /// cost of the repaired plan once feasible.
-fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Option<f64> {
+fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation], deadline: Deadline) -> Option<f64> {
     for attempt in 0..4 {
         let mut relaxed = inst.clone();
         for r in relaxations.iter() {
             apply(&mut relaxed, model, r);
         }
-        let solved = crate::solve::solve(&relaxed, crate::solve::backend::BackendChoice::Auto, &aux_options());
+        let solved = crate::solve::solve(
+            &relaxed,
+            crate::solve::backend::BackendChoice::Auto,
+            &deadline.bound(&aux_options()),
+        );
+        if solved.time_limit_hit {
+            return None;
+        }
         // A value that only the fallback backend accepts sits on the edge of feasibility
         // (within our tolerance for one solver, infeasible for the other): step past it, so
         // the value we print works on every backend.
@@ -448,12 +458,21 @@ fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation]) -> Opt
 
 /// The cost of the instance with `relaxations` applied, when it has a plan that every backend
 /// accepts (as [`verify`] judges it).
-fn solve_relaxed<'a>(inst: &Instance, model: &Model, relaxations: impl Iterator<Item = &'a Relaxation>) -> Option<f64> {
+fn solve_relaxed<'a>(
+    inst: &Instance,
+    model: &Model,
+    relaxations: impl Iterator<Item = &'a Relaxation>,
+    deadline: Deadline,
+) -> Option<f64> {
     let mut relaxed = inst.clone();
     for r in relaxations {
         apply(&mut relaxed, model, r);
     }
-    let solved = crate::solve::solve(&relaxed, crate::solve::backend::BackendChoice::Auto, &aux_options());
+    let solved = crate::solve::solve(
+        &relaxed,
+        crate::solve::backend::BackendChoice::Auto,
+        &deadline.bound(&aux_options()),
+    );
     (solved.status == crate::solve::Status::Optimal && solved.fallback.is_none()).then_some(solved.objective)
 }
 
@@ -463,7 +482,7 @@ fn solve_relaxed<'a>(inst: &Instance, model: &Model, relaxations: impl Iterator<
 /// no longer need. Each member, the smallest relative change first, is dropped when the
 /// instance with the others applied has a plan (one solve each). Returns the cost of the
 /// last feasible set solved, if any member went.
-fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>) -> Option<f64> {
+fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>, deadline: Deadline) -> Option<f64> {
     let size = |r: &Relaxation| (r.required - r.current).abs() / r.current.abs().max(1.0);
     let mut order: Vec<usize> = (0..relaxations.len()).collect();
     order.sort_by(|&a, &b| size(&relaxations[a]).total_cmp(&size(&relaxations[b])));
@@ -476,7 +495,7 @@ fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>) ->
         match keep
             .iter()
             .any(|&kept| kept)
-            .then(|| solve_relaxed(inst, model, others))
+            .then(|| solve_relaxed(inst, model, others, deadline))
             .flatten()
         {
             Some(c) => cost = Some(c),
@@ -569,6 +588,13 @@ pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Ba
 
 /// Structural checks, then the elastic repair and the conflict set.
 pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagnosis {
+    diagnose_until(inst, model, backend, Deadline::none())
+}
+
+/// [`diagnose`] ending by `deadline`: every LP is cut to the time left, and what could not be
+/// computed in time is left empty and named in [`Diagnosis::incomplete`].
+pub fn diagnose_until(inst: &Instance, model: &Model, backend: &dyn Backend, deadline: Deadline) -> Diagnosis {
+    let backend = &Bounded { backend, deadline };
     let structural = structural(inst);
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
         Ok((r, c)) => (r, Some(c)),
@@ -577,12 +603,14 @@ pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagno
     if !relaxations.is_empty() {
         // The promise is that the values, applied with `--set`, make the plan feasible: check
         // it by solving the relaxed instance, and step rounded values further if needed.
-        repaired = verify(inst, model, &mut relaxations).or(repaired);
+        repaired = verify(inst, model, &mut relaxations, deadline).or(repaired);
         // And that each of them is needed.
         if repaired.is_some() {
-            repaired = minimal(inst, model, &mut relaxations).or(repaired);
+            repaired = minimal(inst, model, &mut relaxations, deadline).or(repaired);
         }
     }
+    // Cut short before the conflict search: what is still to come is missing.
+    let relaxations_cut = deadline.passed();
     let relaxed: Vec<usize> = relaxations.iter().map(|r| r.row).collect();
     let conflict = if model.lp.n_vars() <= CONFLICT_MAX_VARS {
         conflict(inst, model, &relaxed, backend).unwrap_or_default()
@@ -594,5 +622,14 @@ pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagno
         relaxations,
         repaired_objective: repaired,
         conflict,
+        incomplete: (relaxations_cut || deadline.passed()).then(|| {
+            if relaxations_cut {
+                "the diagnosis stopped at the time limit: the relaxations may be missing, unverified or not \
+                 minimal, and the conflict set is missing"
+                    .to_string()
+            } else {
+                "the diagnosis stopped at the time limit: the conflict set is missing".to_string()
+            }
+        }),
     }
 }

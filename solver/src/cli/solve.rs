@@ -88,6 +88,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     rep.solver.read_ms = loaded.read_ms;
     rep.solver.validate_ms = loaded.validate_ms;
     let code = match solved.status {
+        _ if solved.time_limit_hit => exit::SOLVER,
         Status::Optimal => exit::OK,
         Status::Infeasible => exit::INFEASIBLE,
         Status::Unbounded => exit::UNBOUNDED,
@@ -102,6 +103,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         };
         match solved.status {
             Status::Error => eprintln!("error: no optimal plan: {why}"),
+            st if solved.time_limit_hit => eprintln!("error: time limit (the plan is {}): {why}", st.as_str()),
             st => eprintln!("error: the plan is {}: {why}", st.as_str()),
         }
     }

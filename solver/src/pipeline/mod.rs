@@ -46,6 +46,11 @@ impl Default for RunOptions {
 
 /// Solve `inst` and build its report. The [`Solved`] is returned too, for callers that need
 /// the raw LP solution.
+///
+/// `opts.solve.time_limit` bounds the whole run from its start: the solve, the duals, the
+/// ranging and the diagnosis of an infeasible plan all end by one deadline. When it cuts any
+/// of them short, `Solved::time_limit_hit` is set and the report says which part is missing
+/// (an optimal plan stays reported in full, its missing ranging null).
 pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, Solved) {
     let mut solved = solve::solve(inst, opts.backend, &opts.solve);
     let n = solved.model.lp.n_vars();
@@ -57,7 +62,12 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
     let mut rep = report::build(inst, &solved, info);
     if solved.status == Status::Infeasible && opts.diagnose {
         let backend = BackendChoice::Auto.backend(n);
-        rep.diagnosis = Some(diagnose::diagnose(inst, &solved.model, backend.as_ref()));
+        let d = diagnose::diagnose_until(inst, &solved.model, backend.as_ref(), solved.deadline);
+        if let Some(why) = &d.incomplete {
+            solved.time_limit_hit = true;
+            rep.message.get_or_insert_with(|| why.clone());
+        }
+        rep.diagnosis = Some(d);
     }
     (rep, solved)
 }

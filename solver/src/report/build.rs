@@ -523,11 +523,11 @@ fn solver_info(solved: &Solved) -> SolverInfo {
         max_relative_violation: solved.max_rel_violation.is_finite().then_some(solved.max_rel_violation),
         duals: solved.dual_method.clone(),
         duality_gap: solved.certificate.as_ref().map(|c| c.relative_gap),
-        ranging: solved
-            .sensitivity
-            .as_ref()
-            .map(|s| s.method.to_string())
-            .or_else(|| solved.sensitivity_note.clone()),
+        ranging: match (&solved.sensitivity, &solved.sensitivity_note) {
+            (Some(s), Some(note)) => Some(format!("{}; {note}", s.method)),
+            (Some(s), None) => Some(s.method.to_string()),
+            (None, note) => note.clone(),
+        },
         fallback: solved.fallback.clone(),
     }
 }

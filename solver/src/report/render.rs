@@ -110,6 +110,13 @@ impl Pretty {
 }
 
 impl serde_json::ser::Formatter for Pretty {
+    /// `-0.0` (a zero negated, `-(0.0 * x)`) is written `0.0`: a report has no signed zero.
+    #[inline]
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
+        let value = if value == 0.0 { 0.0 } else { value };
+        serde_json::ser::CompactFormatter.write_f64(w, value)
+    }
+
     #[inline]
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.open(w, b"[")
@@ -404,10 +411,28 @@ fn targets_table(r: &Report) -> (String, Table) {
     ("Import-dependency targets".into(), t)
 }
 
+/// The binding constraints in the order of the report's `binding` list (most valuable first),
+/// each with its `marginal_value`: what one more unit of its right-hand side saves, in the
+/// user's sign (>= 0), the number that list is sorted by.
 fn binding_table(r: &Report) -> (String, Table) {
-    let mut t = Table::new(&["constraint", "kind", "lower", "level", "upper", "marginal"], 2);
+    use super::table::Align::{Left, Right};
+    let cur = &r.currency;
+    let mut t = Table::with_align(
+        &[
+            "constraint",
+            "kind",
+            "lower",
+            "level",
+            "upper",
+            &format!("value {cur}/yr"),
+            "per one more",
+        ],
+        vec![Left, Left, Right, Right, Right, Right, Left],
+    );
+    let by_name: std::collections::HashMap<&str, &super::schema::ConstraintRow> =
+        r.constraints.iter().map(|c| (c.name.as_str(), c)).collect();
     for name in &r.binding {
-        if let Some(c) = r.constraints.iter().find(|c| &c.name == name) {
+        if let Some(c) = by_name.get(name.as_str()) {
             let (lo, up) = match c.sense {
                 "<=" => ("-inf".to_string(), num(c.rhs)),
                 ">=" => (num(c.rhs), "+inf".to_string()),
@@ -419,11 +444,14 @@ fn binding_table(r: &Report) -> (String, Table) {
                 lo,
                 num(c.activity),
                 up,
-                opt(c.dual),
+                opt(c.marginal_value),
+                c.unit.to_string(),
             ]);
         }
     }
-    ("Binding constraints (marginal = d cost / d rhs)".into(), t)
+    let title =
+        format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)");
+    (title, t)
 }
 
 fn prices_table(r: &Report) -> (String, Table) {
@@ -598,6 +626,9 @@ fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
             "{bullet}  These constraints cannot hold together: {}",
             d.conflict.join(", ")
         );
+    }
+    if let Some(why) = &d.incomplete {
+        let _ = writeln!(out, "{bullet}  Incomplete: {why}.");
     }
 }
 

@@ -12,7 +12,8 @@ pub struct Report {
     pub schema: &'static str,
     pub instance: InstanceInfo,
     pub status: &'static str,
-    /// Why the run is not optimal, in plain words (null when optimal).
+    /// Why the run is not optimal, or what the time limit cut short, in plain words (null
+    /// when the run is optimal and complete).
     pub message: Option<String>,
     pub objective: Option<f64>,
     pub currency: String,

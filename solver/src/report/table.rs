@@ -86,19 +86,30 @@ impl Table {
         }
     }
 
-    /// The table in Markdown (GitHub's pipe tables).
+    /// The table in Markdown (GitHub's pipe tables). A column blank in the header and every
+    /// row (a spacer of the text layout) is left out: Markdown would show it as an empty column.
     pub fn markdown(&self, out: &mut String) {
-        let _ = writeln!(out, "| {} |", self.header.join(" | "));
-        let align: Vec<&str> = (0..self.header.len())
-            .map(|i| match self.align(i) {
+        let keep: Vec<usize> = (0..self.header.len())
+            .filter(|&i| {
+                !self.header[i].is_empty() || self.rows.iter().any(|r| r.get(i).is_some_and(|c| !c.is_empty()))
+            })
+            .collect();
+        let pick = |r: &[String]| -> Vec<String> {
+            keep.iter()
+                .map(|&i| r.get(i).map_or(String::new(), |c| c.replace('|', "\\|")))
+                .collect()
+        };
+        let _ = writeln!(out, "| {} |", pick(&self.header).join(" | "));
+        let align: Vec<&str> = keep
+            .iter()
+            .map(|&i| match self.align(i) {
                 Align::Left => "---",
                 Align::Right => "---:",
             })
             .collect();
         let _ = writeln!(out, "| {} |", align.join(" | "));
         for r in &self.rows {
-            let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
-            let _ = writeln!(out, "| {} |", cells.join(" | "));
+            let _ = writeln!(out, "| {} |", pick(r).join(" | "));
         }
     }
 }
@@ -106,6 +117,16 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A spacer column of the text layout (blank header and cells) is not a Markdown column.
+    #[test]
+    fn markdown_leaves_out_a_blank_spacer_column() {
+        let mut t = Table::new(&["category", "", "USD/yr"], 2);
+        t.push(vec!["mining".into(), String::new(), "10".into()]);
+        let mut md = String::new();
+        t.markdown(&mut md);
+        assert_eq!(md, "| category | USD/yr |\n| --- | ---: |\n| mining | 10 |\n");
+    }
 
     #[test]
     fn text_pads_by_alignment_and_trims_the_line() {

@@ -14,8 +14,8 @@ pub use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 pub use prices::Directions;
 
 use crate::lp::check::{used_tols, GAP_TOL};
-use crate::lp::{RowKey, VarKey};
-use crate::solve::backend::BackendChoice;
+use crate::lp::{Lp, RowKey, VarKey};
+use crate::solve::backend::{BackendChoice, Bounded};
 use crate::solve::dual_lp;
 use crate::solve::{Solved, Status};
 use sourcing_models::Instance;
@@ -29,6 +29,12 @@ pub const LP_RANGING_MAX_VARS: usize = crate::solve::backend::AUTO_CROSSOVER_VAR
 /// column) where the basis method cannot answer (an interior-point plan is not a vertex).
 /// Its cost grows with rows times columns: about 0.1 s at 100 variables, minutes at 3,000.
 pub const LP_FALLBACK_MAX_VARS: usize = 400;
+
+/// The backends of this build whose plan is a vertex, as a hint: HiGHS only when built in.
+#[cfg(feature = "highs")]
+pub const VERTEX_BACKENDS: &str = "--backend minilp or --backend highs";
+#[cfg(not(feature = "highs"))]
+pub const VERTEX_BACKENDS: &str = "--backend minilp";
 
 /// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis.
 pub const LP_PRICE_REFINEMENTS: usize = 60;
@@ -47,11 +53,109 @@ pub const LP_PRICE_REFINEMENTS: usize = 60;
 /// prices are those of the demand direction less what the covering targets' rows carry
 /// (`s_t` times their own price on the same side), so that the delivered price
 /// (`balance + sum s_t * target`) is the one-sided price of one more tonne.
+///
+/// Ranging ends by the run's deadline ([`Solved::deadline`]): what it could not compute is
+/// null, `solver.ranging` and the report's message say which part is missing, and the run
+/// counts as having hit the time limit (the plan itself stays reported in full).
 pub fn add_sensitivity(inst: &Instance, solved: &mut Solved) {
     let started = Instant::now();
+    if solved.status == Status::Optimal && solved.deadline.passed() {
+        cut_short(
+            solved,
+            "ranging skipped: the time limit was reached before ranging".into(),
+        );
+        return;
+    }
     let dirs = Directions::of_demand(inst, &solved.model.lp);
     add_sensitivity_inner(solved, &dirs);
     solved.ranging_ms = started.elapsed().as_secs_f64() * 1e3;
+}
+
+/// The time limit stopped ranging: say what is missing, in `solver.ranging` and the message.
+fn cut_short(solved: &mut Solved, note: String) {
+    solved.time_limit_hit = true;
+    solved.message = Some(note.clone());
+    solved.sensitivity_note = Some(note);
+}
+
+/// The one-sided prices where the basis is degenerate (see [`add_sensitivity`]), in place in
+/// `s`. Returns how many rows were priced by an auxiliary LP and how many needed one (fewer
+/// when the deadline of `aux` passed: those prices stay unknown).
+fn refine_prices(
+    lp: &Lp,
+    x: &[f64],
+    act: &[f64],
+    dirs: &Directions,
+    s: &mut Sensitivity,
+    aux: &Bounded,
+) -> (usize, usize) {
+    let small = lp.n_vars() <= LP_RANGING_MAX_VARS;
+    let (mut refined, mut wanted) = (0, 0);
+    // Limits and targets first: their one-sided values are the marginal values, and a
+    // balance row's price is stated net of the targets' (which must be known first).
+    // Then the balances with a demand (the report's delivered price of each demand),
+    // then the other places.
+    let mut order: Vec<usize> = (0..s.rows.len()).collect();
+    order.sort_by_key(|&k| {
+        let row = s.rows[k].row;
+        match lp.rows()[row] {
+            RowKey::Balance { .. } if lp.rhs()[row] != 0.0 => 1,
+            RowKey::Balance { .. } => 2,
+            _ => 0,
+        }
+    });
+    let mut pos = vec![usize::MAX; lp.n_rows()];
+    for (k, r) in s.rows.iter().enumerate() {
+        pos[r.row] = k;
+    }
+    for k in order {
+        let (row, rhs) = (s.rows[k].row, s.rows[k].rhs);
+        let b = lp.rhs()[row];
+        let tol = 1e-9 * b.abs().max(1.0);
+        let stuck_up = rhs.upper <= b + tol;
+        let stuck_down = rhs.lower >= b - tol;
+        let coupled = dirs.coupled(row);
+        if !stuck_up && !stuck_down && coupled.is_empty() {
+            continue;
+        }
+        // What the coupled rows carry at their right price (final by now: they are
+        // not balance rows), or at their basis price when they are not tight. The
+        // row's own prices are its direction's, net of that.
+        let right = |c: usize| {
+            if pos[c] == usize::MAX {
+                s.duals[c]
+            } else {
+                s.rows[pos[c]].price_high
+            }
+        };
+        let carried: f64 = coupled.iter().map(|&(c, w)| w * right(c)).sum();
+        // Where the basis holds, the direction's price is `d'y` at the basis.
+        let at_basis = s.duals[row] + coupled.iter().map(|&(c, w)| w * (s.duals[c] - right(c))).sum::<f64>();
+        // The left side (tightening) is left unknown: it costs as much again and
+        // no marginal value of the report depends on it.
+        let low = if stuck_down { f64::NAN } else { at_basis };
+        let high = if !stuck_up {
+            at_basis
+        } else if small && wanted < LP_PRICE_REFINEMENTS {
+            wanted += 1;
+            match prices::price_right_along(lp, x, act, &dirs.of(row), aux) {
+                Ok(p) => {
+                    refined += 1;
+                    p - carried
+                }
+                Err(_) if aux.deadline.passed() => f64::NAN,
+                Err(_) => {
+                    refined += 1; // attempted and failed: unknown, not cut short
+                    f64::NAN
+                }
+            }
+        } else {
+            f64::NAN
+        };
+        s.rows[k].price_low = low;
+        s.rows[k].price_high = high;
+    }
+    (refined, wanted)
 }
 
 fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
@@ -64,93 +168,133 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
     let cols: Vec<usize> = (0..lp.n_vars())
         .filter(|&j| x[j] > used[j] || matches!(lp.vars()[j], VarKey::Prod(_) | VarKey::Proc(_) | VarKey::Buy(_)))
         .collect();
-    let small = lp.n_vars() <= LP_RANGING_MAX_VARS;
-    let aux = BackendChoice::MiniLp.backend(lp.n_vars());
+    let aux_backend = BackendChoice::MiniLp.backend(lp.n_vars());
+    let aux = &Bounded {
+        backend: aux_backend.as_ref(),
+        deadline: solved.deadline,
+    };
     // An interior-point plan is not a vertex: above the LP-method size, say so at once rather
     // than factorising a basis that cannot reproduce it (seconds at 100k variables).
     if solved.backend == "clarabel" && lp.n_vars() > LP_FALLBACK_MAX_VARS {
-        solved.sensitivity_note = Some(
+        solved.sensitivity_note = Some(format!(
             "ranging skipped: an interior-point plan is not a vertex (ranging needs a vertex plan at this size: \
-             use --backend minilp or highs)"
-                .into(),
-        );
+             use {})",
+            VERTEX_BACKENDS
+        ));
         return;
     }
     match basis::ranging_from_basis_along(lp, x, act, &cols, dirs) {
         Ok(mut s) => {
-            let mut refined = 0;
-            // Limits and targets first: their one-sided values are the marginal values, and a
-            // balance row's price is stated net of the targets' (which must be known first).
-            // Then the balances with a demand (the report's delivered price of each demand),
-            // then the other places.
-            let mut order: Vec<usize> = (0..s.rows.len()).collect();
-            order.sort_by_key(|&k| {
-                let row = s.rows[k].row;
-                match lp.rows()[row] {
-                    RowKey::Balance { .. } if lp.rhs()[row] != 0.0 => 1,
-                    RowKey::Balance { .. } => 2,
-                    _ => 0,
-                }
-            });
-            let mut pos = vec![usize::MAX; lp.n_rows()];
-            for (k, r) in s.rows.iter().enumerate() {
-                pos[r.row] = k;
-            }
-            for k in order {
-                let (row, rhs) = (s.rows[k].row, s.rows[k].rhs);
-                let b = lp.rhs()[row];
-                let tol = 1e-9 * b.abs().max(1.0);
-                let stuck_up = rhs.upper <= b + tol;
-                let stuck_down = rhs.lower >= b - tol;
-                let coupled = dirs.coupled(row);
-                if !stuck_up && !stuck_down && coupled.is_empty() {
-                    continue;
-                }
-                // What the coupled rows carry at their right price (final by now: they are
-                // not balance rows), or at their basis price when they are not tight. The
-                // row's own prices are its direction's, net of that.
-                let right = |c: usize| {
-                    if pos[c] == usize::MAX {
-                        s.duals[c]
-                    } else {
-                        s.rows[pos[c]].price_high
-                    }
-                };
-                let carried: f64 = coupled.iter().map(|&(c, w)| w * right(c)).sum();
-                // Where the basis holds, the direction's price is `d'y` at the basis.
-                let at_basis = s.duals[row] + coupled.iter().map(|&(c, w)| w * (s.duals[c] - right(c))).sum::<f64>();
-                // The left side (tightening) is left unknown: it costs as much again and
-                // no marginal value of the report depends on it.
-                let low = if stuck_down { f64::NAN } else { at_basis };
-                let high = if !stuck_up {
-                    at_basis
-                } else if small && refined < LP_PRICE_REFINEMENTS {
-                    refined += 1;
-                    prices::price_right_along(lp, x, act, &dirs.of(row), aux.as_ref()).unwrap_or(f64::NAN) - carried
-                } else {
-                    f64::NAN
-                };
-                s.rows[k].price_low = low;
-                s.rows[k].price_high = high;
+            let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, aux);
+            if done < wanted {
+                cut_short(
+                    solved,
+                    format!(
+                        "ranging stopped at the time limit after {done} of {wanted} rows priced by auxiliary LP; \
+                         the missing one-sided prices (dual_high, marginal values) are null"
+                    ),
+                );
             }
             solved.sensitivity = Some(s);
         }
         Err(e) if lp.n_vars() <= LP_FALLBACK_MAX_VARS => {
             // An interior-point plan is not a vertex: the auxiliary-LP method works on any
             // optimal plan. Its ranges are stated for a vertex dual.
-            let y = match dual_lp::by_dual_lp(lp, x, act, aux.as_ref()) {
+            let y = match dual_lp::by_dual_lp(lp, x, act, aux) {
                 Ok(c) if c.relative_gap <= GAP_TOL => c.y,
                 _ => y.clone(),
             };
-            match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux.as_ref()) {
+            match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux) {
                 Ok(s) => solved.sensitivity = Some(s),
+                Err(_) if solved.deadline.passed() => cut_short(
+                    solved,
+                    "ranging stopped at the time limit (auxiliary-LP method); no ranges are reported".into(),
+                ),
                 Err(e2) => solved.sensitivity_note = Some(format!("ranging failed: {e}; {e2}")),
             }
         }
         Err(e) => {
             solved.sensitivity_note = Some(format!(
-                "ranging skipped: {e} (ranging needs a vertex plan at this size: use --backend minilp or highs)"
+                "ranging skipped: {e} (ranging needs a vertex plan at this size: use {VERTEX_BACKENDS})"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::backend::{Deadline, SolveOptions};
+    use std::time::Duration;
+
+    fn shipped() -> (Instance, Solved) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/usmca_critical_minerals.toml");
+        let inst = sourcing_models::load_str(&std::fs::read_to_string(path).unwrap())
+            .instance
+            .unwrap();
+        let solved = crate::solve::solve(&inst, BackendChoice::MiniLp, &SolveOptions::default());
+        assert_eq!(solved.status, Status::Optimal);
+        (inst, solved)
+    }
+
+    /// A deadline that passes during ranging stops the auxiliary LPs: the basis ranges are
+    /// kept, the prices not computed are unknown (NaN, null in the report), and the run says
+    /// it hit the time limit and how far ranging got.
+    #[test]
+    fn ranging_stops_at_the_deadline_and_says_how_far_it_got() {
+        let (inst, mut solved) = shipped();
+        solved.deadline = Deadline::after(Some(Duration::ZERO));
+        let dirs = Directions::of_demand(&inst, &solved.model.lp);
+        add_sensitivity_inner(&mut solved, &dirs);
+        assert!(solved.time_limit_hit);
+        let note = solved.sensitivity_note.as_deref().unwrap();
+        assert!(
+            note.starts_with("ranging stopped at the time limit after 0 of "),
+            "{note}"
+        );
+        assert!(note.contains("null"), "{note}");
+        assert_eq!(solved.message.as_deref(), Some(note));
+        let s = solved.sensitivity.as_ref().expect("the basis ranges are kept");
+        assert!(s.rows.iter().any(|r| r.price_high.is_nan()));
+        assert!(s.rows.iter().any(|r| r.price_high.is_finite()));
+        // The plan is untouched.
+        assert_eq!(solved.status, Status::Optimal);
+    }
+
+    /// A deadline that passed before ranging: no ranging, the plan stays optimal.
+    #[test]
+    fn ranging_is_skipped_when_the_deadline_has_passed() {
+        let (inst, mut solved) = shipped();
+        solved.deadline = Deadline::after(Some(Duration::ZERO));
+        add_sensitivity(&inst, &mut solved);
+        assert!(solved.time_limit_hit);
+        assert!(solved.sensitivity.is_none());
+        assert_eq!(solved.status, Status::Optimal);
+        assert!(solved.sensitivity_note.as_deref().unwrap().contains("time limit"));
+    }
+
+    /// The hint names only backends this build has.
+    #[test]
+    fn the_vertex_backend_hint_names_only_backends_of_this_build() {
+        for name in VERTEX_BACKENDS.split(" or ") {
+            let b = name.strip_prefix("--backend ").unwrap();
+            assert!(BackendChoice::parse(b).is_some(), "{b} is not a backend of this build");
+        }
+        let (inst, mut solved) = shipped();
+        solved.backend = "clarabel";
+        add_sensitivity(&inst, &mut solved);
+        let note = solved.sensitivity_note.unwrap();
+        assert!(note.contains(VERTEX_BACKENDS), "{note}");
+        assert_eq!(note.contains("highs"), cfg!(feature = "highs"), "{note}");
+    }
+
+    /// Without a deadline nothing is cut short.
+    #[test]
+    fn without_a_deadline_ranging_is_complete() {
+        let (inst, mut solved) = shipped();
+        add_sensitivity(&inst, &mut solved);
+        assert!(!solved.time_limit_hit);
+        assert!(solved.sensitivity_note.is_none());
+        assert!(solved.message.is_none());
     }
 }

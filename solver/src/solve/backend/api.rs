@@ -2,7 +2,7 @@
 //! raw (unchecked) solution.
 
 use crate::lp::Lp;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default)]
 pub struct SolveOptions {
@@ -14,6 +14,66 @@ pub struct SolveOptions {
 pub fn aux_options() -> SolveOptions {
     SolveOptions {
         time_limit: Some(Duration::from_secs(10)),
+    }
+}
+
+/// The moment a run must end by (`--time-limit` counted from the start of the run), shared by
+/// every LP of the run: the solve, the dual LP, the ranging's auxiliary LPs and the diagnosis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// No limit.
+    pub fn none() -> Self {
+        Deadline(None)
+    }
+
+    /// `limit` from now (no limit when `None`).
+    pub fn after(limit: Option<Duration>) -> Self {
+        Deadline(limit.map(|d| Instant::now() + d))
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        self.0.is_some_and(|t| Instant::now() >= t)
+    }
+
+    /// Time left (`None`: no limit).
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0.map(|t| t.saturating_duration_since(Instant::now()))
+    }
+
+    /// `opts` with its time limit cut to the time left.
+    pub fn bound(&self, opts: &SolveOptions) -> SolveOptions {
+        let time_limit = match (opts.time_limit, self.remaining()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        SolveOptions { time_limit }
+    }
+}
+
+/// A backend whose every solve ends by a [`Deadline`]: once it has passed, a solve answers
+/// [`Outcome::TimeLimit`] at once; before, its time limit is cut to the time left.
+pub struct Bounded<'a> {
+    pub backend: &'a dyn Backend,
+    pub deadline: Deadline,
+}
+
+impl Backend for Bounded<'_> {
+    fn name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution {
+        if self.deadline.passed() {
+            return RawSolution::without_values(Outcome::TimeLimit);
+        }
+        self.backend.solve(lp, &self.deadline.bound(opts))
     }
 }
 

@@ -1,0 +1,130 @@
+//! The text and Markdown tables say what the JSON report says: the binding-constraints table
+//! shows each row's `marginal_value` in the order of the `binding` list (most valuable first),
+//! the cost table has no empty column, and JSON numbers never read `-0.0`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const SHIPPED: &str = "instances/usmca_critical_minerals.toml";
+
+/// The rows of the table titled `title` in a text report: cells split on runs of 2+ spaces.
+fn text_table(text: &str, title: &str) -> Vec<Vec<String>> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(title));
+    let _title = lines.next().unwrap_or_else(|| panic!("no table `{title}`"));
+    let _header = lines.next();
+    lines
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            l.trim()
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+fn number(cell: &str) -> Option<f64> {
+    (cell != "-").then(|| cell.replace(',', "").parse().unwrap_or_else(|e| panic!("{cell}: {e}")))
+}
+
+/// Order, values and sign of the binding table agree with the JSON report: the table is the
+/// `binding` list, each row's value is its `marginal_value` (>= 0), and it never rises.
+#[test]
+fn the_binding_table_shows_marginal_values_most_valuable_first() {
+    for instance in [SHIPPED, "instances/textbook/import_cap_binding.toml"] {
+        let json = solve_optimal(instance, None);
+        let text = run(&["solve", instance, "--quiet"]).stdout;
+        let rows = text_table(&text, "Binding constraints");
+        let by_name: std::collections::HashMap<&str, &Value> = json["constraints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c))
+            .collect();
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let listed: Vec<&str> = json["binding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap())
+            .collect();
+        assert_eq!(names, listed, "{instance}: the table is the binding list, in its order");
+        let mut last = f64::INFINITY;
+        for r in &rows {
+            let value = number(&r[5]);
+            let expected = by_name[r[0].as_str()]["marginal_value"].as_f64();
+            match (value, expected) {
+                (Some(v), Some(e)) => {
+                    assert!((v - e).abs() <= 0.5 + 1e-4 * e.abs(), "{instance}: {r:?} vs {e}");
+                    assert!(v >= 0.0, "{instance}: {r:?} in the user's sign");
+                    assert!(
+                        v <= last + 0.5,
+                        "{instance}: {r:?} after {last}: not most valuable first"
+                    );
+                    last = v;
+                }
+                (None, None) => {}
+                other => panic!("{instance}: {r:?}: {other:?}"),
+            }
+        }
+        assert!(text.contains("value USD/yr"), "{instance}: the header names the unit");
+        let md = run(&["solve", instance, "--quiet", "--format", "md"]).stdout;
+        assert!(md.contains("| constraint | kind | lower | level | upper | value USD/yr | per one more |"));
+    }
+}
+
+/// No JSON number is a negative zero (the simplex returns `-0.0` for some columns at zero,
+/// which reports once printed as `"production_t": -0.0`).
+#[test]
+fn json_reports_have_no_negative_zero() {
+    for instance in all_instances() {
+        for &backend in BACKENDS {
+            let args = [
+                "solve",
+                &instance,
+                "--format",
+                "json",
+                "--quiet",
+                "--ranging",
+                "off",
+                "--backend",
+                backend,
+            ];
+            let r = run(&args);
+            for (n, line) in r.stdout.lines().enumerate() {
+                let value = line.trim().trim_end_matches(',');
+                assert!(
+                    !value.ends_with(": -0.0") && value != "-0.0",
+                    "{instance} on {backend}, line {}: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+/// The Markdown cost table has no empty column (the text layout's spacer once leaked into it).
+#[test]
+fn the_markdown_cost_table_has_no_empty_column() {
+    let md = run(&[
+        "solve",
+        "instances/textbook/powerco_transport.toml",
+        "--quiet",
+        "--format",
+        "md",
+    ])
+    .stdout;
+    let header = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Cost breakdown"))
+        .find(|l| l.starts_with('|'))
+        .expect("a cost table");
+    assert_eq!(header, "| category | USD/yr | share |");
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        assert!(!line.contains("|  |"), "an empty cell column: {line}");
+    }
+}

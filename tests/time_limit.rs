@@ -1,0 +1,123 @@
+//! `--time-limit` bounds the whole run: the solve, the duals, the ranging and the diagnosis
+//! of an infeasible plan end by one deadline, the report says what is missing, and the exit
+//! status is 5 whenever the limit cut anything short.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use sourcing_opt::diagnose;
+use sourcing_opt::model::formulate;
+use sourcing_opt::solve::backend::{Deadline, MiniLp};
+use std::time::{Duration, Instant};
+
+const SHIPPED: &str = "instances/usmca_critical_minerals.toml";
+
+fn report(r: &Run, args: &[&str]) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not a JSON report ({e})\n{}", r.describe(args)))
+}
+
+/// A limit the run never reaches gives the report of a run without one (timing aside).
+#[test]
+fn a_generous_time_limit_changes_nothing() {
+    for instance in [
+        SHIPPED,
+        "instances/textbook/import_cap_binding.toml",
+        "instances/infeasible_ree_cap.toml",
+    ] {
+        let plain = ["solve", instance, "--format", "json", "--quiet"];
+        let limited = ["solve", instance, "--format", "json", "--quiet", "--time-limit", "600"];
+        let (a, b) = (run(&plain), run(&limited));
+        assert_eq!(a.code, b.code, "{instance}: {}", b.describe(&limited));
+        assert_eq!(mask_timing(&a.stdout), mask_timing(&b.stdout), "{instance}");
+        assert!(report(&b, &limited)["message"].is_null() || a.code != 0, "{instance}");
+    }
+}
+
+/// The shipped instance solves in well under a second but its ranging (about 60 auxiliary
+/// LPs for one-sided prices) takes seconds: a limit of 1 s stops the ranging, keeps the plan
+/// (objective, flows, duals) and exits 5, saying what is missing.
+#[test]
+fn a_time_limit_hit_during_ranging_keeps_the_plan_and_exits_5() {
+    let limit = 1.0;
+    let args = [
+        "solve",
+        SHIPPED,
+        "--ranging",
+        "on",
+        "--time-limit",
+        "1",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let started = Instant::now();
+    let r = run(&args);
+    let wall = started.elapsed().as_secs_f64();
+    // Loose: 10x the limit plus process start and the report (a debug build), against
+    // several seconds for a complete ranging.
+    assert!(wall < 10.0 * limit + 2.0, "took {wall:.1} s with --time-limit {limit}");
+    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    let v = report(&r, &args);
+    assert_eq!(v["status"], "optimal", "{}", r.describe(&args));
+    assert!(v["objective"].as_f64().is_some_and(|o| o > 0.0));
+    assert!(!v["shipments"].as_array().unwrap().is_empty());
+    assert!(v["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["dual"].is_number()));
+    let ranging = v["solver"]["ranging"].as_str().unwrap();
+    assert!(ranging.contains("ranging stopped at the time limit after"), "{ranging}");
+    assert!(ranging.contains("null"), "{ranging}");
+    assert!(v["message"].as_str().unwrap().contains("time limit"));
+    // The rows ranging could not price are null, the others are there.
+    let binding: Vec<&Value> = v["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["binding"] == true && c["sense"] == "<=")
+        .collect();
+    assert!(
+        binding.iter().any(|c| c["marginal_value"].is_null()),
+        "nothing is missing?"
+    );
+    assert!(binding.iter().any(|c| c["marginal_value"].is_number()));
+    assert!(r.stderr.contains("time limit"), "{}", r.stderr);
+}
+
+/// A solve that cannot finish in time: no plan, exit 5, as before.
+#[test]
+fn a_solve_over_the_time_limit_exits_5_without_a_plan() {
+    let args = [
+        "solve",
+        SHIPPED,
+        "--time-limit",
+        "0.000001",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    let v = report(&r, &args);
+    assert_eq!(v["status"], "error");
+    assert!(v["objective"].is_null());
+    assert!(v["message"].as_str().unwrap().contains("time limit"));
+}
+
+/// The diagnosis of an infeasible plan ends by the deadline too, and says what it left out.
+#[test]
+fn the_diagnosis_stops_at_the_deadline_and_says_so() {
+    let src = std::fs::read_to_string(root().join("instances/infeasible_ree_cap.toml")).unwrap();
+    let inst = sourcing_models::load_str(&src).instance.unwrap();
+    let model = formulate::build(&inst);
+    let full = diagnose::diagnose(&inst, &model, &MiniLp);
+    assert!(full.incomplete.is_none());
+    assert!(!full.relaxations.is_empty());
+    let cut = diagnose::diagnose_until(&inst, &model, &MiniLp, Deadline::after(Some(Duration::ZERO)));
+    let why = cut.incomplete.as_deref().expect("the diagnosis says it was cut short");
+    assert!(why.contains("time limit"), "{why}");
+    assert!(cut.relaxations.is_empty() && cut.conflict.is_empty(), "{cut:?}");
+    assert_eq!(cut.structural, full.structural, "the structural checks need no LP");
+}
