@@ -50,7 +50,7 @@ pub struct SolveArgs {
     /// Skip the explanation of an infeasible plan (relaxations and conflict set)
     #[arg(long)]
     pub no_diagnose: bool,
-    /// Stop the solver after SECONDS (exit 5 when hit)
+    /// Bound the whole run (solve, duals, ranging, diagnosis) by SECONDS; exit 5 when hit, with what was done
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
 }
