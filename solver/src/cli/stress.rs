@@ -3,7 +3,7 @@
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
 use super::choices::{Backend, StressFormat};
-use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif::stress::{self, Case, Outcome, Ranking};
@@ -44,6 +44,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     if args.jobs == Some(0) {
         return Err(usage("error: --jobs must be at least 1".into()));
     }
+    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
     let source = common::read(&args.input)?;
     let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
