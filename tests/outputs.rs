@@ -241,3 +241,48 @@ fn generate_writes_its_one_output() {
     assert_eq!(code, 0, "{stderr}");
     assert!(std::fs::read_to_string(d.join("g.toml")).unwrap().contains("[meta]"));
 }
+
+/// A failed write names the file the user asked for, never the temporary file it goes
+/// through (`.tmpXXXXXX`), and leaves nothing behind.
+#[test]
+fn a_failed_write_names_the_users_file_not_the_temporary_one() {
+    let w = workspace();
+    let d = w.path();
+    let cases: [&[&str]; 4] = [
+        &["solve", "X.toml", "--quiet", "--output", "missing/report.txt"],
+        &["generate", "--quiet", "--output", "missing/g.toml"],
+        &["export", "X.toml", "--format", "mps", "--output", "missing/x.mps"],
+        &[
+            "sweep",
+            "X.toml",
+            "--quiet",
+            "--param",
+            "demands.*.quantity*",
+            "--values",
+            "1",
+            "--output",
+            "missing/t.csv",
+        ],
+    ];
+    for args in cases {
+        let before = snapshot(d);
+        let (code, stderr) = run_in(d, args);
+        let shown = format!("sourcing-opt {}\nexit {code}\n{stderr}", args.join(" "));
+        assert_eq!(code, 1, "{shown}");
+        let out = args.last().unwrap();
+        assert!(stderr.contains(&format!("cannot write `{out}`")), "{shown}");
+        assert!(!stderr.contains(".tmp") && !stderr.contains("at path"), "{shown}");
+        assert_eq!(snapshot(d), before, "{shown}");
+    }
+    // An output that is a directory: the rename fails, the message names the directory.
+    let (code, stderr) = run_in(d, &["generate", "--quiet", "--output", "sub"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot write `sub`") && !stderr.contains(".tmp"),
+        "{stderr}"
+    );
+    assert!(
+        snapshot(d).iter().all(|(name, _)| !name.contains(".tmp")),
+        "a temporary file was left"
+    );
+}

@@ -275,7 +275,7 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
                 _ => PathBuf::from("."),
             };
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
-            let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+            let tmp = temporary_in(&dir).map_err(fail)?;
             flushing::write_synced(tmp.as_file(), write).map_err(fail)?;
             // Keep an existing file's permissions; a new one gets the usual 0644, not the
             // temporary file's 0600.
@@ -298,4 +298,20 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
             Ok(())
         }
     }
+}
+
+/// A new temporary file in `dir` (mode 0600 until it is renamed). Created here rather than by
+/// `NamedTempFile::new_in`, whose errors carry the temporary file's name ("... at path
+/// .tmpXXXX"): the user never named that file, so a failure must speak of theirs only.
+fn temporary_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new().make_in(dir, |p| {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(p)
+    })
 }
