@@ -425,3 +425,35 @@ fn stress_of_the_baseline_is_independent_of_jobs_and_reproducible_by_solve() {
     assert_eq!(c1, csv("2"));
     assert_eq!(c1, csv("3"));
 }
+
+/// An optimal report against an infeasible one: the costs of the side without a plan are
+/// not zeros, so no category reads -100% (or "+inf"): every format says "no plan in B" (or
+/// A), and JSON has a `no_plan_in` field with null numbers.
+#[test]
+fn comparing_with_an_infeasible_report_says_no_plan_instead_of_minus_100_percent() {
+    let dir = tempdir();
+    let powerco = "instances/textbook/powerco_transport.toml";
+    let (code, plan, _) = solve_to(dir.path(), "plan.json", powerco, &[]);
+    assert_eq!(code, 0);
+    let (code, none, _) = solve_to(dir.path(), "none.json", powerco, &["demands.*.quantity*=2"]);
+    assert_eq!(code, 3);
+    for (a, b, side) in [(&plan, &none, "B"), (&none, &plan, "A")] {
+        for format in ["text", "markdown"] {
+            let out = compare(a, b, format, &[]).stdout;
+            assert!(out.contains(&format!("no plan in {side}")), "{format}:\n{out}");
+            assert!(!out.contains("100.00%"), "{format}:\n{out}");
+        }
+        let j = compare_json(a, b);
+        assert_eq!(j["no_plan_in"], side, "{j}");
+        let costs = list(&j, "costs");
+        assert!(costs.iter().any(|c| c["changed"] == true), "{j}");
+        for c in costs {
+            assert_eq!(c["no_plan_in"], side, "{c}");
+            assert!(c["pct"].is_null() && c["delta"].is_null(), "{c}");
+            let missing = if side == "A" { &c["a"] } else { &c["b"] };
+            assert!(missing.is_null(), "{c}");
+        }
+    }
+    // Two plans: no such field.
+    assert!(compare_json(&plan, &plan)["no_plan_in"].is_null());
+}
