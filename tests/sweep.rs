@@ -229,6 +229,38 @@ fn range_values_print_cleanly_in_the_order_given() {
     assert_eq!(values, ["0.3", "0.2", "0.1", "0"]);
 }
 
+/// True when a number's text carries float noise: a run of six 0s or 9s after the point
+/// (`0.09999999999999999`, `288.00000000000006`).
+fn noisy(cell: &str) -> bool {
+    cell.split_once('.')
+        .is_some_and(|(_, f)| f.contains("000000") || f.contains("999999"))
+}
+
+#[test]
+fn cells_print_without_float_noise() {
+    // A scaled key and a share cap: the textbook's costs, shares and values come out of the
+    // solver as 719.9999999999999, 0.09999999999999999, 288.00000000000006, ...
+    for args in [
+        [TEXTBOOK, "--param", "demands.*.quantity*", "--values", "0.1,0.3,1.1"],
+        [TEXTBOOK, "--param", TEXTBOOK_KEY, "--range", "0.1:0.7:0.3"],
+        [TEXTBOOK, "--param", "demands.*.quantity*", "--range", "0.7:1.3:0.1"],
+    ] {
+        for format in ["csv", "jsonl"] {
+            let mut all = args.to_vec();
+            all.extend(["--format", format]);
+            let (_, out) = sweep(&all, 0);
+            let cells: Vec<&str> = out.split([',', ':', '\n', '}']).collect();
+            let bad: Vec<&&str> = cells.iter().filter(|c| noisy(c)).collect();
+            assert!(bad.is_empty(), "{args:?} {format}: float noise in {bad:?}\n{out}");
+        }
+    }
+    let (table, _) = sweep(&[TEXTBOOK, "--param", TEXTBOOK_KEY, "--range", "0.1:0.7:0.3"], 0);
+    assert_eq!(table.cell(0, "us_cobalt_cap.share"), "0.1");
+    let (table, _) = sweep(&[TEXTBOOK, "--param", "demands.*.quantity*", "--values", "0.1"], 0);
+    assert_eq!(table.cell(0, "mining"), "720");
+    assert_eq!(table.cell(0, "imports"), "288");
+}
+
 #[test]
 fn an_infeasible_point_is_a_row_and_exit_0() {
     // Doubling PowerCo's demand exceeds its plants' capacity; must-meet demand makes it infeasible.

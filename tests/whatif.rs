@@ -324,6 +324,54 @@ fn stress_ranks_the_planted_single_point_of_failure_first() {
     }
 }
 
+/// An infeasible case carries the size of its shortfall in every format: removing the
+/// smelter leaves all 50 t/yr of must-meet metal unserved (fixture header), and `solve`
+/// with the row's overrides and every target relaxed diagnoses the same demand relaxation.
+#[test]
+fn an_infeasible_stress_case_carries_its_shortfall_in_every_format() {
+    let v = stress_json(&["stress", SPOF, "--format", "json", "--quiet"]);
+    let row = &list(&v, "rows")[0];
+    assert_eq!(
+        (row["id"].as_str(), row["cause"].as_str()),
+        (Some("smelter"), Some("supply"))
+    );
+    assert!(close(num(&row["shortfall"]["value"], "shortfall"), 50.0, 1e-9), "{row}");
+    assert_eq!(row["shortfall"]["unit"], "t/yr", "{row}");
+    assert!(list(&v, "rows")[1..].iter().all(|r| r["shortfall"].is_null()));
+    let r = run(&[
+        "solve",
+        SPOF,
+        "--format",
+        "json",
+        "--quiet",
+        "--set",
+        "plants.smelter.capacity=0",
+        "--set",
+        "targets.*.max_import_share=1",
+    ]);
+    assert_eq!(r.code, 3);
+    let rep: Value = serde_json::from_str(&r.stdout).expect("a report");
+    let relaxations = list(&rep["diagnosis"], "relaxations");
+    let given: f64 = relaxations
+        .iter()
+        .filter(|x| text(&x["constraint"], "constraint").starts_with("demands."))
+        .map(|x| num(&x["current"], "current") - num(&x["required"], "required"))
+        .sum();
+    assert!(close(given, 50.0, 1e-9), "{relaxations:?}");
+
+    let csv = run(&["stress", SPOF, "--format", "csv", "--quiet"]).stdout;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let at = |name: &str| first[header.iter().position(|h| *h == name).expect(name)];
+    assert_eq!((at("shortfall"), at("shortfall_unit")), ("50", "t/yr"), "{csv}");
+    for format in ["text", "markdown"] {
+        let out = run(&["stress", SPOF, "--format", format, "--quiet"]).stdout;
+        let line = out.lines().find(|l| l.contains("smelter")).expect("smelter");
+        assert!(line.contains("50 t/yr"), "{format}: {line}");
+        assert!(out.contains("shortfall"), "{format}:\n{out}");
+    }
+}
+
 /// Every row's outcome equals a separate `solve --set <its overrides>` run.
 fn check_rows_against_solve(instance: &str, rows: &[&Value], base_sets: &[&str]) {
     for row in rows {
@@ -395,9 +443,26 @@ fn stress_of_the_baseline_is_independent_of_jobs_and_reproducible_by_solve() {
     // The order is the documented one: infeasible first, then cost increase descending.
     let mut seen_optimal = false;
     let mut last = f64::INFINITY;
+    let mut last_short = (0, f64::INFINITY);
     for r in rows {
         match r["status"].as_str() {
-            Some("infeasible") => assert!(!seen_optimal, "an infeasible row after an optimal one: {r}"),
+            Some("infeasible") => {
+                assert!(!seen_optimal, "an infeasible row after an optimal one: {r}");
+                // Supply before targets, each by shortfall, largest first (a case the
+                // diagnosis could not size last in its group).
+                let group = usize::from(r["cause"] != "supply");
+                let short = r["shortfall"]["value"].as_f64().unwrap_or(0.0);
+                if !r["shortfall"].is_null() {
+                    let unit = if group == 0 { "t/yr" } else { "share" };
+                    assert_eq!(r["shortfall"]["unit"], unit, "{r}");
+                    assert!(short > 0.0, "{r}");
+                }
+                assert!(
+                    group > last_short.0 || (group == last_short.0 && short <= last_short.1),
+                    "{r} after {last_short:?}"
+                );
+                last_short = (group, short);
+            }
             Some("optimal") => {
                 seen_optimal = true;
                 let inc = num(&r["cost_increase"], "increase");
@@ -424,4 +489,36 @@ fn stress_of_the_baseline_is_independent_of_jobs_and_reproducible_by_solve() {
     assert!(c1.starts_with("rank,kind,id,status,objective"), "{c1}");
     assert_eq!(c1, csv("2"));
     assert_eq!(c1, csv("3"));
+}
+
+/// An optimal report against an infeasible one: the costs of the side without a plan are
+/// not zeros, so no category reads -100% (or "+inf"): every format says "no plan in B" (or
+/// A), and JSON has a `no_plan_in` field with null numbers.
+#[test]
+fn comparing_with_an_infeasible_report_says_no_plan_instead_of_minus_100_percent() {
+    let dir = tempdir();
+    let powerco = "instances/textbook/powerco_transport.toml";
+    let (code, plan, _) = solve_to(dir.path(), "plan.json", powerco, &[]);
+    assert_eq!(code, 0);
+    let (code, none, _) = solve_to(dir.path(), "none.json", powerco, &["demands.*.quantity*=2"]);
+    assert_eq!(code, 3);
+    for (a, b, side) in [(&plan, &none, "B"), (&none, &plan, "A")] {
+        for format in ["text", "markdown"] {
+            let out = compare(a, b, format, &[]).stdout;
+            assert!(out.contains(&format!("no plan in {side}")), "{format}:\n{out}");
+            assert!(!out.contains("100.00%"), "{format}:\n{out}");
+        }
+        let j = compare_json(a, b);
+        assert_eq!(j["no_plan_in"], side, "{j}");
+        let costs = list(&j, "costs");
+        assert!(costs.iter().any(|c| c["changed"] == true), "{j}");
+        for c in costs {
+            assert_eq!(c["no_plan_in"], side, "{c}");
+            assert!(c["pct"].is_null() && c["delta"].is_null(), "{c}");
+            let missing = if side == "A" { &c["a"] } else { &c["b"] };
+            assert!(missing.is_null(), "{c}");
+        }
+    }
+    // Two plans: no such field.
+    assert!(compare_json(&plan, &plan)["no_plan_in"].is_null());
 }

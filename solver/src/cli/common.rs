@@ -62,6 +62,83 @@ impl InputArgs {
             scenario: self.scenario.as_deref(),
         }
     }
+
+    /// The files these arguments read, named as [`check_outputs`] names them.
+    pub fn files(&self) -> Vec<(&'static str, &Path)> {
+        let mut files = vec![("the instance", self.instance.as_path())];
+        if let Some(s) = &self.scenario {
+            files.push(("the --scenario file", s.as_path()));
+        }
+        files
+    }
+}
+
+/// What identifies a file on this system: device and inode (so a symlink, a hard link or
+/// `x/../X.toml` is the same file as `X.toml`).
+#[cfg(unix)]
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<FileId> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// The file a path names: an existing file by identity, a file still to be created by its
+/// directory's identity and its name. `None` when neither can be known (a missing directory:
+/// writing there fails anyway).
+fn identity(path: &Path) -> Option<(FileId, Option<std::ffi::OsString>)> {
+    if let Some(id) = file_id(path) {
+        return Some((id, None));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some((file_id(dir)?, Some(path.file_name()?.to_os_string())))
+}
+
+/// Refuse, before anything is read, solved or written, an output that is one of the run's
+/// input files or another of its outputs (the same file by identity, not by name): writing
+/// it would destroy the input or the other output. A usage error (exit 2) naming both.
+/// `inputs` and `outputs` pair a description (`the instance`, `--output`) with the path.
+pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]) -> Result<(), Failure> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message: format!("error: {message}"),
+    };
+    let inputs: Vec<_> = inputs.iter().map(|&(what, p)| (what, p, identity(p))).collect();
+    let mut seen: Vec<(&str, &Path, _)> = Vec::new();
+    for &(flag, path) in outputs {
+        let Some(path) = path else { continue };
+        let Some(id) = identity(path) else { continue };
+        if let Some((what, p, _)) = inputs.iter().find(|(_, _, i)| i.as_ref() == Some(&id)) {
+            return Err(usage(format!(
+                "{flag} `{}` is the same file as {what} `{}`; writing it would destroy the input; \
+                 choose another output file",
+                path.display(),
+                p.display()
+            )));
+        }
+        if let Some((other, p, _)) = seen.iter().find(|(_, _, i)| *i == id) {
+            return Err(usage(format!(
+                "{flag} `{}` and {other} `{}` are the same file; give each output its own file",
+                path.display(),
+                p.display()
+            )));
+        }
+        seen.push((flag, path, id));
+    }
+    Ok(())
 }
 
 /// Print a failed load's diagnostics on stderr; its message ends the command (exit 1).
@@ -198,7 +275,7 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
                 _ => PathBuf::from("."),
             };
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
-            let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+            let tmp = temporary_in(&dir).map_err(fail)?;
             flushing::write_synced(tmp.as_file(), write).map_err(fail)?;
             // Keep an existing file's permissions; a new one gets the usual 0644, not the
             // temporary file's 0600.
@@ -221,4 +298,20 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
             Ok(())
         }
     }
+}
+
+/// A new temporary file in `dir` (mode 0600 until it is renamed). Created here rather than by
+/// `NamedTempFile::new_in`, whose errors carry the temporary file's name ("... at path
+/// .tmpXXXX"): the user never named that file, so a failure must speak of theirs only.
+fn temporary_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new().make_in(dir, |p| {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(p)
+    })
 }

@@ -2,7 +2,7 @@
 //! [`crate::whatif::compare`] for the matching rules and the tolerance).
 
 use super::choices::CompareFormat;
-use super::common::{emit, exit, Failure};
+use super::common::{check_outputs, emit, exit, Failure};
 use crate::whatif::compare;
 use clap::Args;
 use std::path::PathBuf;
@@ -33,6 +33,10 @@ pub fn run(args: &CompareArgs) -> Result<i32, Failure> {
             message: format!("error: --tol must be a finite number >= 0, got {}", args.tol),
         });
     }
+    check_outputs(
+        &[("report A", args.a.as_path()), ("report B", args.b.as_path())],
+        &[("--output", args.output.as_deref())],
+    )?;
     let a = compare::load(&args.a).map_err(Failure::input)?;
     let b = compare::load(&args.b).map_err(Failure::input)?;
     let c = compare::compare(

@@ -1,7 +1,7 @@
 //! `sourcing-opt export`: write the exact LP of `solve` in LP or free MPS format.
 
 use super::choices::ExportFormat;
-use super::common::{emit, exit, load, Failure, InputArgs};
+use super::common::{check_outputs, emit, exit, load, Failure, InputArgs};
 use crate::model::{export, formulate};
 use clap::Args;
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: &ExportArgs) -> Result<i32, Failure> {
+    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
     let model = formulate::build(inst);

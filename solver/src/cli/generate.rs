@@ -1,7 +1,7 @@
 //! `sourcing-opt generate --seed N --scale K [--output FILE]`: write a synthetic continental
 //! instance (see [`crate::model::generate`]) for scale tests and benchmarks.
 
-use super::common::{emit, exit, Failure};
+use super::common::{check_outputs, emit, exit, Failure};
 use crate::model::generate::{self, Params, MAX_SCALE};
 use clap::Args;
 use std::path::PathBuf;
@@ -41,6 +41,8 @@ pub struct GenerateArgs {
 
 /// Run the command: stream the instance to stdout or to `--output`.
 pub fn run(args: &GenerateArgs) -> Result<i32, Failure> {
+    // No input to protect; the check keeps every command's outputs under one rule.
+    check_outputs(&[], &[("--output", args.output.as_deref())])?;
     let params = Params {
         seed: args.seed,
         scale: args.scale,

@@ -1,7 +1,7 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
 use super::choices::{Backend, RangingChoice, ReportFormat};
-use super::common::{emit, exit, load, Failure, InputArgs};
+use super::common::{check_outputs, emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
 use crate::pipeline::{self, RunOptions};
 use crate::report::{self, InstanceInfo};
@@ -56,6 +56,7 @@ pub struct SolveArgs {
 }
 
 pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
+    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
     let opts = SolveOptions {

@@ -3,10 +3,10 @@
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
 
 use super::choices::{Backend, StressFormat};
-use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
-use crate::whatif::stress::{self, Case, Outcome, Ranking};
+use crate::whatif::stress::{self, Case, Outcome, Ranking, Shortfall};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
 use std::path::PathBuf;
@@ -44,6 +44,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     if args.jobs == Some(0) {
         return Err(usage("error: --jobs must be at least 1".into()));
     }
+    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
     let source = common::read(&args.input)?;
     let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
@@ -160,22 +161,54 @@ fn solve_case(source: &Source, name: &str, case: &Case, opts: &RunOptions) -> Ou
         Err(why) => return Outcome::invalid(why),
     };
     let mut outcome = Outcome::from_report(&point.report);
-    if outcome.status == "infeasible" && !point.instance.targets.is_empty() {
-        outcome.cause = cause(source, name, &extra, opts);
+    if outcome.status == "infeasible" {
+        let has_targets = !point.instance.targets.is_empty();
+        (outcome.cause, outcome.shortfall) = explain(source, name, &extra, opts, has_targets);
     }
     outcome
 }
 
-/// Why an infeasible case is infeasible: solve it again with every import-dependency target
-/// relaxed to 1 (no cap). `targets` when that plan exists, `supply` when it does not.
-fn cause(source: &Source, name: &str, extra: &[Override], opts: &RunOptions) -> Option<String> {
-    let relax = overrides::parse("targets.*.max_import_share=1", "stress").ok()?;
-    let mut all = extra.to_vec();
-    all.push(relax);
-    let point = pipeline::run_point(source, name, &all, opts).ok()?;
+/// Why an infeasible case is infeasible, and by how much. Solved again with every
+/// import-dependency target relaxed to 1 (no cap), with the diagnosis: cause `targets` when
+/// that plan exists (the shortfall is then the least target relaxation of the case's own
+/// diagnosis), `supply` when it does not (the shortfall is the demand the relaxed case's
+/// diagnosis gives up). An instance without targets has no cause, only the demand shortfall.
+fn explain(
+    source: &Source,
+    name: &str,
+    extra: &[Override],
+    opts: &RunOptions,
+    has_targets: bool,
+) -> (Option<String>, Option<Shortfall>) {
+    let diagnosed = RunOptions {
+        diagnose: true,
+        ..opts.clone()
+    };
+    let shortfall = |sets: &[Override], cause: &str| {
+        let point = pipeline::run_point(source, name, sets, &diagnosed).ok()?;
+        Shortfall::from_diagnosis(point.report.diagnosis.as_ref()?, cause)
+    };
+    if !has_targets {
+        return (None, shortfall(extra, "supply"));
+    }
+    let Ok(relax) = overrides::parse("targets.*.max_import_share=1", "stress") else {
+        return (None, None);
+    };
+    let mut relaxed = extra.to_vec();
+    relaxed.push(relax);
+    let Ok(point) = pipeline::run_point(source, name, &relaxed, &diagnosed) else {
+        return (None, None);
+    };
     match point.report.status {
-        "optimal" => Some("targets".into()),
-        "infeasible" => Some("supply".into()),
-        _ => None,
+        "optimal" => (Some("targets".into()), shortfall(extra, "targets")),
+        "infeasible" => (
+            Some("supply".into()),
+            point
+                .report
+                .diagnosis
+                .as_ref()
+                .and_then(|d| Shortfall::from_diagnosis(d, "supply")),
+        ),
+        _ => (None, None),
     }
 }

@@ -8,7 +8,7 @@
 //! the output is byte-identical whatever `--jobs`.
 
 use super::choices::{Backend, RangingChoice, SweepFormat};
-use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use crate::pipeline::{self, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif::sweep::{self, Axis, Row, Table};
@@ -228,6 +228,10 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         )));
     }
 
+    check_outputs(
+        &o.input.files(),
+        &[("--output", o.output.as_deref()), ("--plot", o.plot.as_deref())],
+    )?;
     let source = common::read(&o.input)?;
     let assignments = parse_assignments(&axes)?;
     let first = check_points(&source, &axes, &assignments, o.input.quiet)?;

@@ -173,13 +173,27 @@ impl Delta {
     }
 }
 
-/// A cost category before and after (every category is listed).
+/// A cost category before and after (every category is listed). The side of a report
+/// without a plan (infeasible, a solver failure) has no costs: its value is null, never the
+/// report's zeros, and `no_plan_in` says which.
 #[derive(Debug, Clone, Serialize)]
 pub struct CostDelta {
     pub category: String,
     #[serde(flatten)]
     pub value: Delta,
     pub changed: bool,
+    /// `A`, `B` or `A and B` when that report has no plan; null when both have one.
+    pub no_plan_in: Option<&'static str>,
+}
+
+/// Which of the two reports has no plan: `A`, `B`, `A and B`, or `None`.
+fn no_plan_in(a: &Side, b: &Side) -> Option<&'static str> {
+    match (a.status == "optimal", b.status == "optimal") {
+        (true, true) => None,
+        (false, true) => Some("A"),
+        (true, false) => Some("B"),
+        (false, false) => Some("A and B"),
+    }
 }
 
 /// A target before and after (every target of either report is listed; `null` on the side
@@ -246,6 +260,9 @@ pub struct Comparison {
     /// Plain-language remarks: a change of status, different instance files or overrides.
     pub notes: Vec<String>,
     pub status_changed: bool,
+    /// `A`, `B` or `A and B` when that report has no plan (its objective and costs are
+    /// null, not compared); null when both have one.
+    pub no_plan_in: Option<&'static str>,
     pub objective: Delta,
     pub costs: Vec<CostDelta>,
     pub targets: Vec<TargetDelta>,
@@ -454,14 +471,24 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         .filter(|k| !names.contains(k))
         .collect();
     names.extend(extra.into_iter().cloned());
+    let missing = no_plan_in(&sa, &sb);
+    let (plan_a, plan_b) = (sa.status == "optimal", sb.status == "optimal");
     let costs: Vec<CostDelta> = names
         .into_iter()
         .map(|n| {
-            let (x, y) = (a.costs.get(&n), b.costs.get(&n));
+            // A report without a plan has no costs (its zeros are not a plan's).
+            let x = a.costs.get(&n).filter(|_| plan_a);
+            let y = b.costs.get(&n).filter(|_| plan_b);
+            // Against no plan, a category is listed when the plan has a cost in it.
+            let changed = match (x, y) {
+                (Some(v), None) | (None, Some(v)) => differs(Some(v), Some(0.0), tol),
+                _ => differs(x, y, tol),
+            };
             CostDelta {
-                changed: differs(x, y, tol),
+                changed,
                 value: Delta::new(x, y),
                 category: n,
+                no_plan_in: missing,
             }
         })
         .collect();
@@ -474,6 +501,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         changed: false,
         notes,
         status_changed,
+        no_plan_in: missing,
         objective,
         costs,
         targets: Vec::new(),
@@ -723,15 +751,27 @@ fn tables(c: &Comparison) -> Vec<(String, Table)> {
     out
 }
 
+/// A value of report `label`, or `no plan` when that report has none.
+fn value_or_no_plan(x: Option<f64>, label: &str, missing: Option<&str>) -> String {
+    match missing {
+        Some(m) if m.contains(label) => "no plan".into(),
+        _ => opt(x),
+    }
+}
+
 fn costs_table(c: &Comparison, currency: &str) -> (String, Table) {
     let mut t = Table::new(&["category", "A", "B", "change", "%"], 1);
     for x in c.costs.iter().filter(|x| x.changed) {
+        let (change, pc) = match x.no_plan_in {
+            Some(m) => (format!("no plan in {m}"), format!("no plan in {m}")),
+            None => (signed(x.value.delta), pct(x.value.pct)),
+        };
         t.push(vec![
             x.category.clone(),
-            opt(x.value.a),
-            opt(x.value.b),
-            signed(x.value.delta),
-            pct(x.value.pct),
+            value_or_no_plan(x.value.a, "A", x.no_plan_in),
+            value_or_no_plan(x.value.b, "B", x.no_plan_in),
+            change,
+            pc,
         ]);
     }
     (format!("Cost categories that changed ({currency}/yr)"), t)
@@ -845,6 +885,12 @@ fn prices_table(c: &Comparison, currency: &str) -> (String, Table) {
 
 fn objective_line(c: &Comparison) -> String {
     let currency = currency(c);
+    match (c.no_plan_in, c.objective.a, c.objective.b) {
+        (Some(m), Some(a), _) => return format!("objective: A {} {currency}/yr, no plan in {m}", num(a)),
+        (Some(m), _, Some(b)) => return format!("objective: no plan in {m}, B {} {currency}/yr", num(b)),
+        (Some(m), _, _) => return format!("objective: no plan in {m}"),
+        (None, _, _) => {}
+    }
     format!(
         "objective: {} -> {} {currency}/yr, change {} ({})",
         opt(c.objective.a),
@@ -989,6 +1035,33 @@ mod tests {
         assert!(c.targets[0].changed);
         let c = compare(&a, &b, "a", "b", 0.0);
         assert_eq!(c.flows.len(), 1);
+    }
+
+    #[test]
+    fn a_report_without_a_plan_is_no_plan_not_minus_100_percent() {
+        let plan = report(10.0, 4.0, true);
+        let mut none = report(0.0, 0.0, false);
+        none.status = "infeasible".into();
+        none.objective = None;
+        for (a, b, side) in [(&plan, &none, "B"), (&none, &plan, "A")] {
+            let c = compare(a, b, "a", "b", DEFAULT_TOL);
+            assert_eq!(c.no_plan_in, Some(side));
+            let mining = c.costs.iter().find(|x| x.category == "mining").unwrap();
+            assert!(mining.changed && mining.no_plan_in == Some(side));
+            assert_eq!((mining.value.delta, mining.value.pct), (None, None));
+            assert!(
+                c.costs.iter().filter(|x| x.changed).count() == 1,
+                "only mining has a cost"
+            );
+            for out in [text(&c), markdown(&c)] {
+                assert!(out.contains(&format!("no plan in {side}")), "{out}");
+                assert!(!out.contains("100.00%"), "{out}");
+            }
+            let v: Value = serde_json::from_str(&json(&c)).unwrap();
+            assert_eq!(v["no_plan_in"], side);
+            assert_eq!(v["costs"][0]["no_plan_in"], side);
+            assert!(v["costs"][0]["pct"].is_null());
+        }
     }
 
     #[test]

@@ -17,12 +17,14 @@
 //!
 //! Ranking: cases whose plan is infeasible first: those where a demand without
 //! `unmet_penalty` cannot be served even with every import target relaxed (cause `supply`)
-//! before those that only break an import-dependency target (cause `targets`); then optimal
+//! before those that only break an import-dependency target (cause `targets`), each by the
+//! size of its shortfall, largest first (see [`Shortfall`]); then optimal
 //! cases by cost increase over the base case, largest first (unmet
 //! demand is already priced by its `unmet_penalty` in the objective), then cases the solver
 //! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`)
 //! are broken by kind (mine, plant, import, lane, country), then id.
 
+use crate::diagnose::Diagnosis;
 use crate::report::table::{Align, Table};
 use crate::report::{csv, InstanceInfo, Report};
 use serde::Serialize;
@@ -156,6 +158,49 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
     out
 }
 
+/// How far an infeasible case is from a plan, from the least relaxation of the diagnosis:
+/// for cause `supply`, the t/yr of must-meet demand that cannot be served (with every
+/// import target relaxed); for cause `targets`, the import share the targets must give up,
+/// summed over the targets the diagnosis relaxes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shortfall {
+    pub value: f64,
+    /// `t/yr` or `share`.
+    pub unit: &'static str,
+}
+
+impl Shortfall {
+    /// The shortfall of a `supply` (demand reductions, t/yr) or `targets` (share) failure,
+    /// read off the diagnosis' relaxations; `None` when it relaxed nothing of that kind.
+    pub fn from_diagnosis(d: &Diagnosis, cause: &str) -> Option<Shortfall> {
+        // The diagnosis rounds demands to 0.001 t/yr and shares to 0.0001; so does the sum.
+        let (unit, demand, scale) = match cause {
+            "targets" => ("share", false, 1e4),
+            _ => ("t/yr", true, 1e3),
+        };
+        let parts: Vec<f64> = d
+            .relaxations
+            .iter()
+            .filter(|r| {
+                if demand {
+                    r.unit == "t/yr" && r.constraint.starts_with("demands.")
+                } else {
+                    r.unit == "share"
+                }
+            })
+            .map(|r| (r.required - r.current).abs())
+            .collect();
+        (!parts.is_empty()).then(|| Shortfall {
+            value: (parts.iter().sum::<f64>() * scale).round() / scale,
+            unit,
+        })
+    }
+
+    fn text(&self) -> String {
+        format!("{} {}", crate::whatif::compare::num(self.value), self.unit)
+    }
+}
+
 /// The result of one solve, as the ranking needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -170,6 +215,8 @@ pub struct Outcome {
     /// (`targets.*.max_import_share=1`) makes it feasible, `supply` when a demand that must
     /// be met cannot be served even then; null otherwise.
     pub cause: Option<String>,
+    /// For an infeasible case: how far it is from a plan (see [`Shortfall`]).
+    pub shortfall: Option<Shortfall>,
 }
 
 impl Outcome {
@@ -182,6 +229,7 @@ impl Outcome {
             unmet_t: optimal.then(|| rep.demands.iter().map(|d| d.unmet).sum()),
             message: rep.message.clone(),
             cause: None,
+            shortfall: None,
         }
     }
 
@@ -193,6 +241,7 @@ impl Outcome {
             unmet_t: None,
             message: Some(message.into()),
             cause: None,
+            shortfall: None,
         }
     }
 }
@@ -216,6 +265,9 @@ pub struct Row {
     pub overrides: Vec<String>,
     /// Infeasible cases: `targets` or `supply` (see [`Outcome::cause`]).
     pub cause: Option<String>,
+    /// Infeasible cases: t/yr of demand that cannot be served, or share the targets must
+    /// give up (see [`Shortfall`]).
+    pub shortfall: Option<Shortfall>,
     pub message: Option<String>,
 }
 
@@ -243,8 +295,13 @@ pub fn rank(base: &Outcome, cases: &[Case], outcomes: &[Outcome]) -> Vec<Row> {
                 None
             };
             // Quantised so that ties within the tolerance fall back to kind and id, with a
-            // total order (`as` saturates).
-            let key = inc.map_or(0, |d| (d / quantum).round() as i64);
+            // total order (`as` saturates). Infeasible cases: their shortfall (rounded by the
+            // diagnosis to 0.001 t/yr or 0.0001 of share).
+            let key = match (&o.shortfall, inc) {
+                (Some(s), _) if o.status == "infeasible" => (s.value * 1e6).round() as i64,
+                (_, Some(d)) => (d / quantum).round() as i64,
+                _ => 0,
+            };
             let row = Row {
                 rank: 0,
                 kind: c.kind,
@@ -256,6 +313,7 @@ pub fn rank(base: &Outcome, cases: &[Case], outcomes: &[Outcome]) -> Vec<Row> {
                 unmet_t: o.unmet_t,
                 overrides: c.overrides.clone(),
                 cause: o.cause.clone(),
+                shortfall: o.shortfall.clone(),
                 message: o.message.clone(),
             };
             (key, row)
@@ -297,7 +355,7 @@ pub struct Ranking {
 
 /// The order of the rows, as stated in every rendering.
 pub const ORDER: &str = "infeasible first (no plan serves every demand that must be met within every import \
-target; cause supply before cause targets), then by cost increase over the base case, largest first (unmet demand is priced by its unmet_penalty), then cases that could not be \
+target; cause supply before cause targets, each by shortfall, largest first), then by cost increase over the base case, largest first (unmet demand is priced by its unmet_penalty), then cases that could not be \
 solved; ties by kind (mine, plant, import, lane, country), then id";
 
 fn num(x: Option<f64>) -> String {
@@ -338,7 +396,8 @@ fn header(r: &Ranking) -> Vec<String> {
     if r.rows.iter().any(|x| x.cause.is_some()) {
         lines.push(
             "infeasible (targets): feasible once every import target is relaxed (targets.*.max_import_share=1); \
-infeasible (supply): a demand that must be met cannot be served even then"
+infeasible (supply): a demand that must be met cannot be served even then; shortfall: t/yr of such \
+demand that cannot be served (supply) or the import share the targets must give up, summed over targets (targets)"
                 .into(),
         );
     }
@@ -367,11 +426,15 @@ fn cells(row: &Row) -> Vec<String> {
         increase(row.cost_increase),
         pct(row.cost_increase_pct),
         num(row.unmet_t),
+        row.shortfall.as_ref().map_or_else(|| "-".into(), Shortfall::text),
         row.overrides.join(" "),
     ]
 }
 
-const COLUMNS: [&str; 9] = [
+/// The index of the overrides column.
+const OVERRIDES: usize = 9;
+
+const COLUMNS: [&str; 10] = [
     "rank",
     "kind",
     "id",
@@ -380,6 +443,7 @@ const COLUMNS: [&str; 9] = [
     "cost increase",
     "%",
     "unmet t/yr",
+    "shortfall",
     "overrides",
 ];
 
@@ -388,7 +452,7 @@ const COLUMNS: [&str; 9] = [
 fn table(r: &Ranking, overrides: impl Fn(&Row) -> String) -> Table {
     let align = (0..COLUMNS.len())
         .map(|i| {
-            if matches!(i, 1 | 2 | 3 | 8) {
+            if matches!(i, 1 | 2 | 3 | OVERRIDES) {
                 Align::Left
             } else {
                 Align::Right
@@ -398,7 +462,7 @@ fn table(r: &Ranking, overrides: impl Fn(&Row) -> String) -> Table {
     let mut t = Table::with_align(&COLUMNS, align);
     for row in &r.rows {
         let mut c = cells(row);
-        c[8] = overrides(row);
+        c[OVERRIDES] = overrides(row);
         t.push(c);
     }
     t
@@ -451,7 +515,7 @@ fn raw(x: Option<f64>) -> String {
 /// by `;`.
 pub fn csv(r: &Ranking) -> String {
     let mut out =
-        String::from("rank,kind,id,status,objective,cost_increase,cost_increase_pct,unmet_t,overrides,cause,message\n");
+        String::from("rank,kind,id,status,objective,cost_increase,cost_increase_pct,unmet_t,overrides,cause,shortfall,shortfall_unit,message\n");
     for row in &r.rows {
         let fields = [
             row.rank.to_string(),
@@ -464,6 +528,8 @@ pub fn csv(r: &Ranking) -> String {
             raw(row.unmet_t),
             row.overrides.join(";"),
             row.cause.clone().unwrap_or_default(),
+            raw(row.shortfall.as_ref().map(|s| s.value)),
+            row.shortfall.as_ref().map(|s| s.unit.to_string()).unwrap_or_default(),
             row.message.clone().unwrap_or_default(),
         ];
         csv::write_record(&mut out, fields.iter().map(String::as_str));
@@ -497,6 +563,7 @@ mod tests {
             unmet_t: Some(0.0),
             message: None,
             cause: None,
+            shortfall: None,
         }
     }
 
@@ -516,6 +583,7 @@ mod tests {
             unmet_t: None,
             message: None,
             cause: None,
+            shortfall: None,
         };
         let outcomes = [
             optimal(150.0),
@@ -537,7 +605,53 @@ mod tests {
         let mut targets = inf.clone();
         targets.cause = Some("targets".into());
         let two = [case(Kind::Mine, "m"), case(Kind::Lane, "l")];
-        let rows = rank(&base, &two, &[targets, supply]);
+        let rows = rank(&base, &two, &[targets.clone(), supply.clone()]);
         assert_eq!((rows[0].id.as_str(), rows[1].id.as_str()), ("l", "m"));
+        // Within a cause, the larger shortfall first, whatever the kind and id.
+        let short = |o: &Outcome, value: f64, unit| {
+            let mut o = o.clone();
+            o.shortfall = Some(Shortfall { value, unit });
+            o
+        };
+        let four = [
+            case(Kind::Mine, "a"),
+            case(Kind::Mine, "b"),
+            case(Kind::Lane, "c"),
+            case(Kind::Lane, "d"),
+        ];
+        let outcomes = [
+            short(&supply, 5.0, "t/yr"),
+            short(&targets, 0.01, "share"),
+            short(&supply, 120.0, "t/yr"),
+            short(&targets, 0.25, "share"),
+        ];
+        let rows = rank(&base, &four, &outcomes);
+        let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(order, ["c", "a", "d", "b"]);
+        let r = Ranking {
+            schema: SCHEMA,
+            instance: InstanceInfo {
+                name: "n".into(),
+                path: "p.toml".into(),
+                sha256: String::new(),
+                overrides: vec![],
+                scenario: None,
+            },
+            backend: "auto".into(),
+            currency: "USD".into(),
+            base: base.clone(),
+            order: ORDER,
+            cases: 4,
+            shown: 4,
+            rows,
+        };
+        assert!(
+            text(&r).contains("120 t/yr") && text(&r).contains("0.25 share"),
+            "{}",
+            text(&r)
+        );
+        assert!(markdown(&r).contains("| 120 t/yr |"), "{}", markdown(&r));
+        assert!(csv(&r).contains(",supply,120,t/yr,"), "{}", csv(&r));
+        assert!(json(&r).contains("\"unit\": \"share\""), "{}", json(&r));
     }
 }

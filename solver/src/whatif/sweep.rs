@@ -15,8 +15,11 @@ use serde::Serialize;
 /// otherwise ask for hours of solving).
 pub const MAX_POINTS: usize = 1_000_000;
 
-/// The significant digits a range value is rounded to, so `0.1 + 2 * 0.1` prints `0.3`.
-const RANGE_DIGITS: usize = 12;
+/// The significant digits a computed number is rounded to before it is printed: far beyond
+/// the solver's accuracy (1e-9 relative) and short of the last digits of an `f64`, where
+/// rounding noise lives (`0.09999999999999999` prints `0.1`, `719.9999999999999` prints
+/// `720`).
+const CELL_DIGITS: usize = 12;
 
 /// One swept key and its values, as text ready for an override (`KEY=VALUE`).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,9 +42,27 @@ impl Axis {
     }
 }
 
-/// Round `x` to 12 significant digits (and `-0` to `0`): the printed value of a range point.
+/// Round `x` to 12 significant digits (and `-0` to `0`): the printed value of a computed
+/// cell.
 pub fn clean(x: f64) -> f64 {
-    chart::round_significant(x, RANGE_DIGITS)
+    chart::round_significant(x, CELL_DIGITS)
+}
+
+/// The decimal places a number is written with: `0.05` -> 2, `1e-3` -> 3, `2.5e1` -> 0.
+fn decimals(s: &str) -> usize {
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (s, 0),
+    };
+    let places = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i64;
+    (places - exp).clamp(0, 400) as usize
+}
+
+/// `x` at `places` decimal places, in its shortest form (`0.30000000000000004` at 1 place is
+/// `0.3`).
+fn at_places(x: f64, places: usize) -> String {
+    let text = format!("{x:.places$}");
+    fmt_num(text.parse::<f64>().unwrap_or(x))
 }
 
 /// A number as the sweep prints it: the shortest text that reads back as the same `f64`
@@ -87,7 +108,8 @@ fn number(s: &str) -> Option<f64> {
 }
 
 /// Parse `START:STOP:STEP` into its points `START + k * STEP`, `k = 0, 1, ...`, up to and
-/// including STOP, each rounded by [`clean`]. STEP must be nonzero, point from START towards
+/// including STOP, each printed at the decimal places START and STEP are written with (so
+/// `0:1:0.1` gives `0.3`, and `0.1234567:0.1234569:0.0000001` keeps its seven places). STEP must be nonzero, point from START towards
 /// STOP, and divide `STOP - START` (within `1e-9` of a step, where STOP itself is used).
 pub fn parse_range(spec: &str) -> Result<Vec<String>, String> {
     let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
@@ -134,13 +156,14 @@ pub fn parse_range(spec: &str) -> Result<Vec<String>, String> {
         ));
     }
     let n = last as usize;
+    let places = decimals(a).max(decimals(c));
     Ok((0..=n)
         .map(|k| {
             if k == n {
                 // Within the tolerance of STOP: use STOP as written.
-                fmt_num(clean(stop))
+                fmt_num(stop)
             } else {
-                fmt_num(clean(start + k as f64 * step))
+                at_places(start + k as f64 * step, places)
             }
         })
         .collect())
@@ -274,7 +297,8 @@ impl Table {
             .collect()
     }
 
-    /// The numeric cells of a row after `status`, `None` for an empty cell.
+    /// The numeric cells of a row after `status`, `None` for an empty cell; computed numbers
+    /// rounded by [`clean`], so float noise does not reach the table.
     fn numbers(&self, row: &Row) -> Vec<Option<f64>> {
         let mut v = vec![row.objective];
         match &row.costs {
@@ -285,7 +309,7 @@ impl Table {
             v.push(*share);
             v.push(*value);
         }
-        v
+        v.into_iter().map(|x| x.map(clean)).collect()
     }
 
     /// CSV with a header row; empty cells where a point has no number.
@@ -584,6 +608,43 @@ mod tests {
         assert_eq!(point_indices(&axes, 2), [0, 2]);
         assert_eq!(point_indices(&axes, 3), [1, 0]);
         assert_eq!(point_indices(&axes, 5), [1, 2]);
+    }
+
+    #[test]
+    fn range_points_keep_the_places_of_their_inputs() {
+        assert_eq!(
+            parse_range("0.1234567:0.1234569:0.0000001").unwrap(),
+            ["0.1234567", "0.1234568", "0.1234569"]
+        );
+        assert_eq!(parse_range("0.7:1.3:0.1").unwrap()[3], "1");
+        assert_eq!(parse_range("0:3e-1:1e-1").unwrap(), ["0", "0.1", "0.2", "0.3"]);
+        assert_eq!(parse_range("1000000:1000000.5:0.25").unwrap()[1], "1000000.25");
+        assert_eq!(decimals("2.5e1"), 0);
+        assert_eq!(decimals("5"), 0);
+    }
+
+    #[test]
+    fn computed_cells_print_without_float_noise() {
+        let row = Row {
+            status: "optimal".into(),
+            message: None,
+            objective: Some(25199.999999999993),
+            costs: Some(vec![719.9999999999999; cost_names().len()]),
+            targets: vec![(Some(0.09999999999999999), Some(71666.66666666669))],
+        };
+        let table = Table {
+            axes: vec![Axis {
+                key: "demands.*.quantity*".into(),
+                values: vec!["0.1".into()],
+            }],
+            target_ids: vec!["t".into()],
+            rows: vec![row],
+        };
+        let csv = table.csv();
+        let line = csv.lines().nth(1).unwrap();
+        assert!(line.starts_with("0.1,optimal,25200,720,"), "{line}");
+        assert!(line.ends_with(",0.1,71666.6666667"), "{line}");
+        assert!(table.jsonl().contains("\"t.share\":0.1,"), "{}", table.jsonl());
     }
 
     #[test]

@@ -1,0 +1,288 @@
+//! Output files on the real binary: an output that is an input of the run (the instance, a
+//! scenario, a report being compared) or another output of the same run is refused before
+//! anything is solved or written, whichever way the path is spelled; and a write that fails
+//! names the user's file, never the temporary file it goes through.
+
+mod common;
+
+use common::{root, BIN};
+use std::path::Path;
+use std::process::Command;
+
+const INSTANCE: &str = "instances/textbook/import_cap_binding.toml";
+
+/// Run the binary in `dir`: exit code and stderr.
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A directory holding `X.toml` (a copy of the instance), `L.toml` (a symlink to it),
+/// `S.toml` (a scenario) and an empty `sub/`.
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::copy(root().join(INSTANCE), dir.path().join("X.toml")).expect("copy the instance");
+    std::fs::write(
+        dir.path().join("S.toml"),
+        "name = \"s\"\n[set]\n\"demands.*.quantity*\" = 1.0\n",
+    )
+    .expect("a scenario");
+    std::fs::create_dir(dir.path().join("sub")).expect("sub/");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("X.toml", dir.path().join("L.toml")).expect("a symlink");
+    dir
+}
+
+/// `args` must exit 2 naming `out` and `input` on stderr, and leave every file of `dir`
+/// byte for byte as it was (and create none).
+fn refused(dir: &Path, args: &[&str], out: &str, input: &str) {
+    let before = snapshot(dir);
+    let (code, stderr) = run_in(dir, args);
+    let shown = format!("sourcing-opt {}\nexit {code}\n{stderr}", args.join(" "));
+    assert_eq!(code, 2, "{shown}");
+    assert!(stderr.contains(&format!("`{out}`")), "the output is named: {shown}");
+    assert!(
+        stderr.contains(&format!("`{input}`")),
+        "the other file is named: {shown}"
+    );
+    assert!(stderr.contains("same file"), "{shown}");
+    assert_eq!(snapshot(dir), before, "files changed: {shown}");
+}
+
+/// Every file under `dir` (symlinks as their target) with its bytes, by name.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walk(dir) {
+        let name = e.strip_prefix(dir).unwrap().display().to_string();
+        let link = std::fs::symlink_metadata(&e).unwrap().file_type().is_symlink();
+        let bytes = if link {
+            format!("-> {}", std::fs::read_link(&e).unwrap().display()).into_bytes()
+        } else {
+            std::fs::read(&e).unwrap()
+        };
+        out.push((name, bytes));
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if std::fs::symlink_metadata(&p).unwrap().is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn solve_refuses_to_write_its_report_over_the_instance_however_it_is_named() {
+    let w = workspace();
+    let d = w.path();
+    for out in ["X.toml", "./sub/../X.toml", "L.toml"] {
+        refused(d, &["solve", "X.toml", "--quiet", "--output", out], out, "X.toml");
+        refused(
+            d,
+            &["solve", "X.toml", "--quiet", "-o", out, "--format", "json"],
+            out,
+            "X.toml",
+        );
+    }
+    // The scenario is an input too.
+    refused(
+        d,
+        &["solve", "X.toml", "--scenario", "S.toml", "--output", "./S.toml"],
+        "./S.toml",
+        "S.toml",
+    );
+    // Named from another directory: the same file by identity.
+    let abs = d.join("X.toml");
+    let abs = abs.to_str().unwrap();
+    refused(d, &["solve", "X.toml", "--output", abs], abs, "X.toml");
+    // Another file is fine.
+    let (code, stderr) = run_in(d, &["solve", "X.toml", "--quiet", "--output", "sub/report.txt"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(d.join("sub/report.txt").exists());
+}
+
+#[test]
+fn sweep_refuses_an_output_that_is_the_instance_or_its_other_output() {
+    let w = workspace();
+    let d = w.path();
+    let sweep = |extra: &[&'static str]| {
+        let mut a = vec![
+            "sweep",
+            "X.toml",
+            "--quiet",
+            "--param",
+            "demands.*.quantity*",
+            "--values",
+            "1,1.1",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    refused(d, &sweep(&["--output", "X.toml"]), "X.toml", "X.toml");
+    refused(d, &sweep(&["--output", "L.toml"]), "L.toml", "X.toml");
+    refused(d, &sweep(&["--plot", "sub/../X.toml"]), "sub/../X.toml", "X.toml");
+    refused(
+        d,
+        &sweep(&["--scenario", "S.toml", "--output", "S.toml"]),
+        "S.toml",
+        "S.toml",
+    );
+    // --plot and --output on one new file: the table would be lost.
+    refused(d, &sweep(&["--plot", "o.svg", "--output", "o.svg"]), "o.svg", "o.svg");
+    refused(
+        d,
+        &sweep(&["--output", "o.svg", "--plot", "./sub/../o.svg"]),
+        "./sub/../o.svg",
+        "o.svg",
+    );
+    // ... and on one existing file.
+    std::fs::write(d.join("o.svg"), "keep").unwrap();
+    refused(
+        d,
+        &sweep(&["--plot", "o.svg", "--output", "./o.svg"]),
+        "./o.svg",
+        "o.svg",
+    );
+    let (code, stderr) = run_in(d, &sweep(&["--plot", "p.svg", "--output", "t.csv"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(std::fs::read_to_string(d.join("t.csv"))
+        .unwrap()
+        .starts_with("demands.*.quantity*,"));
+    assert!(std::fs::read_to_string(d.join("p.svg")).unwrap().contains("<svg"));
+}
+
+#[test]
+fn stress_and_export_refuse_to_overwrite_the_instance() {
+    let w = workspace();
+    let d = w.path();
+    for out in ["X.toml", "L.toml", "./sub/../X.toml"] {
+        refused(d, &["stress", "X.toml", "--quiet", "--output", out], out, "X.toml");
+        refused(
+            d,
+            &["export", "X.toml", "--format", "lp", "--output", out],
+            out,
+            "X.toml",
+        );
+    }
+    refused(
+        d,
+        &[
+            "export",
+            "X.toml",
+            "--scenario",
+            "S.toml",
+            "--format",
+            "mps",
+            "-o",
+            "S.toml",
+        ],
+        "S.toml",
+        "S.toml",
+    );
+}
+
+#[test]
+fn compare_refuses_to_overwrite_either_report() {
+    let w = workspace();
+    let d = w.path();
+    for (name, set) in [("A.json", "1"), ("B.json", "1.1")] {
+        let out = Command::new(BIN)
+            .args(["solve", "X.toml", "--quiet", "--ranging", "off", "--format", "json"])
+            .args(["--set", &format!("demands.*.quantity*={set}")])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        std::fs::write(d.join(name), out.stdout).unwrap();
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("B.json", d.join("LB.json")).unwrap();
+    refused(
+        d,
+        &["compare", "A.json", "B.json", "--output", "A.json"],
+        "A.json",
+        "A.json",
+    );
+    refused(
+        d,
+        &["compare", "A.json", "B.json", "--output", "./B.json"],
+        "./B.json",
+        "B.json",
+    );
+    refused(
+        d,
+        &["compare", "A.json", "B.json", "-o", "LB.json"],
+        "LB.json",
+        "B.json",
+    );
+    let (code, stderr) = run_in(d, &["compare", "A.json", "B.json", "--output", "c.txt"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn generate_writes_its_one_output() {
+    let w = workspace();
+    let d = w.path();
+    let (code, stderr) = run_in(d, &["generate", "--quiet", "--output", "sub/../g.toml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(std::fs::read_to_string(d.join("g.toml")).unwrap().contains("[meta]"));
+}
+
+/// A failed write names the file the user asked for, never the temporary file it goes
+/// through (`.tmpXXXXXX`), and leaves nothing behind.
+#[test]
+fn a_failed_write_names_the_users_file_not_the_temporary_one() {
+    let w = workspace();
+    let d = w.path();
+    let cases: [&[&str]; 4] = [
+        &["solve", "X.toml", "--quiet", "--output", "missing/report.txt"],
+        &["generate", "--quiet", "--output", "missing/g.toml"],
+        &["export", "X.toml", "--format", "mps", "--output", "missing/x.mps"],
+        &[
+            "sweep",
+            "X.toml",
+            "--quiet",
+            "--param",
+            "demands.*.quantity*",
+            "--values",
+            "1",
+            "--output",
+            "missing/t.csv",
+        ],
+    ];
+    for args in cases {
+        let before = snapshot(d);
+        let (code, stderr) = run_in(d, args);
+        let shown = format!("sourcing-opt {}\nexit {code}\n{stderr}", args.join(" "));
+        assert_eq!(code, 1, "{shown}");
+        let out = args.last().unwrap();
+        assert!(stderr.contains(&format!("cannot write `{out}`")), "{shown}");
+        assert!(!stderr.contains(".tmp") && !stderr.contains("at path"), "{shown}");
+        assert_eq!(snapshot(d), before, "{shown}");
+    }
+    // An output that is a directory: the rename fails, the message names the directory.
+    let (code, stderr) = run_in(d, &["generate", "--quiet", "--output", "sub"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot write `sub`") && !stderr.contains(".tmp"),
+        "{stderr}"
+    );
+    assert!(
+        snapshot(d).iter().all(|(name, _)| !name.contains(".tmp")),
+        "a temporary file was left"
+    );
+}
