@@ -75,6 +75,51 @@ fn every_known_optimum_instance_is_shipped() {
     assert!(shipped.iter().any(|s| s == INFEASIBLE), "{INFEASIBLE} is missing");
 }
 
+/// Transit time priced (contract section 8), as derived by hand in the header of
+/// `transit_time.toml`: at a carrying rate of 0.1 the three-day road lane from Mexico beats
+/// forty days at sea from China, and the capital tied up in transit is its own category.
+#[test]
+fn a_carrying_rate_prices_transit_time_and_moves_the_plan() {
+    let instance = "instances/textbook/transit_time.toml";
+    for &backend in BACKENDS {
+        let args = [
+            "solve",
+            instance,
+            "--format",
+            "json",
+            "--quiet",
+            "--backend",
+            backend,
+            "--set",
+            "meta.carrying_rate=0.1",
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert!(close(num(&v["objective"], "objective"), 5_866_000.0, REL), "{backend}");
+        for (category, value) in [
+            ("mining", 5_850_000.0),
+            ("transport", 10_000.0),
+            ("in_transit", 6_000.0),
+        ] {
+            let got = num(&v["costs"][category], category);
+            assert!(close(got, value, REL), "{backend}: {category} = {got}, by hand {value}");
+        }
+        let road = find(&v, "shipments", "lane", "MX-NL->US-MI/road");
+        assert!(close(num(&road["in_transit_cost"], "in_transit_cost"), 6_000.0, REL));
+        // The mine is full: one more tonne comes from China, landed at 57,600 + 300 + 800.
+        let demand = find(&v, "demands", "id", "US-MI/magnet_alloy");
+        assert!(
+            close(num(&demand["marginal_cost"], "marginal_cost"), 58_700.0, REL),
+            "{backend}"
+        );
+    }
+    // Without a carrying rate the sea lane wins and transit costs nothing.
+    let v = solve_optimal(instance, None);
+    assert_eq!(num(&v["costs"]["in_transit"], "in_transit"), 0.0);
+    assert!(find(&v, "shipments", "lane", "CN-SH->US-MI/sea")["tonnes"] == 100.0);
+}
+
 /// Each category of the hand derivation in the header of `silver_tax_chain.toml`, including
 /// the tariff chosen by the most-specific-match rule (5% by material, not 25% for `*`).
 #[test]

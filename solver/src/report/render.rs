@@ -339,6 +339,7 @@ fn shipments_table(r: &Report) -> (String, Table) {
             "t/yr",
             &format!("transport {cur}/yr"),
             &format!("tariff {cur}/yr"),
+            &format!("in transit {cur}/yr"),
         ],
         2,
     );
@@ -350,6 +351,7 @@ fn shipments_table(r: &Report) -> (String, Table) {
             num(s.tonnes),
             num(s.transport_cost),
             num(s.tariff_paid),
+            num(s.in_transit_cost),
         ]);
     }
     ("Shipments".into(), t)
