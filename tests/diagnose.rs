@@ -324,6 +324,14 @@ fn every_relaxation_is_needed_and_together_they_suffice() {
 [[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
             ),
         ),
+        (
+            "a large unreachable demand in a strict cap's scope",
+            instance(
+                "[[demands]]\nregion = \"MX-ZAC\"\nmaterial = \"ree\"\nquantity = 3000\n\
+[[demands]]\nregion = \"US-TX\"\nmaterial = \"ree\"\nquantity = 4000\n\
+[[targets]]\nid = \"ree_cap\"\nmaterial = \"ree\"\nscope = \"usmca\"\nmax_import_share = 0.2\n",
+            ),
+        ),
     ];
     for (label, src) in &cases {
         let (code, r, err) = run(src, &[]);
@@ -343,6 +351,21 @@ fn every_relaxation_is_needed_and_together_they_suffice() {
                 .collect();
             let (code, _, _) = run(src, &others);
             assert_eq!(code, 3, "{label}: {member} is not needed: {others:?} alone give a plan");
+        }
+        // Each share is the least that works with the others: 0.001 less gives no plan (a
+        // relaxed demand is gone from the consumption the share is taken of).
+        for (i, (key, current, required)) in rel.iter().enumerate() {
+            if !key.ends_with(".max_import_share") || *required - 0.001 <= *current {
+                continue;
+            }
+            let mut less: Vec<String> = sets.clone();
+            less[i] = format!("--set={key}={}", required - 0.001);
+            let less: Vec<&str> = less.iter().map(String::as_str).collect();
+            let (code, _, _) = run(src, &less);
+            assert_eq!(
+                code, 3,
+                "{label}: {key} = {required} is more than needed: {less:?} give a plan"
+            );
         }
     }
 }

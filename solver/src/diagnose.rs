@@ -14,6 +14,7 @@
 
 use crate::lp::{Lp, RowKey, Sense, VarKey};
 use crate::model::formulate::Model;
+use crate::sensitivity::prices::Directions;
 use crate::solve::backend::{aux_options, Backend, Bounded, Deadline, Outcome};
 use serde::Serialize;
 use sourcing_models::Instance;
@@ -235,15 +236,29 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
 }
 
 /// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
-/// demand balances (supply from nowhere, i.e. less demand to meet).
-fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f64) -> (Lp, Vec<u32>) {
+/// demand balances (supply from nowhere, i.e. less demand to meet). Less demand is also less
+/// consumption: a demand's slack enters every target row covering it with the target's share,
+/// as `unmet` does (`dirs`), so a target is never relaxed for consumption a relaxed demand
+/// no longer has.
+fn with_slacks(
+    lp: &Lp,
+    dirs: &Directions,
+    elastic: &[Elastic],
+    slack_cost: impl Fn(&Elastic) -> f64,
+) -> (Lp, Vec<u32>) {
     let mut out = lp.columns_only();
     let mut slack_of_row = vec![u32::MAX; lp.n_rows()];
+    let mut coupled: Vec<Vec<(u32, f64)>> = vec![Vec::new(); lp.n_rows()];
     let mut slack_cols = Vec::new();
     for e in elastic {
         let c = out.add_var(VarKey::Aux(e.row as u32), slack_cost(e));
         slack_of_row[e.row] = c;
         slack_cols.push(c);
+        if lp.senses()[e.row] == Sense::Eq {
+            for &(k, w) in dirs.coupled(e.row) {
+                coupled[k].push((c, w));
+            }
+        }
     }
     let mut terms = Vec::new();
     for i in 0..lp.n_rows() {
@@ -254,6 +269,7 @@ fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f6
             let sign = if lp.senses()[i] == Sense::Eq { 1.0 } else { sign };
             terms.push((slack_of_row[i], sign));
         }
+        terms.extend_from_slice(&coupled[i]);
         out.add_row(lp.rows()[i], &mut terms, lp.senses()[i], lp.rhs()[i]);
     }
     (out, slack_cols)
@@ -263,8 +279,9 @@ fn with_slacks(lp: &Lp, elastic: &[Elastic], slack_cost: impl Fn(&Elastic) -> f6
 pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<(Vec<Relaxation>, f64), String> {
     let lp = &model.lp;
     let elastic = elastic_rows(inst, model);
+    let dirs = Directions::of_demand(inst, lp);
     // Phase 1: minimise the weighted relaxation only.
-    let (mut p1, slacks) = with_slacks(lp, &elastic, |e| e.weight);
+    let (mut p1, slacks) = with_slacks(lp, &dirs, &elastic, |e| e.weight);
     p1.obj_mut().iter_mut().take(lp.n_vars()).for_each(|c| *c = 0.0);
     let s1 = backend.solve(&p1, &aux_options());
     if s1.outcome != Outcome::Optimal {
@@ -291,7 +308,7 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
             weight: e.weight,
         })
         .collect();
-    let (mut p2, slacks2) = with_slacks(lp, &kept, |_| 0.0);
+    let (mut p2, slacks2) = with_slacks(lp, &dirs, &kept, |_| 0.0);
     let mut terms: Vec<(u32, f64)> = kept.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
     p2.add_row(RowKey::Aux(0), &mut terms, Sense::Le, least * (1.0 + 1e-7) + 1e-9);
     let s2 = backend.solve(&p2, &aux_options());
@@ -313,29 +330,39 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
     };
     let x = &x[..lp.n_vars()];
     let cost = lp.objective_value(x);
+    // The demand each target's scope no longer has once the relaxed demands are applied.
+    let mut demand_cut = vec![0.0; lp.n_rows()];
+    for &(row, s) in &given {
+        if lp.senses()[row] == Sense::Eq {
+            for &(k, _) in dirs.coupled(row) {
+                demand_cut[k] += s;
+            }
+        }
+    }
     let mut out = Vec::new();
     for (row, s) in given {
         if s <= 1e-7 * lp.rhs()[row].abs().max(1.0) {
             continue;
         }
-        out.push(describe(inst, model, row, s, x));
+        out.push(describe(inst, model, row, s, x, demand_cut[row]));
     }
     Ok((out, cost))
 }
 
-/// A relaxation in the instance's terms.
-fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64]) -> Relaxation {
+/// A relaxation in the instance's terms. `demand_cut`: for a target, the demand of its scope
+/// that the other relaxations take away (t/yr).
+fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], demand_cut: f64) -> Relaxation {
     let lp = &model.lp;
     let name = lp.row_name(row, inst);
     match lp.rows()[row] {
         RowKey::Target(t) => {
             let target = &inst.targets[t as usize];
-            // Required share: what the repaired plan imports over what it consumes.
-            let act: f64 = lp.row(row).map(|(c, v)| v * x[c]).sum();
-            let imports_minus_sc = act - lp.rhs()[row];
-            let cons = model.targets[t as usize].consumption(x);
+            // Required share: what the repaired plan imports over what it consumes, once the
+            // relaxed demands are gone from its consumption.
+            let terms = &model.targets[t as usize];
+            let cons = terms.consumption(x) - demand_cut;
             let required = if cons > 0.0 {
-                target.max_import_share + imports_minus_sc.max(0.0) / cons
+                target.max_import_share.max(terms.imports(x) / cons)
             } else {
                 target.max_import_share
             };
