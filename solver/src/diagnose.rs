@@ -621,6 +621,18 @@ pub fn diagnose(inst: &Instance, model: &Model, backend: &dyn Backend) -> Diagno
 /// [`diagnose`] ending by `deadline`: every LP is cut to the time left, and what could not be
 /// computed in time is left empty and named in [`Diagnosis::incomplete`].
 pub fn diagnose_until(inst: &Instance, model: &Model, backend: &dyn Backend, deadline: Deadline) -> Diagnosis {
+    diagnose_with(inst, model, backend, deadline, true)
+}
+
+/// [`diagnose_until`], with the conflict set only when `conflict_set` (it costs one LP per
+/// candidate row: a caller that only sizes the relaxation, such as `stress`, leaves it out).
+pub fn diagnose_with(
+    inst: &Instance,
+    model: &Model,
+    backend: &dyn Backend,
+    deadline: Deadline,
+    conflict_set: bool,
+) -> Diagnosis {
     let backend = &Bounded { backend, deadline };
     let structural = structural(inst);
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
@@ -639,7 +651,7 @@ pub fn diagnose_until(inst: &Instance, model: &Model, backend: &dyn Backend, dea
     // Cut short before the conflict search: what is still to come is missing.
     let relaxations_cut = deadline.passed();
     let relaxed: Vec<usize> = relaxations.iter().map(|r| r.row).collect();
-    let conflict = if model.lp.n_vars() <= CONFLICT_MAX_VARS {
+    let conflict = if conflict_set && model.lp.n_vars() <= CONFLICT_MAX_VARS {
         conflict(inst, model, &relaxed, backend).unwrap_or_default()
     } else {
         Vec::new()

@@ -83,6 +83,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         solve: opts,
         ranging: args.ranging.into(),
         diagnose: !args.no_diagnose,
+        conflict: true,
     };
     pipeline::check_size(inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let (mut rep, solved) = pipeline::run(inst, info, &run_opts);

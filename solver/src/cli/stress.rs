@@ -54,6 +54,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         solve: SolveOptions::default(),
         ranging: Ranging::Off,
         diagnose: false,
+        conflict: false,
     };
     let (base_report, _) = pipeline::run(&base_inst, source.info(&name, &[]), &opts);
     let base = Outcome::from_report(&base_report);
@@ -180,8 +181,10 @@ fn explain(
     opts: &RunOptions,
     has_targets: bool,
 ) -> (Option<String>, Option<Shortfall>) {
+    // The shortfall is sized by the relaxations; the conflict set would cost one LP per row.
     let diagnosed = RunOptions {
         diagnose: true,
+        conflict: false,
         ..opts.clone()
     };
     let shortfall = |sets: &[Override], cause: &str| {

@@ -246,6 +246,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         solve: SolveOptions { time_limit },
         ranging: o.ranging.into(),
         diagnose: false,
+        conflict: false,
     };
     let jobs = o
         .jobs

@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub ranging: Ranging,
     /// Explain an infeasible plan (relaxations and conflict set).
     pub diagnose: bool,
+    /// With `diagnose`: also search the conflict set (one LP per candidate row).
+    pub conflict: bool,
 }
 
 impl Default for RunOptions {
@@ -40,6 +42,7 @@ impl Default for RunOptions {
             solve: SolveOptions::default(),
             ranging: Ranging::Auto,
             diagnose: true,
+            conflict: true,
         }
     }
 }
@@ -62,7 +65,7 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
     let mut rep = report::build(inst, &solved, info);
     if solved.status == Status::Infeasible && opts.diagnose {
         let backend = BackendChoice::Auto.backend(n);
-        let d = diagnose::diagnose_until(inst, &solved.model, backend.as_ref(), solved.deadline);
+        let d = diagnose::diagnose_with(inst, &solved.model, backend.as_ref(), solved.deadline, opts.conflict);
         if let Some(why) = &d.incomplete {
             solved.time_limit_hit = true;
             rep.message.get_or_insert_with(|| why.clone());
