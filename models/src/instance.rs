@@ -8,6 +8,101 @@ use std::ops::Range;
 
 pub type Span = Option<Range<usize>>;
 
+/// A number that may change from period to period (model contract section 5, "Time
+/// series"): one value for every period, or one value in all of them.
+///
+/// Validation resolves the step function of the file (`{ 2025 = 0, 2028 = 8000 }`: the
+/// entry with the greatest year at or before each period) into one value per period, so
+/// `at(p)` is a lookup. A constant stores no list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Series {
+    Constant(f64),
+    /// One value per period, in period order.
+    PerPeriod(Box<[f64]>),
+}
+
+impl Series {
+    /// The value in period `p` (0-based).
+    pub fn at(&self, p: usize) -> f64 {
+        match self {
+            Series::Constant(v) => *v,
+            Series::PerPeriod(v) => v[p.min(v.len() - 1)],
+        }
+    }
+
+    /// The value in the first period.
+    pub fn first(&self) -> f64 {
+        self.at(0)
+    }
+
+    /// The same value in every period.
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Series::Constant(_) => true,
+            Series::PerPeriod(v) => v.iter().all(|x| *x == v[0]),
+        }
+    }
+
+    /// The largest value over the periods.
+    pub fn max(&self) -> f64 {
+        match self {
+            Series::Constant(v) => *v,
+            Series::PerPeriod(v) => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// The series with `f` applied to every value.
+    pub fn map(&self, f: impl Fn(f64) -> f64) -> Series {
+        match self {
+            Series::Constant(v) => Series::Constant(f(*v)),
+            Series::PerPeriod(v) => Series::PerPeriod(v.iter().map(|x| f(*x)).collect()),
+        }
+    }
+}
+
+impl From<f64> for Series {
+    fn from(v: f64) -> Series {
+        Series::Constant(v)
+    }
+}
+
+/// One period of the horizon (model contract section 5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Period {
+    /// The year the period starts.
+    pub year: i64,
+    /// `L_p`, years: to the next period's year; the last lasts as long as the one before
+    /// (1 year when there is only one period).
+    pub length: f64,
+    /// `w_p = L_p / (1 + discount_rate)^(y_p - y_1)`: what a year of annual cost in this
+    /// period counts in the objective.
+    pub weight: f64,
+}
+
+impl Period {
+    /// The periods of `years` (strictly increasing) discounted at `rate`.
+    pub fn of_years(years: &[i64], rate: f64) -> Vec<Period> {
+        let n = years.len();
+        (0..n)
+            .map(|p| {
+                let length = if p + 1 < n {
+                    (years[p + 1] - years[p]) as f64
+                } else if n >= 2 {
+                    (years[n - 1] - years[n - 2]) as f64
+                } else {
+                    1.0
+                };
+                let weight = length / (1.0 + rate).powf((years[p] - years[0]) as f64);
+                Period {
+                    year: years[p],
+                    length,
+                    weight,
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     pub name: String,
@@ -17,6 +112,11 @@ pub struct Meta {
     /// Cost of the capital tied up in goods in transit, a share of their price per year
     /// (model contract section 8); absent counts as 0.
     pub carrying_rate: Option<f64>,
+    /// `meta.periods`: the first year of each period, strictly increasing; `None` = one
+    /// period and no year in any name (schema 1).
+    pub periods: Option<Vec<i64>>,
+    /// `meta.discount_rate`, in [0, 1); absent counts as 0.
+    pub discount_rate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +148,7 @@ pub struct Material {
     pub id: SmolStr,
     pub name: Option<String>,
     /// Reference price, USD/t: the base of royalties, income tax and ad valorem tariffs.
-    pub price: f64,
+    pub price: Series,
     pub span: Span,
 }
 
@@ -56,11 +156,11 @@ pub struct Material {
 pub struct TaxRegime {
     pub id: SmolStr,
     /// Share of the material's price.
-    pub royalty_rate: f64,
+    pub royalty_rate: Series,
     /// USD per tonne extracted.
-    pub fee_per_t: f64,
+    pub fee_per_t: Series,
     /// Share of the per-tonne margin after cost, royalty and fee.
-    pub income_tax_rate: f64,
+    pub income_tax_rate: Series,
     /// Extra royalty rate by material index.
     pub royalty_by_material: Vec<(usize, f64)>,
     pub span: Span,
@@ -76,11 +176,15 @@ impl TaxRegime {
     }
 }
 
-/// Optional capacity expansion: up to `max` t/yr at `cost` USD per t/yr (annualised).
+/// Optional capacity expansion: up to `max` t/yr at `cost` USD per t/yr (annualised, paid
+/// in every period the capacity exists), online no earlier than `lead_time` years after the
+/// first period starts (permitting plus construction; model contract section 5).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Expansion {
     pub max: f64,
     pub cost: f64,
+    /// Years; 0 when not given.
+    pub lead_time: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,9 +194,9 @@ pub struct Mine {
     pub region: usize,
     pub material: usize,
     /// t/yr
-    pub capacity: f64,
+    pub capacity: Series,
     /// USD/t, before royalties and taxes
-    pub cost: f64,
+    pub cost: Series,
     pub expansion: Option<Expansion>,
     pub span: Span,
 }
@@ -107,9 +211,9 @@ pub struct Plant {
     /// t output per t input
     pub yield_: f64,
     /// t input per year
-    pub capacity: f64,
+    pub capacity: Series,
     /// USD per t input
-    pub cost: f64,
+    pub cost: Series,
     pub expansion: Option<Expansion>,
     pub span: Span,
 }
@@ -120,10 +224,10 @@ pub struct Import {
     pub region: usize,
     pub material: usize,
     /// USD/t
-    pub price: f64,
+    pub price: Series,
     pub origin: usize,
     /// t/yr; `None` = unlimited
-    pub capacity: Option<f64>,
+    pub capacity: Option<Series>,
     pub span: Span,
 }
 
@@ -133,9 +237,9 @@ pub struct Demand {
     pub region: usize,
     pub material: usize,
     /// t/yr
-    pub quantity: f64,
+    pub quantity: Series,
     /// USD per tonne not served; `None` = must be met
-    pub unmet_penalty: Option<f64>,
+    pub unmet_penalty: Option<Series>,
     pub span: Span,
 }
 
@@ -145,11 +249,11 @@ pub struct Lane {
     pub from: usize,
     pub to: usize,
     /// USD/t
-    pub cost: f64,
+    pub cost: Series,
     pub mode: SmolStr,
     pub days: Option<f64>,
     /// t/yr over all materials, per direction
-    pub capacity: Option<f64>,
+    pub capacity: Option<Series>,
     /// Allowed materials; `None` = all
     pub materials: Option<Vec<usize>>,
     pub bidirectional: bool,
@@ -177,7 +281,7 @@ pub struct Tariff {
     /// `None` = every material (`*`)
     pub material: Option<usize>,
     /// ad valorem share of the material's price
-    pub rate: f64,
+    pub rate: Series,
     pub span: Span,
 }
 
@@ -187,9 +291,30 @@ pub struct Target {
     pub name: Option<String>,
     pub material: usize,
     pub scope: Party,
-    pub max_import_share: f64,
+    pub max_import_share: Series,
     /// Source countries (resolved from blocs); default every country outside the scope.
     pub sources: Vec<usize>,
+    pub span: Span,
+}
+
+/// A stock of one material at one region that can be filled and drawn from over the
+/// periods (model contract section 6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stockpile {
+    pub id: SmolStr,
+    pub name: Option<String>,
+    pub region: usize,
+    pub material: usize,
+    /// t, the most it can hold.
+    pub capacity: f64,
+    /// t held at the start of the first period.
+    pub initial: f64,
+    /// USD per t held per year.
+    pub holding_cost: f64,
+    /// t, the strategic floor at the end of each period.
+    pub min_level: Series,
+    /// t held at the end of the horizon, at least (default `initial`).
+    pub min_final: f64,
     pub span: Span,
 }
 
@@ -208,6 +333,10 @@ pub struct Instance {
     pub lanes: Vec<Lane>,
     pub tariffs: Vec<Tariff>,
     pub targets: Vec<Target>,
+    pub stockpiles: Vec<Stockpile>,
+    /// The periods of the horizon: one per year of `meta.periods`, or a single period of
+    /// length and weight 1 when the file has none.
+    pub periods: Vec<Period>,
 }
 
 /// The per-tonne cost of a mine split into the categories of the cost breakdown.
@@ -226,6 +355,35 @@ impl MineUnitCost {
 }
 
 impl Instance {
+    /// Whether the file has `meta.periods`: then every per-period name carries `@YEAR`.
+    pub fn has_periods(&self) -> bool {
+        self.meta.periods.is_some()
+    }
+
+    pub fn n_periods(&self) -> usize {
+        self.periods.len()
+    }
+
+    /// The first period in which an expansion with this lead time may come online: the
+    /// first `p` with `y_p >= y_1 + lead_time` (`None` when no period allows it). The
+    /// comparison forgives rounding (1e-9 years), so a lead time of 0.1 + 0.2 years is not
+    /// pushed past a period starting 0.3 years later.
+    pub fn first_build_period(&self, lead_time: f64) -> Option<usize> {
+        let y1 = self.periods[0].year as f64;
+        self.periods
+            .iter()
+            .position(|p| p.year as f64 + 1e-9 >= y1 + lead_time)
+    }
+
+    /// The name suffix of period `p`: `@YEAR` with periods, nothing without.
+    pub fn period_suffix(&self, p: usize) -> String {
+        if self.has_periods() {
+            format!("@{}", self.periods[p].year)
+        } else {
+            String::new()
+        }
+    }
+
     /// Countries of a party (one country, or the members of a bloc).
     pub fn party_countries(&self, party: Party) -> Vec<usize> {
         match party {
@@ -249,22 +407,25 @@ impl Instance {
     /// `royalty = (rate + rate_by_material) * price`,
     /// `tax = income_tax_rate * max(0, price - cost - royalty - fee)`,
     /// `unit = cost + royalty + fee + tax`.
-    pub fn mine_unit_cost(&self, mine: usize) -> MineUnitCost {
+    ///
+    /// Every input is taken in period `p` (prices, rates and costs may be series).
+    pub fn mine_unit_cost(&self, mine: usize, p: usize) -> MineUnitCost {
         let m = &self.mines[mine];
-        let price = self.materials[m.material].price;
+        let price = self.materials[m.material].price.at(p);
+        let cost = m.cost.at(p);
         let country = self.region_country(m.region);
         match self.countries[country].tax_regime {
             None => MineUnitCost {
-                mining: m.cost,
+                mining: cost,
                 ..Default::default()
             },
             Some(t) => {
                 let t = &self.tax_regimes[t];
-                let royalty = (t.royalty_rate + t.extra_royalty(m.material)) * price;
-                let fee = t.fee_per_t;
-                let income_tax = t.income_tax_rate * (price - m.cost - royalty - fee).max(0.0);
+                let royalty = (t.royalty_rate.at(p) + t.extra_royalty(m.material)) * price;
+                let fee = t.fee_per_t.at(p);
+                let income_tax = t.income_tax_rate.at(p) * (price - cost - royalty - fee).max(0.0);
                 MineUnitCost {
-                    mining: m.cost,
+                    mining: cost,
                     royalty,
                     fee,
                     income_tax,
@@ -274,10 +435,11 @@ impl Instance {
     }
 
     /// The tariff rate on a lane shipment of `material` from country `from` to country `to`:
-    /// the most specific matching tariff (a material beats `*`, then a country beats a bloc).
-    pub fn tariff_rate(&self, from: usize, to: usize, material: usize) -> f64 {
+    /// the most specific matching tariff (a material beats `*`, then a country beats a bloc),
+    /// in period `p`.
+    pub fn tariff_rate(&self, from: usize, to: usize, material: usize, p: usize) -> f64 {
         self.matching_tariff(from, to, material)
-            .map(|t| self.tariffs[t].rate)
+            .map(|t| self.tariffs[t].rate.at(p))
             .unwrap_or(0.0)
     }
 

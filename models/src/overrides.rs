@@ -183,7 +183,7 @@ fn parse_value(v: &str) -> RawKind {
 fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
     let (ok, want) = match kind {
         // A fraction where validation wants an integer is reported by validation.
-        Kind::Number | Kind::Integer => (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number"),
+        Kind::Number | Kind::Series | Kind::Integer => (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number"),
         Kind::Boolean => (matches!(value, RawKind::Bool(_)), "true or false"),
         Kind::RefList(_) | Kind::PartyList => (matches!(value, RawKind::Array(_) | RawKind::Str(_)), "a string"),
         _ => (matches!(value, RawKind::Str(_)), "a string"),
@@ -340,6 +340,18 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
         Op::Scale(f) => match table.get(key).map(|x| &x.value.kind) {
             Some(RawKind::Int(i)) => RawKind::Float(*i as f64 * f),
             Some(RawKind::Float(x)) => RawKind::Float(x * f),
+            // A time series: every entry is scaled.
+            Some(RawKind::Table(series)) => {
+                let mut scaled = series.clone();
+                for e in &mut scaled.fields {
+                    e.value.kind = match e.value.kind {
+                        RawKind::Int(i) => RawKind::Float(i as f64 * f),
+                        RawKind::Float(x) => RawKind::Float(x * f),
+                        ref other => other.clone(),
+                    };
+                }
+                RawKind::Table(scaled)
+            }
             Some(other) => {
                 return Err(Diagnostic::error(
                     format!("{label}: cannot scale `{key}`, it is {}", other.type_name()),

@@ -11,6 +11,10 @@ use crate::raw::{RawKind, RawTable};
 pub enum Kind {
     /// A finite number.
     Number,
+    /// A finite number, or a time series `{ YEAR = number, ... }` (model contract section 5).
+    Series,
+    /// A list of integer years (`meta.periods`).
+    Years,
     /// A whole number (`year` and `schema` in `[meta]`).
     Integer,
     /// `true` or `false`.
@@ -76,17 +80,19 @@ pub const META: Table = Table {
         opt("year", Integer),
         opt("schema", Integer),
         opt("carrying_rate", Number),
+        opt("periods", Years),
+        opt("discount_rate", Number),
     ],
 };
 
 /// The sub-tables, named by the key that holds them.
 pub const SUB_TABLES: [Table; 1] = [Table {
     name: "expansion",
-    fields: &[req("max", Number), req("cost", Number)],
+    fields: &[req("max", Number), req("cost", Number), opt("lead_time", Number)],
 }];
 
 /// The collections (arrays of tables) of an instance file, in file-format order.
-pub const SCHEMA: [Table; 12] = [
+pub const SCHEMA: [Table; 13] = [
     Table {
         name: "blocs",
         fields: &[req("id", Id), req("countries", RefList("countries")), opt("name", Text)],
@@ -101,15 +107,15 @@ pub const SCHEMA: [Table; 12] = [
     },
     Table {
         name: "materials",
-        fields: &[req("id", Id), req("price", Number), opt("name", Text)],
+        fields: &[req("id", Id), req("price", Series), opt("name", Text)],
     },
     Table {
         name: "tax_regimes",
         fields: &[
             req("id", Id),
-            opt("royalty_rate", Number),
-            opt("fee_per_t", Number),
-            opt("income_tax_rate", Number),
+            opt("royalty_rate", Series),
+            opt("fee_per_t", Series),
+            opt("income_tax_rate", Series),
             opt("royalty_by_material", RateByMaterial),
         ],
     },
@@ -119,8 +125,8 @@ pub const SCHEMA: [Table; 12] = [
             req("id", Id),
             req("region", Ref("regions")),
             req("material", Ref("materials")),
-            req("capacity", Number),
-            req("cost", Number),
+            req("capacity", Series),
+            req("cost", Series),
             opt("name", Text),
             opt("expansion", SubTable),
         ],
@@ -133,8 +139,8 @@ pub const SCHEMA: [Table; 12] = [
             req("input", Ref("materials")),
             req("output", Ref("materials")),
             req("yield", Number),
-            req("capacity", Number),
-            req("cost", Number),
+            req("capacity", Series),
+            req("cost", Series),
             opt("name", Text),
             opt("expansion", SubTable),
         ],
@@ -145,9 +151,9 @@ pub const SCHEMA: [Table; 12] = [
             req("id", Id),
             req("region", Ref("regions")),
             req("material", Ref("materials")),
-            req("price", Number),
+            req("price", Series),
             opt("origin", Ref("countries")),
-            opt("capacity", Number),
+            opt("capacity", Series),
         ],
     },
     Table {
@@ -155,9 +161,9 @@ pub const SCHEMA: [Table; 12] = [
         fields: &[
             req("region", Ref("regions")),
             req("material", Ref("materials")),
-            req("quantity", Number),
+            req("quantity", Series),
             opt("id", Id),
-            opt("unmet_penalty", Number),
+            opt("unmet_penalty", Series),
         ],
     },
     Table {
@@ -165,11 +171,11 @@ pub const SCHEMA: [Table; 12] = [
         fields: &[
             req("from", Ref("regions")),
             req("to", Ref("regions")),
-            req("cost", Number),
+            req("cost", Series),
             opt("id", Id),
             opt("mode", Text),
             opt("days", Number),
-            opt("capacity", Number),
+            opt("capacity", Series),
             opt("materials", RefList("materials")),
             opt("bidirectional", Boolean),
         ],
@@ -179,7 +185,7 @@ pub const SCHEMA: [Table; 12] = [
         fields: &[
             req("importer", Ref("countries")),
             req("exporter", Party),
-            req("rate", Number),
+            req("rate", Series),
             opt("id", Id),
             // A material id, or `*` for every material.
             opt("material", Ref("materials")),
@@ -191,8 +197,22 @@ pub const SCHEMA: [Table; 12] = [
             req("id", Id),
             req("material", Ref("materials")),
             req("scope", Party),
-            req("max_import_share", Number),
+            req("max_import_share", Series),
             opt("sources", PartyList),
+            opt("name", Text),
+        ],
+    },
+    Table {
+        name: "stockpiles",
+        fields: &[
+            req("id", Id),
+            req("region", Ref("regions")),
+            req("material", Ref("materials")),
+            req("capacity", Number),
+            opt("initial", Number),
+            opt("holding_cost", Number),
+            opt("min_level", Series),
+            opt("min_final", Number),
             opt("name", Text),
         ],
     },

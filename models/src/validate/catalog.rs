@@ -2,6 +2,7 @@
 //! and tax regimes.
 
 use super::ids::Resolver;
+use super::series::Check;
 use super::{Entry, Validator};
 use crate::diag::Diagnostic;
 use crate::instance::*;
@@ -51,23 +52,22 @@ impl Validator {
             },
             None => None,
         };
-        if let Some(f) = e.table.get("schema") {
-            let msg = match &f.value.kind {
-                RawKind::Int(1) => None,
-                RawKind::Int(n) => Some(format!("unsupported schema {n}: this version reads schema 1")),
-                other => Some(format!(
-                    "`schema` in `[meta]` must be the integer 1, found {}",
-                    other.type_name()
-                )),
-            };
-            if let Some(msg) = msg {
-                self.diags.push(
-                    Diagnostic::error(msg, f.value.span.clone())
-                        .with_origin(f.value.origin.clone())
-                        .with_hint("write `schema = 1` or remove the key"),
-                );
-            }
-        }
+        self.schema_version(&e);
+        let periods = self.meta_periods(&e);
+        let discount_rate = match e.table.get("discount_rate") {
+            Some(f) => match self.share(&e, "discount_rate") {
+                Some(r) if r >= 1.0 => {
+                    self.err(
+                        "`discount_rate` in `[meta]` must be below 1, found 1".into(),
+                        Some(&f.value),
+                        f.value.span.clone(),
+                    );
+                    0.0
+                }
+                r => r.unwrap_or(0.0),
+            },
+            None => 0.0,
+        };
         let carrying_rate = e
             .table
             .get("carrying_rate")
@@ -78,7 +78,89 @@ impl Validator {
             currency: currency.to_string(),
             year,
             carrying_rate,
+            periods,
+            discount_rate,
         })
+    }
+
+    /// `schema` in `[meta]`: 1 or 2 (schema 2 is a superset of 1).
+    fn schema_version(&mut self, e: &Entry) {
+        let Some(f) = e.table.get("schema") else {
+            return;
+        };
+        let msg = match &f.value.kind {
+            RawKind::Int(1 | 2) => None,
+            RawKind::Int(n) => Some(format!("unsupported schema {n}: this version reads schemas 1 and 2")),
+            other => Some(format!(
+                "`schema` in `[meta]` must be the integer 1 or 2, found {}",
+                other.type_name()
+            )),
+        };
+        if let Some(msg) = msg {
+            self.diags.push(
+                Diagnostic::error(msg, f.value.span.clone())
+                    .with_origin(f.value.origin.clone())
+                    .with_hint("write `schema = 2` (or 1 for a file without periods, stockpiles or origins), or remove the key"),
+            );
+        }
+    }
+
+    /// `periods` in `[meta]`: a list of strictly increasing integer years, at least one.
+    fn meta_periods(&mut self, e: &Entry) -> Option<Vec<i64>> {
+        let f = e.table.get("periods")?;
+        let hint = "write the first year of each period, e.g. `periods = [2025, 2026, 2028, 2030]`";
+        let RawKind::Array(items) = &f.value.kind else {
+            self.diags.push(
+                Diagnostic::error(
+                    format!("`periods` in `[meta]` must be a list of years, found {}", f.value.kind.type_name()),
+                    f.value.span.clone(),
+                )
+                .with_origin(f.value.origin.clone())
+                .with_hint(hint),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.diags.push(
+                Diagnostic::error("`periods` in `[meta]` is empty: give at least one year", f.value.span.clone())
+                    .with_origin(f.value.origin.clone())
+                    .with_hint(hint),
+            );
+            return None;
+        }
+        let mut years: Vec<i64> = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for it in items {
+            match it.kind {
+                RawKind::Int(y) if years.last().is_some_and(|last| y <= *last) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            format!(
+                                "`periods` in `[meta]` must be strictly increasing: {y} follows {}",
+                                years.last().unwrap()
+                            ),
+                            it.span.clone(),
+                        )
+                        .with_origin(it.origin.clone())
+                        .with_hint(hint),
+                    );
+                    ok = false;
+                }
+                RawKind::Int(y) => years.push(y),
+                ref other => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            format!("`periods` in `[meta]` must list integer years, found {}", other.type_name()),
+                            it.span.clone(),
+                        )
+                        .with_origin(it.origin.clone())
+                        .with_hint(hint),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(years)
     }
 
     pub(super) fn blocs(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Bloc> {
@@ -156,7 +238,7 @@ impl Validator {
             .map(|(e, id)| Material {
                 id: id.clone().map(|x| x.0).unwrap_or_default(),
                 name: self.string(e, "name").map(|s| s.0.to_string()),
-                price: self.nonneg(e, "price").unwrap_or(0.0),
+                price: self.series(e, "price", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                 span: e.table.span.clone(),
             })
             .collect()
@@ -197,9 +279,9 @@ impl Validator {
                 }
                 TaxRegime {
                     id: id.clone().map(|x| x.0).unwrap_or_default(),
-                    royalty_rate: self.share(e, "royalty_rate").unwrap_or(0.0),
-                    fee_per_t: self.nonneg(e, "fee_per_t").unwrap_or(0.0),
-                    income_tax_rate: self.share(e, "income_tax_rate").unwrap_or(0.0),
+                    royalty_rate: self.series(e, "royalty_rate", Check::Share).unwrap_or(Series::Constant(0.0)),
+                    fee_per_t: self.series(e, "fee_per_t", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    income_tax_rate: self.series(e, "income_tax_rate", Check::Share).unwrap_or(Series::Constant(0.0)),
                     royalty_by_material: by_material,
                     span: e.table.span.clone(),
                 }

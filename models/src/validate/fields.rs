@@ -168,32 +168,6 @@ impl Validator {
         Some(x)
     }
 
-    /// A tariff rate: any non-negative share of the price. Duties above 100% exist (US duties
-    /// on some Chinese graphite and magnets), so a rate above 1 is a warning, in case a
-    /// percentage was meant, not an error.
-    pub(super) fn tariff_rate(&mut self, e: &Entry) -> Option<f64> {
-        let f = self.field(e, "rate")?;
-        let x = self.nonneg_value(&e.label, "rate", &f.value)?;
-        if x > 1.0 {
-            self.diags.push(
-                Diagnostic::warning(
-                    format!(
-                        "`rate` in {} is {x}: a duty of {}% of the material's price",
-                        e.label,
-                        x * 100.0
-                    ),
-                    f.value.span.clone(),
-                )
-                .with_origin(f.value.origin.clone())
-                .with_hint(format!(
-                    "rates are fractions of 1: if you meant {x}%, write {}; duties above 100% are allowed",
-                    x / 100.0
-                )),
-            );
-        }
-        Some(x)
-    }
-
     pub(super) fn boolean(&mut self, e: &Entry, key: &str) -> Option<bool> {
         let f = self.field(e, key)?;
         match &f.value.kind {

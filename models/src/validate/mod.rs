@@ -18,6 +18,8 @@ mod checks;
 mod fields;
 mod ids;
 mod network;
+mod series;
+mod stockpiles;
 #[cfg(test)]
 mod tests;
 
@@ -90,6 +92,8 @@ struct Validator {
     /// Collections present in the file but not as an array of tables. References into them
     /// are not reported: the one error on the collection says it all.
     broken: Vec<&'static str>,
+    /// `meta.periods` once `[meta]` is read: series are resolved against it.
+    periods: Option<Vec<i64>>,
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -204,6 +208,7 @@ impl Validator {
     fn run(&mut self, raw: &RawTable) -> Option<Instance> {
         self.unknown_tables(raw);
         let meta = self.meta(raw);
+        self.periods = meta.as_ref().and_then(|m| m.periods.clone());
         let tables: HashMap<&str, Vec<&RawTable>> = COLLECTIONS.iter().map(|c| (*c, self.collection(raw, c))).collect();
 
         let ids = self.referenced_ids(&tables);
@@ -220,6 +225,15 @@ impl Validator {
         let lanes = self.lanes(&tables["lanes"], &r);
         let tariffs = self.tariffs(&tables["tariffs"], &r);
         let targets = self.targets(&tables["targets"], &r, &blocs, countries.len());
+        let stockpiles = self.stockpiles(&tables["stockpiles"], &r);
+        let periods = match &self.periods {
+            Some(years) => Period::of_years(years, meta.as_ref().map_or(0.0, |m| m.discount_rate)),
+            None => vec![Period {
+                year: meta.as_ref().and_then(|m| m.year).unwrap_or(0),
+                length: 1.0,
+                weight: 1.0,
+            }],
+        };
 
         let inst = Instance {
             meta: meta.unwrap_or_else(|| Meta {
@@ -228,6 +242,8 @@ impl Validator {
                 currency: "USD".into(),
                 year: None,
                 carrying_rate: None,
+                periods: None,
+                discount_rate: 0.0,
             }),
             blocs,
             countries,
@@ -241,6 +257,8 @@ impl Validator {
             lanes,
             tariffs,
             targets,
+            stockpiles,
+            periods,
         };
         // The cross checks run even when there are errors already (every error is reported,
         // not only the first ones), on the references that did resolve.

@@ -2,6 +2,7 @@
 //! demands, lanes, tariffs and targets.
 
 use super::ids::Resolver;
+use super::series::Check;
 use super::{Entry, Validator};
 use crate::diag::Diagnostic;
 use crate::instance::*;
@@ -31,7 +32,15 @@ impl Validator {
         self.check_keys("expansion", &sub);
         let max = self.nonneg(&sub, "max");
         let cost = self.nonneg(&sub, "cost");
-        Some(Expansion { max: max?, cost: cost? })
+        let lead_time = match sub.table.get("lead_time") {
+            Some(_) => Some(self.nonneg(&sub, "lead_time")?),
+            None => Some(0.0),
+        };
+        Some(Expansion {
+            max: max?,
+            cost: cost?,
+            lead_time: lead_time?,
+        })
     }
 
     pub(super) fn mines(&mut self, tables: &[&RawTable], r: &Resolver) -> Vec<Mine> {
@@ -51,8 +60,8 @@ impl Validator {
                 material: self
                     .reference(e, "material", r, "materials", "material")
                     .unwrap_or(usize::MAX),
-                capacity: self.nonneg(e, "capacity").unwrap_or(0.0),
-                cost: self.nonneg(e, "cost").unwrap_or(0.0),
+                capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                 expansion: self.expansion(e),
                 span: e.table.span.clone(),
             })
@@ -97,8 +106,8 @@ impl Validator {
                         .reference(e, "output", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     yield_,
-                    capacity: self.nonneg(e, "capacity").unwrap_or(0.0),
-                    cost: self.nonneg(e, "cost").unwrap_or(0.0),
+                    capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                     expansion: self.expansion(e),
                     span: e.table.span.clone(),
                 }
@@ -127,9 +136,9 @@ impl Validator {
                     material: self
                         .reference(e, "material", r, "materials", "material")
                         .unwrap_or(usize::MAX),
-                    price: self.nonneg(e, "price").unwrap_or(0.0),
+                    price: self.series(e, "price", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                     origin: origin.unwrap_or(usize::MAX),
-                    capacity: e.table.get("capacity").and_then(|_| self.nonneg(e, "capacity")),
+                    capacity: self.series(e, "capacity", Check::NonNeg),
                     span: e.table.span.clone(),
                 }
             })
@@ -161,11 +170,8 @@ impl Validator {
                     material: material
                         .and_then(|(m, s)| self.resolve(r, "materials", "material", &m, &s))
                         .unwrap_or(usize::MAX),
-                    quantity: self.nonneg(e, "quantity").unwrap_or(0.0),
-                    unmet_penalty: e
-                        .table
-                        .get("unmet_penalty")
-                        .and_then(|_| self.nonneg(e, "unmet_penalty")),
+                    quantity: self.series(e, "quantity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    unmet_penalty: self.series(e, "unmet_penalty", Check::NonNeg),
                     span: e.table.span.clone(),
                 }
             })
@@ -201,7 +207,7 @@ impl Validator {
                     ids.push((id.clone(), defaulted));
                 }
                 let days = e.table.get("days").and_then(|_| self.nonneg(e, "days"));
-                let capacity = e.table.get("capacity").and_then(|_| self.nonneg(e, "capacity"));
+                let capacity = self.series(e, "capacity", Check::NonNeg);
                 let materials = e.table.get("materials").and_then(|_| {
                     let list = self.string_list(e, "materials")?;
                     Some(
@@ -218,7 +224,7 @@ impl Validator {
                     to: to
                         .and_then(|(g, s)| self.resolve(r, "regions", "region", &g, &s))
                         .unwrap_or(usize::MAX),
-                    cost: self.nonneg(e, "cost").unwrap_or(0.0),
+                    cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                     mode,
                     days,
                     capacity,
@@ -267,7 +273,7 @@ impl Validator {
                         Some((m, s)) => Some(self.resolve(r, "materials", "material", &m, &s).unwrap_or(usize::MAX)),
                         None => None,
                     },
-                    rate: self.tariff_rate(e).unwrap_or(0.0),
+                    rate: self.series(e, "rate", Check::Rate).unwrap_or(Series::Constant(0.0)),
                     span: e.table.span.clone(),
                 }
             })
@@ -335,7 +341,7 @@ impl Validator {
                         .reference(e, "material", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     scope: scope.unwrap_or(Party::Country(usize::MAX)),
-                    max_import_share: self.share(e, "max_import_share").unwrap_or(0.0),
+                    max_import_share: self.series(e, "max_import_share", Check::Share).unwrap_or(Series::Constant(0.0)),
                     sources,
                     span: e.table.span.clone(),
                 }
