@@ -201,8 +201,9 @@ fn target_marginal_value_matches_a_relaxed_resolve() {
             .expect("optimal runs carry marginal values");
         let h = 1e-4;
         let mut relaxed = inst.clone();
-        relaxed.targets[t].max_import_share = (relaxed.targets[t].max_import_share + h).min(1.0);
-        let step = relaxed.targets[t].max_import_share - inst.targets[t].max_import_share;
+        let share = inst.targets[t].max_import_share.first();
+        relaxed.targets[t].max_import_share = ((share + h).min(1.0)).into();
+        let step = relaxed.targets[t].max_import_share.first() - share;
         if step <= 0.0 {
             continue;
         }

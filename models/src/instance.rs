@@ -51,6 +51,16 @@ impl Series {
         }
     }
 
+    /// Set the value of period `p` of `n` periods, leaving the others as they are.
+    pub fn set_at(&mut self, p: usize, n: usize, v: f64) {
+        let mut values: Vec<f64> = (0..n).map(|q| self.at(q)).collect();
+        values[p] = v;
+        *self = match n {
+            1 => Series::Constant(v),
+            _ => Series::PerPeriod(values.into()),
+        };
+    }
+
     /// The series with `f` applied to every value.
     pub fn map(&self, f: impl Fn(f64) -> f64) -> Series {
         match self {
@@ -370,9 +380,7 @@ impl Instance {
     /// pushed past a period starting 0.3 years later.
     pub fn first_build_period(&self, lead_time: f64) -> Option<usize> {
         let y1 = self.periods[0].year as f64;
-        self.periods
-            .iter()
-            .position(|p| p.year as f64 + 1e-9 >= y1 + lead_time)
+        self.periods.iter().position(|p| p.year as f64 + 1e-9 >= y1 + lead_time)
     }
 
     /// The name suffix of period `p`: `@YEAR` with periods, nothing without.

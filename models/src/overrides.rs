@@ -183,7 +183,9 @@ fn parse_value(v: &str) -> RawKind {
 fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
     let (ok, want) = match kind {
         // A fraction where validation wants an integer is reported by validation.
-        Kind::Number | Kind::Series | Kind::Integer => (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number"),
+        Kind::Number | Kind::Series | Kind::Integer => {
+            (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number")
+        }
         Kind::Boolean => (matches!(value, RawKind::Bool(_)), "true or false"),
         Kind::RefList(_) | Kind::PartyList => (matches!(value, RawKind::Array(_) | RawKind::Str(_)), "a string"),
         _ => (matches!(value, RawKind::Str(_)), "a string"),

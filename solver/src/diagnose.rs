@@ -58,14 +58,19 @@ pub fn structural(inst: &Instance) -> Vec<String> {
     let idx = |r: usize, a: usize| r * nm + a;
     let mut reach = vec![false; nr * nm];
     let mut produced = vec![false; nm];
+    // A source counts when it has capacity in some period (sound: a plan that needs it in a
+    // period where it has none is left to the LP).
+    let expands = |e: Option<sourcing_models::Expansion>| {
+        e.is_some_and(|e| e.max > 0.0 && inst.first_build_period(e.lead_time).is_some())
+    };
     for m in &inst.mines {
-        if m.capacity > 0.0 || m.expansion.is_some_and(|e| e.max > 0.0) {
+        if m.capacity.max() > 0.0 || expands(m.expansion) {
             reach[idx(m.region, m.material)] = true;
             produced[m.material] = true;
         }
     }
     for i in &inst.imports {
-        if i.capacity.is_none_or(|c| c > 0.0) {
+        if i.capacity.as_ref().is_none_or(|c| c.max() > 0.0) {
             reach[idx(i.region, i.material)] = true;
             produced[i.material] = true;
         }
@@ -77,14 +82,14 @@ pub fn structural(inst: &Instance) -> Vec<String> {
     loop {
         let mut changed = false;
         for p in &inst.plants {
-            let usable = p.capacity > 0.0 || p.expansion.is_some_and(|e| e.max > 0.0);
+            let usable = p.capacity.max() > 0.0 || expands(p.expansion);
             if usable && reach[idx(p.region, p.input)] && !reach[idx(p.region, p.output)] {
                 reach[idx(p.region, p.output)] = true;
                 changed = true;
             }
         }
         for l in &inst.lanes {
-            if l.capacity == Some(0.0) {
+            if l.capacity.as_ref().is_some_and(|c| c.max() == 0.0) {
                 continue;
             }
             for a in 0..nm {
@@ -109,38 +114,44 @@ pub fn structural(inst: &Instance) -> Vec<String> {
     }
     let mut out = Vec::new();
     for d in &inst.demands {
-        if d.unmet_penalty.is_some() || d.quantity <= 0.0 || reach[idx(d.region, d.material)] {
+        if d.unmet_penalty.is_some() || d.quantity.max() <= 0.0 || reach[idx(d.region, d.material)] {
             continue;
         }
         let mat = &inst.materials[d.material].id;
         if !produced[d.material] {
             out.push(format!(
                 "demand `{}` needs {} t/yr of `{mat}`, but no mine, plant or import offer produces `{mat}` anywhere",
-                d.id, d.quantity
+                d.id,
+                d.quantity.max()
             ));
         } else {
             out.push(format!(
                 "demand `{}` needs {} t/yr of `{mat}` at `{}`, but no source of `{mat}` reaches it through any lane path",
-                d.id, d.quantity, inst.regions[d.region].id
+                d.id,
+                d.quantity.max(),
+                inst.regions[d.region].id
             ));
         }
     }
     for t in 0..inst.targets.len() {
-        if let Some(msg) = target_out_of_reach(inst, t) {
-            out.push(msg);
+        for p in 0..inst.n_periods() {
+            if let Some(msg) = target_out_of_reach(inst, t, p) {
+                out.push(msg);
+            }
         }
     }
     out
 }
 
-/// A target that no plan can meet: the demand that must be served in its scope, times the
-/// share that may not be imported, exceeds everything the scope can supply without counted
-/// imports (its mines, plants and expansions at full capacity, offers of non-source origin
-/// located in it). Sound, not complete: any uncounted inflow of unknown size (a lane from a
-/// country that is neither in scope nor a source) skips the check.
-fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
+/// A target that no plan can meet in period `p`: the demand that must be served in its
+/// scope, times the share that may not be imported, exceeds everything the scope can supply
+/// without counted imports (its mines, plants and the expansions online by then at full
+/// capacity, offers of non-source origin located in it, its stockpiles drained within the
+/// period). Sound, not complete: any uncounted inflow of unknown size (a lane from a country
+/// that is neither in scope nor a source) skips the check.
+fn target_out_of_reach(inst: &Instance, t: usize, p: usize) -> Option<String> {
     let target = &inst.targets[t];
-    let s = target.max_import_share;
+    let s = target.max_import_share.at(p);
     if s >= 1.0 {
         return None;
     }
@@ -151,23 +162,12 @@ fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
         .demands
         .iter()
         .filter(|d| d.material == a && d.unmet_penalty.is_none() && scoped(d.region))
-        .map(|d| d.quantity)
+        .map(|d| d.quantity.at(p))
         .sum();
     if need <= 0.0 {
         return None;
     }
-    let mut supply = 0.0;
-    for m in inst.mines.iter().filter(|m| m.material == a && scoped(m.region)) {
-        supply += m.capacity + m.expansion.map_or(0.0, |e| e.max);
-    }
-    for p in inst.plants.iter().filter(|p| p.output == a && scoped(p.region)) {
-        supply += (p.capacity + p.expansion.map_or(0.0, |e| e.max)) * p.yield_;
-    }
-    for i in inst.imports.iter().filter(|i| i.material == a && scoped(i.region)) {
-        if !is_source[i.origin] {
-            supply += i.capacity?;
-        }
-    }
+    let supply = scope_supply(inst, t, p)?;
     for (li, _) in inst.lanes.iter().enumerate().filter(|(_, l)| l.allows(a)) {
         for (_, from, to) in crate::model::formulate::lane_directions(inst, li) {
             let c = inst.region_country(from);
@@ -180,10 +180,14 @@ fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
         return None;
     }
     let at_least = 1.0 - supply / need;
+    let when = match inst.has_periods() {
+        true => format!(" in {}", inst.periods[p].year),
+        false => String::new(),
+    };
     Some(format!(
-        "target `{}` allows at most {:.1}% imports of `{}` in `{}`, but {} t/yr must be served there and everything \
-         the scope can supply itself (mines, plants and expansions at full capacity) is at most {} t/yr: at least \
-         {:.1}% must be imported",
+        "target `{}` allows at most {:.1}% imports of `{}` in `{}`{when}, but {} t/yr must be served there and \
+         everything the scope can supply itself (mines, plants and expansions online by then at full capacity) is \
+         at most {} t/yr: at least {:.1}% must be imported",
         target.id,
         100.0 * s,
         inst.materials[a].id,
@@ -192,6 +196,36 @@ fn target_out_of_reach(inst: &Instance, t: usize) -> Option<String> {
         supply,
         100.0 * at_least
     ))
+}
+
+/// What target `t`'s scope can supply of its material in period `p` without counted imports
+/// (t/yr): mines and plants at capacity plus the expansions whose lead time allows period `p`,
+/// offers in the scope of non-source origin, and stockpiles drained within the period.
+/// `None` when an offer of that kind is unlimited.
+fn scope_supply(inst: &Instance, t: usize, p: usize) -> Option<f64> {
+    let (in_scope, is_source) = crate::model::formulate::target_membership(inst, t);
+    let a = inst.targets[t].material;
+    let scoped = |region: usize| in_scope[inst.region_country(region)];
+    let online = |e: Option<sourcing_models::Expansion>| {
+        e.filter(|e| inst.first_build_period(e.lead_time).is_some_and(|first| first <= p))
+            .map_or(0.0, |e| e.max)
+    };
+    let mut supply = 0.0;
+    for m in inst.mines.iter().filter(|m| m.material == a && scoped(m.region)) {
+        supply += m.capacity.at(p) + online(m.expansion);
+    }
+    for k in inst.plants.iter().filter(|k| k.output == a && scoped(k.region)) {
+        supply += (k.capacity.at(p) + online(k.expansion)) * k.yield_;
+    }
+    for i in inst.imports.iter().filter(|i| i.material == a && scoped(i.region)) {
+        if !is_source[i.origin] {
+            supply += i.capacity.as_ref()?.at(p);
+        }
+    }
+    for s in inst.stockpiles.iter().filter(|s| s.material == a && scoped(s.region)) {
+        supply += s.capacity / inst.periods[p].length;
+    }
+    Some(supply)
 }
 
 /// A relaxable row: its index, the weight per unit of its slack, and the slack's direction.
@@ -207,7 +241,7 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
     let must_meet: Vec<(usize, usize)> = inst
         .demands
         .iter()
-        .filter(|d| d.unmet_penalty.is_none() && d.quantity > 0.0)
+        .filter(|d| d.unmet_penalty.is_none() && d.quantity.max() > 0.0)
         .map(|d| (d.region, d.material))
         .collect();
     let mut out = Vec::new();
@@ -216,7 +250,7 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
         let weight = match *key {
             RowKey::Target(t) => {
                 // Slack in the row is tonnes of imports; per 1.0 of share it is the consumption.
-                let cons: f64 = model.targets[t as usize].demand().max(1.0);
+                let cons: f64 = model.targets[lp.row_period(i)][t as usize].demand().max(1.0);
                 WEIGHT_TARGET / cons
             }
             RowKey::Balance { region, material } if must_meet.contains(&(region as usize, material as usize)) => {
@@ -270,7 +304,7 @@ fn with_slacks(
             terms.push((slack_of_row[i], sign));
         }
         terms.extend_from_slice(&coupled[i]);
-        out.add_row(lp.rows()[i], &mut terms, lp.senses()[i], lp.rhs()[i]);
+        out.add_row_like(lp, i, &mut terms, lp.senses()[i], lp.rhs()[i]);
     }
     (out, slack_cols)
 }
@@ -350,26 +384,33 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
 }
 
 /// A relaxation in the instance's terms. `demand_cut`: for a target, the demand of its scope
-/// that the other relaxations take away (t/yr).
+/// that the other relaxations take away (t/yr). A field that is a time series is named with
+/// the year of the row's period (`targets.X.max_import_share.2027`), as `--set` takes it.
 fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], demand_cut: f64) -> Relaxation {
     let lp = &model.lp;
     let name = lp.row_name(row, inst);
+    let p = lp.row_period(row);
+    let year = match inst.has_periods() {
+        true => format!(".{}", inst.periods[p].year),
+        false => String::new(),
+    };
     match lp.rows()[row] {
         RowKey::Target(t) => {
             let target = &inst.targets[t as usize];
+            let share = target.max_import_share.at(p);
             // Required share: what the repaired plan imports over what it consumes, once the
             // relaxed demands are gone from its consumption.
-            let terms = &model.targets[t as usize];
+            let terms = &model.targets[p][t as usize];
             let cons = terms.consumption(x) - demand_cut;
             let required = if cons > 0.0 {
-                target.max_import_share.max(terms.imports(x) / cons)
+                share.max(terms.imports(x) / cons)
             } else {
-                target.max_import_share
+                share
             };
             Relaxation {
                 row,
-                constraint: format!("targets.{}.max_import_share", target.id),
-                current: target.max_import_share,
+                constraint: format!("targets.{}.max_import_share{year}", target.id),
+                current: share,
                 required: round_up(required.min(1.0), 4),
                 unit: "share".into(),
             }
@@ -379,17 +420,17 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], d
                 .demands
                 .iter()
                 .filter(|d| d.region == region as usize && d.material == material as usize)
-                .map(|d| d.quantity)
+                .map(|d| d.quantity.at(p))
                 .sum();
             let d = inst
                 .demands
                 .iter()
                 .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none());
             // The key names one demand: its own quantity (others at the same place stay).
-            let current = d.map_or(q, |d| d.quantity);
+            let current = d.map_or(q, |d| d.quantity.at(p));
             Relaxation {
                 row,
-                constraint: d.map(|d| format!("demands.{}.quantity", d.id)).unwrap_or(name),
+                constraint: d.map(|d| format!("demands.{}.quantity{year}", d.id)).unwrap_or(name),
                 current,
                 required: round_down(current - slack, 3),
                 unit: "t/yr".into(),
@@ -397,12 +438,12 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], d
         }
         key => {
             let field = match key {
-                RowKey::MineCapacity(m) => format!("mines.{}.capacity", inst.mines[m as usize].id),
-                RowKey::PlantCapacity(p) => format!("plants.{}.capacity", inst.plants[p as usize].id),
+                RowKey::MineCapacity(m) => format!("mines.{}.capacity{year}", inst.mines[m as usize].id),
+                RowKey::PlantCapacity(k) => format!("plants.{}.capacity{year}", inst.plants[k as usize].id),
                 RowKey::MineExpansion(m) => format!("mines.{}.expansion.max", inst.mines[m as usize].id),
-                RowKey::PlantExpansion(p) => format!("plants.{}.expansion.max", inst.plants[p as usize].id),
-                RowKey::ImportCapacity(i) => format!("imports.{}.capacity", inst.imports[i as usize].id),
-                RowKey::LaneCapacity { lane, .. } => format!("lanes.{}.capacity", inst.lanes[lane as usize].id),
+                RowKey::PlantExpansion(k) => format!("plants.{}.expansion.max", inst.plants[k as usize].id),
+                RowKey::ImportCapacity(i) => format!("imports.{}.capacity{year}", inst.imports[i as usize].id),
+                RowKey::LaneCapacity { lane, .. } => format!("lanes.{}.capacity{year}", inst.lanes[lane as usize].id),
                 _ => name,
             };
             Relaxation {
@@ -534,34 +575,43 @@ fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>, de
     cost
 }
 
-/// Set the value a relaxation names in an instance.
+/// Set the value a relaxation names in an instance (in the row's period for a series).
 fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
     let v = r.required;
+    let (p, n) = (model.lp.row_period(r.row), inst.n_periods());
     match model.lp.rows()[r.row] {
-        RowKey::Target(t) => inst.targets[t as usize].max_import_share = v,
+        RowKey::Target(t) => inst.targets[t as usize].max_import_share.set_at(p, n, v),
         RowKey::Balance { region, material } => {
             if let Some(d) = inst
                 .demands
                 .iter_mut()
                 .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none())
             {
-                d.quantity = v;
+                d.quantity.set_at(p, n, v);
             }
         }
-        RowKey::MineCapacity(m) => inst.mines[m as usize].capacity = v,
-        RowKey::PlantCapacity(p) => inst.plants[p as usize].capacity = v,
+        RowKey::MineCapacity(m) => inst.mines[m as usize].capacity.set_at(p, n, v),
+        RowKey::PlantCapacity(k) => inst.plants[k as usize].capacity.set_at(p, n, v),
         RowKey::MineExpansion(m) => {
             if let Some(e) = inst.mines[m as usize].expansion.as_mut() {
                 e.max = v;
             }
         }
-        RowKey::PlantExpansion(p) => {
-            if let Some(e) = inst.plants[p as usize].expansion.as_mut() {
+        RowKey::PlantExpansion(k) => {
+            if let Some(e) = inst.plants[k as usize].expansion.as_mut() {
                 e.max = v;
             }
         }
-        RowKey::ImportCapacity(i) => inst.imports[i as usize].capacity = Some(v),
-        RowKey::LaneCapacity { lane, .. } => inst.lanes[lane as usize].capacity = Some(v),
+        RowKey::ImportCapacity(i) => {
+            if let Some(c) = inst.imports[i as usize].capacity.as_mut() {
+                c.set_at(p, n, v);
+            }
+        }
+        RowKey::LaneCapacity { lane, .. } => {
+            if let Some(c) = inst.lanes[lane as usize].capacity.as_mut() {
+                c.set_at(p, n, v);
+            }
+        }
         _ => {}
     }
 }
@@ -586,7 +636,7 @@ pub fn conflict(inst: &Instance, model: &Model, last: &[usize], backend: &dyn Ba
                 (false, s) => s,
             };
             terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
-            t.add_row(lp.rows()[i], &mut terms, sense, lp.rhs()[i]);
+            t.add_row_like(lp, i, &mut terms, sense, lp.rhs()[i]);
         }
         if t.n_rows() == 0 {
             return Ok(true);

@@ -112,7 +112,10 @@ impl Validator {
         let RawKind::Array(items) = &f.value.kind else {
             self.diags.push(
                 Diagnostic::error(
-                    format!("`periods` in `[meta]` must be a list of years, found {}", f.value.kind.type_name()),
+                    format!(
+                        "`periods` in `[meta]` must be a list of years, found {}",
+                        f.value.kind.type_name()
+                    ),
                     f.value.span.clone(),
                 )
                 .with_origin(f.value.origin.clone())
@@ -122,9 +125,12 @@ impl Validator {
         };
         if items.is_empty() {
             self.diags.push(
-                Diagnostic::error("`periods` in `[meta]` is empty: give at least one year", f.value.span.clone())
-                    .with_origin(f.value.origin.clone())
-                    .with_hint(hint),
+                Diagnostic::error(
+                    "`periods` in `[meta]` is empty: give at least one year",
+                    f.value.span.clone(),
+                )
+                .with_origin(f.value.origin.clone())
+                .with_hint(hint),
             );
             return None;
         }
@@ -150,7 +156,10 @@ impl Validator {
                 ref other => {
                     self.diags.push(
                         Diagnostic::error(
-                            format!("`periods` in `[meta]` must list integer years, found {}", other.type_name()),
+                            format!(
+                                "`periods` in `[meta]` must list integer years, found {}",
+                                other.type_name()
+                            ),
                             it.span.clone(),
                         )
                         .with_origin(it.origin.clone())
@@ -279,9 +288,15 @@ impl Validator {
                 }
                 TaxRegime {
                     id: id.clone().map(|x| x.0).unwrap_or_default(),
-                    royalty_rate: self.series(e, "royalty_rate", Check::Share).unwrap_or(Series::Constant(0.0)),
-                    fee_per_t: self.series(e, "fee_per_t", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
-                    income_tax_rate: self.series(e, "income_tax_rate", Check::Share).unwrap_or(Series::Constant(0.0)),
+                    royalty_rate: self
+                        .series(e, "royalty_rate", Check::Share)
+                        .unwrap_or(Series::Constant(0.0)),
+                    fee_per_t: self
+                        .series(e, "fee_per_t", Check::NonNeg)
+                        .unwrap_or(Series::Constant(0.0)),
+                    income_tax_rate: self
+                        .series(e, "income_tax_rate", Check::Share)
+                        .unwrap_or(Series::Constant(0.0)),
                     royalty_by_material: by_material,
                     span: e.table.span.clone(),
                 }

@@ -60,7 +60,9 @@ impl Validator {
                 material: self
                     .reference(e, "material", r, "materials", "material")
                     .unwrap_or(usize::MAX),
-                capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                capacity: self
+                    .series(e, "capacity", Check::NonNeg)
+                    .unwrap_or(Series::Constant(0.0)),
                 cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                 expansion: self.expansion(e),
                 span: e.table.span.clone(),
@@ -106,7 +108,9 @@ impl Validator {
                         .reference(e, "output", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     yield_,
-                    capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    capacity: self
+                        .series(e, "capacity", Check::NonNeg)
+                        .unwrap_or(Series::Constant(0.0)),
                     cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                     expansion: self.expansion(e),
                     span: e.table.span.clone(),
@@ -170,7 +174,9 @@ impl Validator {
                     material: material
                         .and_then(|(m, s)| self.resolve(r, "materials", "material", &m, &s))
                         .unwrap_or(usize::MAX),
-                    quantity: self.series(e, "quantity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    quantity: self
+                        .series(e, "quantity", Check::NonNeg)
+                        .unwrap_or(Series::Constant(0.0)),
                     unmet_penalty: self.series(e, "unmet_penalty", Check::NonNeg),
                     span: e.table.span.clone(),
                 }
@@ -341,7 +347,9 @@ impl Validator {
                         .reference(e, "material", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     scope: scope.unwrap_or(Party::Country(usize::MAX)),
-                    max_import_share: self.series(e, "max_import_share", Check::Share).unwrap_or(Series::Constant(0.0)),
+                    max_import_share: self
+                        .series(e, "max_import_share", Check::Share)
+                        .unwrap_or(Series::Constant(0.0)),
                     sources,
                     span: e.table.span.clone(),
                 }

@@ -76,10 +76,7 @@ impl Validator {
         if entries.first().is_none_or(|e| e.0 > years[0]) {
             self.diags.push(
                 Diagnostic::error(
-                    format!(
-                        "`{key}` in {label} has no value for the first period, {}",
-                        years[0]
-                    ),
+                    format!("`{key}` in {label} has no value for the first period, {}", years[0]),
                     v.span.clone(),
                 )
                 .with_origin(v.origin.clone())
@@ -105,7 +102,10 @@ impl Validator {
         if x > 1.0 {
             self.diags.push(
                 Diagnostic::warning(
-                    format!("`{key}` in {label} is {x}: a duty of {}% of the material's price", x * 100.0),
+                    format!(
+                        "`{key}` in {label} is {x}: a duty of {}% of the material's price",
+                        x * 100.0
+                    ),
                     v.span.clone(),
                 )
                 .with_origin(v.origin.clone())

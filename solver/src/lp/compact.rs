@@ -24,6 +24,7 @@ impl Lp {
         }
         let mut reduced = Lp::default();
         for &j in &col_of {
+            reduced.period = self.var_period[j];
             if self.is_free(j) {
                 reduced.add_free_var(self.vars[j], obj[j]);
             } else {
@@ -38,8 +39,9 @@ impl Lp {
                     .filter(|&(c, _)| col_alive[c])
                     .map(|(c, v)| (new_col[c], v)),
             );
-            reduced.add_row(self.rows[i], &mut terms, self.senses[i], rhs[i]);
+            reduced.add_row_like(self, i, &mut terms, self.senses[i], rhs[i]);
         }
+        reduced.period = 0;
         (reduced, col_of, row_of)
     }
 }

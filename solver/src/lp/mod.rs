@@ -41,6 +41,12 @@ pub enum VarKey {
         material: u32,
     },
     Unmet(u32),
+    /// `inject[s]`: t/yr put into stockpile `s` (model contract section 6).
+    Inject(u32),
+    /// `release[s]`: t/yr taken out of stockpile `s`.
+    Release(u32),
+    /// `level[s]`: t held in stockpile `s` at the end of the period.
+    Level(u32),
     /// A column of an auxiliary LP (dual, ranging, diagnosis), not of the contract model.
     Aux(u32),
 }
@@ -64,6 +70,15 @@ pub enum RowKey {
         material: u32,
     },
     Target(u32),
+    /// `level[s@p] - level[s@(p-1)] - L_p inject[s@p] + L_p release[s@p] = 0` (`= initial`
+    /// in the first period).
+    StockLevel(u32),
+    /// `level[s@p] <= capacity[s]`.
+    StockCapacity(u32),
+    /// `level[s@p] >= min_level[s@p]`: the strategic floor.
+    StockMin(u32),
+    /// `level[s@last] >= min_final[s]` (one row, no year).
+    StockFinal(u32),
     /// A row of an auxiliary LP.
     Aux(u32),
 }
@@ -81,8 +96,21 @@ impl RowKey {
             RowKey::UnmetLimit(_) => "unmet_limit",
             RowKey::Balance { .. } => "balance",
             RowKey::Target(_) => "target",
+            RowKey::StockLevel(_) => "stock_level",
+            RowKey::StockCapacity(_) => "stock_capacity",
+            RowKey::StockMin(_) => "stock_min",
+            RowKey::StockFinal(_) => "stock_final",
             RowKey::Aux(_) => "aux",
         }
+    }
+
+    /// Whether the family has one row per period (its name then carries `@YEAR`): all but
+    /// the expansion limits and the final stock level, which span the horizon.
+    pub fn is_per_period(&self) -> bool {
+        !matches!(
+            self,
+            RowKey::MineExpansion(_) | RowKey::PlantExpansion(_) | RowKey::StockFinal(_) | RowKey::Aux(_)
+        )
     }
 
     /// Unit of the right-hand side, for report headers.
@@ -90,6 +118,8 @@ impl RowKey {
         match self {
             RowKey::Target(_) => "t/yr (share-weighted)".into(),
             RowKey::Balance { material, .. } => format!("t/yr of {}", inst.materials[*material as usize].id),
+            RowKey::StockCapacity(_) | RowKey::StockMin(_) | RowKey::StockFinal(_) => "t".into(),
+            RowKey::StockLevel(_) => "t (stock change)".into(),
             _ => "t/yr".into(),
         }
     }
@@ -133,6 +163,12 @@ pub struct Lp {
     /// Columns without the `>= 0` bound (only in auxiliary LPs such as the dual; the model
     /// of the contract has none). Empty means none.
     free: Vec<bool>,
+    /// The period (0-based) of each column and each row: what `@YEAR` their names carry in
+    /// an instance with periods (model contract section 5). 0 throughout in one period.
+    var_period: Vec<u16>,
+    row_period: Vec<u16>,
+    /// The period of the columns and rows added next ([`Lp::set_period`]).
+    period: u16,
 }
 
 impl Default for Lp {
@@ -147,6 +183,9 @@ impl Default for Lp {
             cols: Vec::new(),
             vals: Vec::new(),
             free: Vec::new(),
+            var_period: Vec::new(),
+            row_period: Vec::new(),
+            period: 0,
         }
     }
 }
@@ -196,6 +235,7 @@ impl Lp {
             vars: self.vars.clone(),
             obj: self.obj.clone(),
             free: self.free.clone(),
+            var_period: self.var_period.clone(),
             ..Lp::default()
         }
     }
@@ -237,10 +277,35 @@ impl Lp {
             .zip(self.vals[r].iter().copied())
     }
 
+    /// The period the next columns and rows belong to (0-based).
+    pub fn set_period(&mut self, p: usize) {
+        self.period = u16::try_from(p).expect("at most 65535 periods");
+    }
+
+    /// The period of column `j`.
+    pub fn var_period(&self, j: usize) -> usize {
+        self.var_period[j] as usize
+    }
+
+    /// The period of row `i`.
+    pub fn row_period(&self, i: usize) -> usize {
+        self.row_period[i] as usize
+    }
+
     pub fn add_var(&mut self, key: VarKey, cost: f64) -> u32 {
         self.vars.push(key);
         self.obj.push(cost);
+        self.var_period.push(self.period);
         (self.vars.len() - 1) as u32
+    }
+
+    /// Append a copy of row `i` of `other` (same key and period) with new terms, sense and
+    /// right-hand side.
+    pub fn add_row_like(&mut self, other: &Lp, i: usize, terms: &mut Vec<(u32, f64)>, sense: Sense, rhs: f64) {
+        let period = self.period;
+        self.period = other.row_period[i];
+        self.add_row(other.rows[i], terms, sense, rhs);
+        self.period = period;
     }
 
     /// Append a row. Terms with the same column are merged, zero coefficients dropped.
@@ -269,6 +334,7 @@ impl Lp {
         self.cols.truncate(w);
         self.vals.truncate(w);
         self.rows.push(key);
+        self.row_period.push(self.period);
         self.senses.push(sense);
         self.rhs.push(rhs);
         self.row_start.push(self.cols.len());
@@ -303,15 +369,37 @@ impl Lp {
         out
     }
 
-    /// Contract name of a row, e.g. `balance[US-TX/silver]`.
+    /// Contract name of a row, e.g. `balance[US-TX/silver]`, or `balance[US-TX/silver@2028]`
+    /// in an instance with periods.
     pub fn row_name(&self, i: usize, inst: &Instance) -> String {
-        row_name(&self.rows[i], inst)
+        let key = &self.rows[i];
+        let name = row_name(key, inst);
+        match key.is_per_period() {
+            true => with_year(name, inst, self.row_period[i] as usize),
+            false => name,
+        }
     }
 
-    /// Name of a column, e.g. `ship[MX-ZAC->US-TX/rail:MX-ZAC->US-TX,silver]`.
+    /// Name of a column, e.g. `ship[MX-ZAC->US-TX/rail:MX-ZAC->US-TX,silver]`, with `@YEAR`
+    /// before the closing bracket in an instance with periods.
     pub fn var_name(&self, j: usize, inst: &Instance) -> String {
-        var_name(&self.vars[j], inst)
+        let name = var_name(&self.vars[j], inst);
+        match self.vars[j] {
+            VarKey::Aux(_) => name,
+            _ => with_year(name, inst, self.var_period[j] as usize),
+        }
     }
+}
+
+/// `name` with `@YEAR` of period `p` before its closing bracket, when the instance has periods.
+fn with_year(mut name: String, inst: &Instance, p: usize) -> String {
+    if inst.has_periods() && name.ends_with(']') {
+        name.pop();
+        name.push('@');
+        name.push_str(&inst.periods[p].year.to_string());
+        name.push(']');
+    }
+    name
 }
 
 fn lane_dir_label(inst: &Instance, lane: u32, dir: Dir) -> String {
@@ -343,6 +431,9 @@ pub fn row_name(key: &RowKey, inst: &Instance) -> String {
             &inst.materials[material as usize].id,
         ]),
         RowKey::Target(t) => push(&[&inst.targets[t as usize].id]),
+        RowKey::StockLevel(s) | RowKey::StockCapacity(s) | RowKey::StockMin(s) | RowKey::StockFinal(s) => {
+            push(&[&inst.stockpiles[s as usize].id])
+        }
         RowKey::Aux(i) => push(&[&i.to_string()]),
     }
 }
@@ -360,6 +451,9 @@ pub fn var_name(key: &VarKey, inst: &Instance) -> String {
             inst.materials[material as usize].id
         ),
         VarKey::Unmet(d) => format!("unmet[{}]", inst.demands[d as usize].id),
+        VarKey::Inject(s) => format!("inject[{}]", inst.stockpiles[s as usize].id),
+        VarKey::Release(s) => format!("release[{}]", inst.stockpiles[s as usize].id),
+        VarKey::Level(s) => format!("level[{}]", inst.stockpiles[s as usize].id),
         VarKey::Aux(i) => format!("aux[{i}]"),
     }
 }

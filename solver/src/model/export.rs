@@ -52,8 +52,14 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
             any += 1;
         }
     }
+    // An empty expression is not LP format: write a zero term, on a placeholder column when
+    // the model has none (nothing can supply anything; the rows still say what is asked).
+    let zero_term = match lp.n_vars() {
+        0 => "no_column".to_string(),
+        _ => lp_name(&lp.var_name(0, inst)),
+    };
     if any == 0 {
-        write!(w, " 0 {}", lp_name(&lp.var_name(0, inst)))?;
+        write!(w, " 0 {zero_term}")?;
     }
     writeln!(w)?;
     writeln!(w, "Subject To")?;
@@ -70,7 +76,7 @@ pub fn write_lp(lp: &Lp, inst: &Instance, w: &mut dyn Write) -> io::Result<()> {
             terms += 1;
         }
         if terms == 0 {
-            write!(w, " 0 {}", lp_name(&lp.var_name(0, inst)))?;
+            write!(w, " 0 {zero_term}")?;
         }
         writeln!(w, " {} {}", lp.senses()[i].symbol(), coef(lp.rhs()[i]))?;
     }

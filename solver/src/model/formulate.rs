@@ -1,19 +1,32 @@
-//! The linear program of the model contract (section 3), built from a validated instance.
+//! The linear program of the model contract (sections 3, 5 and 6), built from a validated
+//! instance.
 //!
-//! Columns: `prod[m]`, `mexp[m]`, `proc[p]`, `pexp[p]`, `buy[i]`, `ship[l:dir,a]`, `unmet[d]`,
-//! all continuous and `>= 0`. Rows, in this order, each under its contract name:
+//! Every flow column exists once per period (`@YEAR` in its name when the instance has
+//! `meta.periods`): `prod[m]`, `mexp[m]` (capacity coming online in that period, only in
+//! periods its lead time allows), `proc[p]`, `pexp[p]`, `buy[i]`, `ship[l:dir,a]`, `unmet[d]`,
+//! `inject[s]`, `release[s]`, `level[s]`, all continuous and `>= 0`. Columns are laid out
+//! period by period, each period in the order above. Rows, period by period, each under its
+//! contract name:
 //!
-//! * `mine_capacity[m]`: `prod[m] - mexp[m] <= capacity[m]` (t/yr)
-//! * `mine_expansion[m]`: `mexp[m] <= expansion.max` (t/yr)
-//! * `plant_capacity[p]`: `proc[p] - pexp[p] <= capacity[p]` (t input/yr)
-//! * `plant_expansion[p]`: `pexp[p] <= expansion.max`
+//! * `mine_capacity[m]`: `prod[m@p] - sum_(q <= p) mexp[m@q] <= capacity[m@p]` (t/yr)
+//! * `mine_expansion[m]`: `sum_p mexp[m@p] <= expansion.max` (t/yr; one row, in the first
+//!   period's block)
+//! * `plant_capacity[p]`, `plant_expansion[p]` likewise (t input/yr)
 //! * `import_capacity[i]`: `buy[i] <= capacity[i]`
 //! * `lane_capacity[l:FROM->TO]`: `sum_a ship[l,dir,a] <= capacity[l]`, per direction
 //! * `unmet_limit[d]`: `unmet[d] <= quantity[d]` (the contract's variable bound, as a row so it
 //!   has a dual)
-//! * `balance[r/a]`: supply minus use `= demand` (t/yr of `a`)
+//! * `balance[r/a]`: supply minus use `= demand` (t/yr of `a`), with `+ release - inject`
 //! * `target[t]`: `I_t - s_t * C_t <= 0`, written with the constant part of `C_t` moved right:
-//!   `I_t - s_t * sum proc + s_t * sum unmet <= s_t * sum quantity`.
+//!   `I_t - s_t * sum proc - s_t * sum inject + s_t * sum unmet <= s_t * sum quantity`.
+//! * `stock_level[s]`: `level[s@p] - level[s@(p-1)] - L_p inject[s@p] + L_p release[s@p] = 0`
+//!   (`= initial` in the first period), `stock_capacity[s]`: `level <= capacity`,
+//!   `stock_min[s]`: `level >= min_level` (where `min_level > 0`)
+//! * `stock_final[s]`: `level[s@last] >= min_final` (where `min_final > 0`; after the last
+//!   period's block)
+//!
+//! Without `meta.periods` there is one period of length and weight 1 and the LP, its names
+//! and its order are those of schema 1.
 
 use crate::lp::{Dir, Lp, RowKey, Sense, VarKey};
 use sourcing_models::Instance;
@@ -27,10 +40,12 @@ pub struct Ship {
     pub col: u32,
 }
 
-/// Column indices of the families, for reports.
+/// Column indices of the families in one period, for reports.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     pub prod: Vec<u32>,
+    /// `mexp[m@p]`: capacity coming online in this period (`None` without an expansion, or
+    /// when its lead time does not allow this period).
     pub mexp: Vec<Option<u32>>,
     pub proc_: Vec<u32>,
     pub pexp: Vec<Option<u32>>,
@@ -38,12 +53,16 @@ pub struct Columns {
     pub unmet: Vec<Option<u32>>,
     /// Grouped by lane, then direction.
     pub ship: Vec<Ship>,
+    pub inject: Vec<u32>,
+    pub release: Vec<u32>,
+    pub level: Vec<u32>,
 }
 
-/// The two sides of a target (model contract section 3), as columns of the LP: built once
-/// and used by the target's row, the report's achieved share and the diagnosis.
+/// The two sides of a target in one period (model contract sections 3 and 6), as columns of
+/// the LP: built once and used by the target's row, the report's achieved share and the
+/// diagnosis.
 ///
-/// `I_t = sum imports`, `C_t = sum (quantity[d] - unmet[d]) + sum processing`.
+/// `I_t = sum imports`, `C_t = sum (quantity[d] - unmet[d]) + sum processing + sum injections`.
 #[derive(Debug, Clone, Default)]
 pub struct TargetTerms {
     /// The columns `I_t` counts, each with coefficient 1: shipments of the material from a
@@ -52,7 +71,8 @@ pub struct TargetTerms {
     /// The demands of the material in the scope: quantity (t/yr) and the `unmet[d]` column
     /// of those that may go unmet.
     pub demands: Vec<(f64, Option<u32>)>,
-    /// `proc[p]` of the plants in the scope whose input is the material.
+    /// `proc[p]` of the plants in the scope whose input is the material, and `inject[s]` of
+    /// the stockpiles of the material in the scope (filling a reserve is a use).
     pub processing: Vec<u32>,
 }
 
@@ -76,8 +96,8 @@ impl TargetTerms {
         self.demands.iter().map(|d| d.0).sum()
     }
 
-    /// The columns of target `t` (`cols.ship` holds every shipment column).
-    pub fn of(inst: &Instance, cols: &Columns, t: usize) -> TargetTerms {
+    /// The columns of target `t` in period `p` (`cols` are that period's columns).
+    pub fn of(inst: &Instance, cols: &Columns, t: usize, p: usize) -> TargetTerms {
         let a = inst.targets[t].material;
         let (in_scope, is_source) = target_membership(inst, t);
         let mut terms = TargetTerms::default();
@@ -94,24 +114,38 @@ impl TargetTerms {
         }
         for (d, dem) in inst.demands.iter().enumerate() {
             if dem.material == a && in_scope[inst.region_country(dem.region)] {
-                terms.demands.push((dem.quantity, cols.unmet[d]));
+                terms.demands.push((dem.quantity.at(p), cols.unmet[d]));
             }
         }
-        for (p, plant) in inst.plants.iter().enumerate() {
+        for (k, plant) in inst.plants.iter().enumerate() {
             if plant.input == a && in_scope[inst.region_country(plant.region)] {
-                terms.processing.push(cols.proc_[p]);
+                terms.processing.push(cols.proc_[k]);
+            }
+        }
+        for (s, stock) in inst.stockpiles.iter().enumerate() {
+            if stock.material == a && in_scope[inst.region_country(stock.region)] {
+                terms.processing.push(cols.inject[s]);
             }
         }
         terms
     }
 }
 
-/// The built model: the LP, where each family's columns are, and each target's terms.
+/// The built model: the LP, where each family's columns are in each period, and each
+/// target's terms in each period.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub lp: Lp,
-    pub cols: Columns,
-    pub targets: Vec<TargetTerms>,
+    /// Indexed by period.
+    pub cols: Vec<Columns>,
+    /// Indexed by period, then target.
+    pub targets: Vec<Vec<TargetTerms>>,
+}
+
+impl Model {
+    pub fn n_periods(&self) -> usize {
+        self.cols.len()
+    }
 }
 
 /// Directions a lane runs: (dir, origin region, destination region).
@@ -148,67 +182,90 @@ impl ShipCost {
     }
 }
 
-/// The per-tonne cost of shipping `material` from region `from` to region `to` on lane `lane`.
-pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, material: usize) -> ShipCost {
-    let rate = inst.tariff_rate(inst.region_country(from), inst.region_country(to), material);
-    let price = inst.materials[material].price;
+/// The per-tonne cost of shipping `material` from region `from` to region `to` on lane `lane`
+/// in period `p`.
+pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, material: usize, p: usize) -> ShipCost {
+    let rate = inst.tariff_rate(inst.region_country(from), inst.region_country(to), material, p);
+    let price = inst.materials[material].price.at(p);
     let l = &inst.lanes[lane];
     let carrying = inst.meta.carrying_rate.unwrap_or(0.0);
     ShipCost {
-        transport: l.cost,
+        transport: l.cost.at(p),
         tariff: rate * price,
         in_transit: carrying * price * l.days.unwrap_or(0.0) / 365.0,
     }
 }
 
-/// The LP of the model contract for `inst`: its columns, then its rows family by family.
+/// The LP of the model contract for `inst`: its columns, period by period, then its rows,
+/// period by period and family by family.
 pub fn build(inst: &Instance) -> Model {
     let mut lp = Lp::default();
-    let cols = columns(inst, &mut lp);
+    let mut cols = Vec::with_capacity(inst.n_periods());
+    for p in 0..inst.n_periods() {
+        lp.set_period(p);
+        cols.push(columns(inst, &mut lp, p));
+    }
     let mut terms: Vec<(u32, f64)> = Vec::new();
-    mine_rows(inst, &cols, &mut lp, &mut terms);
-    plant_rows(inst, &cols, &mut lp, &mut terms);
-    import_rows(inst, &cols, &mut lp, &mut terms);
-    lane_rows(inst, &cols, &mut lp, &mut terms);
-    unmet_rows(inst, &cols, &mut lp, &mut terms);
-    balance_rows(inst, &cols, &mut lp, &mut terms);
-    let targets: Vec<TargetTerms> = (0..inst.targets.len())
-        .map(|t| TargetTerms::of(inst, &cols, t))
-        .collect();
-    target_rows(inst, &targets, &mut lp, &mut terms);
+    let mut targets = Vec::with_capacity(inst.n_periods());
+    for p in 0..inst.n_periods() {
+        lp.set_period(p);
+        mine_rows(inst, &cols, p, &mut lp, &mut terms);
+        plant_rows(inst, &cols, p, &mut lp, &mut terms);
+        let c = &cols[p];
+        import_rows(inst, c, p, &mut lp, &mut terms);
+        lane_rows(inst, c, p, &mut lp, &mut terms);
+        unmet_rows(inst, c, p, &mut lp, &mut terms);
+        balance_rows(inst, c, p, &mut lp, &mut terms);
+        let tt: Vec<TargetTerms> = (0..inst.targets.len())
+            .map(|t| TargetTerms::of(inst, c, t, p))
+            .collect();
+        target_rows(inst, &tt, p, &mut lp, &mut terms);
+        targets.push(tt);
+        stock_rows(inst, &cols, p, &mut lp, &mut terms);
+    }
+    final_stock_rows(inst, &cols, &mut lp, &mut terms);
+    lp.set_period(0);
     Model { lp, cols, targets }
 }
 
-/// Every column with its cost, the objective of the contract (USD/yr):
+/// Every column of period `p` with its cost in the objective, `w_p` times the annual cost of
+/// the contract (USD):
 ///
-/// `sum_m unit[m] prod[m] + sum_m expcost[m] mexp[m] + sum_p cost[p] proc[p]
-///  + sum_p expcost[p] pexp[p] + sum_i price[i] buy[i]
+/// `w_p (sum_m unit[m] prod[m] + sum_p cost[p] proc[p] + sum_i price[i] buy[i]
 ///  + sum_(l,a) (cost[l] + tariff(l,a) price[a] + carrying_rate price[a] days[l] / 365) ship[l,a]
-///  + sum_d penalty[d] unmet[d]`,
+///  + sum_d penalty[d] unmet[d] + sum_s holding_cost[s] level[s])`
+///  `+ sum_m expcost[m] W_p mexp[m] + sum_p expcost[p] W_p pexp[p]`,
 ///
 /// with `unit[m]` the mine's cost plus royalty, fee and income tax
-/// ([`Instance::mine_unit_cost`]), `tariff(l,a)` the most specific matching tariff, and the
-/// last term the capital tied up in transit ([`ShipCost`]).
-fn columns(inst: &Instance, lp: &mut Lp) -> Columns {
+/// ([`Instance::mine_unit_cost`]), `tariff(l,a)` the most specific matching tariff,
+/// [`ShipCost`] for the transit term, and `W_p = sum_(q >= p) w_q`: capacity that comes online
+/// in `p` is paid in every period from then on. Every value is period `p`'s.
+fn columns(inst: &Instance, lp: &mut Lp, p: usize) -> Columns {
+    let w = inst.periods[p].weight;
+    let w_from: f64 = inst.periods[p..].iter().map(|q| q.weight).sum();
+    let allowed = |lead_time: f64| inst.first_build_period(lead_time).is_some_and(|first| p >= first);
     let mut cols = Columns::default();
     for (m, mine) in inst.mines.iter().enumerate() {
         cols.prod
-            .push(lp.add_var(VarKey::Prod(m as u32), inst.mine_unit_cost(m).total()));
+            .push(lp.add_var(VarKey::Prod(m as u32), w * inst.mine_unit_cost(m, p).total()));
+        let exp = mine.expansion.filter(|e| allowed(e.lead_time));
         cols.mexp
-            .push(mine.expansion.map(|e| lp.add_var(VarKey::MineExp(m as u32), e.cost)));
+            .push(exp.map(|e| lp.add_var(VarKey::MineExp(m as u32), e.cost * w_from)));
     }
-    for (p, plant) in inst.plants.iter().enumerate() {
-        cols.proc_.push(lp.add_var(VarKey::Proc(p as u32), plant.cost));
+    for (k, plant) in inst.plants.iter().enumerate() {
+        cols.proc_
+            .push(lp.add_var(VarKey::Proc(k as u32), w * plant.cost.at(p)));
+        let exp = plant.expansion.filter(|e| allowed(e.lead_time));
         cols.pexp
-            .push(plant.expansion.map(|e| lp.add_var(VarKey::PlantExp(p as u32), e.cost)));
+            .push(exp.map(|e| lp.add_var(VarKey::PlantExp(k as u32), e.cost * w_from)));
     }
     for (i, offer) in inst.imports.iter().enumerate() {
-        cols.buy.push(lp.add_var(VarKey::Buy(i as u32), offer.price));
+        cols.buy.push(lp.add_var(VarKey::Buy(i as u32), w * offer.price.at(p)));
     }
     for l in 0..inst.lanes.len() {
         for (dir, from, to) in lane_directions(inst, l) {
             for a in (0..inst.materials.len()).filter(|&a| inst.lanes[l].allows(a)) {
-                let cost = ship_unit_costs(inst, l, from, to, a).total();
+                let cost = w * ship_unit_costs(inst, l, from, to, a, p).total();
                 let (lane, material) = (l as u32, a as u32);
                 let col = lp.add_var(VarKey::Ship { lane, dir, material }, cost);
                 cols.ship.push(Ship {
@@ -221,8 +278,17 @@ fn columns(inst: &Instance, lp: &mut Lp) -> Columns {
         }
     }
     for (d, dem) in inst.demands.iter().enumerate() {
-        cols.unmet
-            .push(dem.unmet_penalty.map(|pen| lp.add_var(VarKey::Unmet(d as u32), pen)));
+        cols.unmet.push(
+            dem.unmet_penalty
+                .as_ref()
+                .map(|pen| lp.add_var(VarKey::Unmet(d as u32), w * pen.at(p))),
+        );
+    }
+    for (s, stock) in inst.stockpiles.iter().enumerate() {
+        let s32 = s as u32;
+        cols.inject.push(lp.add_var(VarKey::Inject(s32), 0.0));
+        cols.release.push(lp.add_var(VarKey::Release(s32), 0.0));
+        cols.level.push(lp.add_var(VarKey::Level(s32), w * stock.holding_cost));
     }
     cols
 }
@@ -238,9 +304,11 @@ pub struct SizeEstimate {
 
 pub fn estimate(inst: &Instance) -> SizeEstimate {
     let n_mat = inst.materials.len();
+    let periods = inst.n_periods();
     let exp_m = inst.mines.iter().filter(|m| m.expansion.is_some()).count();
     let exp_p = inst.plants.iter().filter(|p| p.expansion.is_some()).count();
     let unmet = inst.demands.iter().filter(|d| d.unmet_penalty.is_some()).count();
+    let stocks = inst.stockpiles.len();
     let mut ship = 0usize;
     let mut lane_rows = 0usize;
     for l in &inst.lanes {
@@ -251,22 +319,29 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
             lane_rows += dirs;
         }
     }
-    let variables = inst.mines.len() + exp_m + inst.plants.len() + exp_p + inst.imports.len() + ship + unmet;
+    let per_period =
+        inst.mines.len() + exp_m + inst.plants.len() + exp_p + inst.imports.len() + ship + unmet + 3 * stocks;
+    let variables = periods * per_period;
     let import_rows = inst.imports.iter().filter(|i| i.capacity.is_some()).count();
-    let balances = (inst.regions.len() * n_mat).min(2 * variables + inst.demands.len());
-    let rows = inst.mines.len()
+    let balances = (inst.regions.len() * n_mat).min(2 * per_period + inst.demands.len());
+    let rows = periods
+        * (inst.mines.len()
+            + inst.plants.len()
+            + import_rows
+            + lane_rows
+            + unmet
+            + balances
+            + inst.targets.len()
+            + 3 * stocks)
         + exp_m
-        + inst.plants.len()
         + exp_p
-        + import_rows
-        + lane_rows
-        + unmet
-        + balances
-        + inst.targets.len();
+        + stocks;
     // Each column enters its capacity and balance rows, ships both balances and a lane row;
-    // a target row touches its material's ships, offers, plants and unmet columns.
+    // a target row touches its material's ships, offers, plants and unmet columns; an
+    // expansion column enters the capacity rows of every later period.
     let per_target = ship / n_mat.max(1) + inst.imports.len() + inst.plants.len() + unmet;
-    let nonzeros = 3 * variables + inst.targets.len() * per_target;
+    let nonzeros =
+        3 * variables + periods * inst.targets.len() * per_target + (exp_m + exp_p) * periods * (periods + 1) / 2;
     SizeEstimate {
         variables,
         rows,
@@ -274,68 +349,69 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
     }
 }
 
-/// `mine_capacity[m]`: `prod[m] - mexp[m] <= capacity[m]` (t/yr; `mexp` only with an
-/// expansion), then `mine_expansion[m]`: `mexp[m] <= expansion.max` (t/yr).
-fn mine_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+/// `mine_capacity[m@p]`: `prod[m@p] - sum_(q <= p) mexp[m@q] <= capacity[m@p]` (t/yr), then,
+/// in the first period's block, `mine_expansion[m]`: `sum_p mexp[m@p] <= expansion.max`
+/// (t/yr; only when some period allows the expansion).
+fn mine_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (m, mine) in inst.mines.iter().enumerate() {
-        terms.push((cols.prod[m], 1.0));
-        if let Some(e) = cols.mexp[m] {
-            terms.push((e, -1.0));
-        }
-        lp.add_row(RowKey::MineCapacity(m as u32), terms, Sense::Le, mine.capacity);
-        if let (Some(e), Some(exp)) = (cols.mexp[m], mine.expansion) {
-            terms.push((e, 1.0));
-            lp.add_row(RowKey::MineExpansion(m as u32), terms, Sense::Le, exp.max);
+        terms.push((cols[p].prod[m], 1.0));
+        terms.extend(cols[..=p].iter().filter_map(|c| c.mexp[m]).map(|e| (e, -1.0)));
+        lp.add_row(RowKey::MineCapacity(m as u32), terms, Sense::Le, mine.capacity.at(p));
+        if p == 0 {
+            terms.extend(cols.iter().filter_map(|c| c.mexp[m]).map(|e| (e, 1.0)));
+            if let (false, Some(exp)) = (terms.is_empty(), mine.expansion) {
+                lp.add_row(RowKey::MineExpansion(m as u32), terms, Sense::Le, exp.max);
+            }
         }
     }
 }
 
-/// `plant_capacity[p]`: `proc[p] - pexp[p] <= capacity[p]` (t input/yr), then
-/// `plant_expansion[p]`: `pexp[p] <= expansion.max` (t input/yr).
-fn plant_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
-    for (p, plant) in inst.plants.iter().enumerate() {
-        terms.push((cols.proc_[p], 1.0));
-        if let Some(e) = cols.pexp[p] {
-            terms.push((e, -1.0));
-        }
-        lp.add_row(RowKey::PlantCapacity(p as u32), terms, Sense::Le, plant.capacity);
-        if let (Some(e), Some(exp)) = (cols.pexp[p], plant.expansion) {
-            terms.push((e, 1.0));
-            lp.add_row(RowKey::PlantExpansion(p as u32), terms, Sense::Le, exp.max);
+/// `plant_capacity[k@p]`: `proc[k@p] - sum_(q <= p) pexp[k@q] <= capacity[k@p]` (t input/yr),
+/// then, in the first period's block, `plant_expansion[k]`: `sum_p pexp[k@p] <= expansion.max`.
+fn plant_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+    for (k, plant) in inst.plants.iter().enumerate() {
+        terms.push((cols[p].proc_[k], 1.0));
+        terms.extend(cols[..=p].iter().filter_map(|c| c.pexp[k]).map(|e| (e, -1.0)));
+        lp.add_row(RowKey::PlantCapacity(k as u32), terms, Sense::Le, plant.capacity.at(p));
+        if p == 0 {
+            terms.extend(cols.iter().filter_map(|c| c.pexp[k]).map(|e| (e, 1.0)));
+            if let (false, Some(exp)) = (terms.is_empty(), plant.expansion) {
+                lp.add_row(RowKey::PlantExpansion(k as u32), terms, Sense::Le, exp.max);
+            }
         }
     }
 }
 
 /// `import_capacity[i]`: `buy[i] <= capacity[i]` (t/yr), for offers with a capacity.
-fn import_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+fn import_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (i, offer) in inst.imports.iter().enumerate() {
-        if let Some(cap) = offer.capacity {
+        if let Some(cap) = &offer.capacity {
             terms.push((cols.buy[i], 1.0));
-            lp.add_row(RowKey::ImportCapacity(i as u32), terms, Sense::Le, cap);
+            lp.add_row(RowKey::ImportCapacity(i as u32), terms, Sense::Le, cap.at(p));
         }
     }
 }
 
 /// `lane_capacity[l:FROM->TO]`: `sum_a ship[l,dir,a] <= capacity[l]` (t/yr over all
 /// materials), for each direction of a lane with a capacity.
-fn lane_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+fn lane_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     // Ship columns are grouped by lane and direction, so one pass fills each lane row.
     for group in cols.ship.chunk_by(|a, b| a.lane == b.lane && a.dir == b.dir) {
         let (lane, dir) = (group[0].lane, group[0].dir);
-        if let Some(cap) = inst.lanes[lane as usize].capacity {
+        if let Some(cap) = &inst.lanes[lane as usize].capacity {
             terms.extend(group.iter().map(|s| (s.col, 1.0)));
-            lp.add_row(RowKey::LaneCapacity { lane, dir }, terms, Sense::Le, cap);
+            lp.add_row(RowKey::LaneCapacity { lane, dir }, terms, Sense::Le, cap.at(p));
         }
     }
 }
 
 /// `unmet_limit[d]`: `unmet[d] <= quantity[d]` (t/yr): the contract's bound on `unmet`, as a
 /// row so that it has a dual.
-fn unmet_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+fn unmet_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (d, dem) in inst.demands.iter().enumerate() {
         if let Some(u) = cols.unmet[d] {
             terms.push((u, 1.0));
-            lp.add_row(RowKey::UnmetLimit(d as u32), terms, Sense::Le, dem.quantity);
+            lp.add_row(RowKey::UnmetLimit(d as u32), terms, Sense::Le, dem.quantity.at(p));
         }
     }
 }
@@ -344,8 +420,9 @@ fn unmet_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32
 /// material order (t/yr of `a`):
 ///
 /// `sum prod + sum buy + sum yield[p] proc[p] (output a) + sum ship in - sum ship out
-///  - sum proc[p] (input a) + sum unmet = sum quantity` (the demands of `a` at `r`).
-fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+///  - sum proc[p] (input a) + sum unmet + sum release - sum inject = sum quantity` (the
+///  demands of `a` at `r`).
+fn balance_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     let n_mat = inst.materials.len();
     let idx = |r: usize, a: usize| r * n_mat + a;
     let mut cells: Vec<Vec<(u32, f64)>> = vec![Vec::new(); inst.regions.len() * n_mat];
@@ -357,9 +434,9 @@ fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u
     for (i, offer) in inst.imports.iter().enumerate() {
         cells[idx(offer.region, offer.material)].push((cols.buy[i], 1.0));
     }
-    for (p, plant) in inst.plants.iter().enumerate() {
-        cells[idx(plant.region, plant.output)].push((cols.proc_[p], plant.yield_));
-        cells[idx(plant.region, plant.input)].push((cols.proc_[p], -1.0));
+    for (k, plant) in inst.plants.iter().enumerate() {
+        cells[idx(plant.region, plant.output)].push((cols.proc_[k], plant.yield_));
+        cells[idx(plant.region, plant.input)].push((cols.proc_[k], -1.0));
     }
     for s in &cols.ship {
         let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
@@ -369,10 +446,15 @@ fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u
     for (d, dem) in inst.demands.iter().enumerate() {
         let k = idx(dem.region, dem.material);
         touched[k] = true;
-        rhs[k] += dem.quantity;
+        rhs[k] += dem.quantity.at(p);
         if let Some(u) = cols.unmet[d] {
             cells[k].push((u, 1.0));
         }
+    }
+    for (s, stock) in inst.stockpiles.iter().enumerate() {
+        let k = idx(stock.region, stock.material);
+        cells[k].push((cols.release[s], 1.0));
+        cells[k].push((cols.inject[s], -1.0));
     }
     for r in 0..inst.regions.len() {
         for a in 0..n_mat {
@@ -391,11 +473,11 @@ fn balance_rows(inst: &Instance, cols: &Columns, lp: &mut Lp, terms: &mut Vec<(u
 }
 
 /// `target[t]`: `I_t - s_t C_t <= 0` ([`TargetTerms`]), written with the constant part of
-/// `C_t` moved right: `I_t - s_t sum proc + s_t sum unmet <= s_t sum quantity` (t/yr,
-/// share-weighted).
-fn target_rows(inst: &Instance, targets: &[TargetTerms], lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+/// `C_t` moved right: `I_t - s_t sum proc - s_t sum inject + s_t sum unmet <= s_t sum quantity`
+/// (t/yr, share-weighted), with period `p`'s share.
+fn target_rows(inst: &Instance, targets: &[TargetTerms], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (t, tt) in targets.iter().enumerate() {
-        let s = inst.targets[t].max_import_share;
+        let s = inst.targets[t].max_import_share.at(p);
         terms.extend(tt.imports.iter().map(|&c| (c, 1.0)));
         let mut constant = 0.0;
         for &(q, unmet) in &tt.demands {
@@ -404,6 +486,48 @@ fn target_rows(inst: &Instance, targets: &[TargetTerms], lp: &mut Lp, terms: &mu
         }
         terms.extend(tt.processing.iter().map(|&c| (c, -s)));
         lp.add_row(RowKey::Target(t as u32), terms, Sense::Le, constant);
+    }
+}
+
+/// The stockpile rows of period `p` (t): `stock_level[s]`
+/// `level[s@p] - level[s@(p-1)] - L_p inject[s@p] + L_p release[s@p] = 0` (`= initial` in the
+/// first period), `stock_capacity[s]` `level[s@p] <= capacity`, and `stock_min[s]`
+/// `level[s@p] >= min_level[s@p]` where that floor is above 0.
+fn stock_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+    let length = inst.periods[p].length;
+    for (s, stock) in inst.stockpiles.iter().enumerate() {
+        let c = &cols[p];
+        terms.push((c.level[s], 1.0));
+        terms.push((c.inject[s], -length));
+        terms.push((c.release[s], length));
+        let rhs = match p {
+            0 => stock.initial,
+            _ => {
+                terms.push((cols[p - 1].level[s], -1.0));
+                0.0
+            }
+        };
+        let s32 = s as u32;
+        lp.add_row(RowKey::StockLevel(s32), terms, Sense::Eq, rhs);
+        terms.push((c.level[s], 1.0));
+        lp.add_row(RowKey::StockCapacity(s32), terms, Sense::Le, stock.capacity);
+        let floor = stock.min_level.at(p);
+        if floor > 0.0 {
+            terms.push((c.level[s], 1.0));
+            lp.add_row(RowKey::StockMin(s32), terms, Sense::Ge, floor);
+        }
+    }
+}
+
+/// `stock_final[s]`: `level[s@last] >= min_final` (t), where `min_final` is above 0.
+fn final_stock_rows(inst: &Instance, cols: &[Columns], lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+    let last = cols.len() - 1;
+    lp.set_period(last);
+    for (s, stock) in inst.stockpiles.iter().enumerate() {
+        if stock.min_final > 0.0 {
+            terms.push((cols[last].level[s], 1.0));
+            lp.add_row(RowKey::StockFinal(s as u32), terms, Sense::Ge, stock.min_final);
+        }
     }
 }
 
@@ -451,7 +575,7 @@ mod tests {
         for (rate, objective) in [(1.5, 1560.0), (1.6, 1610.0)] {
             let inst = instance(rate);
             let model = build(&inst);
-            let ship = model.cols.ship.iter().find(|s| s.lane == 1).unwrap();
+            let ship = model.cols[0].ship.iter().find(|s| s.lane == 1).unwrap();
             assert_eq!(model.lp.obj()[ship.col as usize], 1.0 + rate * 100.0);
             let solved = solve(&inst, BackendChoice::MiniLp, &Default::default());
             assert_eq!(solved.status, Status::Optimal);

@@ -44,6 +44,9 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         objective: None,
         currency: inst.meta.currency.clone(),
         costs: Costs::default(),
+        periods: None,
+        builds: None,
+        stockpiles: None,
         mines: Vec::new(),
         plants: Vec::new(),
         imports: Vec::new(),
@@ -69,17 +72,45 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
     let rows = RowIndex::new(inst, cx.lp);
     let pricing = Pricing::new(&cx, &rows);
     report.objective = Some(solved.objective);
-    report.costs = costs(&cx);
-    report.mines = mines(&cx);
-    report.plants = plants(&cx);
-    report.imports = imports(&cx);
-    report.shipments = shipments(&cx);
-    report.demands = demands(&cx, &rows, &pricing);
-    report.targets = targets(&cx, &rows);
+    let annual: Vec<Costs> = (0..inst.n_periods()).map(|p| costs(&cx, p)).collect();
+    for (p, c) in annual.iter().enumerate() {
+        report.costs.add_scaled(c, inst.periods[p].weight);
+    }
+    if is_schema_2(inst) {
+        report.periods = Some(
+            inst.periods
+                .iter()
+                .zip(annual)
+                .map(|(period, costs)| PeriodRow {
+                    year: period.year,
+                    length: period.length,
+                    weight: period.weight,
+                    objective: costs.total(),
+                    costs,
+                })
+                .collect(),
+        );
+        report.builds = Some(builds(&cx));
+        report.stockpiles = Some(stockpiles(&cx));
+    }
+    let periods = 0..inst.n_periods();
+    report.mines = periods.clone().flat_map(|p| mines(&cx, p)).collect();
+    report.plants = periods.clone().flat_map(|p| plants(&cx, p)).collect();
+    report.imports = periods.clone().flat_map(|p| imports(&cx, p)).collect();
+    report.shipments = periods.clone().flat_map(|p| shipments(&cx, p)).collect();
+    report.demands = periods.clone().flat_map(|p| demands(&cx, &rows, &pricing, p)).collect();
+    report.targets = periods.flat_map(|p| targets(&cx, &rows, p)).collect();
     report.constraints = constraints(&cx);
     report.prices = prices(&cx, &pricing);
     report.binding = binding(&cx, &report.constraints);
     report.ranging = solved.sensitivity.as_ref().map(|s| ranging(inst, solved, s));
+}
+
+/// Whether the report carries the sections and fields of schema 2 (periods, builds,
+/// stockpiles, `period` on every per-period entry): only for an instance that uses them, so
+/// the report of a schema-1 instance stays the same.
+pub fn is_schema_2(inst: &Instance) -> bool {
+    inst.has_periods() || !inst.stockpiles.is_empty()
 }
 
 /// What every section of an optimal plan reads: the instance, the model and the solution.
@@ -87,7 +118,7 @@ struct Context<'a> {
     inst: &'a Instance,
     solved: &'a Solved,
     lp: &'a Lp,
-    cols: &'a Columns,
+    cols: &'a [Columns],
     has_x: bool,
     /// Right derivative of the cost in each row's right-hand side: the price of one more
     /// unit (relaxing a limit, one more tonne of demand). Equal to the dual when the price
@@ -136,15 +167,35 @@ impl<'a> Context<'a> {
         self.right[i]
     }
 
+    /// The `period` field of a per-period entry: the year, with periods.
+    fn year(&self, p: usize) -> Option<i64> {
+        self.inst.has_periods().then(|| self.inst.periods[p].year)
+    }
+
+    /// A derivative of the weighted objective in a right-hand side of period `p`, in that
+    /// period's annual terms (divided by `w_p`; the same number without periods).
+    fn annual(&self, p: usize, v: f64) -> f64 {
+        tidy(v / self.inst.periods[p].weight)
+    }
+
+    /// Capacity added to a facility up to period `p` (t/yr), from its expansion columns.
+    fn added(&self, p: usize, col: impl Fn(&Columns) -> Option<u32>) -> Option<f64> {
+        let cols: Vec<u32> = self.cols.iter().filter_map(&col).collect();
+        (!cols.is_empty()).then(|| self.cols[..=p].iter().filter_map(col).map(|c| self.val(c)).sum())
+    }
+
     /// The regions a shipment column leaves and enters.
     fn ends(&self, lane: u32, dir: Dir) -> (usize, usize) {
         dir.endpoints(&self.inst.lanes[lane as usize])
     }
 }
 
-/// Row lookups by key, built once: balances by region x material (an index, not a hash).
+/// Row lookups by key, built once: balances by period x region x material, targets by
+/// period x target (an index, not a hash).
 struct RowIndex {
     n_mat: usize,
+    n_cells: usize,
+    n_targets: usize,
     balance: Vec<usize>,
     target: Vec<usize>,
 }
@@ -152,32 +203,46 @@ struct RowIndex {
 impl RowIndex {
     fn new(inst: &Instance, lp: &Lp) -> Self {
         let n_mat = inst.materials.len();
-        let mut balance = vec![usize::MAX; inst.regions.len() * n_mat];
-        let mut target = vec![usize::MAX; inst.targets.len()];
+        let n_cells = inst.regions.len() * n_mat;
+        let n_targets = inst.targets.len();
+        let mut balance = vec![usize::MAX; inst.n_periods() * n_cells];
+        let mut target = vec![usize::MAX; inst.n_periods() * n_targets];
         for (i, key) in lp.rows().iter().enumerate() {
+            let p = lp.row_period(i);
             match *key {
                 RowKey::Balance { region, material } => {
-                    balance[region as usize * n_mat + material as usize] = i;
+                    balance[p * n_cells + region as usize * n_mat + material as usize] = i;
                 }
-                RowKey::Target(t) => target[t as usize] = i,
+                RowKey::Target(t) => target[p * n_targets + t as usize] = i,
                 _ => {}
             }
         }
-        RowIndex { n_mat, balance, target }
+        RowIndex {
+            n_mat,
+            n_cells,
+            n_targets,
+            balance,
+            target,
+        }
     }
 
-    fn balance(&self, region: usize, material: usize) -> Option<usize> {
-        Some(self.balance[region * self.n_mat + material]).filter(|&i| i != usize::MAX)
+    fn balance(&self, p: usize, region: usize, material: usize) -> Option<usize> {
+        Some(self.balance[p * self.n_cells + region * self.n_mat + material]).filter(|&i| i != usize::MAX)
+    }
+
+    fn target(&self, p: usize, t: usize) -> usize {
+        self.target[p * self.n_targets + t]
     }
 }
 
 /// The delivered price at a balance row. One more tonne of demand at (r, a) also raises the
-/// consumption of every target that covers it, loosening its row by `s_t`: the delivered
-/// price adds `s_t * y_t`.
+/// consumption of every target that covers it in the same period, loosening its row by
+/// `s_t`: the delivered price adds `s_t * y_t`. In annual terms of the period (divided by
+/// `w_p`).
 struct Pricing {
     /// Each target's scope by country, built once (prices ask for it once per balance row).
     in_scope: Vec<Vec<bool>>,
-    /// The right derivative of each target's row.
+    /// The right derivative of each target's row, by period x target.
     target_price: Vec<Option<f64>>,
 }
 
@@ -194,40 +259,44 @@ impl Pricing {
         }
     }
 
-    fn demand_price(&self, inst: &Instance, balance: f64, region: usize, material: usize) -> Option<f64> {
-        let mut p = balance;
+    fn demand_price(&self, cx: &Context, p: usize, balance: f64, region: usize, material: usize) -> Option<f64> {
+        let inst = cx.inst;
+        let n = inst.targets.len();
+        let mut price = balance;
         for (t, target) in inst.targets.iter().enumerate() {
             if target.material == material && self.in_scope[t][inst.regions[region].country] {
-                p += target.max_import_share * self.target_price[t]?;
+                price += target.max_import_share.at(p) * self.target_price[p * n + t]?;
             }
         }
-        Some(tidy(p))
+        Some(cx.annual(p, price))
     }
 }
 
-/// The cost breakdown: each category summed over its entries in instance order.
-fn costs(cx: &Context) -> Costs {
-    let (inst, cols) = (cx.inst, cx.cols);
+/// The annual cost breakdown of period `p` (USD/yr, not weighted): each category summed
+/// over its entries in instance order. Expansion is charged in every period its capacity
+/// exists.
+fn costs(cx: &Context, p: usize) -> Costs {
+    let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut costs = Costs::default();
     for (m, mine) in inst.mines.iter().enumerate() {
-        let u = inst.mine_unit_cost(m);
+        let u = inst.mine_unit_cost(m, p);
         let q = cx.val(cols.prod[m]);
         costs.mining += u.mining * q;
         costs.royalties += u.royalty * q;
         costs.fees += u.fee * q;
         costs.income_tax += u.income_tax * q;
-        if let (Some(e), Some(x)) = (cols.mexp[m].map(|c| cx.val(c)), mine.expansion) {
+        if let (Some(e), Some(x)) = (cx.added(p, |c| c.mexp[m]), mine.expansion) {
             costs.mine_expansion += x.cost * e;
         }
     }
-    for (p, plant) in inst.plants.iter().enumerate() {
-        costs.processing += plant.cost * cx.val(cols.proc_[p]);
-        if let (Some(e), Some(x)) = (cols.pexp[p].map(|c| cx.val(c)), plant.expansion) {
+    for (k, plant) in inst.plants.iter().enumerate() {
+        costs.processing += plant.cost.at(p) * cx.val(cols.proc_[k]);
+        if let (Some(e), Some(x)) = (cx.added(p, |c| c.pexp[k]), plant.expansion) {
             costs.plant_expansion += x.cost * e;
         }
     }
     for (i, offer) in inst.imports.iter().enumerate() {
-        costs.imports += offer.price * cx.val(cols.buy[i]);
+        costs.imports += offer.price.at(p) * cx.val(cols.buy[i]);
     }
     for &Ship {
         lane,
@@ -241,80 +310,90 @@ fn costs(cx: &Context) -> Costs {
             continue;
         }
         let (from, to) = cx.ends(lane, dir);
-        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize);
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, p);
         costs.transport += unit.transport * q;
         costs.tariffs += unit.tariff * q;
         costs.in_transit += unit.in_transit * q;
     }
     for (d, dem) in inst.demands.iter().enumerate() {
         let unmet = cols.unmet[d].map(|c| cx.val(c)).unwrap_or(0.0);
-        costs.unmet_penalty += dem.unmet_penalty.unwrap_or(0.0) * unmet;
+        costs.unmet_penalty += dem.unmet_penalty.as_ref().map_or(0.0, |pen| pen.at(p)) * unmet;
+    }
+    if !inst.stockpiles.is_empty() {
+        let held = inst.stockpiles.iter().enumerate();
+        costs.stockpile = Some(held.map(|(s, st)| st.holding_cost * cx.val(cols.level[s])).sum());
     }
     costs
 }
 
-fn mines(cx: &Context) -> Vec<MineRow> {
-    let (inst, cols) = (cx.inst, cx.cols);
+fn mines(cx: &Context, p: usize) -> Vec<MineRow> {
+    let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut mines = Vec::with_capacity(inst.mines.len());
     for (m, mine) in inst.mines.iter().enumerate() {
         let q = cx.val(cols.prod[m]);
-        let e = cols.mexp[m].map(|c| cx.val(c));
+        let e = cx.added(p, |c| c.mexp[m]);
+        let capacity = mine.capacity.at(p);
         mines.push(MineRow {
             id: mine.id.clone(),
+            period: cx.year(p),
             region: inst.regions[mine.region].id.clone(),
             material: inst.materials[mine.material].id.clone(),
             production_t: q,
-            capacity_t: mine.capacity,
+            capacity_t: capacity,
             expansion_t: e,
-            utilisation: ratio(q, mine.capacity + e.unwrap_or(0.0)),
-            unit_cost: inst.mine_unit_cost(m).total(),
+            utilisation: ratio(q, capacity + e.unwrap_or(0.0)),
+            unit_cost: inst.mine_unit_cost(m, p).total(),
         });
     }
     mines
 }
 
-fn plants(cx: &Context) -> Vec<PlantRow> {
-    let (inst, cols) = (cx.inst, cx.cols);
+fn plants(cx: &Context, p: usize) -> Vec<PlantRow> {
+    let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut plants = Vec::with_capacity(inst.plants.len());
-    for (p, plant) in inst.plants.iter().enumerate() {
-        let q = cx.val(cols.proc_[p]);
-        let e = cols.pexp[p].map(|c| cx.val(c));
+    for (k, plant) in inst.plants.iter().enumerate() {
+        let q = cx.val(cols.proc_[k]);
+        let e = cx.added(p, |c| c.pexp[k]);
+        let capacity = plant.capacity.at(p);
         plants.push(PlantRow {
             id: plant.id.clone(),
+            period: cx.year(p),
             region: inst.regions[plant.region].id.clone(),
             input: inst.materials[plant.input].id.clone(),
             output: inst.materials[plant.output].id.clone(),
             input_t: q,
             output_t: q * plant.yield_,
-            capacity_t: plant.capacity,
+            capacity_t: capacity,
             expansion_t: e,
-            utilisation: ratio(q, plant.capacity + e.unwrap_or(0.0)),
-            unit_cost: plant.cost,
+            utilisation: ratio(q, capacity + e.unwrap_or(0.0)),
+            unit_cost: plant.cost.at(p),
         });
     }
     plants
 }
 
-fn imports(cx: &Context) -> Vec<ImportRow> {
-    let (inst, cols) = (cx.inst, cx.cols);
+fn imports(cx: &Context, p: usize) -> Vec<ImportRow> {
+    let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut imports = Vec::with_capacity(inst.imports.len());
     for (i, offer) in inst.imports.iter().enumerate() {
         let q = cx.val(cols.buy[i]);
+        let capacity = offer.capacity.as_ref().map(|c| c.at(p));
         imports.push(ImportRow {
             id: offer.id.clone(),
+            period: cx.year(p),
             region: inst.regions[offer.region].id.clone(),
             material: inst.materials[offer.material].id.clone(),
             origin: inst.countries[offer.origin].id.clone(),
             bought_t: q,
-            capacity_t: offer.capacity,
-            utilisation: offer.capacity.map(|c| ratio(q, c)),
-            unit_cost: offer.price,
+            capacity_t: capacity,
+            utilisation: capacity.map(|c| ratio(q, c)),
+            unit_cost: offer.price.at(p),
         });
     }
     imports
 }
 
-fn shipments(cx: &Context) -> Vec<ShipmentRow> {
+fn shipments(cx: &Context, p: usize) -> Vec<ShipmentRow> {
     let inst = cx.inst;
     let mut shipments = Vec::new();
     // Interior-point noise is judged against the rows a flow enters, not the whole plan: a
@@ -329,7 +408,7 @@ fn shipments(cx: &Context) -> Vec<ShipmentRow> {
         dir,
         material: a,
         col: c,
-    } in &cx.cols.ship
+    } in &cx.cols[p].ship
     {
         let q = cx.val(c);
         if q == 0.0 {
@@ -342,9 +421,10 @@ fn shipments(cx: &Context) -> Vec<ShipmentRow> {
         }
         let l = &inst.lanes[lane as usize];
         let (from, to) = cx.ends(lane, dir);
-        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize);
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, p);
         shipments.push(ShipmentRow {
             lane: l.id.clone(),
+            period: cx.year(p),
             from: inst.regions[from].id.clone(),
             to: inst.regions[to].id.clone(),
             mode: l.mode.clone(),
@@ -358,32 +438,35 @@ fn shipments(cx: &Context) -> Vec<ShipmentRow> {
     shipments
 }
 
-fn demands(cx: &Context, rows: &RowIndex, pricing: &Pricing) -> Vec<DemandRow> {
-    let (inst, cols) = (cx.inst, cx.cols);
+fn demands(cx: &Context, rows: &RowIndex, pricing: &Pricing, p: usize) -> Vec<DemandRow> {
+    let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut demands = Vec::with_capacity(inst.demands.len());
     for (d, dem) in inst.demands.iter().enumerate() {
         let unmet = cols.unmet[d].map(|c| cx.val(c)).unwrap_or(0.0);
+        let quantity = dem.quantity.at(p);
         demands.push(DemandRow {
             id: dem.id.clone(),
+            period: cx.year(p),
             region: inst.regions[dem.region].id.clone(),
             material: inst.materials[dem.material].id.clone(),
-            quantity: dem.quantity,
-            served: dem.quantity - unmet,
+            quantity,
+            served: quantity - unmet,
             unmet,
             marginal_cost: rows
-                .balance(dem.region, dem.material)
+                .balance(p, dem.region, dem.material)
                 .and_then(|i| cx.right(i))
-                .and_then(|p| pricing.demand_price(inst, p, dem.region, dem.material)),
+                .and_then(|price| pricing.demand_price(cx, p, price, dem.region, dem.material)),
         });
     }
     demands
 }
 
 /// The imports into a target's scope from its source countries, and the consumption in its
-/// scope (demand served plus plant input), of the target's material, t/yr: the model's own
-/// [`crate::model::formulate::TargetTerms`], evaluated at the plan.
-fn target_imports_and_consumption(cx: &Context, t: usize) -> (f64, f64) {
-    let terms = &cx.solved.model.targets[t];
+/// scope (demand served plus plant input plus stockpile injections), of the target's
+/// material in period `p`, t/yr: the model's own [`crate::model::formulate::TargetTerms`],
+/// evaluated at the plan.
+fn target_imports_and_consumption(cx: &Context, t: usize, p: usize) -> (f64, f64) {
+    let terms = &cx.solved.model.targets[p][t];
     if cx.has_x {
         (terms.imports(&cx.solved.x), terms.consumption(&cx.solved.x))
     } else {
@@ -391,20 +474,21 @@ fn target_imports_and_consumption(cx: &Context, t: usize) -> (f64, f64) {
     }
 }
 
-fn targets(cx: &Context, rows: &RowIndex) -> Vec<TargetRow> {
+fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
     let inst = cx.inst;
     let mut targets = Vec::with_capacity(inst.targets.len());
     for (t, target) in inst.targets.iter().enumerate() {
-        let (imp, cons) = target_imports_and_consumption(cx, t);
-        let i = rows.target[t];
+        let (imp, cons) = target_imports_and_consumption(cx, t, p);
+        let i = rows.target(p, t);
         let binding = cx.has_x && is_binding(cx.lp, i, cx.solved.activities[i]);
         // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by C_t ds).
-        let mv = cx.dual(i).map(|y| tidy(-y * cons));
+        let mv = cx.dual(i).map(|y| cx.annual(p, -y * cons));
         targets.push(TargetRow {
             id: target.id.clone(),
+            period: cx.year(p),
             material: inst.materials[target.material].id.clone(),
             scope: SmolStr::new(inst.party_id(target.scope)),
-            max_import_share: target.max_import_share,
+            max_import_share: target.max_import_share.at(p),
             achieved_share: ratio(imp, cons),
             imports: imp,
             consumption: cons,
@@ -414,6 +498,59 @@ fn targets(cx: &Context, rows: &RowIndex) -> Vec<TargetRow> {
         });
     }
     targets
+}
+
+/// The investment plan: for every facility and period in which capacity comes online, how
+/// much (t/yr), in facility order (mines, then plants), then year.
+fn builds(cx: &Context) -> Vec<BuildRow> {
+    let inst = cx.inst;
+    let mut out = Vec::new();
+    let mut push =
+        |id: &SmolStr, kind: &str, exp: Option<sourcing_models::Expansion>, col: &dyn Fn(&Columns) -> Option<u32>| {
+            let Some(e) = exp else { return };
+            for (p, c) in cx.cols.iter().enumerate() {
+                let added = col(c).map_or(0.0, |c| cx.val(c));
+                if added > crate::lp::check::NOISE * e.max.max(1.0) {
+                    out.push(BuildRow {
+                        facility: id.clone(),
+                        kind: kind.into(),
+                        period: inst.periods[p].year,
+                        capacity_added: added,
+                        lead_time: e.lead_time,
+                        earliest: inst.first_build_period(e.lead_time).map_or(0, |q| inst.periods[q].year),
+                    });
+                }
+            }
+        };
+    for (m, mine) in inst.mines.iter().enumerate() {
+        push(&mine.id, "mine", mine.expansion, &|c: &Columns| c.mexp[m]);
+    }
+    for (k, plant) in inst.plants.iter().enumerate() {
+        push(&plant.id, "plant", plant.expansion, &|c: &Columns| c.pexp[k]);
+    }
+    out
+}
+
+/// Each stockpile at the end of each period, in stockpile order, then period.
+fn stockpiles(cx: &Context) -> Vec<StockpileRow> {
+    let inst = cx.inst;
+    let mut out = Vec::new();
+    for (s, st) in inst.stockpiles.iter().enumerate() {
+        for (p, c) in cx.cols.iter().enumerate() {
+            out.push(StockpileRow {
+                id: st.id.clone(),
+                region: inst.regions[st.region].id.clone(),
+                material: inst.materials[st.material].id.clone(),
+                period: cx.year(p),
+                level_t: tidy(cx.val(c.level[s])),
+                injected_t: tidy(cx.val(c.inject[s])),
+                released_t: tidy(cx.val(c.release[s])),
+                capacity_t: st.capacity,
+                min_level_t: st.min_level.at(p),
+            });
+        }
+    }
+    out
 }
 
 /// Every row of the model (52,000 at 100k variables): one name and one row each.
@@ -463,12 +600,14 @@ fn prices(cx: &Context, pricing: &Pricing) -> Vec<PriceRow> {
     for (i, key) in cx.lp.rows().iter().enumerate() {
         if let RowKey::Balance { region, material } = *key {
             let (region, material) = (region as usize, material as usize);
+            let p = cx.lp.row_period(i);
             prices.push(PriceRow {
                 region: inst.regions[region].id.clone(),
+                period: cx.year(p),
                 material: inst.materials[material].id.clone(),
                 marginal_cost: cx
                     .right(i)
-                    .and_then(|p| pricing.demand_price(inst, p, region, material)),
+                    .and_then(|price| pricing.demand_price(cx, p, price, region, material)),
             });
         }
     }

@@ -18,6 +18,16 @@ pub struct Report {
     pub objective: Option<f64>,
     pub currency: String,
     pub costs: Costs,
+    /// Each period with its annual objective and costs (schema 2: absent from the report of
+    /// an instance without periods or stockpiles, so that report stays the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<Vec<PeriodRow>>,
+    /// The investment plan: capacity coming online, where and when (schema 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builds: Option<Vec<BuildRow>>,
+    /// Each stockpile's path (schema 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stockpiles: Option<Vec<StockpileRow>>,
     pub mines: Vec<MineRow>,
     pub plants: Vec<PlantRow>,
     pub imports: Vec<ImportRow>,
@@ -59,11 +69,15 @@ pub struct Costs {
     #[serde(default)]
     pub in_transit: f64,
     pub unmet_penalty: f64,
+    /// Holding stockpiles (schema 2; absent without stockpiles, read as 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stockpile: Option<f64>,
 }
 
 impl Costs {
-    pub fn entries(&self) -> [(&'static str, f64); 12] {
-        [
+    /// The categories, in contract order (`stockpile` last, when the instance has it).
+    pub fn entries(&self) -> Vec<(&'static str, f64)> {
+        let mut v = vec![
             ("mining", self.mining),
             ("royalties", self.royalties),
             ("fees", self.fees),
@@ -76,7 +90,28 @@ impl Costs {
             ("tariffs", self.tariffs),
             ("in_transit", self.in_transit),
             ("unmet_penalty", self.unmet_penalty),
-        ]
+        ];
+        v.extend(self.stockpile.map(|s| ("stockpile", s)));
+        v
+    }
+
+    /// Add `w` times `other`, category by category.
+    pub fn add_scaled(&mut self, other: &Costs, w: f64) {
+        self.mining += w * other.mining;
+        self.royalties += w * other.royalties;
+        self.fees += w * other.fees;
+        self.income_tax += w * other.income_tax;
+        self.mine_expansion += w * other.mine_expansion;
+        self.processing += w * other.processing;
+        self.plant_expansion += w * other.plant_expansion;
+        self.imports += w * other.imports;
+        self.transport += w * other.transport;
+        self.tariffs += w * other.tariffs;
+        self.in_transit += w * other.in_transit;
+        self.unmet_penalty += w * other.unmet_penalty;
+        if let Some(s) = other.stockpile {
+            *self.stockpile.get_or_insert(0.0) += w * s;
+        }
     }
 
     pub fn total(&self) -> f64 {
@@ -86,6 +121,9 @@ impl Costs {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MineRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub id: SmolStr,
     pub region: SmolStr,
     pub material: SmolStr,
@@ -99,6 +137,9 @@ pub struct MineRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlantRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub id: SmolStr,
     pub region: SmolStr,
     pub input: SmolStr,
@@ -114,6 +155,9 @@ pub struct PlantRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub id: SmolStr,
     pub region: SmolStr,
     pub material: SmolStr,
@@ -126,6 +170,9 @@ pub struct ImportRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShipmentRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub lane: SmolStr,
     pub from: SmolStr,
     pub to: SmolStr,
@@ -141,6 +188,9 @@ pub struct ShipmentRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemandRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub id: SmolStr,
     pub region: SmolStr,
     pub material: SmolStr,
@@ -152,6 +202,9 @@ pub struct DemandRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub id: SmolStr,
     pub material: SmolStr,
     pub scope: SmolStr,
@@ -162,6 +215,52 @@ pub struct TargetRow {
     pub binding: bool,
     pub marginal_value: Option<f64>,
     pub marginal_value_per_point: Option<f64>,
+}
+
+/// One period of the horizon: its weight in the objective and its annual figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeriodRow {
+    pub year: i64,
+    /// Years.
+    pub length: f64,
+    /// `w_p`: what one year of this period's annual cost counts in `objective`.
+    pub weight: f64,
+    /// The annual cost in this period (USD/yr, undiscounted); `objective` is the sum of
+    /// `weight * objective` over the periods.
+    pub objective: f64,
+    pub costs: Costs,
+}
+
+/// Capacity that comes online: where, when, how much.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildRow {
+    pub facility: SmolStr,
+    /// `mine` or `plant`.
+    pub kind: SmolStr,
+    pub period: i64,
+    /// t/yr (t input/yr for a plant).
+    pub capacity_added: f64,
+    /// The expansion's lead time, years.
+    pub lead_time: f64,
+    /// The first year the lead time allows.
+    pub earliest: i64,
+}
+
+/// A stockpile at the end of one period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StockpileRow {
+    pub id: SmolStr,
+    pub region: SmolStr,
+    pub material: SmolStr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
+    /// t held at the end of the period.
+    pub level_t: f64,
+    /// t/yr put in and taken out during the period.
+    pub injected_t: f64,
+    pub released_t: f64,
+    pub capacity_t: f64,
+    pub min_level_t: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -221,6 +320,9 @@ pub struct AlternativeOptimum {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriceRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub region: SmolStr,
     pub material: SmolStr,
     pub marginal_cost: Option<f64>,

@@ -34,12 +34,14 @@ impl Directions {
     }
 
     /// The directions of one more tonne of demand for the model of `inst`: each balance row
-    /// moves with the target rows covering it (material and scope), weighted by `s_t`.
+    /// moves with the target rows covering it (material and scope) in the same period,
+    /// weighted by that period's `s_t`.
     pub fn of_demand(inst: &Instance, lp: &Lp) -> Self {
-        let mut target_row = vec![usize::MAX; inst.targets.len()];
+        let n_targets = inst.targets.len();
+        let mut target_row = vec![usize::MAX; inst.n_periods() * n_targets];
         for (i, key) in lp.rows().iter().enumerate() {
             if let RowKey::Target(t) = *key {
-                target_row[t as usize] = i;
+                target_row[lp.row_period(i) * n_targets + t as usize] = i;
             }
         }
         let in_scope: Vec<Vec<bool>> = (0..inst.targets.len()).map(|t| target_membership(inst, t).0).collect();
@@ -49,14 +51,12 @@ impl Directions {
                 continue;
             };
             let country = inst.region_country(region as usize);
+            let p = lp.row_period(i);
             for (t, target) in inst.targets.iter().enumerate() {
-                let s = target.max_import_share;
-                if target.material == material as usize
-                    && in_scope[t][country]
-                    && target_row[t] != usize::MAX
-                    && s != 0.0
-                {
-                    coupled[i].push((target_row[t], s));
+                let s = target.max_import_share.at(p);
+                let row = target_row[p * n_targets + t];
+                if target.material == material as usize && in_scope[t][country] && row != usize::MAX && s != 0.0 {
+                    coupled[i].push((row, s));
                 }
             }
         }
