@@ -319,7 +319,7 @@ fn costs(cx: &Context, p: usize) -> Costs {
         let unmet = cols.unmet[d].map(|c| cx.val(c)).unwrap_or(0.0);
         costs.unmet_penalty += dem.unmet_penalty.as_ref().map_or(0.0, |pen| pen.at(p)) * unmet;
     }
-    if !inst.stockpiles.is_empty() {
+    if is_schema_2(inst) {
         let held = inst.stockpiles.iter().enumerate();
         costs.stockpile = Some(held.map(|(s, st)| st.holding_cost * cx.val(cols.level[s])).sum());
     }
