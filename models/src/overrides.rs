@@ -183,7 +183,9 @@ fn parse_value(v: &str) -> RawKind {
 fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str) -> Result<RawKind, Diagnostic> {
     let (ok, want) = match kind {
         // A fraction where validation wants an integer is reported by validation.
-        Kind::Number | Kind::Series | Kind::Integer => (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number"),
+        Kind::Number | Kind::Series | Kind::Integer => {
+            (matches!(value, RawKind::Int(_) | RawKind::Float(_)), "a number")
+        }
         Kind::Boolean => (matches!(value, RawKind::Bool(_)), "true or false"),
         Kind::RefList(_) | Kind::PartyList => (matches!(value, RawKind::Array(_) | RawKind::Str(_)), "a string"),
         _ => (matches!(value, RawKind::Str(_)), "a string"),
@@ -456,6 +458,7 @@ fn show(k: &RawKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instance::Series;
 
     const SRC: &str = "[meta]\nname = \"t\"\n[[countries]]\nid = \"US\"\n[[regions]]\nid = \"R\"\ncountry = \"US\"\n\
 [[materials]]\nid = \"ag\"\nprice = 10\n[[mines]]\nid = \"m.1\"\nregion = \"R\"\nmaterial = \"ag\"\ncapacity = 10\ncost = 3\n\
@@ -482,8 +485,8 @@ mod tests {
             "mines.*.expansion.max*=2",
         ])
         .unwrap();
-        assert_eq!(i.mines[0].capacity, 25.0);
-        assert_eq!(i.demands[0].quantity, 6.0);
+        assert_eq!(i.mines[0].capacity, Series::Constant(25.0));
+        assert_eq!(i.demands[0].quantity, Series::Constant(6.0));
         assert_eq!(i.mines[0].expansion.unwrap().max, 10.0);
     }
 

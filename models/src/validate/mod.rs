@@ -94,6 +94,15 @@ struct Validator {
     broken: Vec<&'static str>,
     /// `meta.periods` once `[meta]` is read: series are resolved against it.
     periods: Option<Vec<i64>>,
+    /// `meta.periods` is present but invalid: its own error says so, and the series are
+    /// not also reported as "without `meta.periods`".
+    periods_invalid: bool,
+    /// `Some(span of the value)` when `[meta]` says `schema = 1`: every schema-2 key is then
+    /// an error pointing back at it.
+    schema1: Option<Span>,
+    /// The expansions that give a `lead_time` (> 0), for the warning about a lead time that
+    /// no period allows: (label of the expansion, the value's span, the lead time).
+    lead_times: Vec<(String, Span, f64)>,
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -113,6 +122,22 @@ impl Validator {
     fn err(&mut self, msg: String, value: Option<&RawValue>, span: Option<Range<usize>>) {
         let origin = value.and_then(|v| v.origin.clone());
         self.diags.push(Diagnostic::error(msg, span).with_origin(origin));
+    }
+
+    /// With `schema = 1` in `[meta]`, report a schema-2 key (model contract, schema 2: "a
+    /// file that says `schema = 1` and uses a schema-2 key is an error naming the key").
+    /// `what` names it (e.g. "`periods` in `[meta]` is a schema-2 key"); `span` is where to
+    /// point; `origin` the override that set it, if one did. Nothing without `schema = 1`.
+    pub(super) fn schema2_key(&mut self, what: String, span: Span, origin: Option<String>) {
+        let Some(at) = self.schema1.clone() else {
+            return;
+        };
+        self.diags.push(
+            Diagnostic::error(format!("{what}, but `[meta]` says `schema = 1`"), span)
+                .with_origin(origin)
+                .with_related("`schema = 1` is set", at)
+                .with_hint("write `schema = 2` in `[meta]` (or leave `schema` out), or remove the schema-2 key"),
+        );
     }
 
     pub(super) fn collection<'a>(&mut self, raw: &'a RawTable, name: &str) -> Vec<&'a RawTable> {
@@ -208,7 +233,6 @@ impl Validator {
     fn run(&mut self, raw: &RawTable) -> Option<Instance> {
         self.unknown_tables(raw);
         let meta = self.meta(raw);
-        self.periods = meta.as_ref().and_then(|m| m.periods.clone());
         let tables: HashMap<&str, Vec<&RawTable>> = COLLECTIONS.iter().map(|c| (*c, self.collection(raw, c))).collect();
 
         let ids = self.referenced_ids(&tables);

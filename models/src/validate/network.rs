@@ -33,7 +33,18 @@ impl Validator {
         let max = self.nonneg(&sub, "max");
         let cost = self.nonneg(&sub, "cost");
         let lead_time = match sub.table.get("lead_time") {
-            Some(_) => Some(self.nonneg(&sub, "lead_time")?),
+            Some(f) => {
+                self.schema2_key(
+                    format!("`lead_time` in {} is a schema-2 key", sub.label),
+                    f.key_span.clone().or_else(|| f.value.span.clone()),
+                    f.value.origin.clone(),
+                );
+                let lead_time = self.nonneg(&sub, "lead_time");
+                if let Some(x) = lead_time.filter(|x| *x > 0.0) {
+                    self.lead_times.push((sub.label.clone(), f.value.span.clone(), x));
+                }
+                lead_time
+            }
             None => Some(0.0),
         };
         Some(Expansion {
@@ -60,7 +71,9 @@ impl Validator {
                 material: self
                     .reference(e, "material", r, "materials", "material")
                     .unwrap_or(usize::MAX),
-                capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                capacity: self
+                    .series(e, "capacity", Check::NonNeg)
+                    .unwrap_or(Series::Constant(0.0)),
                 cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                 expansion: self.expansion(e),
                 span: e.table.span.clone(),
@@ -106,7 +119,9 @@ impl Validator {
                         .reference(e, "output", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     yield_,
-                    capacity: self.series(e, "capacity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    capacity: self
+                        .series(e, "capacity", Check::NonNeg)
+                        .unwrap_or(Series::Constant(0.0)),
                     cost: self.series(e, "cost", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
                     expansion: self.expansion(e),
                     span: e.table.span.clone(),
@@ -170,7 +185,9 @@ impl Validator {
                     material: material
                         .and_then(|(m, s)| self.resolve(r, "materials", "material", &m, &s))
                         .unwrap_or(usize::MAX),
-                    quantity: self.series(e, "quantity", Check::NonNeg).unwrap_or(Series::Constant(0.0)),
+                    quantity: self
+                        .series(e, "quantity", Check::NonNeg)
+                        .unwrap_or(Series::Constant(0.0)),
                     unmet_penalty: self.series(e, "unmet_penalty", Check::NonNeg),
                     span: e.table.span.clone(),
                 }
@@ -341,7 +358,9 @@ impl Validator {
                         .reference(e, "material", r, "materials", "material")
                         .unwrap_or(usize::MAX),
                     scope: scope.unwrap_or(Party::Country(usize::MAX)),
-                    max_import_share: self.series(e, "max_import_share", Check::Share).unwrap_or(Series::Constant(0.0)),
+                    max_import_share: self
+                        .series(e, "max_import_share", Check::Share)
+                        .unwrap_or(Series::Constant(0.0)),
                     sources,
                     span: e.table.span.clone(),
                 }
