@@ -23,6 +23,8 @@ mod stockpiles;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use series::year_key;
+
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::*;
 use crate::raw::{RawKind, RawTable, RawValue};
