@@ -874,3 +874,25 @@ fn schema_1_with_a_schema_2_key_is_an_error_naming_the_key() {
         assert!(errors(&src.replacen("schema = 1\n", "", 1)).is_empty(), "{new}");
     }
 }
+
+#[test]
+fn extreme_years_and_lead_times_do_not_overflow() {
+    let src = with(
+        "name = \"unit\"",
+        "name = \"unit\"\nperiods = [-9223372036854775808, 0, 9223372036854775807]\ndiscount_rate = 0.5",
+    )
+    .replacen(
+        "cost = 5000",
+        "cost = 5000\nexpansion = { max = 1, cost = 1, lead_time = 1e300 }",
+        1,
+    );
+    let v = load_str(&src);
+    let inst = v.instance.expect("valid");
+    assert!(
+        inst.periods.iter().all(|p| p.length > 0.0 && p.weight.is_finite()),
+        "{:?}",
+        inst.periods
+    );
+    assert_eq!(v.diagnostics.len(), 1, "{:?}", v.diagnostics);
+    assert!(v.diagnostics[0].message.contains("never comes online"));
+}
