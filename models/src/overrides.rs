@@ -107,7 +107,7 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
                         format!("{origin} `{text}`: `{field}` of `{collection}` is not a time series, it has no year"),
                         None,
                     )
-                    .with_hint(format!("set the one value with `{head}=...`")))
+                    .with_hint(format!("set the one value with `{collection}.{head}=...`")))
                 }
                 None => return Err(no_field(collection, head, &fields, origin, text)),
             },
@@ -556,7 +556,7 @@ fn set_entry(
                         format!("{label}: cannot scale `{named}`, the series has no value in {year}"),
                         None,
                     )
-                    .with_hint(format!("set it with `{named}=VALUE` instead")))
+                    .with_hint("set the entry with `=` instead of `*=`"))
                 }
             }
         }
@@ -925,6 +925,10 @@ mod tests {
         assert_eq!(
             d.message,
             "--set `mines.m.1.expansion.max.2030=5`: `expansion.max` of `mines` is not a time series, it has no year"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("set the one value with `mines.m.1.expansion.max=...`")
         );
         let d = parse("plants.p.yield.2030=1", "--set").unwrap_err();
         assert!(

@@ -4,8 +4,15 @@
 //! types, duplicate and malformed ids, dangling references (with near-miss suggestions),
 //! non-finite and negative numbers, shares and rates outside [0, 1], non-positive yields,
 //! lanes from a region to itself, ambiguous tariffs and targets without consumption in
-//! their scope. Warnings (unused regions and materials) are kept apart from errors, and only
-//! computed for an instance without errors.
+//! their scope. Schema 2 (sections 5 and 6) adds: `meta.periods` (strictly increasing integer
+//! years, at least one) and `meta.discount_rate` (in [0, 1)); time series, whose keys are
+//! years, which need `meta.periods` and an entry at or before its first year, and whose
+//! values obey the plain field's checks under the name `KEY.YEAR`; stockpile levels
+//! (`initial`, `min_final`, any period's `min_level`) within the stockpile's `capacity`; and,
+//! in a file that says `schema = 1`, every schema-2 key (`periods`, `discount_rate`, a
+//! series, `lead_time`, `[[stockpiles]]`) is an error pointing at it. Warnings (unused
+//! regions and materials, an expansion whose lead time no period allows) are kept apart
+//! from errors, and only computed for an instance without errors.
 //!
 //! Every error is collected, not only the first: the checks that need the whole instance
 //! (tariffs, targets) run on whatever resolved, so a typo elsewhere does not hide them.
