@@ -91,18 +91,22 @@ pub struct Period {
 
 impl Period {
     /// The periods of `years` (strictly increasing) discounted at `rate`.
+    ///
+    /// Differences of years are taken in `f64`: whatever integers a file gives, nothing
+    /// overflows.
     pub fn of_years(years: &[i64], rate: f64) -> Vec<Period> {
         let n = years.len();
+        let diff = |a: usize, b: usize| years[a] as f64 - years[b] as f64;
         (0..n)
             .map(|p| {
                 let length = if p + 1 < n {
-                    (years[p + 1] - years[p]) as f64
+                    diff(p + 1, p)
                 } else if n >= 2 {
-                    (years[n - 1] - years[n - 2]) as f64
+                    diff(n - 1, n - 2)
                 } else {
                     1.0
                 };
-                let weight = length / (1.0 + rate).powf((years[p] - years[0]) as f64);
+                let weight = length / (1.0 + rate).powf(diff(p, 0));
                 Period {
                     year: years[p],
                     length,

@@ -2,18 +2,34 @@
 //! tree before validation, so an override is checked exactly like a value in the file.
 //!
 //! `KEY` is `COLLECTION.ID.FIELD` (`mines.penasquito.capacity`, `lanes.MX-ZAC->US-TX/rail.cost`,
-//! `mines.X.expansion.max`); `*` as the ID addresses every entry. Ids may contain dots, so the
-//! field is matched from the end against the collection's schema. Default ids (demands
-//! `REGION/MATERIAL`, lanes `FROM->TO/MODE`, tariffs `EXPORTER->IMPORTER/MATERIAL`) address
-//! entries that have no explicit `id`.
+//! `mines.X.expansion.max`, `mines.X.expansion.lead_time`); `*` as the ID addresses every
+//! entry. Ids may contain dots, so the field is matched from the end against the collection's
+//! schema. Default ids (demands `REGION/MATERIAL`, lanes `FROM->TO/MODE`, tariffs
+//! `EXPORTER->IMPORTER/MATERIAL`) address entries that have no explicit `id`. `meta.FIELD`
+//! sets a number of `[meta]` (`meta.carrying_rate`, `meta.discount_rate`); `meta.periods`
+//! shapes every series of the file and is not overridden.
+//!
+//! Time series (model contract section 5): `KEY.YEAR=V` sets one entry of a series field
+//! (`demands.US-TX/silver.quantity.2030=900`), adding it if absent. The year is recognised
+//! only after the name of a series field and only when it is all digits, so an id ending in
+//! digits (`mines.m.1.capacity`) is never taken for one. A field that holds a plain number
+//! `c` becomes the series `{ Y1 = c, YEAR = V }`, `Y1` being the first year of
+//! `meta.periods` (`{ YEAR = V }` when the file has none: validation then reports the series
+//! without periods). `KEY=V` replaces a whole series with a constant, `KEY*=F` scales every
+//! entry, and `KEY.YEAR*=F` scales the value in force in `YEAR` into an entry for `YEAR`
+//! (a plain number is first turned into a series as above).
 //!
 //! A scenario file is TOML with optional `name` and `description` and a table `[set]` of
-//! `"KEY" = VALUE`; a key ending in `*` scales (`"demands.*.quantity*" = 1.25`).
-//! Precedence: file < scenario < `--set` (later assignments win).
+//! `"KEY" = VALUE`; a key ending in `*` scales (`"demands.*.quantity*" = 1.25`), and a key
+//! may address a series entry (`"mines.X.capacity.2028" = 0`).
+//! Precedence: file < scenario < `--set` (later assignments win). The report echoes each
+//! override as the user wrote it (`text`).
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::raw::{RawField, RawKind, RawTable, RawValue};
 use crate::schema::{self, Kind, COLLECTIONS};
+use crate::validate::year_key;
+use std::ops::Range;
 
 /// One assignment, as given by the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +37,9 @@ pub struct Override {
     pub collection: String,
     pub id: String,
     pub field: String,
+    /// The year of the one entry of a time series addressed as `KEY.YEAR`; `None` for the
+    /// whole field.
+    pub year: Option<i64>,
     pub op: Op,
     /// How the user wrote it, for messages and the report.
     pub text: String,
@@ -77,55 +96,105 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
         return Err(d);
     }
     let fields = fields_of(collection);
-    let field = fields
-        .iter()
-        .filter(|(f, _)| {
-            rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.')
-        })
-        .max_by_key(|(f, _)| f.len());
-    let Some((field, kind)) = field else {
-        let last = rest.rsplit('.').next().unwrap_or(rest);
-        let mut d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
-        let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
-        d = match did_you_mean(last, names.iter().copied()) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", names.join(", "))),
-            None => d.with_hint(format!("fields of `{collection}`: {}", names.join(", "))),
-        };
-        return Err(d);
+    let (rest, field, year) = match field_of(rest, &fields) {
+        Some(field) => (rest, field, None),
+        None => match rest.rsplit_once('.').and_then(|(head, y)| Some((head, year_key(y)?))) {
+            // `ID.FIELD.YEAR`: one entry of a time series.
+            Some((head, year)) => match field_of(head, &fields) {
+                Some(field) if field.1 == Kind::Series => (head, field, Some(year)),
+                Some((field, _)) => {
+                    return Err(Diagnostic::error(
+                        format!("{origin} `{text}`: `{field}` of `{collection}` is not a time series, it has no year"),
+                        None,
+                    )
+                    .with_hint(format!("set the one value with `{collection}.{head}=...`")))
+                }
+                None => return Err(no_field(collection, head, &fields, origin, text)),
+            },
+            None => return Err(no_field(collection, rest, &fields, origin, text)),
+        },
     };
+    let (field, kind) = field;
     let id = &rest[..rest.len() - field.len() - 1];
     let op = if scale {
-        match value {
-            RawKind::Int(i) => Op::Scale(i as f64),
-            RawKind::Float(f) if f.is_finite() => Op::Scale(f),
-            other => {
-                return Err(Diagnostic::error(
-                    format!(
-                        "{origin} `{text}`: a scale factor must be a number, found {}",
-                        other.type_name()
-                    ),
-                    None,
-                ))
-            }
-        }
+        Op::Scale(factor(value, text, origin)?)
     } else {
-        Op::Set(check_type(field, *kind, value, text, origin)?)
+        // One entry of a series is a number.
+        let (name, kind) = match year {
+            Some(y) => (format!("{field}.{y}"), Kind::Number),
+            None => (field.clone(), *kind),
+        };
+        Op::Set(check_type(&name, kind, value, text, origin)?)
     };
     Ok(Override {
         collection: collection.to_string(),
         id: id.to_string(),
         field: field.clone(),
+        year,
         op,
         text: text.to_string(),
     })
 }
 
-/// `meta.FIELD`: a number of `[meta]` (`meta.carrying_rate`); there is no id.
+/// The field `ID.FIELD` ends with, matched from the end (the longest wins, so that
+/// `expansion.max` is not taken for `max`); the ID must not be empty.
+fn field_of<'a>(rest: &str, fields: &'a [(String, Kind)]) -> Option<&'a (String, Kind)> {
+    fields
+        .iter()
+        .filter(|(f, _)| {
+            rest.len() > f.len() + 1 && rest.ends_with(f.as_str()) && rest[..rest.len() - f.len()].ends_with('.')
+        })
+        .max_by_key(|(f, _)| f.len())
+}
+
+/// `ID.FIELD` names no field of the collection (or is a field without an id).
+fn no_field(collection: &str, rest: &str, fields: &[(String, Kind)], origin: &str, text: &str) -> Diagnostic {
+    if fields.iter().any(|(f, _)| f == rest) {
+        return Diagnostic::error(
+            format!("{origin} `{text}`: no id between `{collection}` and `{rest}`"),
+            None,
+        )
+        .with_hint(format!(
+            "a key is COLLECTION.ID.FIELD: `{collection}.ID.{rest}` for one entry, `{collection}.*.{rest}` for all"
+        ));
+    }
+    let last = rest.rsplit('.').next().unwrap_or(rest);
+    let d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
+    let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    match did_you_mean(last, names.iter().copied()) {
+        Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", names.join(", "))),
+        None => d.with_hint(format!("fields of `{collection}`: {}", names.join(", "))),
+    }
+}
+
+/// The factor of `KEY*=F`: a finite number.
+fn factor(value: RawKind, text: &str, origin: &str) -> Result<f64, Diagnostic> {
+    match value {
+        RawKind::Int(i) => Ok(i as f64),
+        RawKind::Float(f) if f.is_finite() => Ok(f),
+        other => Err(Diagnostic::error(
+            format!(
+                "{origin} `{text}`: a scale factor must be a number, found {}",
+                other.type_name()
+            ),
+            None,
+        )),
+    }
+}
+
+/// `meta.FIELD`: a number of `[meta]` (`meta.carrying_rate`, `meta.discount_rate`); there
+/// is no id.
 fn meta_key(field: &str, value: RawKind, scale: bool, text: &str, origin: &str) -> Result<Override, Diagnostic> {
     let numeric: Vec<&str> = schema::ordered("meta")
         .filter(|f| f.kind == Kind::Number)
         .map(|f| f.key)
         .collect();
+    if field == "periods" {
+        return Err(
+            Diagnostic::error(format!("{origin} `{text}`: `meta.periods` cannot be overridden"), None)
+                .with_hint("the periods shape every time series of the file: edit `periods` in its `[meta]`"),
+        );
+    }
     if !numeric.contains(&field) {
         let mut d = Diagnostic::error(
             format!("{origin} `{text}`: `meta` has no number `{field}` to set"),
@@ -140,24 +209,16 @@ fn meta_key(field: &str, value: RawKind, scale: bool, text: &str, origin: &str) 
         };
         return Err(d);
     }
-    let op = match (scale, value) {
-        (true, RawKind::Int(i)) => Op::Scale(i as f64),
-        (true, RawKind::Float(f)) if f.is_finite() => Op::Scale(f),
-        (true, other) => {
-            return Err(Diagnostic::error(
-                format!(
-                    "{origin} `{text}`: a scale factor must be a number, found {}",
-                    other.type_name()
-                ),
-                None,
-            ))
-        }
-        (false, value) => Op::Set(check_type(field, Kind::Number, value, text, origin)?),
+    let op = if scale {
+        Op::Scale(factor(value, text, origin)?)
+    } else {
+        Op::Set(check_type(field, Kind::Number, value, text, origin)?)
     };
     Ok(Override {
         collection: "meta".into(),
         id: String::new(),
         field: field.to_string(),
+        year: None,
         op,
         text: text.to_string(),
     })
@@ -241,9 +302,10 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     } else {
         format!("{origin} `{}`", o.text)
     };
+    let first = first_period(raw);
     if o.collection == "meta" {
         return match raw.get_mut("meta").map(|f| &mut f.value.kind) {
-            Some(RawKind::Table(t)) => set_field(t, o, &label),
+            Some(RawKind::Table(t)) => set_field(t, o, &label, first),
             _ => Err(Diagnostic::error(
                 format!("{label}: the instance has no `[meta]` table"),
                 None,
@@ -285,7 +347,7 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
             }
         }
         hits += 1;
-        set_field(t, o, &label)?;
+        set_field(t, o, &label, first)?;
     }
     if hits == 0 && skipped > 0 {
         let outer = o.field.split_once('.').map_or("", |(a, _)| a);
@@ -307,7 +369,22 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     Ok(())
 }
 
-fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnostic> {
+/// The first year of `meta.periods` in the raw tree, if it has one.
+fn first_period(raw: &RawTable) -> Option<i64> {
+    let RawKind::Table(meta) = &raw.get("meta")?.value.kind else {
+        return None;
+    };
+    let RawKind::Array(years) = &meta.get("periods")?.value.kind else {
+        return None;
+    };
+    match years.first()?.kind {
+        RawKind::Int(y) => Some(y),
+        _ => None,
+    }
+}
+
+/// Set the field of `o` in one entry `t`; `first` is the first year of `meta.periods`.
+fn set_field(t: &mut RawTable, o: &Override, label: &str, first: Option<i64>) -> Result<(), Diagnostic> {
     let entry_span = t.span.clone();
     let (table, key) = match o.field.split_once('.') {
         Some((outer, inner)) => {
@@ -337,45 +414,60 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
         }
         None => (t, o.field.as_str()),
     };
+    if let Some(year) = o.year {
+        return set_entry(table, key, year, &o.op, label, first, entry_span);
+    }
     let new_kind = match &o.op {
         Op::Set(k) => k.clone(),
         Op::Scale(f) => match table.get(key).map(|x| &x.value.kind) {
-            Some(RawKind::Int(i)) => RawKind::Float(*i as f64 * f),
-            Some(RawKind::Float(x)) => RawKind::Float(x * f),
             // A time series: every entry is scaled.
             Some(RawKind::Table(series)) => {
                 let mut scaled = series.clone();
                 for e in &mut scaled.fields {
-                    e.value.kind = match e.value.kind {
-                        RawKind::Int(i) => RawKind::Float(i as f64 * f),
-                        RawKind::Float(x) => RawKind::Float(x * f),
-                        ref other => other.clone(),
-                    };
+                    if let Some(x) = scale(&e.value.kind, *f) {
+                        e.value.kind = x;
+                    }
                 }
                 RawKind::Table(scaled)
             }
-            Some(other) => {
-                return Err(Diagnostic::error(
-                    format!("{label}: cannot scale `{key}`, it is {}", other.type_name()),
-                    None,
-                ))
-            }
-            None => {
-                return Err(
-                    Diagnostic::error(format!("{label}: cannot scale `{key}`, it is not set"), None)
-                        .with_hint("set it with `KEY=VALUE` instead"),
-                )
-            }
+            Some(kind) => scale(kind, *f).ok_or_else(|| cannot_scale(label, key, Some(kind)))?,
+            None => return Err(cannot_scale(label, key, None)),
         },
     };
-    // The new value has no text in the file; it is located at the value it replaces (or its
-    // entry), so every diagnostic about it points at the entry and names the override.
+    replace(table, key, new_kind, label, entry_span);
+    Ok(())
+}
+
+/// A number times `f`; `None` for anything else.
+fn scale(kind: &RawKind, f: f64) -> Option<RawKind> {
+    match kind {
+        RawKind::Int(i) => Some(RawKind::Float(*i as f64 * f)),
+        RawKind::Float(x) => Some(RawKind::Float(x * f)),
+        _ => None,
+    }
+}
+
+fn cannot_scale(label: &str, key: &str, kind: Option<&RawKind>) -> Diagnostic {
+    match kind {
+        Some(kind) => Diagnostic::error(
+            format!("{label}: cannot scale `{key}`, it is {}", kind.type_name()),
+            None,
+        ),
+        None => Diagnostic::error(format!("{label}: cannot scale `{key}`, it is not set"), None)
+            .with_hint("set it with `KEY=VALUE` instead"),
+    }
+}
+
+/// Give `key` of `table` a new value set by the override `label`. The new value has no text
+/// in the file; it is located at the value it replaces (or its entry), so every diagnostic
+/// about it points at the entry and names the override.
+fn replace(table: &mut RawTable, key: &str, kind: RawKind, label: &str, entry_span: Option<Range<usize>>) {
     let span = table
         .get(key)
         .and_then(|f| f.value.span.clone().or(f.key_span.clone()))
         .or(entry_span);
     let value = RawValue {
-        kind: new_kind,
+        kind,
         span,
         origin: Some(label.to_string()),
     };
@@ -387,7 +479,112 @@ fn set_field(t: &mut RawTable, o: &Override, label: &str) -> Result<(), Diagnost
             value,
         }),
     }
+}
+
+/// `KEY.YEAR=V` and `KEY.YEAR*=F`: set (or scale into) the entry of `year` of the series
+/// `key`, adding it if absent. A plain number `c` (or an absent field, for a set) first
+/// becomes a series: `{ FIRST = c }` with `first` the first period, or, without
+/// `meta.periods`, nothing but the entry for `year` (validation then reports the series).
+/// Only the entry is marked as set by the override, not the rest of a series of the file.
+fn set_entry(
+    table: &mut RawTable,
+    key: &str,
+    year: i64,
+    op: &Op,
+    label: &str,
+    first: Option<i64>,
+    entry_span: Option<Range<usize>>,
+) -> Result<(), Diagnostic> {
+    let named = format!("{key}.{year}");
+    let not_series = |kind: &RawKind| {
+        Diagnostic::error(
+            format!(
+                "{label}: `{key}` is {}, not a number or a time series",
+                kind.type_name()
+            ),
+            None,
+        )
+    };
+    let plain = match table.get(key).map(|f| &f.value.kind) {
+        Some(RawKind::Table(_)) => None,
+        Some(kind @ (RawKind::Int(_) | RawKind::Float(_))) => Some(Some(kind.clone())),
+        Some(kind) => return Err(not_series(kind)),
+        None => match op {
+            Op::Set(_) => Some(None),
+            Op::Scale(_) => return Err(cannot_scale(label, key, None)),
+        },
+    };
+    if let Some(value) = plain {
+        // The entries stand where the plain value stood (or at the entry, when it had none).
+        let at = table
+            .get(key)
+            .and_then(|f| f.value.span.clone().or(f.key_span.clone()))
+            .or(entry_span.clone());
+        let mut series = RawTable {
+            fields: Vec::new(),
+            span: at.clone(),
+        };
+        match (first, value) {
+            (Some(y1), Some(c)) => series.fields.push(entry(y1, c, at, label)),
+            // Without periods the value in force is the plain number itself.
+            (None, Some(c)) if matches!(op, Op::Scale(_)) => series.fields.push(entry(year, c, at, label)),
+            _ => {}
+        }
+        replace(table, key, RawKind::Table(series), label, entry_span.clone());
+    }
+    let Some(f) = table.get_mut(key) else {
+        return Err(cannot_scale(label, key, None));
+    };
+    let span = f.value.span.clone().or(entry_span);
+    let RawKind::Table(series) = &mut f.value.kind else {
+        return Err(not_series(&f.value.kind));
+    };
+    let new = match op {
+        Op::Set(v) => v.clone(),
+        Op::Scale(factor) => {
+            // The value in force in `year`: the entry with the greatest year at or before it.
+            let in_force = series
+                .fields
+                .iter()
+                .filter_map(|e| Some((year_key(&e.key)?, &e.value.kind)))
+                .filter(|(y, _)| *y <= year)
+                .max_by_key(|(y, _)| *y);
+            match in_force {
+                Some((_, kind)) => scale(kind, *factor).ok_or_else(|| cannot_scale(label, &named, Some(kind)))?,
+                None => {
+                    return Err(Diagnostic::error(
+                        format!("{label}: cannot scale `{named}`, the series has no value in {year}"),
+                        None,
+                    )
+                    .with_hint("set the entry with `=` instead of `*=`"))
+                }
+            }
+        }
+    };
+    match series.fields.iter_mut().find(|e| year_key(&e.key) == Some(year)) {
+        Some(e) => {
+            e.value.kind = new;
+            e.value.origin = Some(label.to_string());
+            if e.value.span.is_none() {
+                e.value.span = span;
+            }
+        }
+        None => series.fields.push(entry(year, new, span, label)),
+    }
     Ok(())
+}
+
+/// An entry `YEAR = value` of a series, set by the override `label`.
+fn entry(year: i64, kind: RawKind, span: Option<Range<usize>>, label: &str) -> RawField {
+    RawField {
+        key: year.to_string().into(),
+        key_span: None,
+        value: RawValue {
+            kind,
+            span,
+            origin: Some(label.to_string()),
+        },
+    }
 }
 
 /// A scenario file: its name, description and assignments.
@@ -458,6 +655,7 @@ fn show(k: &RawKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instance::Series;
 
     const SRC: &str = "[meta]\nname = \"t\"\n[[countries]]\nid = \"US\"\n[[regions]]\nid = \"R\"\ncountry = \"US\"\n\
 [[materials]]\nid = \"ag\"\nprice = 10\n[[mines]]\nid = \"m.1\"\nregion = \"R\"\nmaterial = \"ag\"\ncapacity = 10\ncost = 3\n\
@@ -484,8 +682,8 @@ mod tests {
             "mines.*.expansion.max*=2",
         ])
         .unwrap();
-        assert_eq!(i.mines[0].capacity, 25.0);
-        assert_eq!(i.demands[0].quantity, 6.0);
+        assert_eq!(i.mines[0].capacity, Series::Constant(25.0));
+        assert_eq!(i.demands[0].quantity, Series::Constant(6.0));
         assert_eq!(i.mines[0].expansion.unwrap().max, 10.0);
     }
 
@@ -628,5 +826,293 @@ mod tests {
         assert_eq!(sc.overrides[0].op, Op::Scale(1.25));
         let e = parse_scenario("[set]\n\"mines.m.1.costt\" = 4\n").unwrap_err();
         assert!(e[0].span.is_some());
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Time series (model contract section 5).
+
+    /// SRC with periods, a series, a second mine whose id ends in digits, a target and a
+    /// stockpile.
+    fn src2() -> String {
+        SRC.replacen("name = \"t\"", "name = \"t\"\nperiods = [2025, 2028, 2030]", 1)
+            .replacen("price = 10", "price = { 2025 = 10, 2030 = 12 }", 1)
+            + "[[mines]]\nid = \"m.2028\"\nregion = \"R\"\nmaterial = \"ag\"\ncapacity = 7\ncost = 3\n\
+               [[targets]]\nid = \"cap\"\nmaterial = \"ag\"\nscope = \"US\"\nmax_import_share = 0.5\n\
+               [[stockpiles]]\nid = \"s\"\nregion = \"R\"\nmaterial = \"ag\"\ncapacity = 10\n"
+    }
+
+    /// `src` with the overrides applied, validated.
+    fn validated(src: &str, args: &[&str]) -> Result<crate::validate::Validated, String> {
+        let mut raw = crate::raw::parse(src).unwrap();
+        let ovs: Vec<Override> = args
+            .iter()
+            .map(|a| parse(a, "--set").map_err(|d| d.message))
+            .collect::<Result<_, _>>()?;
+        apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
+        Ok(crate::validate::validate(&raw))
+    }
+
+    fn load2(args: &[&str]) -> Result<crate::Instance, String> {
+        let v = validated(&src2(), args)?;
+        v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
+    }
+
+    fn per_period(s: &Series) -> Vec<f64> {
+        (0..3).map(|p| s.at(p)).collect()
+    }
+
+    #[test]
+    fn a_year_sets_one_entry_of_a_series() {
+        let i = load2(&[
+            "demands.R/ag.quantity.2030=900",
+            "mines.m.1.capacity.2028=0",
+            "targets.*.max_import_share.2030=0.6",
+            "materials.ag.price.2028=11",
+            "materials.ag.price.2030=13",
+            "stockpiles.s.min_level.2025=4",
+        ])
+        .unwrap();
+        // A plain number becomes `{ 2025 = c, YEAR = V }`.
+        assert_eq!(per_period(&i.demands[0].quantity), [4.0, 4.0, 900.0]);
+        assert_eq!(per_period(&i.mines[0].capacity), [10.0, 0.0, 0.0]);
+        assert_eq!(per_period(&i.targets[0].max_import_share), [0.5, 0.5, 0.6]);
+        // An entry is added to a series of the file, or replaces the one of its year.
+        assert_eq!(per_period(&i.materials[0].price), [10.0, 11.0, 13.0]);
+        // An absent optional series gets the one entry (from the first year on, or validation
+        // reports it: see below).
+        assert_eq!(per_period(&i.stockpiles[0].min_level), [4.0, 4.0, 4.0]);
+        // The other mine, whose id ends in digits, is untouched.
+        assert_eq!(i.mines[1].capacity, Series::Constant(7.0));
+    }
+
+    #[test]
+    fn an_absent_series_set_from_a_later_year_has_no_first_value() {
+        let Err(e) = validated(&src2(), &["mines.nosuch.capacity.2028=1"]) else {
+            panic!("an override naming nothing was applied")
+        };
+        assert!(e.contains("no entry of `mines` has id `nosuch`"), "{e}");
+        let v = validated(&src2(), &["demands.R/ag.unmet_penalty.2028=5"]).unwrap();
+        let d = &v.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "`unmet_penalty` in demand `R/ag` has no value for the first period, 2025"
+        );
+        assert_eq!(d.origin.as_deref(), Some("--set `demands.R/ag.unmet_penalty.2028=5`"));
+    }
+
+    #[test]
+    fn ids_ending_in_digits_are_not_taken_for_years() {
+        let p = parse("mines.m.2028.capacity=5", "--set").unwrap();
+        assert_eq!((p.id.as_str(), p.field.as_str(), p.year), ("m.2028", "capacity", None));
+        let p = parse("mines.m.2028.capacity.2030=5", "--set").unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.field.as_str(), p.year),
+            ("m.2028", "capacity", Some(2030))
+        );
+        let p = parse("mines.m.1.expansion.max=5", "--set").unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.field.as_str(), p.year),
+            ("m.1", "expansion.max", None)
+        );
+        let i = load2(&["mines.m.2028.capacity.2030=5"]).unwrap();
+        assert_eq!(per_period(&i.mines[1].capacity), [7.0, 7.0, 5.0]);
+        assert_eq!(i.mines[0].capacity, Series::Constant(10.0));
+    }
+
+    #[test]
+    fn a_year_on_a_field_that_is_not_a_series_or_no_field_is_an_error() {
+        let d = parse("mines.m.1.expansion.max.2030=5", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `mines.m.1.expansion.max.2030=5`: `expansion.max` of `mines` is not a time series, it has no year"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("set the one value with `mines.m.1.expansion.max=...`")
+        );
+        let d = parse("plants.p.yield.2030=1", "--set").unwrap_err();
+        assert!(
+            d.message.contains("`yield` of `plants` is not a time series"),
+            "{}",
+            d.message
+        );
+        let d = parse("mines.m.1.capcity.2030=5", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `mines.m.1.capcity.2030=5`: `mines` has no field `capcity`"
+        );
+        assert!(d.hint.unwrap().contains("did you mean `capacity`"));
+        // A field without an id, with or without a year.
+        for arg in ["mines.capacity.2030=5", "mines.capacity=5"] {
+            let d = parse(arg, "--set").unwrap_err();
+            assert_eq!(
+                d.message,
+                format!("--set `{arg}`: no id between `mines` and `capacity`")
+            );
+        }
+        // A year must be all digits.
+        let d = parse("mines.m.1.capacity.20x0=5", "--set").unwrap_err();
+        assert!(d.message.contains("`mines` has no field `20x0`"), "{}", d.message);
+        let d = parse("mines.m.1.capacity.2030=\"x\"", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `mines.m.1.capacity.2030=\"x\"`: `capacity.2030` takes a number, found a string"
+        );
+        let d = parse("mines.m.1.capacity.2030={ 2025 = 1 }", "--set").unwrap_err();
+        assert!(d.message.contains("takes a number, found a table"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_constant_replaces_a_series_and_a_factor_scales_every_entry() {
+        let i = load2(&["materials.ag.price=20"]).unwrap();
+        assert_eq!(i.materials[0].price, Series::Constant(20.0));
+        let i = load2(&["materials.ag.price*=2"]).unwrap();
+        assert_eq!(per_period(&i.materials[0].price), [20.0, 20.0, 24.0]);
+        let i = load2(&["materials.*.price*=0.5", "mines.*.capacity*=2"]).unwrap();
+        assert_eq!(per_period(&i.materials[0].price), [5.0, 5.0, 6.0]);
+        assert_eq!(i.mines[0].capacity, Series::Constant(20.0));
+    }
+
+    #[test]
+    fn a_year_and_a_factor_scale_the_value_in_force_that_year() {
+        // An entry of the year is scaled.
+        let i = load2(&["materials.ag.price.2030*=2"]).unwrap();
+        assert_eq!(per_period(&i.materials[0].price), [10.0, 10.0, 24.0]);
+        // Without one, the value in force becomes the entry of the year, scaled.
+        let i = load2(&["materials.ag.price.2028*=3"]).unwrap();
+        assert_eq!(per_period(&i.materials[0].price), [10.0, 30.0, 12.0]);
+        // A plain number is first turned into a series from the first period.
+        let i = load2(&["demands.R/ag.quantity.2028*=1.5"]).unwrap();
+        assert_eq!(per_period(&i.demands[0].quantity), [4.0, 6.0, 6.0]);
+        // Before any entry there is nothing to scale; an absent field neither.
+        let e = load2(&["materials.ag.price.2020*=2"]).unwrap_err();
+        assert_eq!(
+            e,
+            "--set `materials.ag.price.2020*=2`: cannot scale `price.2020`, the series has no value in 2020"
+        );
+        let e = load2(&["stockpiles.s.min_level.2028*=2"]).unwrap_err();
+        assert_eq!(
+            e,
+            "--set `stockpiles.s.min_level.2028*=2`: cannot scale `min_level`, it is not set"
+        );
+    }
+
+    #[test]
+    fn without_periods_a_year_makes_a_series_that_validation_reports() {
+        let v = validated(SRC, &["mines.m.1.capacity.2028=0"]).unwrap();
+        assert!(v.instance.is_none());
+        let d = &v.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "`capacity` in mine `m.1` is a time series, but the file has no `meta.periods`"
+        );
+        assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity.2028=0`"));
+        // Located at the value it replaced.
+        assert_eq!(&SRC[d.span.clone().unwrap()], "10");
+        // Scaling one year of a plain number without periods keeps the number.
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        apply(
+            &mut raw,
+            &[parse("mines.m.1.capacity.2028*=2", "--set").unwrap()],
+            "--set",
+        )
+        .unwrap();
+        let RawKind::Array(mines) = &raw.get("mines").unwrap().value.kind else {
+            panic!("mines")
+        };
+        let RawKind::Table(m) = &mines[0].kind else {
+            panic!("mine")
+        };
+        let RawKind::Table(series) = &m.get("capacity").unwrap().value.kind else {
+            panic!("not a series")
+        };
+        assert_eq!(series.fields.len(), 1);
+        assert_eq!(
+            (series.fields[0].key.as_str(), &series.fields[0].value.kind),
+            ("2028", &RawKind::Float(20.0))
+        );
+    }
+
+    #[test]
+    fn only_the_entry_set_is_attributed_to_the_override() {
+        // The file's own mistake in another entry names no override; the set entry does.
+        let src = src2().replacen(
+            "price = { 2025 = 10, 2030 = 12 }",
+            "price = { 2025 = -10, 2030 = 12 }",
+            1,
+        );
+        let v = validated(&src, &["materials.ag.price.2030=-1"]).unwrap();
+        let errors: Vec<&Diagnostic> = v.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(
+            errors[0].message,
+            "`price.2025` in material `ag` must not be negative, found -10"
+        );
+        assert_eq!(errors[0].origin, None);
+        assert_eq!(
+            errors[1].message,
+            "`price.2030` in material `ag` must not be negative, found -1"
+        );
+        assert_eq!(errors[1].origin.as_deref(), Some("--set `materials.ag.price.2030=-1`"));
+        assert_eq!(&src[errors[1].span.clone().unwrap()], "12");
+    }
+
+    #[test]
+    fn meta_discount_rate_and_lead_time_are_settable_and_periods_are_not() {
+        let i = load2(&[
+            "meta.discount_rate=0.05",
+            "mines.m.1.expansion.max=5",
+            "mines.m.1.expansion.cost=2",
+            "mines.m.1.expansion.lead_time=3",
+            "mines.*.expansion.lead_time*=2",
+        ])
+        .unwrap();
+        assert_eq!(i.meta.discount_rate, 0.05);
+        assert_eq!(i.mines[0].expansion.unwrap().lead_time, 6.0);
+        assert!((i.periods[1].weight - 2.0 / 1.05f64.powi(3)).abs() < 1e-12);
+        let e = load2(&["meta.discount_rate=1"]).unwrap_err();
+        assert!(e.contains("must be at least 0 and below 1, found 1"), "{e}");
+        let d = parse("meta.periods=[2025]", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `meta.periods=[2025]`: `meta.periods` cannot be overridden"
+        );
+        let d = parse("meta.discount_rat=0.1", "--set").unwrap_err();
+        assert!(d.hint.unwrap().contains("did you mean `meta.discount_rate`"));
+    }
+
+    #[test]
+    fn the_echo_keeps_what_the_user_wrote() {
+        for arg in [
+            "demands.R/ag.quantity.2030=900",
+            "mines.m.1.capacity.2028*=0.5",
+            "meta.discount_rate=0.05",
+        ] {
+            assert_eq!(parse(arg, "--set").unwrap().text, arg);
+        }
+    }
+
+    #[test]
+    fn scenario_files_address_series_entries() {
+        let sc = parse_scenario(
+            "[set]\n\"mines.m.1.capacity.2028\" = 0\n\"demands.*.quantity.2030*\" = 2\n\"materials.ag.price\" = 9\n",
+        )
+        .unwrap();
+        let years: Vec<Option<i64>> = sc.overrides.iter().map(|o| o.year).collect();
+        assert_eq!(years, [Some(2028), Some(2030), None]);
+        assert_eq!(sc.overrides[1].op, Op::Scale(2.0));
+        assert_eq!(sc.overrides[0].text, "mines.m.1.capacity.2028=0");
+        let mut raw = crate::raw::parse(&src2()).unwrap();
+        apply(&mut raw, &sc.overrides, "scenario").unwrap();
+        let i = crate::validate::validate(&raw).instance.unwrap();
+        assert_eq!(per_period(&i.mines[0].capacity), [10.0, 0.0, 0.0]);
+        assert_eq!(per_period(&i.demands[0].quantity), [4.0, 4.0, 8.0]);
+        assert_eq!(i.materials[0].price, Series::Constant(9.0));
+        let e = parse_scenario("[set]\n\"mines.m.1.cost.20x8\" = 4\n").unwrap_err();
+        assert_eq!(line_col_of("[set]\n\"mines.m.1.cost.20x8\" = 4\n", &e[0]), 2);
+    }
+
+    fn line_col_of(src: &str, d: &Diagnostic) -> usize {
+        d.line_col(src).unwrap().0
     }
 }

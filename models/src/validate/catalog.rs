@@ -54,20 +54,18 @@ impl Validator {
         };
         self.schema_version(&e);
         let periods = self.meta_periods(&e);
-        let discount_rate = match e.table.get("discount_rate") {
-            Some(f) => match self.share(&e, "discount_rate") {
-                Some(r) if r >= 1.0 => {
-                    self.err(
-                        "`discount_rate` in `[meta]` must be below 1, found 1".into(),
-                        Some(&f.value),
-                        f.value.span.clone(),
-                    );
-                    0.0
-                }
-                r => r.unwrap_or(0.0),
-            },
-            None => 0.0,
-        };
+        self.periods = periods.clone();
+        self.periods_invalid = e.table.get("periods").is_some() && periods.is_none();
+        let discount_rate = self.discount_rate(&e);
+        for key in ["periods", "discount_rate"] {
+            if let Some(f) = e.table.get(key) {
+                self.schema2_key(
+                    format!("`{key}` in `[meta]` is a schema-2 key"),
+                    f.key_span.clone(),
+                    f.value.origin.clone(),
+                );
+            }
+        }
         let carrying_rate = e
             .table
             .get("carrying_rate")
@@ -88,6 +86,9 @@ impl Validator {
         let Some(f) = e.table.get("schema") else {
             return;
         };
+        if let RawKind::Int(1) = f.value.kind {
+            self.schema1 = Some(f.value.span.clone());
+        }
         let msg = match &f.value.kind {
             RawKind::Int(1 | 2) => None,
             RawKind::Int(n) => Some(format!("unsupported schema {n}: this version reads schemas 1 and 2")),
@@ -103,6 +104,37 @@ impl Validator {
                     .with_hint("write `schema = 2` (or 1 for a file without periods, stockpiles or origins), or remove the key"),
             );
         }
+    }
+
+    /// `discount_rate` in `[meta]`: a rate in [0, 1); 0 when absent (or invalid, which is
+    /// reported).
+    fn discount_rate(&mut self, e: &Entry) -> f64 {
+        let Some(f) = e.table.get("discount_rate") else {
+            return 0.0;
+        };
+        let Some((x, span)) = self.number_value(&e.label, "discount_rate", &f.value) else {
+            return 0.0;
+        };
+        if (0.0..1.0).contains(&x) {
+            return x;
+        }
+        let hint = if x > 1.0 && x <= 100.0 {
+            format!(
+                "the rate is a fraction of 1 per year: if you meant {x}%, write {}",
+                x / 100.0
+            )
+        } else {
+            "use a fraction of 1 per year, e.g. `discount_rate = 0.05`".to_string()
+        };
+        self.diags.push(
+            Diagnostic::error(
+                format!("`discount_rate` in `[meta]` must be at least 0 and below 1, found {x}"),
+                span,
+            )
+            .with_origin(f.value.origin.clone())
+            .with_hint(hint),
+        );
+        0.0
     }
 
     /// `periods` in `[meta]`: a list of strictly increasing integer years, at least one.

@@ -90,7 +90,7 @@ impl Validator {
     }
 
     /// Warnings, on an instance without errors: regions and materials nothing uses, transit
-    /// times that cost nothing.
+    /// times that cost nothing, expansions whose lead time no period allows.
     pub(super) fn warnings(&mut self, inst: &Instance) {
         if inst.meta.carrying_rate.is_none() {
             if let Some(l) = inst.lanes.iter().find(|l| l.days.is_some_and(|d| d > 0.0)) {
@@ -106,8 +106,15 @@ impl Validator {
                 );
             }
         }
-        // The contract's "a region with no facility and no lane": a region with only a demand
-        // is worse than idle (nothing can serve it), so it gets its own message.
+        self.unused_regions(inst);
+        self.unused_materials(inst);
+        self.late_expansions(inst);
+    }
+
+    /// The contract's "a region with no facility and no lane" (a stockpile counts as a
+    /// facility: it can serve a demand from its stock). A region with only a demand is worse
+    /// than idle (nothing can serve it), so it gets its own message.
+    fn unused_regions(&mut self, inst: &Instance) {
         let mut supplied = vec![false; inst.regions.len()];
         let mut demanded = vec![false; inst.regions.len()];
         for m in &inst.mines {
@@ -118,6 +125,9 @@ impl Validator {
         }
         for i in &inst.imports {
             supplied[i.region] = true;
+        }
+        for s in &inst.stockpiles {
+            supplied[s.region] = true;
         }
         for l in &inst.lanes {
             supplied[l.from] = true;
@@ -142,8 +152,14 @@ impl Validator {
             };
             self.diags.push(d);
         }
+    }
+
+    /// A material nobody demands, processes or stocks (filling a stockpile is a use).
+    fn unused_materials(&mut self, inst: &Instance) {
         for (mi, m) in inst.materials.iter().enumerate() {
-            let used = inst.demands.iter().any(|d| d.material == mi) || inst.plants.iter().any(|p| p.input == mi);
+            let used = inst.demands.iter().any(|d| d.material == mi)
+                || inst.plants.iter().any(|p| p.input == mi)
+                || inst.stockpiles.iter().any(|s| s.material == mi);
             if !used {
                 self.diags.push(
                     Diagnostic::warning(
@@ -153,6 +169,40 @@ impl Validator {
                     .with_hint("its mines and offers will stay idle; add a demand or a plant that uses it"),
                 );
             }
+        }
+    }
+
+    /// An expansion whose `lead_time` no period allows (no period starts `lead_time` years
+    /// after the first or later) creates no variable and no row (model contract section 5).
+    fn late_expansions(&mut self, inst: &Instance) {
+        let y1 = inst.periods[0].year;
+        let last = inst.periods[inst.periods.len() - 1].year;
+        for (label, span, lead_time) in std::mem::take(&mut self.lead_times) {
+            if inst.first_build_period(lead_time).is_some() {
+                continue;
+            }
+            let (msg, hint) = if inst.has_periods() {
+                (
+                    format!(
+                        "{label} never comes online: its `lead_time` of {lead_time} years ends after the \
+                         last period ({y1} + {lead_time} > {last})"
+                    ),
+                    format!(
+                        "shorten `lead_time` to at most {}, add a later year to `meta.periods`, or remove the expansion",
+                        // In f64: no overflow, whatever the years.
+                        last as f64 - y1 as f64
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "{label} never comes online: its `lead_time` of {lead_time} years ends after the \
+                         only period (the file has no `meta.periods`)"
+                    ),
+                    "add `periods = [...]` to `[meta]` reaching past the lead time, or remove `lead_time`".to_string(),
+                )
+            };
+            self.diags.push(Diagnostic::warning(msg, span).with_hint(hint));
         }
     }
 }

@@ -4,8 +4,15 @@
 //! types, duplicate and malformed ids, dangling references (with near-miss suggestions),
 //! non-finite and negative numbers, shares and rates outside [0, 1], non-positive yields,
 //! lanes from a region to itself, ambiguous tariffs and targets without consumption in
-//! their scope. Warnings (unused regions and materials) are kept apart from errors, and only
-//! computed for an instance without errors.
+//! their scope. Schema 2 (sections 5 and 6) adds: `meta.periods` (strictly increasing integer
+//! years, at least one) and `meta.discount_rate` (in [0, 1)); time series, whose keys are
+//! years, which need `meta.periods` and an entry at or before its first year, and whose
+//! values obey the plain field's checks under the name `KEY.YEAR`; stockpile levels
+//! (`initial`, `min_final`, any period's `min_level`) within the stockpile's `capacity`; and,
+//! in a file that says `schema = 1`, every schema-2 key (`periods`, `discount_rate`, a
+//! series, `lead_time`, `[[stockpiles]]`) is an error pointing at it. Warnings (unused
+//! regions and materials, an expansion whose lead time no period allows) are kept apart
+//! from errors, and only computed for an instance without errors.
 //!
 //! Every error is collected, not only the first: the checks that need the whole instance
 //! (tariffs, targets) run on whatever resolved, so a typo elsewhere does not hide them.
@@ -22,6 +29,8 @@ mod series;
 mod stockpiles;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use series::year_key;
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::instance::*;
@@ -94,6 +103,15 @@ struct Validator {
     broken: Vec<&'static str>,
     /// `meta.periods` once `[meta]` is read: series are resolved against it.
     periods: Option<Vec<i64>>,
+    /// `meta.periods` is present but invalid: its own error says so, and the series are
+    /// not also reported as "without `meta.periods`".
+    periods_invalid: bool,
+    /// `Some(span of the value)` when `[meta]` says `schema = 1`: every schema-2 key is then
+    /// an error pointing back at it.
+    schema1: Option<Span>,
+    /// The expansions that give a `lead_time` (> 0), for the warning about a lead time that
+    /// no period allows: (label of the expansion, the value's span, the lead time).
+    lead_times: Vec<(String, Span, f64)>,
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -113,6 +131,22 @@ impl Validator {
     fn err(&mut self, msg: String, value: Option<&RawValue>, span: Option<Range<usize>>) {
         let origin = value.and_then(|v| v.origin.clone());
         self.diags.push(Diagnostic::error(msg, span).with_origin(origin));
+    }
+
+    /// With `schema = 1` in `[meta]`, report a schema-2 key (model contract, schema 2: "a
+    /// file that says `schema = 1` and uses a schema-2 key is an error naming the key").
+    /// `what` names it (e.g. "`periods` in `[meta]` is a schema-2 key"); `span` is where to
+    /// point; `origin` the override that set it, if one did. Nothing without `schema = 1`.
+    pub(super) fn schema2_key(&mut self, what: String, span: Span, origin: Option<String>) {
+        let Some(at) = self.schema1.clone() else {
+            return;
+        };
+        self.diags.push(
+            Diagnostic::error(format!("{what}, but `[meta]` says `schema = 1`"), span)
+                .with_origin(origin)
+                .with_related("`schema = 1` is set", at)
+                .with_hint("write `schema = 2` in `[meta]` (or leave `schema` out), or remove the schema-2 key"),
+        );
     }
 
     pub(super) fn collection<'a>(&mut self, raw: &'a RawTable, name: &str) -> Vec<&'a RawTable> {
@@ -208,7 +242,6 @@ impl Validator {
     fn run(&mut self, raw: &RawTable) -> Option<Instance> {
         self.unknown_tables(raw);
         let meta = self.meta(raw);
-        self.periods = meta.as_ref().and_then(|m| m.periods.clone());
         let tables: HashMap<&str, Vec<&RawTable>> = COLLECTIONS.iter().map(|c| (*c, self.collection(raw, c))).collect();
 
         let ids = self.referenced_ids(&tables);

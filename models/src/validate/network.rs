@@ -33,7 +33,18 @@ impl Validator {
         let max = self.nonneg(&sub, "max");
         let cost = self.nonneg(&sub, "cost");
         let lead_time = match sub.table.get("lead_time") {
-            Some(_) => Some(self.nonneg(&sub, "lead_time")?),
+            Some(f) => {
+                self.schema2_key(
+                    format!("`lead_time` in {} is a schema-2 key", sub.label),
+                    f.key_span.clone().or_else(|| f.value.span.clone()),
+                    f.value.origin.clone(),
+                );
+                let lead_time = self.nonneg(&sub, "lead_time");
+                if let Some(x) = lead_time.filter(|x| *x > 0.0) {
+                    self.lead_times.push((sub.label.clone(), f.value.span.clone(), x));
+                }
+                lead_time
+            }
             None => Some(0.0),
         };
         Some(Expansion {

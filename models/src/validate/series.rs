@@ -4,8 +4,29 @@
 
 use super::{Entry, Validator};
 use crate::diag::Diagnostic;
-use crate::instance::Series;
-use crate::raw::{RawKind, RawValue};
+use crate::instance::{Series, Span};
+use crate::raw::{RawField, RawKind, RawTable, RawValue};
+
+/// The year of a series key: digits only (`2028`, not `+2028`, ` 2028` or `2028.5`).
+pub(crate) fn year_key(key: &str) -> Option<i64> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse().ok()
+}
+
+/// The entry of a series table in force in `year`: the one with the greatest year at or
+/// before it (`None` for a plain number, or when no entry is that early).
+pub(super) fn entry_in_force(v: &RawValue, year: i64) -> Option<(i64, &RawField)> {
+    let RawKind::Table(t) = &v.kind else {
+        return None;
+    };
+    t.fields
+        .iter()
+        .filter_map(|f| Some((year_key(&f.key)?, f)))
+        .filter(|(y, _)| *y <= year)
+        .max_by_key(|(y, _)| *y)
+}
 
 /// The check every value of a series obeys, the same as the plain field's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,45 +54,37 @@ impl Validator {
         }
     }
 
+    /// The series of `key` in the entry `label` from its raw value: a number (checked like
+    /// the plain field), or a table from year to value resolved against `meta.periods`.
+    ///
+    /// Every entry is checked, also when the file has no (valid) `meta.periods`, so that all
+    /// the errors of a series are reported at once; `None` when anything is wrong.
     pub(super) fn series_value(&mut self, label: &str, key: &str, v: &RawValue, check: Check) -> Option<Series> {
         let RawKind::Table(t) = &v.kind else {
             return self.checked(label, key, v, check).map(Series::Constant);
         };
+        self.schema2_key(
+            format!("`{key}` in {label} is a time series"),
+            v.span.clone(),
+            v.origin.clone(),
+        );
+        let first = self.periods.as_ref().map(|years| years[0]);
+        let entries = self.series_entries(label, key, t, check, first);
         let Some(years) = self.periods.clone() else {
-            self.diags.push(
-                Diagnostic::error(
-                    format!("`{key}` in {label} is a time series, but the file has no `meta.periods`"),
-                    v.span.clone(),
-                )
-                .with_origin(v.origin.clone())
-                .with_hint("add `periods = [2025, 2026, ...]` to `[meta]`, or give one number"),
-            );
-            return None;
-        };
-        let mut entries: Vec<(i64, f64)> = Vec::new();
-        let mut ok = true;
-        for f in &t.fields {
-            let year = f.key.trim().parse::<i64>().ok();
-            let Some(year) = year else {
+            // An invalid `meta.periods` is reported where it is written.
+            if !self.periods_invalid {
                 self.diags.push(
                     Diagnostic::error(
-                        format!("`{key}` in {label}: the series key `{}` is not a year", f.key),
-                        f.key_span.clone(),
+                        format!("`{key}` in {label} is a time series, but the file has no `meta.periods`"),
+                        v.span.clone(),
                     )
-                    .with_origin(f.value.origin.clone())
-                    .with_hint(format!("write the entries as `{key} = {{ {} = ... }}`", years[0])),
+                    .with_origin(v.origin.clone())
+                    .with_hint("add `periods = [2025, 2026, ...]` to `[meta]`, or give one number"),
                 );
-                ok = false;
-                continue;
-            };
-            match self.checked(label, &format!("{key}.{year}"), &f.value, check) {
-                Some(x) => entries.push((year, x)),
-                None => ok = false,
             }
-        }
-        if !ok {
             return None;
-        }
+        };
+        let mut entries = entries?;
         entries.sort_by_key(|e| e.0);
         if entries.first().is_none_or(|e| e.0 > years[0]) {
             self.diags.push(
@@ -89,9 +102,60 @@ impl Validator {
         }
         let values: Box<[f64]> = years
             .iter()
-            .map(|y| entries.iter().rev().find(|e| e.0 <= *y).map(|e| e.1).unwrap_or(0.0))
+            .map(|y| entries.iter().rev().find(|e| e.0 <= *y).map_or(0.0, |e| e.1))
             .collect();
         Some(Series::PerPeriod(values))
+    }
+
+    /// The (year, value) entries of a series table, each key and value checked; `None` when
+    /// any is wrong (every problem is reported). `first` is the first period, for hints.
+    fn series_entries(
+        &mut self,
+        label: &str,
+        key: &str,
+        t: &RawTable,
+        check: Check,
+        first: Option<i64>,
+    ) -> Option<Vec<(i64, f64)>> {
+        let mut entries: Vec<(i64, f64)> = Vec::with_capacity(t.fields.len());
+        let mut seen: Vec<(i64, Span)> = Vec::with_capacity(t.fields.len());
+        let mut ok = true;
+        for f in &t.fields {
+            let Some(year) = year_key(&f.key) else {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` in {label}: the series key `{}` is not a year", f.key),
+                        f.key_span.clone().or_else(|| f.value.span.clone()),
+                    )
+                    .with_origin(f.value.origin.clone())
+                    .with_hint(format!(
+                        "the keys of a series are years: `{key} = {{ {} = ... }}`",
+                        first.unwrap_or(2025)
+                    )),
+                );
+                ok = false;
+                continue;
+            };
+            if let Some((_, at)) = seen.iter().find(|(y, _)| *y == year) {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` in {label} gives the year {year} twice"),
+                        f.key_span.clone().or_else(|| f.value.span.clone()),
+                    )
+                    .with_origin(f.value.origin.clone())
+                    .with_related(format!("{year} is first given"), at.clone())
+                    .with_hint("keep one entry per year"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push((year, f.key_span.clone()));
+            match self.checked(label, &format!("{key}.{year}"), &f.value, check) {
+                Some(x) => entries.push((year, x)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(entries)
     }
 
     /// A tariff rate: any non-negative share of the price. Duties above 100% exist (US duties
