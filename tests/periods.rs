@@ -1,0 +1,294 @@
+//! Periods, lead times and stockpiles (model contract sections 5 and 6), end to end: the
+//! plans of the hand-derived textbook instances (their headers hold the derivations), the
+//! per-period prices in annual terms checked by finite differences, and injections counted
+//! in a target's consumption.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// Relative tolerance on money and tonnes: the interior-point backend stops at 1e-8.
+const REL: f64 = 1e-6;
+
+/// `solve --format json` with extra arguments; the report of an optimal run.
+fn solve_with(instance: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["solve", instance, "--format", "json", "--quiet"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    serde_json::from_str(&r.stdout).expect("the report is JSON")
+}
+
+/// The entry of a per-period section for one id and year.
+fn at<'a>(report: &'a Value, section: &str, key: &str, id: &str, year: i64) -> &'a Value {
+    list(report, section)
+        .iter()
+        .find(|e| e[key].as_str() == Some(id) && e["period"].as_i64() == Some(year))
+        .unwrap_or_else(|| panic!("no {section} entry {key} = {id} in {year}"))
+}
+
+/// The builds as (facility, year, t/yr).
+fn builds(report: &Value) -> Vec<(String, i64, f64)> {
+    list(report, "builds")
+        .iter()
+        .map(|b| {
+            (
+                text(&b["facility"], "facility").to_string(),
+                b["period"].as_i64().expect("period is a year"),
+                num(&b["capacity_added"], "capacity_added"),
+            )
+        })
+        .collect()
+}
+
+fn constraint<'a>(report: &'a Value, name: &str) -> &'a Value {
+    find(report, "constraints", "name", name)
+}
+
+const LEAD: &str = "instances/textbook/lead_time_imports.toml";
+const RESERVE: &str = "instances/textbook/reserve_price_spike.toml";
+const DISCOUNT: &str = "instances/textbook/discount_build_year.toml";
+
+#[test]
+fn a_lead_time_keeps_a_project_offline_and_imports_fill_the_gap() {
+    let r = solve_with(LEAD, &[]);
+    assert_eq!(builds(&r), vec![("nv_mine".to_string(), 2027, 100.0)]);
+    for (year, bought) in [(2025, 100.0), (2026, 100.0), (2027, 0.0)] {
+        let offer = at(&r, "imports", "id", "cn_offer", year);
+        assert!(close(num(&offer["bought_t"], "bought_t"), bought, REL), "{year}");
+        let price = at(&r, "prices", "region", "US-NV", year);
+        assert!(
+            close(num(&price["marginal_cost"], "marginal_cost"), 2100.0, REL),
+            "{year}"
+        );
+    }
+    // No column exists before the lead time allows it: the first expansion column is 2027's.
+    let text_lp = run(&["export", LEAD, "--format", "lp"]);
+    assert_eq!(text_lp.code, 0);
+    assert!(!text_lp.stdout.contains("mexp(nv_mine#402025)"), "{}", text_lp.stdout);
+    assert!(text_lp.stdout.contains("mexp(nv_mine#402027)"), "{}", text_lp.stdout);
+    // One expansion row over the horizon, per-period capacity rows with a year.
+    constraint(&r, "mine_expansion[nv_mine]");
+    let cap = constraint(&r, "mine_capacity[nv_mine@2027]");
+    assert!(close(num(&cap["activity"], "activity"), 0.0, REL));
+    // The expansion limit binds, but demand is met: raising it saves nothing, and one t/yr
+    // less is one tonne imported in 2027 instead of mined, 2,100 - 1,200 = 900 more.
+    let limit = constraint(&r, "mine_expansion[nv_mine]");
+    assert!(limit["binding"].as_bool().unwrap(), "{limit}");
+    assert!(
+        close(num(&limit["marginal_value"], "marginal_value"), 0.0, REL),
+        "{limit}"
+    );
+    let less = solve_with(LEAD, &["--set", "mines.nv_mine.expansion.max=99"]);
+    assert!(close(num(&less["objective"], "objective"), 540_900.0, REL));
+    // Each lead time moves the build to the first period it allows (hand-derived costs).
+    for (lead, year, objective) in [("0", 2025, 360_000.0), ("1", 2026, 450_000.0), ("1.5", 2027, 540_000.0)] {
+        let set = format!("mines.nv_mine.expansion.lead_time={lead}");
+        let r = solve_with(LEAD, &["--set", &set]);
+        assert_eq!(builds(&r), vec![("nv_mine".to_string(), year, 100.0)], "{set}");
+        assert!(close(num(&r["objective"], "objective"), objective, REL), "{set}");
+    }
+    // A lead time beyond the horizon: no expansion at all, imports every year.
+    let r = solve_with(LEAD, &["--set", "mines.nv_mine.expansion.lead_time=5"]);
+    assert!(builds(&r).is_empty());
+    assert!(close(num(&r["objective"], "objective"), 630_000.0, REL));
+}
+
+#[test]
+fn a_reserve_is_filled_before_the_price_spike_and_drawn_in_it() {
+    let r = solve_with(RESERVE, &[]);
+    let path: Vec<(f64, f64, f64)> = [2025, 2026, 2027]
+        .iter()
+        .map(|&y| {
+            let s = at(&r, "stockpiles", "id", "reserve", y);
+            (
+                num(&s["level_t"], "level_t"),
+                num(&s["injected_t"], "injected_t"),
+                num(&s["released_t"], "released_t"),
+            )
+        })
+        .collect();
+    assert_eq!(path, vec![(0.0, 0.0, 0.0), (100.0, 100.0, 0.0), (0.0, 0.0, 100.0)]);
+    assert!(close(num(&r["costs"]["stockpile"], "stockpile"), 5_000.0, REL));
+    assert!(close(num(&r["costs"]["imports"], "imports"), 300_000.0, REL));
+    // Room binds in 2026 but more of it is worth nothing (2027's demand is covered); one
+    // tonne less is bought at the spike: 5,000 - 1,000 - 50 = 3,950 more.
+    let room = constraint(&r, "stock_capacity[reserve@2026]");
+    assert!(room["binding"].as_bool().unwrap(), "{room}");
+    assert!(
+        close(num(&room["marginal_value"], "marginal_value"), 0.0, REL),
+        "{room}"
+    );
+    let less = solve_with(RESERVE, &["--set", "stockpiles.reserve.capacity=99"]);
+    assert!(close(num(&less["objective"], "objective"), 308_950.0, REL));
+    for (year, price) in [(2025, 1_000.0), (2026, 1_000.0), (2027, 5_000.0)] {
+        let d = at(&r, "demands", "id", "US-MI/cobalt", year);
+        assert!(
+            close(num(&d["marginal_cost"], "marginal_cost"), price, REL),
+            "{year}: {d}"
+        );
+    }
+    // Without room the spike is paid in full.
+    let r = solve_with(RESERVE, &["--set", "stockpiles.reserve.capacity=0"]);
+    assert!(close(num(&r["objective"], "objective"), 700_000.0, REL));
+    // A reserve that must end full keeps its 100 t: bought in 2026, never released.
+    let r = solve_with(RESERVE, &["--set", "stockpiles.reserve.min_final=100"]);
+    // 2025 100,000; 2026 200,000 + 5,000; 2027 100 t at 5,000 + 5,000 holding.
+    assert!(close(num(&r["objective"], "objective"), 810_000.0, REL));
+}
+
+#[test]
+fn discounting_moves_the_build_year() {
+    let r = solve_with(DISCOUNT, &[]);
+    assert_eq!(builds(&r), vec![("tx_source".to_string(), 2025, 100.0)]);
+    let weights: Vec<f64> = list(&r, "periods")
+        .iter()
+        .map(|p| num(&p["weight"], "weight"))
+        .collect();
+    assert_eq!(weights.len(), 3);
+    for (w, want) in weights.iter().zip([1.0, 0.8, 0.64]) {
+        assert!(close(*w, want, 1e-12), "{weights:?}");
+    }
+    let r = solve_with(DISCOUNT, &["--set", "meta.discount_rate=0"]);
+    assert_eq!(builds(&r), vec![("tx_source".to_string(), 2027, 100.0)]);
+    assert!(close(num(&r["objective"], "objective"), 29_500.0, REL));
+}
+
+/// Per-period prices are annual in their period's terms: the derivative of the weighted
+/// objective in one more t/yr of demand in period p, divided by the weight w_p. Checked by
+/// re-solving with that period's demand raised.
+#[test]
+fn per_period_delivered_prices_are_weighted_derivatives_over_the_weight() {
+    let base = solve_with(DISCOUNT, &[]);
+    let objective = num(&base["objective"], "objective");
+    let periods = list(&base, "periods").clone();
+    let mut checked = 0;
+    for p in &periods {
+        let year = p["year"].as_i64().unwrap();
+        let w = num(&p["weight"], "weight");
+        let price = num(
+            &at(&base, "demands", "id", "US-TX/ree_oxide", year)["marginal_cost"],
+            "marginal_cost",
+        );
+        let h = 0.5;
+        // A series entry holds until the next one: raise this year, restore the next.
+        let set = format!("demands.US-TX/ree_oxide.quantity.{year}={}", 100.0 + h);
+        let restore = format!("demands.US-TX/ree_oxide.quantity.{}=100", year + 1);
+        let moved = solve_with(DISCOUNT, &["--set", &set, "--set", &restore]);
+        let fd = (num(&moved["objective"], "objective") - objective) / h / w;
+        assert!(
+            close(price, fd, 1e-6),
+            "{year}: reported {price}, finite difference {fd}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    // 2026: the own source is full, one more tonne is imported at the glut price of 5.
+    let p2026 = at(&base, "demands", "id", "US-TX/ree_oxide", 2026);
+    assert!(close(num(&p2026["marginal_cost"], "marginal_cost"), 5.0, REL));
+}
+
+/// Filling a reserve is a use (contract section 6): imports bought for it count in `I_t`
+/// when they cross, against a consumption that includes them. The contract counts every
+/// fill, so a plan may fill and draw the same reserve in one period to raise `C_t`; the
+/// report says so.
+#[test]
+fn injections_count_in_a_targets_consumption() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reserve_cap.toml");
+    // One period (no `meta.periods`, so no year in any name). Demand 10 t; the reserve must
+    // end with 100 t: at least 100 t are injected, so C >= 110 and at most s * C may cross.
+    // Imports cost 1,000 + 100 freight, the mine 3,000 (capacity 55).
+    // The contract's C_t counts every injection and a release is a source, so the cheapest
+    // plan imports everything and cycles tonnes through the reserve: with I = 110 (10 for
+    // demand, 100 kept), C = 10 + inject = 220 needs inject = 210, release 110 (the
+    // level ends at 100). Cost 110 * 1,100 = 121,000, and the report warns of the cycle.
+    let src = r#"
+[meta]
+name = "reserve-cap"
+[[countries]]
+id = "US"
+[[countries]]
+id = "CN"
+[[regions]]
+id = "US-TX"
+country = "US"
+[[regions]]
+id = "CN-SH"
+country = "CN"
+[[materials]]
+id = "graphite"
+price = 1000
+[[mines]]
+id = "tx"
+region = "US-TX"
+material = "graphite"
+capacity = 55
+cost = 3000
+[[imports]]
+id = "cn"
+region = "CN-SH"
+material = "graphite"
+price = 1000
+[[lanes]]
+from = "CN-SH"
+to = "US-TX"
+cost = 100
+[[demands]]
+region = "US-TX"
+material = "graphite"
+quantity = 10
+[[targets]]
+id = "cap"
+material = "graphite"
+scope = "US"
+max_import_share = 0.5
+[[stockpiles]]
+id = "reserve"
+region = "US-TX"
+material = "graphite"
+capacity = 100
+min_final = 100
+"#;
+    std::fs::write(&path, src).unwrap();
+    let p = path.to_str().unwrap();
+    for &backend in BACKENDS {
+        let r = solve_with(p, &["--backend", backend]);
+        assert!(close(num(&r["objective"], "objective"), 121_000.0, REL), "{backend}");
+        let t = find(&r, "targets", "id", "cap");
+        let s = &list(&r, "stockpiles")[0];
+        let injected = num(&s["injected_t"], "injected_t");
+        // C_t = demand + injections, whatever the backend's vertex.
+        assert!(
+            close(num(&t["consumption"], "consumption"), 10.0 + injected, REL),
+            "{t}"
+        );
+        assert!(close(num(&t["imports"], "imports"), 110.0, REL), "{t}");
+        assert!(t.get("period").is_none(), "no year without meta.periods: {t}");
+        let warnings = r["warnings"].as_array().expect("the cycle is reported");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("stockpile `reserve` both fills")),
+            "{warnings:?}"
+        );
+        constraint(&r, "stock_final[reserve]");
+        constraint(&r, "stock_level[reserve]");
+    }
+    // A cap of 0: nothing may cross, whatever C_t is; the mine's 55 t cannot serve 10 t
+    // and fill 100: infeasible, and the diagnosis names the cap.
+    let args = [
+        "solve",
+        p,
+        "--set",
+        "targets.cap.max_import_share=0",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    // A cap of 1 never binds on them, and nothing needs cycling: no warning.
+    let r = solve_with(p, &["--set", "targets.cap.max_import_share=1"]);
+    assert!(close(num(&r["objective"], "objective"), 110.0 * 1_100.0, REL));
+}
