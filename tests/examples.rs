@@ -12,6 +12,25 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SHIPPED: &str = "instances/usmca_critical_minerals.toml";
+/// The 2025-2030 baseline: overrides of schema-2 fields (a series entry `KEY.YEAR`, a lead
+/// time, a stockpile, the discount rate) are checked on it.
+const SHIPPED_PERIODS: &str = "instances/usmca_2025_2030.toml";
+
+/// The shipped instance an override example addresses: the 2025-2030 baseline for a
+/// schema-2 field, the annual one otherwise.
+fn instance_for(set: &str) -> &'static str {
+    let key = set.split('=').next().unwrap_or(set).trim_end_matches('*');
+    let year = key
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.len() == 4 && last.chars().all(|c| c.is_ascii_digit()));
+    let schema_2 = ["lead_time", "stockpiles.", "meta.discount_rate"];
+    if year || schema_2.iter().any(|k| key.contains(k)) {
+        SHIPPED_PERIODS
+    } else {
+        SHIPPED
+    }
+}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -255,14 +274,16 @@ fn every_command_of_the_readme_runs_as_shown() {
                 runs.push(run(dir.path(), &span, &args));
             }
         } else if let Some(set) = span.strip_prefix("--set ") {
-            let words = shell_words(set);
-            let args: Vec<String> = ["check", SHIPPED, "--quiet", "--set", &words.concat()]
+            let set = shell_words(set).concat();
+            let args: Vec<String> = ["check", instance_for(&set), "--quiet", "--set", &set]
                 .map(String::from)
                 .to_vec();
             runs.push(run(dir.path(), &span, &args));
         } else if let Some(set) = override_key(&span) {
             // A key named in the prose must address something: scaling it by 1 changes nothing.
-            let args = ["check", SHIPPED, "--quiet", "--set", &set].map(String::from).to_vec();
+            let args = ["check", instance_for(&set), "--quiet", "--set", &set]
+                .map(String::from)
+                .to_vec();
             runs.push(run(dir.path(), &span, &args));
         }
     }
