@@ -292,3 +292,69 @@ min_final = 100
     let r = solve_with(p, &["--set", "targets.cap.max_import_share=1"]);
     assert!(close(num(&r["objective"], "objective"), 110.0 * 1_100.0, REL));
 }
+
+/// One period is schema 1 with a year on its names: for the shipped and textbook schema-1
+/// instances, the same file with `periods = [2025]` has the same objective, the same rows
+/// (each per-period name with `@2025`) and the same duals, and every per-period entry of the
+/// report carries `period = 2025`.
+#[test]
+fn a_single_period_reproduces_schema_1_with_years_on_the_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    let instances = [
+        "instances/usmca_critical_minerals.toml",
+        "instances/textbook/silver_tax_chain.toml",
+        "instances/textbook/import_cap_binding.toml",
+        "instances/textbook/bidirectional_filters.toml",
+    ];
+    for instance in instances {
+        let src = std::fs::read_to_string(root().join(instance)).unwrap();
+        assert!(src.contains("\n[meta]\n"), "{instance} has a [meta] header");
+        let timed = src
+            .replacen("\n[meta]\n", "\n[meta]\nperiods = [2025]\n", 1)
+            .replace("schema = 1", "schema = 2");
+        let path = dir.path().join(format!("timed{compared}.toml"));
+        std::fs::write(&path, timed).unwrap();
+        let args = ["--backend", "minilp", "--ranging", "off"];
+        let a = solve_with(instance, &args);
+        let b = solve_with(path.to_str().unwrap(), &args);
+        assert!(close(
+            num(&a["objective"], "objective"),
+            num(&b["objective"], "objective"),
+            1e-9
+        ));
+        let (ra, rb) = (list(&a, "constraints"), list(&b, "constraints"));
+        assert_eq!(ra.len(), rb.len(), "{instance}");
+        for (x, y) in ra.iter().zip(rb) {
+            let name = text(&x["name"], "name");
+            let want = match name.starts_with("mine_expansion[") || name.starts_with("plant_expansion[") {
+                true => name.to_string(),
+                false => format!("{}@2025]", name.trim_end_matches(']')),
+            };
+            assert_eq!(text(&y["name"], "name"), want, "{instance}");
+            let (dx, dy) = (num(&x["dual"], "dual"), num(&y["dual"], "dual"));
+            assert!(
+                close(dx, dy, 1e-9) || (dx - dy).abs() < 1e-9,
+                "{instance} {name}: {dx} vs {dy}"
+            );
+        }
+        for section in [
+            "mines",
+            "plants",
+            "imports",
+            "shipments",
+            "demands",
+            "targets",
+            "prices",
+        ] {
+            assert_eq!(list(&a, section).len(), list(&b, section).len(), "{instance} {section}");
+            for e in list(&b, section) {
+                assert_eq!(e["period"].as_i64(), Some(2025), "{instance} {section}: {e}");
+            }
+            assert!(list(&a, section).iter().all(|e| e.get("period").is_none()));
+        }
+        assert!(a.get("periods").is_none() && a.get("builds").is_none());
+        compared += 1;
+    }
+    assert_eq!(compared, instances.len());
+}
