@@ -358,3 +358,26 @@ fn a_single_period_reproduces_schema_1_with_years_on_the_names() {
     }
     assert_eq!(compared, instances.len());
 }
+
+/// `check` states the horizon of a schema-2 instance, and nothing new for schema 1.
+#[test]
+fn check_prints_the_horizon() {
+    let r = run(&["check", LEAD]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("periods: 3 (2025, 2026, 2027), discount rate 0\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("expansions with a lead time: 1\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("stockpiles: 0\n"), "{}", r.stdout);
+    let r = run(&["check", RESERVE]);
+    assert!(r.stdout.contains("stockpiles: 1\n"), "{}", r.stdout);
+    let r = run(&["check", "instances/textbook/silver_tax_chain.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("periods") && !r.stdout.contains("stockpiles"),
+        "{}",
+        r.stdout
+    );
+}
