@@ -2,9 +2,17 @@
 //! same content for people and spreadsheets.
 //!
 //! CSV is a tidy long table `section,key,field,value` (one value per line) so that every
-//! section of the report fits one header and scripts can filter with `grep`/`awk`.
+//! section of the report fits one header and scripts can filter with `grep`/`awk`. A report
+//! with periods adds a fifth column, `period`: the year of each per-period entry (empty on
+//! the other lines), so the first four columns mean the same in every report.
+//!
+//! With periods, text and Markdown lead with the horizon (cost per period, investment plan,
+//! each target's path, the stockpile path), every per-period row of the detail has its year,
+//! and each title says which numbers are annual in their year's terms (dual / weight) and
+//! which are derivatives of the weighted objective. A report without periods renders as it
+//! did before schema 2.
 
-use super::schema::Report;
+use super::schema::{BuildRow, PeriodRow, Report, StockpileRow};
 use super::table::Table;
 use std::fmt::Write as _;
 
@@ -205,25 +213,242 @@ fn pct(x: f64) -> String {
 }
 
 /// The sections of a report as titled tables, shared by the text and Markdown renderers.
+/// With periods, the horizon comes first (cost per period, investment plan, each target's
+/// path, the stockpile path), then the detail, each per-period row with its year.
 fn sections(r: &Report) -> Vec<(String, Table)> {
-    let mut out = vec![
-        costs_table(r),
-        mines_table(r),
-        plants_table(r),
-        imports_table(r),
-        shipments_table(r),
-        demands_table(r),
-        targets_table(r),
-        binding_table(r),
-        prices_table(r),
-    ];
-    ranging_tables(r, &mut out);
+    let years = has_years(r);
+    let mut out = Vec::new();
+    if let Some(periods) = r.periods.as_deref().filter(|_| years) {
+        out.push(periods_table(r, periods));
+    }
+    if let Some(builds) = &r.builds {
+        out.push(builds_table(builds, years));
+    }
+    if years {
+        out.push(target_paths_table(r));
+    }
+    if let Some(stockpiles) = &r.stockpiles {
+        out.push(stockpiles_table(stockpiles, years));
+    }
+    out.extend([
+        costs_table(r, years),
+        mines_table(r, years),
+        plants_table(r, years),
+        imports_table(r, years),
+        shipments_table(r, years),
+        demands_table(r, years),
+        targets_table(r, years),
+        binding_table(r, years),
+        prices_table(r, years),
+    ]);
+    ranging_tables(r, years, &mut out);
     out
 }
 
-fn costs_table(r: &Report) -> (String, Table) {
+/// Whether the per-period rows of the report carry a year (an instance with
+/// `meta.periods`); a report without (schema 1, or stockpiles alone) renders as before.
+fn has_years(r: &Report) -> bool {
+    r.periods.is_some()
+        && (r.mines.iter().any(|x| x.period.is_some())
+            || r.plants.iter().any(|x| x.period.is_some())
+            || r.imports.iter().any(|x| x.period.is_some())
+            || r.shipments.iter().any(|x| x.period.is_some())
+            || r.demands.iter().any(|x| x.period.is_some())
+            || r.targets.iter().any(|x| x.period.is_some())
+            || r.prices.iter().any(|x| x.period.is_some())
+            || r.stockpiles.iter().flatten().any(|x| x.period.is_some()))
+}
+
+/// A detail table, with a leading `year` column when the report has years.
+fn detail_table(years: bool, header: &[&str], left: usize) -> Table {
+    if years {
+        let header: Vec<&str> = std::iter::once("year").chain(header.iter().copied()).collect();
+        Table::new(&header, left + 1)
+    } else {
+        Table::new(header, left)
+    }
+}
+
+/// A row of a [`detail_table`]: its year first when the report has years.
+fn detail_row(years: bool, period: Option<i64>, cells: Vec<String>) -> Vec<String> {
+    if years {
+        std::iter::once(period.map_or_else(|| "-".into(), |y| y.to_string()))
+            .chain(cells)
+            .collect()
+    } else {
+        cells
+    }
+}
+
+/// The first year and the last year of the horizon (the last period's year plus its length,
+/// less one), e.g. `2025-2029`.
+fn horizon(periods: &[PeriodRow]) -> String {
+    match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) => {
+            let end = b.year + (b.length.round() as i64 - 1).max(0);
+            if end > a.year {
+                format!("{}-{end}", a.year)
+            } else {
+                a.year.to_string()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Cost per period: each period's length, weight, annual cost and the categories that are
+/// not zero in every period (annual, USD/yr), then the weighted totals (the objective and
+/// the cost breakdown; their `years` is the horizon's length, their `weight` the sum).
+fn periods_table(r: &Report, periods: &[PeriodRow]) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(&["category", "", &format!("{cur}/yr"), "share"], 2);
+    // A category is shown when it is more than float noise in some period.
+    let shown: Vec<usize> = (0..r.costs.entries().len())
+        .filter(|&k| {
+            periods.iter().any(|p| {
+                let noise = 1e-9 * p.objective.abs().max(1.0);
+                p.costs.entries().get(k).is_some_and(|e| e.1.abs() > noise)
+            })
+        })
+        .collect();
+    let names = r.costs.entries();
+    let total = format!("annual cost {cur}/yr");
+    let header: Vec<&str> = ["year", "years", "weight", total.as_str()]
+        .into_iter()
+        .chain(shown.iter().map(|&k| names[k].0))
+        .collect();
+    let mut t = Table::new(&header, 1);
+    for p in periods {
+        let entries = p.costs.entries();
+        let mut row = vec![p.year.to_string(), num(p.length), num(p.weight), num(p.objective)];
+        row.extend(
+            shown
+                .iter()
+                .map(|&k| entries.get(k).map_or_else(|| "-".into(), |e| num(e.1))),
+        );
+        t.push(row);
+    }
+    let mut row = vec![
+        "weighted total".into(),
+        num(periods.iter().map(|p| p.length).sum()),
+        num(periods.iter().map(|p| p.weight).sum()),
+        num(r.costs.total()),
+    ];
+    row.extend(shown.iter().map(|&k| num(names[k].1)));
+    t.push(row);
+    let title = format!(
+        "Cost per period, {} ({cur}/yr in each period; weighted = the sum of weight x annual cost, the objective in {cur})",
+        horizon(periods)
+    );
+    (title, t)
+}
+
+/// The investment plan: each facility and year in which new capacity comes online.
+fn builds_table(builds: &[BuildRow], years: bool) -> (String, Table) {
+    let header: &[&str] = if years {
+        &[
+            "facility",
+            "kind",
+            "year online",
+            "added t/yr",
+            "lead time, years",
+            "earliest year allowed",
+        ]
+    } else {
+        &["facility", "kind", "added t/yr", "lead time, years"]
+    };
+    let mut t = Table::new(header, 2);
+    for b in builds {
+        let mut row = vec![b.facility.to_string(), b.kind.to_string()];
+        if years {
+            row.push(b.period.to_string());
+        }
+        row.extend([num(b.capacity_added), num(b.lead_time)]);
+        if years {
+            row.push(b.earliest.to_string());
+        }
+        t.push(row);
+    }
+    (
+        "Investment plan (capacity coming online; t input/yr for a plant)".into(),
+        t,
+    )
+}
+
+/// Each target's path: one line per target, its achieved share and cap in every year.
+fn target_paths_table(r: &Report) -> (String, Table) {
+    let years: Vec<i64> = r.periods.iter().flatten().map(|p| p.year).collect();
+    let mut ids: Vec<(&str, String)> = Vec::new();
+    for g in &r.targets {
+        if !ids.iter().any(|(id, _)| *id == g.id.as_str()) {
+            ids.push((g.id.as_str(), format!("{} / {}", g.material, g.scope)));
+        }
+    }
+    let year_names: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    let header: Vec<&str> = ["target", "material / scope"]
+        .into_iter()
+        .chain(year_names.iter().map(String::as_str))
+        .collect();
+    let mut t = Table::new(&header, 2);
+    for (id, what) in ids {
+        let mut row = vec![id.to_string(), what];
+        for &y in &years {
+            let g = r.targets.iter().find(|g| g.id == id && g.period == Some(y));
+            row.push(g.map_or_else(
+                || "-".into(),
+                |g| {
+                    // Two spaces where another cell has ` *`: the shares stay aligned.
+                    let mark = if g.binding { " *" } else { "  " };
+                    format!("{} / {}{mark}", pct(g.achieved_share), pct(g.max_import_share))
+                },
+            ));
+        }
+        t.push(row);
+    }
+    let title = "Import-dependency targets over time (achieved share / cap in each year; * = binding)";
+    (title.into(), t)
+}
+
+/// Each stockpile's path: its level at the end of each period against its capacity and
+/// floor, and what went in and out during the period.
+fn stockpiles_table(stockpiles: &[StockpileRow], years: bool) -> (String, Table) {
+    let mut t = detail_table(
+        years,
+        &[
+            "stockpile",
+            "region",
+            "material",
+            "level t",
+            "capacity t",
+            "floor t",
+            "injected t/yr",
+            "released t/yr",
+        ],
+        3,
+    );
+    for s in stockpiles {
+        t.push(detail_row(
+            years,
+            s.period,
+            vec![
+                s.id.to_string(),
+                s.region.to_string(),
+                s.material.to_string(),
+                num(s.level_t),
+                num(s.capacity_t),
+                num(s.min_level_t),
+                num(s.injected_t),
+                num(s.released_t),
+            ],
+        ));
+    }
+    let title = "Stockpiles (level and floor: t at the end of the period; injected, released: t/yr during it)";
+    (title.into(), t)
+}
+
+fn costs_table(r: &Report, years: bool) -> (String, Table) {
+    let cur = &r.currency;
+    let unit = if years { cur.to_string() } else { format!("{cur}/yr") };
+    let mut t = Table::new(&["category", "", &unit, "share"], 2);
     let total = r.costs.total();
     for (k, v) in r.costs.entries() {
         t.push(vec![
@@ -239,12 +464,18 @@ fn costs_table(r: &Report) -> (String, Table) {
         num(total),
         pct(if total > 0.0 { 1.0 } else { 0.0 }),
     ]);
-    ("Cost breakdown".into(), t)
+    let title = if years {
+        "Cost breakdown, weighted over the periods (the sum of weight x annual cost)"
+    } else {
+        "Cost breakdown"
+    };
+    (title.into(), t)
 }
 
-fn mines_table(r: &Report) -> (String, Table) {
+fn mines_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(
+    let mut t = detail_table(
+        years,
         &[
             "mine",
             "region",
@@ -258,22 +489,27 @@ fn mines_table(r: &Report) -> (String, Table) {
         2,
     );
     for m in &r.mines {
-        t.push(vec![
-            m.id.to_string(),
-            m.region.to_string(),
-            m.material.to_string(),
-            num(m.production_t),
-            num(m.capacity_t),
-            opt(m.expansion_t),
-            pct(m.utilisation),
-            num(m.unit_cost),
-        ]);
+        t.push(detail_row(
+            years,
+            m.period,
+            vec![
+                m.id.to_string(),
+                m.region.to_string(),
+                m.material.to_string(),
+                num(m.production_t),
+                num(m.capacity_t),
+                opt(m.expansion_t),
+                pct(m.utilisation),
+                num(m.unit_cost),
+            ],
+        ));
     }
     ("Mines".into(), t)
 }
 
-fn plants_table(r: &Report) -> (String, Table) {
-    let mut t = Table::new(
+fn plants_table(r: &Report, years: bool) -> (String, Table) {
+    let mut t = detail_table(
+        years,
         &[
             "plant",
             "region",
@@ -287,23 +523,28 @@ fn plants_table(r: &Report) -> (String, Table) {
         2,
     );
     for p in &r.plants {
-        t.push(vec![
-            p.id.to_string(),
-            p.region.to_string(),
-            format!("{} -> {}", p.input, p.output),
-            num(p.input_t),
-            num(p.output_t),
-            num(p.capacity_t),
-            opt(p.expansion_t),
-            pct(p.utilisation),
-        ]);
+        t.push(detail_row(
+            years,
+            p.period,
+            vec![
+                p.id.to_string(),
+                p.region.to_string(),
+                format!("{} -> {}", p.input, p.output),
+                num(p.input_t),
+                num(p.output_t),
+                num(p.capacity_t),
+                opt(p.expansion_t),
+                pct(p.utilisation),
+            ],
+        ));
     }
     ("Plants".into(), t)
 }
 
-fn imports_table(r: &Report) -> (String, Table) {
+fn imports_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(
+    let mut t = detail_table(
+        years,
         &[
             "offer",
             "region",
@@ -316,22 +557,27 @@ fn imports_table(r: &Report) -> (String, Table) {
         2,
     );
     for i in &r.imports {
-        t.push(vec![
-            i.id.to_string(),
-            i.region.to_string(),
-            i.material.to_string(),
-            i.origin.to_string(),
-            num(i.bought_t),
-            i.capacity_t.map(num).unwrap_or_else(|| "unlimited".into()),
-            num(i.unit_cost),
-        ]);
+        t.push(detail_row(
+            years,
+            i.period,
+            vec![
+                i.id.to_string(),
+                i.region.to_string(),
+                i.material.to_string(),
+                i.origin.to_string(),
+                num(i.bought_t),
+                i.capacity_t.map(num).unwrap_or_else(|| "unlimited".into()),
+                num(i.unit_cost),
+            ],
+        ));
     }
     ("Import offers".into(), t)
 }
 
-fn shipments_table(r: &Report) -> (String, Table) {
+fn shipments_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(
+    let mut t = detail_table(
+        years,
         &[
             "lane",
             "route",
@@ -344,22 +590,27 @@ fn shipments_table(r: &Report) -> (String, Table) {
         2,
     );
     for s in &r.shipments {
-        t.push(vec![
-            s.lane.to_string(),
-            format!("{} -> {} ({})", s.from, s.to, s.mode),
-            s.material.to_string(),
-            num(s.tonnes),
-            num(s.transport_cost),
-            num(s.tariff_paid),
-            num(s.in_transit_cost),
-        ]);
+        t.push(detail_row(
+            years,
+            s.period,
+            vec![
+                s.lane.to_string(),
+                format!("{} -> {} ({})", s.from, s.to, s.mode),
+                s.material.to_string(),
+                num(s.tonnes),
+                num(s.transport_cost),
+                num(s.tariff_paid),
+                num(s.in_transit_cost),
+            ],
+        ));
     }
     ("Shipments".into(), t)
 }
 
-fn demands_table(r: &Report) -> (String, Table) {
+fn demands_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(
+    let mut t = detail_table(
+        years,
         &[
             "demand",
             "material",
@@ -371,21 +622,31 @@ fn demands_table(r: &Report) -> (String, Table) {
         2,
     );
     for d in &r.demands {
-        t.push(vec![
-            d.id.to_string(),
-            d.material.to_string(),
-            num(d.quantity),
-            num(d.served),
-            num(d.unmet),
-            opt(d.marginal_cost),
-        ]);
+        t.push(detail_row(
+            years,
+            d.period,
+            vec![
+                d.id.to_string(),
+                d.material.to_string(),
+                num(d.quantity),
+                num(d.served),
+                num(d.unmet),
+                opt(d.marginal_cost),
+            ],
+        ));
     }
-    ("Demands".into(), t)
+    let title = if years {
+        format!("Demands (delivered price: {cur}/t in that year's terms, the balance dual / the period's weight)")
+    } else {
+        "Demands".into()
+    };
+    (title, t)
 }
 
-fn targets_table(r: &Report) -> (String, Table) {
+fn targets_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(
+    let mut t = detail_table(
+        years,
         &[
             "target",
             "material / scope",
@@ -399,24 +660,38 @@ fn targets_table(r: &Report) -> (String, Table) {
         2,
     );
     for g in &r.targets {
-        t.push(vec![
-            g.id.to_string(),
-            format!("{} / {}", g.material, g.scope),
-            pct(g.max_import_share),
-            pct(g.achieved_share),
-            num(g.imports),
-            num(g.consumption),
-            if g.binding { "yes".into() } else { "no".into() },
-            opt(g.marginal_value_per_point),
-        ]);
+        t.push(detail_row(
+            years,
+            g.period,
+            vec![
+                g.id.to_string(),
+                format!("{} / {}", g.material, g.scope),
+                pct(g.max_import_share),
+                pct(g.achieved_share),
+                num(g.imports),
+                num(g.consumption),
+                if g.binding { "yes".into() } else { "no".into() },
+                opt(g.marginal_value_per_point),
+            ],
+        ));
     }
-    ("Import-dependency targets".into(), t)
+    let title = if years {
+        format!(
+            "Import-dependency targets (value: {cur}/yr saved in that year per point, the dual / the period's weight)"
+        )
+    } else {
+        "Import-dependency targets".into()
+    };
+    (title, t)
 }
 
 /// The binding constraints in the order of the report's `binding` list (most valuable first),
 /// each with its `marginal_value`: what one more unit of its right-hand side saves, in the
 /// user's sign (>= 0), the number that list is sorted by.
-fn binding_table(r: &Report) -> (String, Table) {
+///
+/// With periods the value is a derivative of the weighted objective: what one more unit of a
+/// right-hand side saves over the horizon, in the objective's units.
+fn binding_table(r: &Report, years: bool) -> (String, Table) {
     use super::table::Align::{Left, Right};
     let cur = &r.currency;
     let mut t = Table::with_align(
@@ -426,7 +701,11 @@ fn binding_table(r: &Report) -> (String, Table) {
             "lower",
             "level",
             "upper",
-            &format!("value {cur}/yr"),
+            &if years {
+                format!("value {cur}")
+            } else {
+                format!("value {cur}/yr")
+            },
             "per one more",
         ],
         vec![Left, Left, Right, Right, Right, Right, Left],
@@ -451,22 +730,38 @@ fn binding_table(r: &Report) -> (String, Table) {
             ]);
         }
     }
-    let title =
-        format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)");
+    let title = if years {
+        format!(
+            "Binding constraints, most valuable first (value = {cur} saved over the horizon, weighted like the objective, by one more unit; - = not known)"
+        )
+    } else {
+        format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)")
+    };
     (title, t)
 }
 
-fn prices_table(r: &Report) -> (String, Table) {
+fn prices_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
-    let mut t = Table::new(&["region", "material", &format!("marginal cost {cur}/t")], 2);
+    let mut t = detail_table(years, &["region", "material", &format!("marginal cost {cur}/t")], 2);
     for p in &r.prices {
-        t.push(vec![p.region.to_string(), p.material.to_string(), opt(p.marginal_cost)]);
+        t.push(detail_row(
+            years,
+            p.period,
+            vec![p.region.to_string(), p.material.to_string(), opt(p.marginal_cost)],
+        ));
     }
-    ("Delivered prices".into(), t)
+    let title = if years {
+        format!("Delivered prices ({cur}/t in each year's terms: the balance dual / the period's weight)")
+    } else {
+        "Delivered prices".into()
+    };
+    (title, t)
 }
 
 /// The ranging tables, when the report has ranging.
-fn ranging_tables(r: &Report, out: &mut Vec<(String, Table)>) {
+///
+/// With periods, duals and cost coefficients are those of the weighted objective.
+fn ranging_tables(r: &Report, years: bool, out: &mut Vec<(String, Table)>) {
     let cur = &r.currency;
     if let Some(rg) = &r.ranging {
         let b = |x: Option<f64>, inf: &str| x.map(num).unwrap_or_else(|| inf.to_string());
@@ -493,7 +788,12 @@ fn ranging_tables(r: &Report, out: &mut Vec<(String, Table)>) {
                 format!("[{}, {}]", b(c.rhs_low, "-inf"), b(c.rhs_high, "+inf")),
             ]);
         }
-        out.push((format!("Right-hand-side ranging ({})", rg.method), t));
+        let weighted = if years {
+            "; duals are derivatives of the weighted objective"
+        } else {
+            ""
+        };
+        out.push((format!("Right-hand-side ranging ({}{weighted})", rg.method), t));
         let mut t = Table::new(
             &[
                 "variable",
@@ -513,7 +813,12 @@ fn ranging_tables(r: &Report, out: &mut Vec<(String, Table)>) {
                 format!("[{}, {}]", b(c.cost_low, "-inf"), b(c.cost_high, "+inf")),
             ]);
         }
-        out.push(("Cost ranging".into(), t));
+        let title = if years {
+            "Cost ranging (costs are coefficients of the weighted objective)"
+        } else {
+            "Cost ranging"
+        };
+        out.push((title.into(), t));
     }
 }
 
@@ -539,8 +844,22 @@ fn header_lines(r: &Report) -> Vec<String> {
             num(a.tonnes)
         ));
     }
-    if let Some(o) = r.objective {
-        v.push(format!("objective: {} {}/yr", num(o), r.currency));
+    match (r.objective, r.periods.as_deref().filter(|_| has_years(r))) {
+        (Some(o), Some(periods)) => {
+            v.push(format!(
+                "objective: {} {}, weighted over {} (the sum over the periods of weight x annual cost)",
+                num(o),
+                r.currency,
+                horizon(periods)
+            ));
+            v.push(
+                "note: per-period prices and values (delivered prices, target values) are annual, in their year's terms \
+                 (dual / weight); constraint duals, binding values and ranging are derivatives of the weighted objective"
+                    .into(),
+            );
+        }
+        (Some(o), None) => v.push(format!("objective: {} {}/yr", num(o), r.currency)),
+        (None, _) => {}
     }
     let s = &r.solver;
     v.push(format!(
@@ -658,54 +977,81 @@ fn markdown_body(r: &Report) -> String {
     out
 }
 
-/// Flatten the JSON form into `section,key,field,value` lines.
+/// Flatten the JSON form into `section,key,field,value` lines; with periods, a fifth column
+/// `period` holds the year of every per-period entry (and of each entry of `periods`), empty
+/// on the other lines.
 fn csv(r: &Report) -> String {
+    use serde_json::Value;
+    let years = has_years(r);
     let v = serde_json::to_value(r).expect("report serialises");
-    let mut out = String::from("section,key,field,value\n");
-    let mut line = |section: &str, key: &str, field: &str, value: &serde_json::Value| {
+    let mut out = String::from(if years {
+        "section,key,field,value,period\n"
+    } else {
+        "section,key,field,value\n"
+    });
+    let mut line = |section: &str, key: &str, field: &str, value: &Value, period: &str| {
         let value = match value {
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            // No signed zero, as in the JSON.
+            Value::Number(n) if n.is_f64() && n.as_f64() == Some(0.0) => "0.0".into(),
             other => other.to_string(),
         };
-        super::csv::write_record(&mut out, [section, key, field, &value]);
+        let fields = [section, key, field, &value, period];
+        super::csv::write_record(&mut out, fields.into_iter().take(if years { 5 } else { 4 }));
     };
-    let serde_json::Value::Object(top) = v else {
+    let Value::Object(top) = v else {
         return out;
     };
     for (section, value) in &top {
         match value {
-            serde_json::Value::Object(map) => {
+            Value::Object(map) => {
                 for (k, x) in map {
                     match x {
-                        serde_json::Value::Array(items) => {
+                        Value::Array(items) => {
                             for it in items {
-                                line(section, k, "", it)
+                                line(section, k, "", it, "")
                             }
                         }
-                        _ => line(section, "", k, x),
+                        _ => line(section, "", k, x, ""),
                     }
                 }
             }
-            serde_json::Value::Array(items) => {
+            Value::Array(items) => {
                 for (n, it) in items.iter().enumerate() {
                     match it {
-                        serde_json::Value::Object(map) => {
-                            let key = map
-                                .get("id")
-                                .or_else(|| map.get("name"))
-                                .and_then(|k| k.as_str())
+                        Value::Object(map) => {
+                            let year = if section == "periods" { "year" } else { "period" };
+                            let period = map.get(year).and_then(Value::as_i64).map(|y| y.to_string());
+                            let period = period.as_deref().unwrap_or("");
+                            let key = ["id", "name", "facility"]
+                                .iter()
+                                .find_map(|k| map.get(*k).and_then(|k| k.as_str()))
                                 .map(|s| s.to_string())
-                                .unwrap_or_else(|| n.to_string());
+                                .unwrap_or_else(|| {
+                                    if section == "periods" {
+                                        period.to_string()
+                                    } else {
+                                        n.to_string()
+                                    }
+                                });
                             for (f, x) in map {
-                                line(section, &key, f, x);
+                                match x {
+                                    // A period's costs: one line per category.
+                                    Value::Object(inner) => {
+                                        for (g, y) in inner {
+                                            line(section, &key, &format!("{f}.{g}"), y, period);
+                                        }
+                                    }
+                                    _ => line(section, &key, f, x, period),
+                                }
                             }
                         }
-                        other => line(section, &n.to_string(), "", other),
+                        other => line(section, &n.to_string(), "", other, ""),
                     }
                 }
             }
-            other => line(section, "", "", other),
+            other => line(section, "", "", other, ""),
         }
     }
     out

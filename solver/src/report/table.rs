@@ -4,7 +4,7 @@
 //! Text: each cell is preceded by two spaces and padded to its column's width (in
 //! characters), on the left or the right by the column's alignment; trailing spaces are
 //! trimmed. Markdown: a header row, an alignment row (`---` or `---:`), then the rows with
-//! `|` escaped in the cells.
+//! each cell trimmed and `|` escaped in it.
 
 use std::fmt::Write as _;
 
@@ -96,7 +96,7 @@ impl Table {
             .collect();
         let pick = |r: &[String]| -> Vec<String> {
             keep.iter()
-                .map(|&i| r.get(i).map_or(String::new(), |c| c.replace('|', "\\|")))
+                .map(|&i| r.get(i).map_or(String::new(), |c| c.trim().replace('|', "\\|")))
                 .collect()
         };
         let _ = writeln!(out, "| {} |", pick(&self.header).join(" | "));
@@ -138,6 +138,21 @@ mod tests {
         let mut md = String::new();
         t.markdown(&mut md);
         assert_eq!(md, "| a | bb | c |\n| --- | ---: | --- |\n| xyz | 1 | é |\n");
+    }
+
+    /// Padding a text cell carries for alignment (`"5%  "` beside `"5% *"`) is not part of the
+    /// Markdown cell.
+    #[test]
+    fn markdown_trims_the_cells() {
+        let mut t = Table::new(&["k", "v"], 1);
+        t.push(vec!["a".into(), "5% *".into()]);
+        t.push(vec!["b".into(), "5%  ".into()]);
+        let mut md = String::new();
+        t.markdown(&mut md);
+        assert!(md.ends_with("| a | 5% * |\n| b | 5% |\n"), "{md}");
+        let mut text = String::new();
+        t.text(&mut text);
+        assert!(text.ends_with("  a  5% *\n  b  5%\n"), "{text}");
     }
 
     #[test]
