@@ -381,3 +381,47 @@ fn check_prints_the_horizon() {
         r.stdout
     );
 }
+
+/// A strategic floor (`stock_min`, a `>=` row) is relaxed by lowering it: its marginal value
+/// is what one tonne less saves, checked by re-solving with that year's floor lowered.
+#[test]
+fn a_floors_marginal_value_is_what_lowering_it_saves() {
+    let instance = "tests/fixtures/periods/lithium_ramp.toml";
+    let base = solve_with(instance, &[]);
+    let objective = num(&base["objective"], "objective");
+    let floors: Vec<&Value> = list(&base, "constraints")
+        .iter()
+        .filter(|c| c["kind"].as_str() == Some("stock_min"))
+        .collect();
+    assert!(floors.len() >= 2, "the fixture has floors in several years");
+    for c in &floors {
+        let name = text(&c["name"], "name");
+        let year: i64 = name.trim_end_matches(']').rsplit('@').next().unwrap().parse().unwrap();
+        let value = num(&c["marginal_value"], "marginal_value");
+        assert!(value > 0.0, "{name} binds with a positive value: {c}");
+        let floor = num(&c["rhs"], "rhs");
+        let h = 0.5;
+        let mut sets = vec![format!("stockpiles.reserve.min_level.{year}={}", floor - h)];
+        // Restore the next year's floor: a series entry holds until the next one.
+        let next = list(&base, "stockpiles")
+            .iter()
+            .find(|s| s["period"].as_i64().is_some_and(|y| y > year));
+        if let Some(n) = next {
+            let y = n["period"].as_i64().unwrap();
+            sets.push(format!(
+                "stockpiles.reserve.min_level.{y}={}",
+                num(&n["min_level_t"], "min_level_t")
+            ));
+        }
+        let mut args = Vec::new();
+        for s in &sets {
+            args.extend(["--set", s.as_str()]);
+        }
+        let lowered = solve_with(instance, &args);
+        let saved = (objective - num(&lowered["objective"], "objective")) / h;
+        assert!(
+            close(value, saved, 1e-6),
+            "{name}: marginal value {value}, re-solve {saved}"
+        );
+    }
+}

@@ -127,6 +127,8 @@ struct Context<'a> {
     /// unit (relaxing a limit, one more tonne of demand). Equal to the dual when the price
     /// is unique.
     right: Vec<Option<f64>>,
+    /// Left derivative: the price of one unit less (lowering a floor such as `stock_min`).
+    left: Vec<Option<f64>>,
 }
 
 impl<'a> Context<'a> {
@@ -138,9 +140,11 @@ impl<'a> Context<'a> {
                 *r = Some(tidy(d[i]));
             }
         }
+        let mut left = right.clone();
         if let Some(s) = &solved.sensitivity {
             for r in &s.rows {
                 right[r.row] = finite(r.price_high).map(tidy);
+                left[r.row] = finite(r.price_low).map(tidy);
             }
         }
         Context {
@@ -150,6 +154,7 @@ impl<'a> Context<'a> {
             cols: &solved.model.cols,
             has_x: !solved.x.is_empty(),
             right,
+            left,
         }
     }
 
@@ -517,10 +522,10 @@ fn builds(cx: &Context) -> Vec<BuildRow> {
                     out.push(BuildRow {
                         facility: id.clone(),
                         kind: kind.into(),
-                        period: inst.periods[p].year,
+                        period: cx.year(p),
                         capacity_added: added,
                         lead_time: e.lead_time,
-                        earliest: inst.first_build_period(e.lead_time).map_or(0, |q| inst.periods[q].year),
+                        earliest: inst.first_build_period(e.lead_time).and_then(|q| cx.year(q)),
                     });
                 }
             }
@@ -627,11 +632,7 @@ fn constraints(cx: &Context) -> Vec<ConstraintRow> {
             slack: if cx.has_x { tidy(slack(lp, i, activity)) } else { 0.0 },
             binding: cx.has_x && is_binding(lp, i, activity),
             dual: cx.dual(i),
-            marginal_value: if lp.senses()[i] == Sense::Le {
-                cx.right(i).map(|v| tidy(-v))
-            } else {
-                None
-            },
+            marginal_value: marginal_value(cx, i),
             unit: match *key {
                 RowKey::Balance { material, .. } => balance_units[material as usize].clone(),
                 _ => key.unit(inst).into(),
@@ -639,6 +640,16 @@ fn constraints(cx: &Context) -> Vec<ConstraintRow> {
         });
     }
     constraints
+}
+
+/// What relaxing a limit by one unit saves: one more unit of a `<=` row (minus its right
+/// derivative), one unit less of a `>=` floor (its left derivative); none for an equality.
+fn marginal_value(cx: &Context, i: usize) -> Option<f64> {
+    match cx.lp.senses()[i] {
+        Sense::Le => cx.right(i).map(|v| tidy(-v)),
+        Sense::Ge => cx.left[i],
+        Sense::Eq => None,
+    }
 }
 
 /// The delivered price at every balance row, in model order.
@@ -669,7 +680,10 @@ fn binding(cx: &Context, constraints: &[ConstraintRow]) -> Vec<String> {
         .iter()
         .enumerate()
         .filter(|(_, c)| c.binding)
-        .map(|(i, _)| (cx.right(i).map(|v| v.abs()).unwrap_or(0.0), i))
+        .map(|(i, c)| {
+            let value = c.marginal_value.or(cx.right(i));
+            (value.map(|v| v.abs()).unwrap_or(0.0), i)
+        })
         .collect();
     binding.sort_by(|a, b| {
         b.0.partial_cmp(&a.0)

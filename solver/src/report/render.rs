@@ -360,11 +360,11 @@ fn builds_table(builds: &[BuildRow], years: bool) -> (String, Table) {
     for b in builds {
         let mut row = vec![b.facility.to_string(), b.kind.to_string()];
         if years {
-            row.push(b.period.to_string());
+            row.push(b.period.map_or("-".into(), |y| y.to_string()));
         }
         row.extend([num(b.capacity_added), num(b.lead_time)]);
         if years {
-            row.push(b.earliest.to_string());
+            row.push(b.earliest.map_or("-".into(), |y| y.to_string()));
         }
         t.push(row);
     }
@@ -732,7 +732,7 @@ fn binding_table(r: &Report, years: bool) -> (String, Table) {
     }
     let title = if years {
         format!(
-            "Binding constraints, most valuable first (value = {cur} saved over the horizon, weighted like the objective, by one more unit; - = not known)"
+            "Binding constraints, most valuable first (value = {cur} saved over the horizon, weighted like the objective, by relaxing it one unit: one more of a limit, one less of a floor; - = not known)"
         )
     } else {
         format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)")
@@ -836,6 +836,9 @@ fn header_lines(r: &Report) -> Vec<String> {
     v.push(format!("status: {}", r.status));
     if let Some(m) = &r.message {
         v.push(format!("note: {m}"));
+    }
+    for w in r.warnings.iter().flatten() {
+        v.push(format!("warning: {w}"));
     }
     if let Some(a) = r.ranging.as_ref().and_then(|g| g.alternative_optimum.as_ref()) {
         v.push(format!(

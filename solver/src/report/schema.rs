@@ -240,13 +240,16 @@ pub struct BuildRow {
     pub facility: SmolStr,
     /// `mine` or `plant`.
     pub kind: SmolStr,
-    pub period: i64,
+    /// The year the capacity comes online (absent without `meta.periods`: the one period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     /// t/yr (t input/yr for a plant).
     pub capacity_added: f64,
     /// The expansion's lead time, years.
     pub lead_time: f64,
-    /// The first year the lead time allows.
-    pub earliest: i64,
+    /// The first year the lead time allows (absent without `meta.periods`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<i64>,
 }
 
 /// A stockpile at the end of one period.

@@ -14,8 +14,8 @@ pub use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 pub use prices::Directions;
 
 use crate::lp::check::{used_tols, GAP_TOL};
-use crate::lp::{Lp, RowKey, VarKey};
-use crate::solve::backend::{BackendChoice, Bounded};
+use crate::lp::{Lp, RowKey, Sense, VarKey};
+use crate::solve::backend::{Backend, BackendChoice, Bounded};
 use crate::solve::dual_lp;
 use crate::solve::{Solved, Status};
 use sourcing_models::Instance;
@@ -131,14 +131,17 @@ fn refine_prices(
         let carried: f64 = coupled.iter().map(|&(c, w)| w * right(c)).sum();
         // Where the basis holds, the direction's price is `d'y` at the basis.
         let at_basis = s.duals[row] + coupled.iter().map(|&(c, w)| w * (s.duals[c] - right(c))).sum::<f64>();
-        // The left side (tightening) is left unknown: it costs as much again and
-        // no marginal value of the report depends on it.
-        let low = if stuck_down { f64::NAN } else { at_basis };
-        let high = if !stuck_up {
-            at_basis
-        } else if small && wanted < LP_PRICE_REFINEMENTS {
+        // One side is priced by an auxiliary LP where the basis is stuck: the side a marginal
+        // value reads, relaxing the row (raising a limit or a demand, lowering a `>=` floor).
+        // The other side (tightening) is left unknown where stuck: it costs as much again and
+        // no value of the report depends on it.
+        let floor = lp.senses()[row] == Sense::Ge;
+        let mut priced = |side: fn(&Lp, &[f64], &[f64], &[(usize, f64)], &dyn Backend) -> Result<f64, String>| {
+            if !small || wanted >= LP_PRICE_REFINEMENTS {
+                return f64::NAN;
+            }
             wanted += 1;
-            match prices::price_right_along(lp, x, act, &dirs.of(row), aux) {
+            match side(lp, x, act, &dirs.of(row), aux) {
                 Ok(p) => {
                     refined += 1;
                     p - carried
@@ -149,8 +152,16 @@ fn refine_prices(
                     f64::NAN
                 }
             }
-        } else {
-            f64::NAN
+        };
+        let low = match (stuck_down, floor) {
+            (false, _) => at_basis,
+            (true, true) => priced(prices::price_left_along),
+            (true, false) => f64::NAN,
+        };
+        let high = match (stuck_up, floor) {
+            (false, _) => at_basis,
+            (true, false) => priced(prices::price_right_along),
+            (true, true) => f64::NAN,
         };
         s.rows[k].price_low = low;
         s.rows[k].price_high = high;

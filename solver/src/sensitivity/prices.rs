@@ -100,6 +100,23 @@ pub fn price_right_along(
         .unwrap_or(f64::INFINITY))
 }
 
+/// The left derivative of the optimal cost along the right-hand-side direction `dir`: the
+/// smallest `dir'y` over all optimal duals (minus infinity when moving the other way makes
+/// the plan infeasible). The price of one unit less of a floor (a `>=` row).
+pub fn price_left_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    dir: &[(usize, f64)],
+    backend: &dyn Backend,
+) -> Result<f64, String> {
+    let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
+    Ok(sys
+        .minimise(dir, backend)?
+        .map(|y| along(dir, &y))
+        .unwrap_or(f64::NEG_INFINITY))
+}
+
 /// The smallest and largest price of row `i` over all optimal duals: the left and right
 /// derivatives of the optimal cost with respect to `rhs[i]` (infinite when moving the
 /// right-hand side that way makes the plan infeasible).
