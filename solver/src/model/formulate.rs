@@ -305,8 +305,15 @@ pub struct SizeEstimate {
 pub fn estimate(inst: &Instance) -> SizeEstimate {
     let n_mat = inst.materials.len();
     let periods = inst.n_periods();
-    let exp_m = inst.mines.iter().filter(|m| m.expansion.is_some()).count();
-    let exp_p = inst.plants.iter().filter(|p| p.expansion.is_some()).count();
+    // Expansion columns exist in the periods their lead time allows.
+    let online = |e: &Option<sourcing_models::Expansion>| {
+        e.and_then(|e| inst.first_build_period(e.lead_time))
+            .map_or(0, |first| periods - first)
+    };
+    let exp_cols: usize = inst.mines.iter().map(|m| online(&m.expansion)).sum::<usize>()
+        + inst.plants.iter().map(|p| online(&p.expansion)).sum::<usize>();
+    let exp_m = inst.mines.iter().filter(|m| online(&m.expansion) > 0).count();
+    let exp_p = inst.plants.iter().filter(|p| online(&p.expansion) > 0).count();
     let unmet = inst.demands.iter().filter(|d| d.unmet_penalty.is_some()).count();
     let stocks = inst.stockpiles.len();
     let mut ship = 0usize;
@@ -319,11 +326,10 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
             lane_rows += dirs;
         }
     }
-    let per_period =
-        inst.mines.len() + exp_m + inst.plants.len() + exp_p + inst.imports.len() + ship + unmet + 3 * stocks;
-    let variables = periods * per_period;
+    let per_period = inst.mines.len() + inst.plants.len() + inst.imports.len() + ship + unmet + 3 * stocks;
+    let variables = periods * per_period + exp_cols;
     let import_rows = inst.imports.iter().filter(|i| i.capacity.is_some()).count();
-    let balances = (inst.regions.len() * n_mat).min(2 * per_period + inst.demands.len());
+    let balances = (inst.regions.len() * n_mat).min(2 * (per_period + exp_m + exp_p) + inst.demands.len());
     let rows = periods
         * (inst.mines.len()
             + inst.plants.len()

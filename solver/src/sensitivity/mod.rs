@@ -78,6 +78,9 @@ fn cut_short(solved: &mut Solved, note: String) {
     solved.sensitivity_note = Some(note);
 }
 
+/// A one-sided price along a direction ([`prices::price_left_along`], [`prices::price_right_along`]).
+type OneSided = fn(&Lp, &[f64], &[f64], &[(usize, f64)], &dyn Backend) -> Result<f64, String>;
+
 /// The one-sided prices where the basis is degenerate (see [`add_sensitivity`]), in place in
 /// `s`. Returns how many rows were priced by an auxiliary LP and how many needed one (fewer
 /// when the deadline of `aux` passed: those prices stay unknown).
@@ -136,7 +139,7 @@ fn refine_prices(
         // The other side (tightening) is left unknown where stuck: it costs as much again and
         // no value of the report depends on it.
         let floor = lp.senses()[row] == Sense::Ge;
-        let mut priced = |side: fn(&Lp, &[f64], &[f64], &[(usize, f64)], &dyn Backend) -> Result<f64, String>| {
+        let mut priced = |side: OneSided| {
             if !small || wanted >= LP_PRICE_REFINEMENTS {
                 return f64::NAN;
             }
