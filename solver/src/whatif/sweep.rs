@@ -631,10 +631,18 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
         title: title.to_string(),
         x_label: format!("{} ({})", first.key, unit_of(&first.key, currency)),
         x_values: xs.clone(),
-        left: chart::YAxis {
-            prefix: "objective: total annual cost (".into(),
-            suffix: format!("{currency}/yr)"),
-            include_zero: false,
+        left: match table.layout.years.is_empty() {
+            true => chart::YAxis {
+                prefix: "objective: total annual cost (".into(),
+                suffix: format!("{currency}/yr)"),
+                include_zero: false,
+            },
+            // With periods the objective is the weighted total over the horizon.
+            false => chart::YAxis {
+                prefix: "objective: weighted total over the periods (".into(),
+                suffix: format!("{currency})"),
+                include_zero: false,
+            },
         },
         right: target.as_ref().map(|(_, label)| chart::YAxis {
             prefix: format!("marginal value of {label} ("),
@@ -792,6 +800,77 @@ mod tests {
         assert!(line.starts_with("0.1,optimal,25200,720,"), "{line}");
         assert!(line.ends_with(",0.1,71666.6666667"), "{line}");
         assert!(table.jsonl().contains("\"t.share\":0.1,"), "{}", table.jsonl());
+    }
+
+    /// With stockpiles the costs end with `stockpile`; with periods each target has a column
+    /// per year: every CSV row has as many cells as the header, each in its column.
+    #[test]
+    fn a_row_of_an_instance_with_periods_and_stockpiles_fills_its_columns() {
+        let source = r#"
+[meta]
+name = "p"
+periods = [2025, 2026]
+[[countries]]
+id = "US"
+[[regions]]
+id = "R"
+country = "US"
+[[materials]]
+id = "x"
+price = 10
+[[mines]]
+id = "m"
+region = "R"
+material = "x"
+capacity = 10
+cost = 2
+[[demands]]
+region = "R"
+material = "x"
+quantity = { 2025 = 4, 2026 = 6 }
+[[stockpiles]]
+id = "s"
+region = "R"
+material = "x"
+capacity = 5
+initial = 1
+holding_cost = 3
+[[targets]]
+id = "t"
+material = "x"
+scope = "US"
+max_import_share = 0.5
+"#;
+        let inst = sourcing_models::load_str(source).instance.expect("a valid instance");
+        let info = crate::report::InstanceInfo {
+            name: "p".into(),
+            path: "p.toml".into(),
+            sha256: String::new(),
+            overrides: vec![],
+            scenario: None,
+        };
+        let rep = crate::pipeline::run(&inst, info, &crate::pipeline::RunOptions::default()).0;
+        let layout = Layout::of(&inst);
+        assert_eq!(layout.costs.last(), Some(&"stockpile"));
+        let table = Table {
+            axes: vec![Axis {
+                key: "mines.m.cost".into(),
+                values: vec!["2".into()],
+            }],
+            rows: vec![Row::from_report(&rep, &layout)],
+            layout,
+        };
+        let csv = table.csv();
+        let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+        assert_eq!(lines[0].len(), lines[1].len(), "{csv}");
+        let cell = |name: &str| lines[1][lines[0].iter().position(|h| *h == name).expect(name)];
+        // The reserve of 1 t serves 2025 (3 t mined: 6) and is refilled in 2026 to its
+        // min_final (= initial): 7 t mined, 1 t held a year at 3 USD: 14 + 3 = 17. Keeping it
+        // would cost 11 + 15.
+        assert_eq!((cell("objective@2025"), cell("objective@2026")), ("6", "17"), "{csv}");
+        assert_eq!((cell("stockpile"), cell("objective")), ("3", "23"), "{csv}");
+        assert_eq!((cell("t.share@2025"), cell("t.share@2026")), ("0", "0"), "{csv}");
+        assert!(!lines[0].contains(&"t.share"), "{csv}");
     }
 
     #[test]
