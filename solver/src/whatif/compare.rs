@@ -516,23 +516,20 @@ fn side(file: &str, r: &Compared) -> Side {
     }
 }
 
-/// Compare report `a` (read from `file_a`) with report `b`.
-pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64) -> Comparison {
-    let sa = side(file_a, a);
-    let sb = side(file_b, b);
+/// The plain-language remarks of a comparison: statuses, plans, instance files, overrides,
+/// scenarios, periods and currencies that differ.
+fn notes(a: &Compared, b: &Compared, sa: &Side, sb: &Side) -> Vec<String> {
     let mut notes = Vec::new();
-    let status_changed = sa.status != sb.status;
-    if status_changed {
+    if sa.status != sb.status {
         notes.push(format!("status changed: {} in A, {} in B", sa.status, sb.status));
     }
-    for (label, x) in [("A", &sa), ("B", &sb)] {
+    for (label, x) in [("A", sa), ("B", sb)] {
         if x.status != "optimal" {
             let why = x.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
             notes.push(format!("{label} is {} and has no plan{why}", x.status));
         }
     }
-    let both_optimal = sa.status == "optimal" && sb.status == "optimal";
-    if !both_optimal {
+    if sa.status != "optimal" || sb.status != "optimal" {
         notes.push("flows, targets, binding constraints and prices are compared only between two optimal plans".into());
     }
     if sa.sha256.is_some() && sa.sha256 != sb.sha256 {
@@ -545,7 +542,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             .cloned()
             .collect()
     };
-    let (oa, ob) = (only(&sa, &sb), only(&sb, &sa));
+    let (oa, ob) = (only(sa, sb), only(sb, sa));
     if !oa.is_empty() {
         notes.push(format!("overrides only in A: {}", oa.join(" ")));
     }
@@ -560,6 +557,13 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             name(&sb.scenario)
         ));
     }
+    if a.periods.is_some() != b.periods.is_some() {
+        let (with, without) = if a.periods.is_some() { ("A", "B") } else { ("B", "A") };
+        notes.push(format!(
+            "{with} has periods and {without} has none: rows are matched by key and year, so no per-period row \
+             of {with} matches one of {without}"
+        ));
+    }
     if sa.currency.is_some() && sb.currency.is_some() && sa.currency != sb.currency {
         notes.push(format!(
             "currencies differ: {} in A, {} in B; money is compared as written",
@@ -567,12 +571,26 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             sb.currency.as_deref().unwrap_or("")
         ));
     }
+    notes
+}
 
+/// Compare report `a` (read from `file_a`) with report `b`.
+pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64) -> Comparison {
+    let sa = side(file_a, a);
+    let sb = side(file_b, b);
+    let notes = notes(a, b, &sa, &sb);
+    let status_changed = sa.status != sb.status;
+    let both_optimal = sa.status == "optimal" && sb.status == "optimal";
     let objective = Delta::new(sa.objective, sb.objective);
     let objective_changed = differs(sa.objective, sb.objective, tol);
 
     // Costs: the categories of the contract in contract order, then any others by name.
-    let mut names: Vec<String> = Costs::default().entries().iter().map(|(n, _)| n.to_string()).collect();
+    // `stockpile` when either report has it (schema 2).
+    let known = Costs {
+        stockpile: a.costs.known.stockpile.or(b.costs.known.stockpile),
+        ..Costs::default()
+    };
+    let mut names: Vec<String> = known.entries().iter().map(|(n, _)| n.to_string()).collect();
     let extra: BTreeSet<&String> = (a.costs.other.keys())
         .chain(b.costs.other.keys())
         .filter(|k| !names.contains(k))
@@ -1286,6 +1304,31 @@ mod tests {
             assert_eq!(v["costs"][0]["no_plan_in"], side);
             assert!(v["costs"][0]["pct"].is_null());
         }
+    }
+
+    #[test]
+    fn a_report_with_periods_against_one_without_says_so() {
+        let a = report(10.0, 4.0, true);
+        let mut b = report(10.0, 4.0, true);
+        b.periods = Some(Vec::new());
+        b.costs.known.stockpile = Some(3.0);
+        let c = compare(&a, &b, "a", "b", DEFAULT_TOL);
+        // The stockpile category is compared (null in the report without it).
+        let stock = c
+            .costs
+            .iter()
+            .find(|x| x.category == "stockpile")
+            .expect("a stockpile category");
+        assert!(
+            stock.changed && stock.value.a.is_none() && stock.value.b == Some(3.0),
+            "{stock:?}"
+        );
+        assert!(
+            c.notes.iter().any(|n| n.starts_with("B has periods and A has none")),
+            "{:?}",
+            c.notes
+        );
+        assert!(compare(&a, &a, "a", "b", DEFAULT_TOL).notes.is_empty());
     }
 
     #[test]
