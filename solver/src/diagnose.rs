@@ -13,7 +13,7 @@
 //!    deletion filter (batch first, then one at a time).
 
 use crate::lp::{Lp, RowKey, Sense, VarKey};
-use crate::model::formulate::Model;
+use crate::model::formulate::{self, Model};
 use crate::sensitivity::prices::Directions;
 use crate::solve::backend::{aux_options, Backend, Bounded, Deadline, Outcome};
 use serde::Serialize;
@@ -149,10 +149,97 @@ pub fn structural(inst: &Instance) -> Vec<String> {
 /// capacity, offers of non-source origin located in it, its stockpiles drained within the
 /// period). Sound, not complete: any uncounted inflow of unknown size (a lane from a country
 /// that is neither in scope nor a source) skips the check.
+///
+/// When expansions in the scope that are not online yet in `p` (their lead time) would close
+/// the gap, the finding says so, names them with the first year each may come online, and
+/// names the first later period in which the target is within reach (or says that none is).
 fn target_out_of_reach(inst: &Instance, t: usize, p: usize) -> Option<String> {
     let target = &inst.targets[t];
-    let s = target.max_import_share.at(p);
-    if s >= 1.0 {
+    let r = reach(inst, t, p)?;
+    if !r.short() {
+        return None;
+    }
+    let a = target.material;
+    let at_least = 1.0 - r.supply / r.need;
+    let when = match inst.has_periods() {
+        true => format!(" in {}", inst.periods[p].year),
+        false => String::new(),
+    };
+    let mut msg = format!(
+        "target `{}` allows at most {:.1}% imports of `{}` in `{}`{when}, but {} t/yr must be served there and \
+         everything the scope can supply itself (mines, plants and expansions online by then at full capacity) is \
+         at most {} t/yr: at least {:.1}% must be imported",
+        target.id,
+        100.0 * r.share,
+        inst.materials[a].id,
+        inst.party_id(target.scope),
+        r.need,
+        r.supply,
+        100.0 * at_least
+    );
+    let pending = pending_expansions(inst, t, p);
+    let more: f64 = pending.iter().map(|e| e.supply).sum();
+    let closes = Reach {
+        supply: r.supply + more,
+        ..r
+    };
+    if pending.is_empty() || closes.short() {
+        return Some(msg);
+    }
+    let names: Vec<String> = pending
+        .iter()
+        .map(|e| match e.first {
+            Some(q) => format!("`{}` ({} t/yr, from {})", e.name, e.supply, inst.periods[q].year),
+            None => format!("`{}` ({} t/yr, online in no period of the horizon)", e.name, e.supply),
+        })
+        .collect();
+    let earliest = pending.iter().filter_map(|e| e.first).min();
+    msg.push_str(&format!(
+        "; lead times: the expansions that would close the gap, {}, come online {}",
+        names.join(", "),
+        match earliest {
+            Some(q) => format!("no earlier than {}", inst.periods[q].year),
+            None => "in no period of the horizon".into(),
+        }
+    ));
+    let first_within = (p + 1..inst.n_periods()).find(|&q| reach(inst, t, q).is_none_or(|r| !r.short()));
+    msg.push_str(&match first_within {
+        Some(q) => format!(
+            "; the target is first within reach in {} (with the expansions its lead times allow by then)",
+            inst.periods[q].year
+        ),
+        None => "; with the expansions the lead times allow, the target is within reach in no later period of the \
+                 horizon"
+            .into(),
+    });
+    Some(msg)
+}
+
+/// What a target needs and what its scope can supply in one period (t/yr), and its cap.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// Must-meet demand of the material in the scope.
+    need: f64,
+    /// [`scope_supply`].
+    supply: f64,
+    /// `max_import_share` in the period.
+    share: f64,
+}
+
+impl Reach {
+    /// More must be imported than the cap allows.
+    fn short(&self) -> bool {
+        self.need * (1.0 - self.share) > self.supply * (1.0 + 1e-9) + 1e-9
+    }
+}
+
+/// The need and supply of target `t` in period `p`; `None` when the check does not apply
+/// (no cap, nothing to serve, an unlimited uncounted offer or an uncounted inflow of unknown
+/// size: see [`target_out_of_reach`]).
+fn reach(inst: &Instance, t: usize, p: usize) -> Option<Reach> {
+    let target = &inst.targets[t];
+    let share = target.max_import_share.at(p);
+    if share >= 1.0 {
         return None;
     }
     let (in_scope, is_source) = crate::model::formulate::target_membership(inst, t);
@@ -176,26 +263,49 @@ fn target_out_of_reach(inst: &Instance, t: usize, p: usize) -> Option<String> {
             }
         }
     }
-    if need * (1.0 - s) <= supply * (1.0 + 1e-9) + 1e-9 {
-        return None;
-    }
-    let at_least = 1.0 - supply / need;
-    let when = match inst.has_periods() {
-        true => format!(" in {}", inst.periods[p].year),
-        false => String::new(),
+    Some(Reach { need, supply, share })
+}
+
+/// An expansion in a target's scope that is not online yet in some period.
+struct Pending {
+    /// `mines.X.expansion` or `plants.X.expansion`.
+    name: String,
+    /// t/yr of the target's material it would add (a plant's output: `max * yield`).
+    supply: f64,
+    /// The first period it may come online (`None`: no period of the horizon).
+    first: Option<usize>,
+}
+
+/// The expansions of target `t`'s scope producing its material whose lead time keeps them
+/// offline in period `p`, in instance order (mines, then plants).
+fn pending_expansions(inst: &Instance, t: usize, p: usize) -> Vec<Pending> {
+    let (in_scope, _) = crate::model::formulate::target_membership(inst, t);
+    let a = inst.targets[t].material;
+    let scoped = |region: usize| in_scope[inst.region_country(region)];
+    let pending = |e: &sourcing_models::Expansion| {
+        let first = inst.first_build_period(e.lead_time);
+        (e.max > 0.0 && first.is_none_or(|q| q > p)).then_some(first)
     };
-    Some(format!(
-        "target `{}` allows at most {:.1}% imports of `{}` in `{}`{when}, but {} t/yr must be served there and \
-         everything the scope can supply itself (mines, plants and expansions online by then at full capacity) is \
-         at most {} t/yr: at least {:.1}% must be imported",
-        target.id,
-        100.0 * s,
-        inst.materials[a].id,
-        inst.party_id(target.scope),
-        need,
-        supply,
-        100.0 * at_least
-    ))
+    let mut out = Vec::new();
+    for m in inst.mines.iter().filter(|m| m.material == a && scoped(m.region)) {
+        if let Some((e, first)) = m.expansion.as_ref().and_then(|e| Some((e, pending(e)?))) {
+            out.push(Pending {
+                name: format!("mines.{}.expansion", m.id),
+                supply: e.max,
+                first,
+            });
+        }
+    }
+    for k in inst.plants.iter().filter(|k| k.output == a && scoped(k.region)) {
+        if let Some((e, first)) = k.expansion.as_ref().and_then(|e| Some((e, pending(e)?))) {
+            out.push(Pending {
+                name: format!("plants.{}.expansion", k.id),
+                supply: e.max * k.yield_,
+                first,
+            });
+        }
+    }
+    out
 }
 
 /// What target `t`'s scope can supply of its material in period `p` without counted imports
@@ -477,20 +587,37 @@ fn round_down(v: f64, digits: i32) -> f64 {
     ((v * f).floor() / f).max(0.0)
 }
 
+/// How the diagnosis turns a relaxed copy of the instance into the LP it checks: the
+/// contract's model ([`formulate::build`]), or the one a what-if changed (a stress case
+/// that idles entries in one period), so that a repair is checked on the problem diagnosed.
+pub type Rebuild<'a> = &'a dyn Fn(&Instance) -> Model;
+
+/// Build the LP of `inst` with `rebuild` and solve it within `deadline`.
+fn solve_rebuilt(inst: &Instance, rebuild: Rebuild, deadline: Deadline) -> crate::solve::Solved {
+    crate::solve::solve_model(
+        rebuild(inst),
+        0.0,
+        crate::solve::backend::BackendChoice::Auto,
+        &deadline.bound(&aux_options()),
+    )
+}
+
 /// Apply the relaxations to a copy of the instance and solve it; while it stays infeasible
 /// (a required value rounded just short), step every value a little further. Returns the
 /// cost of the repaired plan once feasible.
-fn verify(inst: &Instance, model: &Model, relaxations: &mut [Relaxation], deadline: Deadline) -> Option<f64> {
+fn verify(
+    inst: &Instance,
+    model: &Model,
+    relaxations: &mut [Relaxation],
+    deadline: Deadline,
+    rebuild: Rebuild,
+) -> Option<f64> {
     for attempt in 0..4 {
         let mut relaxed = inst.clone();
         for r in relaxations.iter() {
             apply(&mut relaxed, model, r);
         }
-        let solved = crate::solve::solve(
-            &relaxed,
-            crate::solve::backend::BackendChoice::Auto,
-            &deadline.bound(&aux_options()),
-        );
+        let solved = solve_rebuilt(&relaxed, rebuild, deadline);
         if solved.time_limit_hit {
             return None;
         }
@@ -531,16 +658,13 @@ fn solve_relaxed<'a>(
     model: &Model,
     relaxations: impl Iterator<Item = &'a Relaxation>,
     deadline: Deadline,
+    rebuild: Rebuild,
 ) -> Option<f64> {
     let mut relaxed = inst.clone();
     for r in relaxations {
         apply(&mut relaxed, model, r);
     }
-    let solved = crate::solve::solve(
-        &relaxed,
-        crate::solve::backend::BackendChoice::Auto,
-        &deadline.bound(&aux_options()),
-    );
+    let solved = solve_rebuilt(&relaxed, rebuild, deadline);
     (solved.status == crate::solve::Status::Optimal && solved.fallback.is_none()).then_some(solved.objective)
 }
 
@@ -550,7 +674,13 @@ fn solve_relaxed<'a>(
 /// no longer need. Each member, the smallest relative change first, is dropped when the
 /// instance with the others applied has a plan (one solve each). Returns the cost of the
 /// last feasible set solved, if any member went.
-fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>, deadline: Deadline) -> Option<f64> {
+fn minimal(
+    inst: &Instance,
+    model: &Model,
+    relaxations: &mut Vec<Relaxation>,
+    deadline: Deadline,
+    rebuild: Rebuild,
+) -> Option<f64> {
     let size = |r: &Relaxation| (r.required - r.current).abs() / r.current.abs().max(1.0);
     let mut order: Vec<usize> = (0..relaxations.len()).collect();
     order.sort_by(|&a, &b| size(&relaxations[a]).total_cmp(&size(&relaxations[b])));
@@ -563,7 +693,7 @@ fn minimal(inst: &Instance, model: &Model, relaxations: &mut Vec<Relaxation>, de
         match keep
             .iter()
             .any(|&kept| kept)
-            .then(|| solve_relaxed(inst, model, others, deadline))
+            .then(|| solve_relaxed(inst, model, others, deadline, rebuild))
             .flatten()
         {
             Some(c) => cost = Some(c),
@@ -683,6 +813,20 @@ pub fn diagnose_with(
     deadline: Deadline,
     conflict_set: bool,
 ) -> Diagnosis {
+    diagnose_rebuilt(inst, model, backend, deadline, conflict_set, &formulate::build)
+}
+
+/// [`diagnose_with`] for a `model` that is not the contract's model of `inst` (a what-if's
+/// change of it): `rebuild` makes that model of a relaxed copy of `inst`, on which each
+/// repair is checked.
+pub fn diagnose_rebuilt(
+    inst: &Instance,
+    model: &Model,
+    backend: &dyn Backend,
+    deadline: Deadline,
+    conflict_set: bool,
+    rebuild: Rebuild,
+) -> Diagnosis {
     let backend = &Bounded { backend, deadline };
     let structural = structural(inst);
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
@@ -692,10 +836,10 @@ pub fn diagnose_with(
     if !relaxations.is_empty() {
         // The promise is that the values, applied with `--set`, make the plan feasible: check
         // it by solving the relaxed instance, and step rounded values further if needed.
-        repaired = verify(inst, model, &mut relaxations, deadline).or(repaired);
+        repaired = verify(inst, model, &mut relaxations, deadline, rebuild).or(repaired);
         // And that each of them is needed.
         if repaired.is_some() {
-            repaired = minimal(inst, model, &mut relaxations, deadline).or(repaired);
+            repaired = minimal(inst, model, &mut relaxations, deadline, rebuild).or(repaired);
         }
     }
     // Cut short before the conflict search: what is still to come is missing.

@@ -1,6 +1,7 @@
 //! `sourcing-opt stress INSTANCE.toml`: N-1 disruption ranking. Solves the base case, then
 //! one case per mine, plant, import offer, lane and foreign country with that entry removed
-//! (see [`crate::whatif::stress`] for the overrides and the order), in parallel.
+//! (see [`crate::whatif::stress`] for the overrides and the order), in parallel. With periods,
+//! an entry is removed over the whole horizon, or in one year with `--period YEAR`.
 
 use super::choices::{Backend, StressFormat};
 use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
@@ -9,6 +10,7 @@ use crate::solve::backend::SolveOptions;
 use crate::whatif::stress::{self, Case, Outcome, Ranking, Shortfall};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
+use sourcing_models::Instance;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -32,6 +34,10 @@ pub struct StressArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: Backend,
+    /// With periods: remove each entry in this year only (one of meta.periods) instead of
+    /// over the whole horizon; its capacity in that year, expansion included, is 0
+    #[arg(long, value_name = "YEAR")]
+    pub period: Option<i64>,
 }
 
 /// Run `stress`: exit 0 when the base case and the ranking were produced (whatever the cases'
@@ -76,7 +82,11 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         });
     }
 
-    let cases = stress::cases(&base_inst);
+    let period = period_of(&base_inst, args.period)?;
+    let mut cases = stress::cases(&base_inst);
+    if let Some(p) = period {
+        cases = stress::in_period(&base_inst, cases, p);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -91,7 +101,14 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         );
     }
     let started = Instant::now();
-    let outcomes = solve_all(&source, &name, &cases, &opts, jobs, &Progress::new(args.input.quiet))?;
+    let run = Run {
+        source: &source,
+        name: &name,
+        base: &base_inst,
+        opts: &opts,
+        period,
+    };
+    let outcomes = solve_all(&run, &cases, jobs, &Progress::new(args.input.quiet))?;
     if progress {
         eprintln!(
             "stress: {} cases solved in {:.1} s",
@@ -111,6 +128,10 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         currency: base_inst.meta.currency.clone(),
         base,
         order: stress::ORDER,
+        removed_in: base_inst.has_periods().then(|| match period {
+            Some(p) => base_inst.periods[p].year.to_string(),
+            None => "all".to_string(),
+        }),
         cases: cases.len(),
         shown: rows.len(),
         rows,
@@ -125,20 +146,56 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     Ok(exit::OK)
 }
 
+/// The period of `--period YEAR`: a usage error (exit 2) for an instance without periods or
+/// a year that is not one of its periods.
+fn period_of(inst: &Instance, year: Option<i64>) -> Result<Option<usize>, Failure> {
+    let Some(year) = year else {
+        return Ok(None);
+    };
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
+    if !inst.has_periods() {
+        return Err(usage(format!(
+            "error: --period {year}: the instance has no periods (meta.periods); without --period each entry is \
+             removed"
+        )));
+    }
+    match inst.periods.iter().position(|p| p.year == year) {
+        Some(p) => Ok(Some(p)),
+        None => Err(usage(format!(
+            "error: --period {year} is not a period of the instance; its periods start in {}",
+            inst.periods
+                .iter()
+                .map(|p| p.year.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// What every worker needs to solve a case.
+struct Run<'a> {
+    source: &'a Source,
+    name: &'a str,
+    /// The validated instance of the base case (a removal in one period changes its LP only).
+    base: &'a Instance,
+    opts: &'a RunOptions,
+    /// `--period`: remove in this period only.
+    period: Option<usize>,
+}
+
 /// Solve every case on `jobs` threads; the outcomes come back in case order, so the result
 /// does not depend on `jobs`.
-fn solve_all(
-    source: &Source,
-    name: &str,
-    cases: &[Case],
-    opts: &RunOptions,
-    jobs: usize,
-    progress: &Progress,
-) -> Result<Vec<Outcome>, Failure> {
+fn solve_all(run: &Run, cases: &[Case], jobs: usize, progress: &Progress) -> Result<Vec<Outcome>, Failure> {
     let outcomes = in_parallel(
         cases.len(),
         jobs,
-        |i| solve_case(source, name, &cases[i], opts),
+        |i| match run.period {
+            Some(p) => solve_idle(run, &cases[i], p),
+            None => solve_case(run.source, run.name, &cases[i], run.opts),
+        },
         |n, _, _| progress.show(|| format!("stress: {n}/{}", cases.len())),
     );
     progress.finish(true);
@@ -214,4 +271,50 @@ fn explain(
         ),
         _ => (None, None),
     }
+}
+
+/// A case removed in period `p` only: the base instance's LP with the case's entries idle in
+/// that period ([`stress::idle`]), solved; an infeasible case is explained as
+/// [`explain`] does, on LPs idled the same way.
+fn solve_idle(run: &Run, case: &Case, p: usize) -> Outcome {
+    let report = solve_idled(run, run.base, case, p, false);
+    let mut outcome = Outcome::from_report(&report);
+    if outcome.status != "infeasible" {
+        return outcome;
+    }
+    let shortfall = |inst: &Instance, cause: &str| {
+        let rep = solve_idled(run, inst, case, p, true);
+        Shortfall::from_diagnosis(rep.diagnosis.as_ref()?, cause)
+    };
+    if run.base.targets.is_empty() {
+        outcome.shortfall = shortfall(run.base, "supply");
+        return outcome;
+    }
+    let mut relaxed = run.base.clone();
+    for t in &mut relaxed.targets {
+        t.max_import_share = 1.0.into();
+    }
+    let (cause, inst) = match solve_idled(run, &relaxed, case, p, false).status {
+        "optimal" => ("targets", run.base),
+        "infeasible" => ("supply", &relaxed),
+        _ => return outcome,
+    };
+    outcome.cause = Some(cause.into());
+    outcome.shortfall = shortfall(inst, cause);
+    outcome
+}
+
+/// Solve `inst` with the case's entries idle in period `p`; with `diagnose`, an infeasible
+/// plan gets the diagnosis' relaxations (checked on LPs idled the same way; no conflict set).
+fn solve_idled(run: &Run, inst: &Instance, case: &Case, p: usize, diagnose: bool) -> crate::report::Report {
+    let rebuild = |i: &Instance| stress::idle(&crate::model::formulate::build(i), &case.removes, p);
+    let solved = crate::solve::solve_model(rebuild(inst), 0.0, run.opts.backend, &run.opts.solve);
+    let mut report = crate::report::build(inst, &solved, run.source.info(run.name, &[]));
+    if diagnose && solved.status == crate::solve::Status::Infeasible {
+        let backend = crate::solve::backend::BackendChoice::Auto.backend(solved.model.lp.n_vars());
+        let d =
+            crate::diagnose::diagnose_rebuilt(inst, &solved.model, backend.as_ref(), solved.deadline, false, &rebuild);
+        report.diagnosis = Some(d);
+    }
+    report
 }

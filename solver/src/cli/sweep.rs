@@ -11,7 +11,7 @@ use super::choices::{Backend, RangingChoice, SweepFormat};
 use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use crate::pipeline::{self, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
-use crate::whatif::sweep::{self, Axis, Row, Table};
+use crate::whatif::sweep::{self, Axis, Layout, Row, Table};
 use clap::{ArgMatches, Args, FromArgMatches};
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};
@@ -31,7 +31,11 @@ Examples:
 
 Columns: the swept keys, status, objective, the cost categories, then <target>.share and
 <target>.marginal_value (per 1.0 of share) for every target; numeric cells are empty unless
-the point is optimal.
+the point is optimal. With periods (meta.periods), objective and the cost categories are the
+weighted totals over the horizon, objective@YEAR is each period's annual cost, and each
+target has one column per period: <target>.share@YEAR, then <target>.marginal_value@YEAR.
+A key may set one year of a series (`demands.X.quantity.2030`) or a lead time
+(`mines.X.expansion.lead_time`).
 
 Exit status: 0 every point optimal or proved infeasible (each row has its status), 1 invalid
 input (a bad KEY or value; nothing solved, nothing written), 2 bad usage (e.g. a bad range),
@@ -236,7 +240,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
     let assignments = parse_assignments(&axes)?;
     let first = check_points(&source, &axes, &assignments, o.input.quiet)?;
     pipeline::check_size(&first).map_err(|why| Failure::input(format!("error: {why}")))?;
-    let target_ids: Vec<String> = first.targets.iter().map(|t| t.id.to_string()).collect();
+    let layout = Layout::of(&first);
     let name = first.meta.name.clone();
     let currency = first.meta.currency.clone();
     drop(first);
@@ -258,7 +262,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
         name: &name,
         axes: &axes,
         assignments: &assignments,
-        target_ids: &target_ids,
+        layout: &layout,
         opts: &opts,
     };
     let started = Instant::now();
@@ -273,7 +277,7 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
             row.message.as_deref().unwrap_or("invalid")
         )));
     }
-    let table = Table { axes, target_ids, rows };
+    let table = Table { axes, layout, rows };
     let mut failed = 0;
     for (i, r) in table.rows.iter().enumerate() {
         if !r.settled() {
@@ -384,7 +388,7 @@ struct Job<'a> {
     name: &'a str,
     axes: &'a [Axis],
     assignments: &'a [Vec<Override>],
-    target_ids: &'a [String],
+    layout: &'a Layout,
     opts: &'a RunOptions,
 }
 
@@ -397,8 +401,8 @@ impl Job<'_> {
             .map(|(&k, a)| a[k].clone())
             .collect();
         match pipeline::run_point(self.source, self.name, &extra, self.opts) {
-            Ok(point) => Row::from_report(&point.report, self.target_ids),
-            Err(why) => Row::invalid(why, self.target_ids.len()),
+            Ok(point) => Row::from_report(&point.report, self.layout),
+            Err(why) => Row::invalid(why, self.layout),
         }
     }
 }

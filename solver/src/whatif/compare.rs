@@ -12,11 +12,22 @@
 //! Every list of the comparison is in an order that depends on the reports' content only,
 //! never on the order of their lists: by key, or by size of the change then key.
 //!
+//! Reports of instances with periods (schema 2) have one row per entry and period: rows are
+//! matched by (key, period), never across years, and every row of the comparison carries
+//! its `period` (the year; absent for a report without periods, whose comparison is as it
+//! always was). Such a comparison also lists, year by year, the annual objective of each
+//! period (`periods`), and compares the investment plan (`builds`, keyed by facility and
+//! year: a build in one report only is an entry added or removed, a changed size a flow) and
+//! the stockpile path (`stockpiles`, by stockpile and year).
+//!
 //! A number changed when `|b - a| > tol * max(1, |a|, |b|)`: relative to the larger of the two
 //! values, with an absolute floor of `tol` (t/yr, USD/yr, USD/t or share) for values below 1.
 
 use crate::report::table::Table;
-use crate::report::{Costs, DemandRow, ImportRow, InstanceInfo, MineRow, PlantRow, PriceRow, ShipmentRow, TargetRow};
+use crate::report::{
+    BuildRow, Costs, DemandRow, ImportRow, InstanceInfo, MineRow, PeriodRow, PlantRow, PriceRow, ShipmentRow,
+    StockpileRow, TargetRow,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,6 +87,14 @@ pub struct Compared {
     pub targets: Vec<TargetRow>,
     pub constraints: Vec<ComparedConstraint>,
     pub prices: Vec<PriceRow>,
+    /// Schema 2: each period's annual figures, the investment plan, the stockpile path
+    /// (absent from a report without periods).
+    #[serde(default)]
+    pub periods: Option<Vec<PeriodRow>>,
+    #[serde(default)]
+    pub builds: Option<Vec<BuildRow>>,
+    #[serde(default)]
+    pub stockpiles: Option<Vec<StockpileRow>>,
 }
 
 /// The cost categories of the contract, and any others (a newer build's), by name.
@@ -201,6 +220,9 @@ fn no_plan_in(a: &Side, b: &Side) -> Option<&'static str> {
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetDelta {
     pub id: String,
+    /// The period's year (reports with periods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     pub material: Option<String>,
     pub scope: Option<String>,
     pub max_import_share_a: Option<f64>,
@@ -223,6 +245,9 @@ pub struct FlowDelta {
     pub section: String,
     /// The entry's contract key (see `Section::key`).
     pub key: String,
+    /// The period's year (reports with periods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     /// The report field, e.g. `production_t`, `tonnes`, `unmet`.
     pub field: String,
     #[serde(flatten)]
@@ -234,6 +259,9 @@ pub struct FlowDelta {
 pub struct Entry {
     pub section: String,
     pub key: String,
+    /// The period's year (reports with periods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     /// Its main flow (`production_t`, `input_t`, `bought_t`, `tonnes`, `unmet`), if it has one.
     pub field: Option<String>,
     pub value: Option<f64>,
@@ -244,8 +272,26 @@ pub struct Entry {
 pub struct PriceDelta {
     pub region: String,
     pub material: String,
+    /// The period's year (reports with periods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
     #[serde(flatten)]
     pub value: Delta,
+}
+
+/// One period's annual objective before and after (reports with periods; every year of
+/// either report is listed).
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodDelta {
+    pub year: i64,
+    /// The period's weight in the objective, in A and in B (null where the report lacks
+    /// the year).
+    pub weight_a: Option<f64>,
+    pub weight_b: Option<f64>,
+    /// The annual cost of the period (USD/yr, undiscounted).
+    #[serde(flatten)]
+    pub objective: Delta,
+    pub changed: bool,
 }
 
 /// Everything that differs between report A and report B.
@@ -276,6 +322,9 @@ pub struct Comparison {
     pub now_slack: Vec<String>,
     /// Changed delivered prices, largest absolute change first.
     pub prices: Vec<PriceDelta>,
+    /// The annual objective of each period, by year (when either report has periods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<Vec<PeriodDelta>>,
 }
 
 /// `|b - a| > tol * max(1, |a|, |b|)`; a number against a missing value always differs.
@@ -298,9 +347,14 @@ trait Section: 'static {
     const MAIN: Field<Self>;
     /// The flows and capacities compared for an entry present in both.
     const FLOWS: &'static [Field<Self>] = &[];
-    /// The contract key: `id` for facilities, demands and targets, `LANE (FROM->TO,
-    /// MATERIAL)` for shipments, `name` for constraints, `REGION/MATERIAL` for prices.
+    /// The contract key: `id` for facilities, demands, targets and stockpiles, `LANE
+    /// (FROM->TO, MATERIAL)` for shipments, `name` for constraints (whose names carry their
+    /// year), `REGION/MATERIAL` for prices, `KIND FACILITY` for builds.
     fn key(&self) -> String;
+    /// The period's year of a per-period row (schema 2), matched with the key.
+    fn period(&self) -> Option<i64> {
+        None
+    }
 }
 
 impl Section for MineRow {
@@ -313,6 +367,9 @@ impl Section for MineRow {
     ];
     fn key(&self) -> String {
         self.id.to_string()
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
     }
 }
 
@@ -328,6 +385,9 @@ impl Section for PlantRow {
     fn key(&self) -> String {
         self.id.to_string()
     }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
 }
 
 impl Section for ImportRow {
@@ -336,6 +396,9 @@ impl Section for ImportRow {
     const FLOWS: &'static [Field<Self>] = &[("bought_t", |i| Some(i.bought_t)), ("capacity_t", |i| i.capacity_t)];
     fn key(&self) -> String {
         self.id.to_string()
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
     }
 }
 
@@ -346,6 +409,9 @@ impl Section for ShipmentRow {
     fn key(&self) -> String {
         format!("{} ({}->{}, {})", self.lane, self.from, self.to, self.material)
     }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
 }
 
 impl Section for DemandRow {
@@ -355,6 +421,9 @@ impl Section for DemandRow {
     fn key(&self) -> String {
         self.id.to_string()
     }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
 }
 
 impl Section for TargetRow {
@@ -362,6 +431,9 @@ impl Section for TargetRow {
     const MAIN: Field<Self> = ("achieved_share", |t| Some(t.achieved_share));
     fn key(&self) -> String {
         self.id.to_string()
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
     }
 }
 
@@ -379,14 +451,49 @@ impl Section for PriceRow {
     fn key(&self) -> String {
         format!("{}/{}", self.region, self.material)
     }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
 }
 
-/// The rows of a section keyed by contract key, in report order (first occurrence wins).
-fn keyed<R: Section>(rows: &[R]) -> Vec<(String, &R)> {
+impl Section for BuildRow {
+    const NAME: &'static str = "builds";
+    const MAIN: Field<Self> = ("capacity_added", |b| Some(b.capacity_added));
+    const FLOWS: &'static [Field<Self>] = &[("capacity_added", |b| Some(b.capacity_added))];
+    fn key(&self) -> String {
+        format!("{} {}", self.kind, self.facility)
+    }
+    fn period(&self) -> Option<i64> {
+        Some(self.period)
+    }
+}
+
+impl Section for StockpileRow {
+    const NAME: &'static str = "stockpiles";
+    const MAIN: Field<Self> = ("level_t", |s| Some(s.level_t));
+    const FLOWS: &'static [Field<Self>] = &[
+        ("level_t", |s| Some(s.level_t)),
+        ("injected_t", |s| Some(s.injected_t)),
+        ("released_t", |s| Some(s.released_t)),
+    ];
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
+}
+
+/// A row's key and period: rows match when both are equal.
+type Key = (String, Option<i64>);
+
+/// The rows of a section keyed by contract key and period, in report order (first
+/// occurrence wins).
+fn keyed<R: Section>(rows: &[R]) -> Vec<(Key, &R)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for row in rows {
-        let k = row.key();
+        let k = (row.key(), row.period());
         if seen.insert(k.clone()) {
             out.push((k, row));
         }
@@ -409,23 +516,20 @@ fn side(file: &str, r: &Compared) -> Side {
     }
 }
 
-/// Compare report `a` (read from `file_a`) with report `b`.
-pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64) -> Comparison {
-    let sa = side(file_a, a);
-    let sb = side(file_b, b);
+/// The plain-language remarks of a comparison: statuses, plans, instance files, overrides,
+/// scenarios, periods and currencies that differ.
+fn notes(a: &Compared, b: &Compared, sa: &Side, sb: &Side) -> Vec<String> {
     let mut notes = Vec::new();
-    let status_changed = sa.status != sb.status;
-    if status_changed {
+    if sa.status != sb.status {
         notes.push(format!("status changed: {} in A, {} in B", sa.status, sb.status));
     }
-    for (label, x) in [("A", &sa), ("B", &sb)] {
+    for (label, x) in [("A", sa), ("B", sb)] {
         if x.status != "optimal" {
             let why = x.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
             notes.push(format!("{label} is {} and has no plan{why}", x.status));
         }
     }
-    let both_optimal = sa.status == "optimal" && sb.status == "optimal";
-    if !both_optimal {
+    if sa.status != "optimal" || sb.status != "optimal" {
         notes.push("flows, targets, binding constraints and prices are compared only between two optimal plans".into());
     }
     if sa.sha256.is_some() && sa.sha256 != sb.sha256 {
@@ -438,7 +542,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             .cloned()
             .collect()
     };
-    let (oa, ob) = (only(&sa, &sb), only(&sb, &sa));
+    let (oa, ob) = (only(sa, sb), only(sb, sa));
     if !oa.is_empty() {
         notes.push(format!("overrides only in A: {}", oa.join(" ")));
     }
@@ -453,6 +557,13 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             name(&sb.scenario)
         ));
     }
+    if a.periods.is_some() != b.periods.is_some() {
+        let (with, without) = if a.periods.is_some() { ("A", "B") } else { ("B", "A") };
+        notes.push(format!(
+            "{with} has periods and {without} has none: rows are matched by key and year, so no per-period row \
+             of {with} matches one of {without}"
+        ));
+    }
     if sa.currency.is_some() && sb.currency.is_some() && sa.currency != sb.currency {
         notes.push(format!(
             "currencies differ: {} in A, {} in B; money is compared as written",
@@ -460,12 +571,26 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             sb.currency.as_deref().unwrap_or("")
         ));
     }
+    notes
+}
 
+/// Compare report `a` (read from `file_a`) with report `b`.
+pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64) -> Comparison {
+    let sa = side(file_a, a);
+    let sb = side(file_b, b);
+    let notes = notes(a, b, &sa, &sb);
+    let status_changed = sa.status != sb.status;
+    let both_optimal = sa.status == "optimal" && sb.status == "optimal";
     let objective = Delta::new(sa.objective, sb.objective);
     let objective_changed = differs(sa.objective, sb.objective, tol);
 
     // Costs: the categories of the contract in contract order, then any others by name.
-    let mut names: Vec<String> = Costs::default().entries().iter().map(|(n, _)| n.to_string()).collect();
+    // `stockpile` when either report has it (schema 2).
+    let known = Costs {
+        stockpile: a.costs.known.stockpile.or(b.costs.known.stockpile),
+        ..Costs::default()
+    };
+    let mut names: Vec<String> = known.entries().iter().map(|(n, _)| n.to_string()).collect();
     let extra: BTreeSet<&String> = (a.costs.other.keys())
         .chain(b.costs.other.keys())
         .filter(|k| !names.contains(k))
@@ -511,6 +636,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         now_binding: Vec::new(),
         now_slack: Vec::new(),
         prices: Vec::new(),
+        periods: (a.periods.is_some() || b.periods.is_some()).then(|| period_differences(a, b, plan_a, plan_b, tol)),
     };
     if both_optimal {
         plan_differences(&mut cmp, a, b, tol);
@@ -524,19 +650,54 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         || !cmp.removed.is_empty()
         || !cmp.now_binding.is_empty()
         || !cmp.now_slack.is_empty()
-        || !cmp.prices.is_empty();
+        || !cmp.prices.is_empty()
+        || cmp.periods.iter().flatten().any(|p| p.changed);
     cmp
+}
+
+/// The annual objective of every year of either report (a report without a plan has
+/// none: null, as its costs).
+fn period_differences(a: &Compared, b: &Compared, plan_a: bool, plan_b: bool, tol: f64) -> Vec<PeriodDelta> {
+    let rows = |r: &Compared, plan: bool| -> BTreeMap<i64, (f64, Option<f64>)> {
+        r.periods
+            .iter()
+            .flatten()
+            .map(|p| (p.year, (p.weight, plan.then_some(p.objective))))
+            .collect()
+    };
+    let (ra, rb) = (rows(a, plan_a), rows(b, plan_b));
+    let years: BTreeSet<i64> = ra.keys().chain(rb.keys()).copied().collect();
+    years
+        .into_iter()
+        .map(|year| {
+            let (wa, x) = ra.get(&year).map_or((None, None), |v| (Some(v.0), v.1));
+            let (wb, y) = rb.get(&year).map_or((None, None), |v| (Some(v.0), v.1));
+            let changed = match (x, y) {
+                (Some(v), None) | (None, Some(v)) => differs(Some(v), Some(0.0), tol),
+                _ => differs(x, y, tol),
+            } || wa.is_none() != wb.is_none()
+                || differs(wa, wb, tol);
+            PeriodDelta {
+                year,
+                weight_a: wa,
+                weight_b: wb,
+                objective: Delta::new(x, y),
+                changed,
+            }
+        })
+        .collect()
 }
 
 /// Entries of one section in one report only, by key.
 fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R]) {
     let ka = keyed(a);
     let kb = keyed(b);
-    let in_a: BTreeSet<&String> = ka.iter().map(|(k, _)| k).collect();
-    let in_b: BTreeSet<&String> = kb.iter().map(|(k, _)| k).collect();
-    let entry = |k: &String, row: &R| Entry {
+    let in_a: BTreeSet<&Key> = ka.iter().map(|(k, _)| k).collect();
+    let in_b: BTreeSet<&Key> = kb.iter().map(|(k, _)| k).collect();
+    let entry = |k: &Key, row: &R| Entry {
         section: R::NAME.to_string(),
-        key: k.clone(),
+        key: k.0.clone(),
+        period: k.1,
         field: Some(R::MAIN.0.to_string()),
         value: (R::MAIN.1)(row),
     };
@@ -550,15 +711,15 @@ fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R]) {
         .filter(|(k, _)| !in_a.contains(k))
         .map(|(k, r)| entry(k, r))
         .collect();
-    removed.sort_by(|x, y| x.key.cmp(&y.key));
-    added.sort_by(|x, y| x.key.cmp(&y.key));
+    removed.sort_by(|x, y| (&x.key, x.period).cmp(&(&y.key, y.period)));
+    added.sort_by(|x, y| (&x.key, x.period).cmp(&(&y.key, y.period)));
     cmp.removed.extend(removed);
     cmp.added.extend(added);
 }
 
 /// The flows and capacities of one section that changed, in entries present in both.
 fn flows<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
-    let kb: BTreeMap<String, &R> = keyed(b).into_iter().collect();
+    let kb: BTreeMap<Key, &R> = keyed(b).into_iter().collect();
     for (k, ra) in keyed(a) {
         let Some(rb) = kb.get(&k) else { continue };
         for (field, value) in R::FLOWS {
@@ -566,7 +727,8 @@ fn flows<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
             if differs(x, y, tol) {
                 cmp.flows.push(FlowDelta {
                     section: R::NAME.to_string(),
-                    key: k.clone(),
+                    key: k.0.clone(),
+                    period: k.1,
                     field: field.to_string(),
                     value: Delta::new(x, y),
                 });
@@ -590,6 +752,16 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
     presence(cmp, &a.targets, &b.targets);
     presence(cmp, &a.constraints, &b.constraints);
     presence(cmp, &a.prices, &b.prices);
+    presence(
+        cmp,
+        a.builds.as_deref().unwrap_or(&[]),
+        b.builds.as_deref().unwrap_or(&[]),
+    );
+    presence(
+        cmp,
+        a.stockpiles.as_deref().unwrap_or(&[]),
+        b.stockpiles.as_deref().unwrap_or(&[]),
+    );
 
     // Flows and capacities of entries present in both.
     flows(cmp, &a.mines, &b.mines, tol);
@@ -597,20 +769,33 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
     flows(cmp, &a.imports, &b.imports, tol);
     flows(cmp, &a.shipments, &b.shipments, tol);
     flows(cmp, &a.demands, &b.demands, tol);
-    // Largest change first; ties by section order, then key and field (a stable sort keeps
-    // the section order).
-    cmp.flows
-        .sort_by(|x, y| by_abs_delta(&x.value, &y.value).then_with(|| (&x.key, &x.field).cmp(&(&y.key, &y.field))));
+    flows(
+        cmp,
+        a.builds.as_deref().unwrap_or(&[]),
+        b.builds.as_deref().unwrap_or(&[]),
+        tol,
+    );
+    flows(
+        cmp,
+        a.stockpiles.as_deref().unwrap_or(&[]),
+        b.stockpiles.as_deref().unwrap_or(&[]),
+        tol,
+    );
+    // Largest change first; ties by section order, then key, year and field (a stable sort
+    // keeps the section order).
+    cmp.flows.sort_by(|x, y| {
+        by_abs_delta(&x.value, &y.value).then_with(|| (&x.key, x.period, &x.field).cmp(&(&y.key, y.period, &y.field)))
+    });
 
     target_differences(cmp, a, b, tol);
 
     // Binding set: constraints present in both whose `binding` flipped, by name.
-    let cb: BTreeMap<String, &ComparedConstraint> = keyed(&b.constraints).into_iter().collect();
+    let cb: BTreeMap<Key, &ComparedConstraint> = keyed(&b.constraints).into_iter().collect();
     for (name, ra) in keyed(&a.constraints) {
         let Some(rb) = cb.get(&name) else { continue };
         match (ra.binding, rb.binding) {
-            (false, true) => cmp.now_binding.push(name),
-            (true, false) => cmp.now_slack.push(name),
+            (false, true) => cmp.now_binding.push(name.0),
+            (true, false) => cmp.now_slack.push(name.0),
             _ => {}
         }
     }
@@ -618,7 +803,7 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
     cmp.now_slack.sort();
 
     // Delivered prices.
-    let pb: BTreeMap<String, &PriceRow> = keyed(&b.prices).into_iter().collect();
+    let pb: BTreeMap<Key, &PriceRow> = keyed(&b.prices).into_iter().collect();
     for (k, ra) in keyed(&a.prices) {
         let Some(rb) = pb.get(&k) else { continue };
         let (x, y) = (ra.marginal_cost, rb.marginal_cost);
@@ -626,20 +811,22 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
             cmp.prices.push(PriceDelta {
                 region: ra.region.to_string(),
                 material: ra.material.to_string(),
+                period: k.1,
                 value: Delta::new(x, y),
             });
         }
     }
     cmp.prices.sort_by(|x, y| {
-        by_abs_delta(&x.value, &y.value).then_with(|| (&x.region, &x.material).cmp(&(&y.region, &y.material)))
+        by_abs_delta(&x.value, &y.value)
+            .then_with(|| (&x.region, &x.material, x.period).cmp(&(&y.region, &y.material, y.period)))
     });
 }
 
 /// Targets: every id of either report, by id.
 fn target_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) {
-    let ma: BTreeMap<String, &TargetRow> = keyed(&a.targets).into_iter().collect();
-    let mb: BTreeMap<String, &TargetRow> = keyed(&b.targets).into_iter().collect();
-    let ids: BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
+    let ma: BTreeMap<Key, &TargetRow> = keyed(&a.targets).into_iter().collect();
+    let mb: BTreeMap<Key, &TargetRow> = keyed(&b.targets).into_iter().collect();
+    let ids: BTreeSet<&Key> = ma.keys().chain(mb.keys()).collect();
     for id in ids {
         let ra = ma.get(id).copied();
         let rb = mb.get(id).copied();
@@ -655,7 +842,8 @@ fn target_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64
             || differs(capa, capb, tol)
             || flag(ra) != flag(rb);
         cmp.targets.push(TargetDelta {
-            id: id.clone(),
+            id: id.0.clone(),
+            period: id.1,
             material: any.map(|t| t.material.to_string()),
             scope: any.map(|t| t.scope.to_string()),
             max_import_share_a: capa,
@@ -741,6 +929,7 @@ fn tables(c: &Comparison) -> Vec<(String, Table)> {
     let currency = currency(c);
     let mut out = vec![
         costs_table(c, &currency),
+        periods_table(c, &currency),
         targets_table(c, &currency),
         flows_table(c),
         entries_table(c),
@@ -774,7 +963,51 @@ fn costs_table(c: &Comparison, currency: &str) -> (String, Table) {
             pc,
         ]);
     }
-    (format!("Cost categories that changed ({currency}/yr)"), t)
+    let unit = match c.periods {
+        Some(_) => format!("{currency}, weighted totals over the periods"),
+        None => format!("{currency}/yr"),
+    };
+    (format!("Cost categories that changed ({unit})"), t)
+}
+
+/// A table whose first `left` columns are aligned left, with a `year` column after the
+/// first `at` when the comparison has periods (reports without periods keep their tables).
+fn table_with_year(c: &Comparison, header: &[&str], left: usize, at: usize) -> Table {
+    if c.periods.is_none() {
+        return Table::new(header, left);
+    }
+    let mut h = header.to_vec();
+    h.insert(at, "year");
+    Table::new(&h, left + usize::from(at < left))
+}
+
+/// `cells` with the year of `period` after the first `at` when the comparison has periods.
+fn with_year(c: &Comparison, mut cells: Vec<String>, at: usize, period: Option<i64>) -> Vec<String> {
+    if c.periods.is_some() {
+        cells.insert(at, period.map_or_else(|| "-".into(), |y| y.to_string()));
+    }
+    cells
+}
+
+fn periods_table(c: &Comparison, currency: &str) -> (String, Table) {
+    let mut t = Table::new(&["year", "A", "B", "change", "%"], 1);
+    for x in c.periods.iter().flatten().filter(|x| x.changed) {
+        let (change, pc) = match c.no_plan_in {
+            Some(m) => (format!("no plan in {m}"), format!("no plan in {m}")),
+            None => (signed(x.objective.delta), pct(x.objective.pct)),
+        };
+        t.push(vec![
+            x.year.to_string(),
+            value_or_no_plan(x.objective.a, "A", c.no_plan_in),
+            value_or_no_plan(x.objective.b, "B", c.no_plan_in),
+            change,
+            pc,
+        ]);
+    }
+    (
+        format!("Annual cost of the periods that changed ({currency}/yr in each year, undiscounted)"),
+        t,
+    )
 }
 
 fn targets_table(c: &Comparison, currency: &str) -> (String, Table) {
@@ -784,7 +1017,8 @@ fn targets_table(c: &Comparison, currency: &str) -> (String, Table) {
         changed_targets,
         c.targets.len()
     );
-    let mut t = Table::new(
+    let mut t = table_with_year(
+        c,
         &[
             "target",
             "material / scope",
@@ -799,9 +1033,10 @@ fn targets_table(c: &Comparison, currency: &str) -> (String, Table) {
             "binding B",
         ],
         2,
+        1,
     );
     for x in c.targets.iter().filter(|x| x.changed) {
-        t.push(vec![
+        let cells = vec![
             x.id.clone(),
             format!(
                 "{} / {}",
@@ -817,15 +1052,16 @@ fn targets_table(c: &Comparison, currency: &str) -> (String, Table) {
             opt(x.marginal_value_b.map(|v| v / 100.0)),
             yes(x.binding_a),
             yes(x.binding_b),
-        ]);
+        ];
+        t.push(with_year(c, cells, 1, x.period));
     }
     (title, t)
 }
 
 fn flows_table(c: &Comparison) -> (String, Table) {
-    let mut t = Table::new(&["section", "entry", "field", "A", "B", "change", "%"], 3);
+    let mut t = table_with_year(c, &["section", "entry", "field", "A", "B", "change", "%"], 3, 2);
     for x in &c.flows {
-        t.push(vec![
+        let cells = vec![
             x.section.clone(),
             x.key.clone(),
             x.field.clone(),
@@ -833,7 +1069,8 @@ fn flows_table(c: &Comparison) -> (String, Table) {
             opt(x.value.b),
             signed(x.value.delta),
             pct(x.value.pct),
-        ]);
+        ];
+        t.push(with_year(c, cells, 2, x.period));
     }
     (
         format!("Flows and capacities that changed (t/yr, beyond tol {:e})", c.tol),
@@ -842,16 +1079,17 @@ fn flows_table(c: &Comparison) -> (String, Table) {
 }
 
 fn entries_table(c: &Comparison) -> (String, Table) {
-    let mut t = Table::new(&["in", "section", "entry", "field", "value"], 4);
+    let mut t = table_with_year(c, &["in", "section", "entry", "field", "value"], 4, 3);
     for (label, list) in [("B only", &c.added), ("A only", &c.removed)] {
         for e in list {
-            t.push(vec![
+            let cells = vec![
                 label.into(),
                 e.section.clone(),
                 e.key.clone(),
                 e.field.clone().unwrap_or_else(|| "-".into()),
                 opt(e.value),
-            ]);
+            ];
+            t.push(with_year(c, cells, 3, e.period));
         }
     }
     ("Entries in one report only".into(), t)
@@ -869,30 +1107,34 @@ fn binding_table(c: &Comparison) -> (String, Table) {
 }
 
 fn prices_table(c: &Comparison, currency: &str) -> (String, Table) {
-    let mut t = Table::new(&["region", "material", "A", "B", "change", "%"], 2);
+    let mut t = table_with_year(c, &["region", "material", "A", "B", "change", "%"], 2, 2);
     for x in &c.prices {
-        t.push(vec![
+        let cells = vec![
             x.region.clone(),
             x.material.clone(),
             opt(x.value.a),
             opt(x.value.b),
             signed(x.value.delta),
             pct(x.value.pct),
-        ]);
+        ];
+        t.push(with_year(c, cells, 2, x.period));
     }
     (format!("Delivered prices that changed ({currency}/t)"), t)
 }
 
 fn objective_line(c: &Comparison) -> String {
-    let currency = currency(c);
+    let unit = match c.periods {
+        Some(_) => format!("{} (weighted total over the periods)", currency(c)),
+        None => format!("{}/yr", currency(c)),
+    };
     match (c.no_plan_in, c.objective.a, c.objective.b) {
-        (Some(m), Some(a), _) => return format!("objective: A {} {currency}/yr, no plan in {m}", num(a)),
-        (Some(m), _, Some(b)) => return format!("objective: no plan in {m}, B {} {currency}/yr", num(b)),
+        (Some(m), Some(a), _) => return format!("objective: A {} {unit}, no plan in {m}", num(a)),
+        (Some(m), _, Some(b)) => return format!("objective: no plan in {m}, B {} {unit}", num(b)),
         (Some(m), _, _) => return format!("objective: no plan in {m}"),
         (None, _, _) => {}
     }
     format!(
-        "objective: {} -> {} {currency}/yr, change {} ({})",
+        "objective: {} -> {} {unit}, change {} ({})",
         opt(c.objective.a),
         opt(c.objective.b),
         signed(c.objective.delta),
@@ -1062,6 +1304,31 @@ mod tests {
             assert_eq!(v["costs"][0]["no_plan_in"], side);
             assert!(v["costs"][0]["pct"].is_null());
         }
+    }
+
+    #[test]
+    fn a_report_with_periods_against_one_without_says_so() {
+        let a = report(10.0, 4.0, true);
+        let mut b = report(10.0, 4.0, true);
+        b.periods = Some(Vec::new());
+        b.costs.known.stockpile = Some(3.0);
+        let c = compare(&a, &b, "a", "b", DEFAULT_TOL);
+        // The stockpile category is compared (null in the report without it).
+        let stock = c
+            .costs
+            .iter()
+            .find(|x| x.category == "stockpile")
+            .expect("a stockpile category");
+        assert!(
+            stock.changed && stock.value.a.is_none() && stock.value.b == Some(3.0),
+            "{stock:?}"
+        );
+        assert!(
+            c.notes.iter().any(|n| n.starts_with("B has periods and A has none")),
+            "{:?}",
+            c.notes
+        );
+        assert!(compare(&a, &a, "a", "b", DEFAULT_TOL).notes.is_empty());
     }
 
     #[test]

@@ -15,6 +15,19 @@
 //!   country is foreign when it is in the scope of no target and no demand sits in any of
 //!   its regions; a foreign country with nothing to remove is no case.
 //!
+//! With periods (`meta.periods`), those overrides replace each series by a constant 0: the
+//! entry is removed over the whole horizon (the default). `stress --period YEAR` removes
+//! each entry in that one year only ([`idle`]): in that year's LP block, a removed mine's or
+//! plant's capacity row gets right-hand side 0 and loses the capacity its expansion adds
+//! (`prod[m@YEAR] <= 0`: a facility that is out is out, new capacity included), and a removed
+//! offer's or lane's capacity row gets right-hand side 0 (added, with its contract name, where
+//! the entry has no capacity). Every other year is as in the base case, and expansions may
+//! still be built. No `--set` expresses this (an override cannot idle expansion capacity in
+//! one year), so such a case is reproduced by `stress --period YEAR`, and its row lists the
+//! capacity rows it sets to 0 in place of overrides. Every rendering says which removal
+//! was run (a header line, the CSV's `removed_in` column, the JSON's `removed_in`); a
+//! ranking of an instance without periods is as it always was.
+//!
 //! Ranking: cases whose plan is infeasible first: those where a demand without
 //! `unmet_penalty` cannot be served even with every import target relaxed (cause `supply`)
 //! before those that only break an import-dependency target (cause `targets`), each by the
@@ -25,6 +38,8 @@
 //! are broken by kind (mine, plant, import, lane, country), then id.
 
 use crate::diagnose::Diagnosis;
+use crate::lp::{Dir, RowKey, Sense, VarKey};
+use crate::model::formulate::Model;
 use crate::report::table::{Align, Table};
 use crate::report::{csv, InstanceInfo, Report};
 use serde::Serialize;
@@ -59,13 +74,25 @@ impl Kind {
     }
 }
 
+/// One entry a case removes (an index into the instance's collection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Mine(usize),
+    Plant(usize),
+    Import(usize),
+    Lane(usize),
+}
+
 /// One disruption: what is removed and the overrides that remove it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     pub kind: Kind,
     pub id: String,
-    /// `--set` assignments, in the order they are applied.
+    /// `--set` assignments, in the order they are applied (over the whole horizon); for a
+    /// removal in one period ([`in_period`]), the capacity rows set to 0 instead.
     pub overrides: Vec<String>,
+    /// The entries removed, in the order of `overrides`.
+    pub removes: Vec<Removal>,
 }
 
 fn mine_overrides(inst: &Instance, m: usize, out: &mut Vec<String>) {
@@ -107,6 +134,7 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
             kind: Kind::Mine,
             id: mine.id.to_string(),
             overrides: o,
+            removes: vec![Removal::Mine(m)],
         });
     }
     for (p, plant) in inst.plants.iter().enumerate() {
@@ -116,46 +144,159 @@ pub fn cases(inst: &Instance) -> Vec<Case> {
             kind: Kind::Plant,
             id: plant.id.to_string(),
             overrides: o,
+            removes: vec![Removal::Plant(p)],
         });
     }
-    for offer in &inst.imports {
+    for (i, offer) in inst.imports.iter().enumerate() {
         out.push(Case {
             kind: Kind::Import,
             id: offer.id.to_string(),
             overrides: vec![format!("imports.{}.capacity=0", offer.id)],
+            removes: vec![Removal::Import(i)],
         });
     }
-    for lane in &inst.lanes {
+    for (l, lane) in inst.lanes.iter().enumerate() {
         out.push(Case {
             kind: Kind::Lane,
             id: lane.id.to_string(),
             overrides: vec![format!("lanes.{}.capacity=0", lane.id)],
+            removes: vec![Removal::Lane(l)],
         });
     }
     for c in foreign_countries(inst) {
         let in_c = |region: usize| inst.region_country(region) == c;
         let mut o = Vec::new();
-        for offer in inst.imports.iter().filter(|i| i.origin == c) {
+        let mut removes = Vec::new();
+        for (i, offer) in inst.imports.iter().enumerate().filter(|(_, i)| i.origin == c) {
             o.push(format!("imports.{}.capacity=0", offer.id));
+            removes.push(Removal::Import(i));
         }
         for m in (0..inst.mines.len()).filter(|&m| in_c(inst.mines[m].region)) {
             mine_overrides(inst, m, &mut o);
+            removes.push(Removal::Mine(m));
         }
         for p in (0..inst.plants.len()).filter(|&p| in_c(inst.plants[p].region)) {
             plant_overrides(inst, p, &mut o);
+            removes.push(Removal::Plant(p));
         }
-        for lane in inst.lanes.iter().filter(|l| in_c(l.from) || in_c(l.to)) {
+        for (l, lane) in inst
+            .lanes
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| in_c(l.from) || in_c(l.to))
+        {
             o.push(format!("lanes.{}.capacity=0", lane.id));
+            removes.push(Removal::Lane(l));
         }
         if !o.is_empty() {
             out.push(Case {
                 kind: Kind::Country,
                 id: inst.countries[c].id.to_string(),
                 overrides: o,
+                removes,
             });
         }
     }
     out
+}
+
+/// The cases of a removal in period `p` only: the same entries as [`cases`], each case
+/// listing the capacity rows of period `p` that [`idle`] sets to 0 in place of overrides.
+pub fn in_period(inst: &Instance, cases: Vec<Case>, p: usize) -> Vec<Case> {
+    let at = |key: RowKey| {
+        let mut name = crate::lp::row_name(&key, inst);
+        name.pop();
+        format!("{name}{}]<=0", inst.period_suffix(p))
+    };
+    cases
+        .into_iter()
+        .map(|mut c| {
+            c.overrides = c
+                .removes
+                .iter()
+                .flat_map(|r| match *r {
+                    Removal::Mine(m) => vec![at(RowKey::MineCapacity(m as u32))],
+                    Removal::Plant(k) => vec![at(RowKey::PlantCapacity(k as u32))],
+                    Removal::Import(i) => vec![at(RowKey::ImportCapacity(i as u32))],
+                    Removal::Lane(l) => lane_dirs(inst, l)
+                        .into_iter()
+                        .map(|dir| at(RowKey::LaneCapacity { lane: l as u32, dir }))
+                        .collect(),
+                })
+                .collect();
+            c
+        })
+        .collect()
+}
+
+/// The directions lane `l` runs in.
+fn lane_dirs(inst: &Instance, l: usize) -> Vec<Dir> {
+    match inst.lanes[l].bidirectional {
+        true => vec![Dir::Forward, Dir::Backward],
+        false => vec![Dir::Forward],
+    }
+}
+
+/// `model` with the entries `removes` idle in period `p` (see the module documentation):
+/// their capacity rows of period `p` get right-hand side 0, without the capacity an
+/// expansion adds; an offer or lane without a capacity gets the row.
+pub fn idle(model: &Model, removes: &[Removal], p: usize) -> Model {
+    let lp = &model.lp;
+    let has = |r: Removal| removes.contains(&r);
+    let mut out = lp.columns_only();
+    let mut terms: Vec<(u32, f64)> = Vec::new();
+    let mut capped = Vec::new();
+    for i in 0..lp.n_rows() {
+        let gone = lp.row_period(i) == p
+            && match lp.rows()[i] {
+                RowKey::MineCapacity(m) => has(Removal::Mine(m as usize)),
+                RowKey::PlantCapacity(k) => has(Removal::Plant(k as usize)),
+                RowKey::ImportCapacity(o) => has(Removal::Import(o as usize)),
+                RowKey::LaneCapacity { lane, .. } => has(Removal::Lane(lane as usize)),
+                _ => false,
+            };
+        if !gone {
+            terms.extend(lp.row(i).map(|(c, v)| (c as u32, v)));
+            out.add_row_like(lp, i, &mut terms, lp.senses()[i], lp.rhs()[i]);
+            continue;
+        }
+        capped.push(lp.rows()[i]);
+        // The facility's own flow only: capacity added by an expansion is out with it.
+        let own = lp
+            .row(i)
+            .filter(|&(c, _)| !matches!(lp.vars()[c], VarKey::MineExp(_) | VarKey::PlantExp(_)));
+        terms.extend(own.map(|(c, v)| (c as u32, v)));
+        out.add_row_like(lp, i, &mut terms, Sense::Le, 0.0);
+    }
+    // Offers and lanes without a capacity have no row to set: add one.
+    out.set_period(p);
+    let cols = &model.cols[p];
+    for r in removes {
+        match *r {
+            Removal::Import(o) if !capped.contains(&RowKey::ImportCapacity(o as u32)) => {
+                terms.push((cols.buy[o], 1.0));
+                out.add_row(RowKey::ImportCapacity(o as u32), &mut terms, Sense::Le, 0.0);
+            }
+            Removal::Lane(l) => {
+                for group in cols.ship.chunk_by(|a, b| a.lane == b.lane && a.dir == b.dir) {
+                    let key = RowKey::LaneCapacity {
+                        lane: group[0].lane,
+                        dir: group[0].dir,
+                    };
+                    if group[0].lane as usize == l && !capped.contains(&key) {
+                        terms.extend(group.iter().map(|s| (s.col, 1.0)));
+                        out.add_row(key, &mut terms, Sense::Le, 0.0);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Model {
+        lp: out,
+        cols: model.cols.clone(),
+        targets: model.targets.clone(),
+    }
 }
 
 /// How far an infeasible case is from a plan, from the least relaxation of the diagnosis:
@@ -347,6 +488,10 @@ pub struct Ranking {
     pub base: Outcome,
     /// How the rows are ordered, in words.
     pub order: &'static str,
+    /// With periods: `all` when each entry is removed over the whole horizon, or the year
+    /// of `--period` (absent for an instance without periods).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<String>,
     /// Number of cases solved, and of rows shown (`--top`).
     pub cases: usize,
     pub shown: usize,
@@ -378,19 +523,34 @@ fn increase(x: Option<f64>) -> String {
 }
 
 fn header(r: &Ranking) -> Vec<String> {
+    // With periods the objective is the weighted total over the horizon.
+    let unit = match r.removed_in {
+        Some(_) => format!("{} (weighted total over the periods)", r.currency),
+        None => format!("{}/yr", r.currency),
+    };
     let mut lines = vec![format!(
-        "N-1 stress of {} ({}): base case {}, objective {} {}/yr, unmet {} t/yr; {} cases, {} shown",
+        "N-1 stress of {} ({}): base case {}, objective {} {unit}, unmet {} t/yr; {} cases, {} shown",
         r.instance.name,
         r.instance.path,
         r.base.status,
         num(r.base.objective),
-        r.currency,
         num(r.base.unmet_t),
         r.cases,
         r.shown
     )];
     if !r.instance.overrides.is_empty() {
         lines.push(format!("base overrides: {}", r.instance.overrides.join(" ")));
+    }
+    match r.removed_in.as_deref() {
+        None => {}
+        Some("all") => {
+            lines.push("removal: each entry over the whole horizon (every period), by the overrides of its row".into())
+        }
+        Some(year) => lines.push(format!(
+            "removal: each entry in {year} only (its capacity rows of {year} set to 0, capacity added by an \
+             expansion included; other years as in the base case); no --set expresses this: reproduce a row \
+             with `stress --period {year}`"
+        )),
     }
     lines.push(format!("order: {}", ORDER));
     if r.rows.iter().any(|x| x.cause.is_some()) {
@@ -401,16 +561,23 @@ demand that cannot be served (supply) or the import share the targets must give 
                 .into(),
         );
     }
-    lines.push(format!(
-        "reproduce a row: sourcing-opt solve {}{} --set OVERRIDE ... (the row's overrides)",
-        r.instance.path,
-        r.instance
-            .overrides
-            .iter()
-            .map(|o| format!(" --set '{o}'"))
-            .collect::<String>()
-    ));
+    if !is_period(r) {
+        lines.push(format!(
+            "reproduce a row: sourcing-opt solve {}{} --set OVERRIDE ... (the row's overrides)",
+            r.instance.path,
+            r.instance
+                .overrides
+                .iter()
+                .map(|o| format!(" --set '{o}'"))
+                .collect::<String>()
+        ));
+    }
     lines
+}
+
+/// True for a ranking of removals in one period (its rows list rows set to 0, not overrides).
+fn is_period(r: &Ranking) -> bool {
+    r.removed_in.as_deref().is_some_and(|w| w != "all")
 }
 
 fn cells(row: &Row) -> Vec<String> {
@@ -459,7 +626,11 @@ fn table(r: &Ranking, overrides: impl Fn(&Row) -> String) -> Table {
             }
         })
         .collect();
-    let mut t = Table::with_align(&COLUMNS, align);
+    let mut columns = COLUMNS;
+    if is_period(r) {
+        columns[OVERRIDES] = "removed (rows set to 0)";
+    }
+    let mut t = Table::with_align(&columns, align);
     for row in &r.rows {
         let mut c = cells(row);
         c[OVERRIDES] = overrides(row);
@@ -515,7 +686,12 @@ fn raw(x: Option<f64>) -> String {
 /// by `;`.
 pub fn csv(r: &Ranking) -> String {
     let mut out =
-        String::from("rank,kind,id,status,objective,cost_increase,cost_increase_pct,unmet_t,overrides,cause,shortfall,shortfall_unit,message\n");
+        String::from("rank,kind,id,status,objective,cost_increase,cost_increase_pct,unmet_t,overrides,cause,shortfall,shortfall_unit,message");
+    // With periods: which removal every row is (`all` or the year).
+    if r.removed_in.is_some() {
+        out.push_str(",removed_in");
+    }
+    out.push('\n');
     for row in &r.rows {
         let fields = [
             row.rank.to_string(),
@@ -532,7 +708,8 @@ pub fn csv(r: &Ranking) -> String {
             row.shortfall.as_ref().map(|s| s.unit.to_string()).unwrap_or_default(),
             row.message.clone().unwrap_or_default(),
         ];
-        csv::write_record(&mut out, fields.iter().map(String::as_str));
+        let when = r.removed_in.iter().map(String::as_str);
+        csv::write_record(&mut out, fields.iter().map(String::as_str).chain(when));
     }
     out
 }
@@ -553,6 +730,7 @@ mod tests {
             kind,
             id: id.into(),
             overrides: vec![],
+            removes: vec![],
         }
     }
 
@@ -641,6 +819,7 @@ mod tests {
             currency: "USD".into(),
             base: base.clone(),
             order: ORDER,
+            removed_in: None,
             cases: 4,
             shown: 4,
             rows,

@@ -6,6 +6,22 @@
 //! The command-line side (arguments, parallel solving, progress, exit codes) is
 //! `crate::cli::sweep`; everything here is pure and deterministic, so the output of a sweep
 //! depends only on its points, never on how many threads solved them.
+//!
+//! Columns ([`Layout`]): the swept keys, `status`, `objective`, the cost categories of the
+//! report (with `stockpile` last when the instance has stockpiles), then two columns per
+//! target, `<target>.share` and `<target>.marginal_value`.
+//!
+//! With periods (`meta.periods`, model contract section 5), `objective` and the cost
+//! categories are the report's weighted totals over the horizon (they still add up), and:
+//!
+//! - after the cost categories come `objective@YEAR`, the annual cost of each period
+//!   (undiscounted, the report's `periods[].objective`), one column per period;
+//! - each target has one column per period, its shares first, then its marginal values:
+//!   `<target>.share@2025`, `<target>.share@2026`, ..., `<target>.marginal_value@2025`, ...
+//!   (the marginal value in annual terms of its period, as the report gives it).
+//!
+//! A swept key may address one entry of a series (`demands.X.quantity.2030`) or a lead time
+//! (`mines.X.expansion.lead_time`); the key is the column's name as given.
 
 use crate::report::{chart, csv, Costs, Report};
 use serde::ser::SerializeMap as _;
@@ -203,6 +219,57 @@ pub fn point_indices(axes: &[Axis], mut i: usize) -> Vec<usize> {
     idx
 }
 
+/// What the columns of a sweep are, fixed by the instance (overrides change values, never
+/// which entries exist): the cost categories, the years of the periods, the targets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Layout {
+    /// The report's cost categories, in its order.
+    pub costs: Vec<&'static str>,
+    /// The year of each period; empty for an instance without `meta.periods` (no `@YEAR`
+    /// column).
+    pub years: Vec<i64>,
+    /// The targets of the instance, in input order.
+    pub targets: Vec<String>,
+}
+
+impl Layout {
+    /// The layout of a sweep of `inst`.
+    pub fn of(inst: &sourcing_models::Instance) -> Layout {
+        let costs = Costs {
+            stockpile: (!inst.stockpiles.is_empty()).then_some(0.0),
+            ..Costs::default()
+        };
+        Layout {
+            costs: costs.entries().iter().map(|e| e.0).collect(),
+            years: match inst.has_periods() {
+                true => inst.periods.iter().map(|p| p.year).collect(),
+                false => Vec::new(),
+            },
+            targets: inst.targets.iter().map(|t| t.id.to_string()).collect(),
+        }
+    }
+
+    /// The periods a target has a column for: the years, or one period without a year.
+    fn periods(&self) -> usize {
+        self.years.len().max(1)
+    }
+
+    /// The number of (target, period) cells of each kind (shares, marginal values).
+    pub fn target_cells(&self) -> usize {
+        self.targets.len() * self.periods()
+    }
+
+    /// The index in [`Row::targets`] of target `t` in period `p`.
+    pub fn cell(&self, t: usize, p: usize) -> usize {
+        t * self.periods() + p
+    }
+
+    /// `@YEAR` of period `p`, or nothing without periods.
+    fn at(&self, p: usize) -> String {
+        self.years.get(p).map(|y| format!("@{y}")).unwrap_or_default()
+    }
+}
+
 /// The result of one point: its status and, for an optimal point, its numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -213,41 +280,69 @@ pub struct Row {
     pub message: Option<String>,
     /// Total annual cost (optimal points only).
     pub objective: Option<f64>,
-    /// The cost categories, in [`cost_names`] order (optimal points only).
+    /// The cost categories, in [`Layout::costs`] order (optimal points only).
     pub costs: Option<Vec<f64>>,
-    /// Per target of [`Table::target_ids`]: achieved import share and marginal value per 1.0
-    /// of share (optimal points only; the marginal value is empty where the report has none).
+    /// The annual cost of each period, in [`Layout::years`] order (optimal points of an
+    /// instance with periods only).
+    pub periods: Option<Vec<f64>>,
+    /// Per target of [`Layout::targets`] and period ([`Layout::cell`]): achieved import share
+    /// and marginal value per 1.0 of share (optimal points only; the marginal value is empty
+    /// where the report has none).
     pub targets: Vec<(Option<f64>, Option<f64>)>,
 }
 
 impl Row {
     /// The row of a solved point: numbers only when the plan is optimal.
-    pub fn from_report(rep: &Report, target_ids: &[String]) -> Row {
+    pub fn from_report(rep: &Report, layout: &Layout) -> Row {
         let optimal = rep.status == "optimal";
-        let targets = target_ids
-            .iter()
-            .map(|id| match rep.targets.iter().find(|t| t.id == id) {
-                Some(t) if optimal => (Some(t.achieved_share), t.marginal_value),
-                _ => (None, None),
-            })
-            .collect();
+        let mut targets = vec![(None, None); layout.target_cells()];
+        for (t, id) in layout.targets.iter().enumerate() {
+            for p in 0..layout.periods() {
+                let year = layout.years.get(p).copied();
+                let found = rep.targets.iter().find(|r| r.id == id && r.period == year);
+                if let Some(r) = found.filter(|_| optimal) {
+                    targets[layout.cell(t, p)] = (Some(r.achieved_share), r.marginal_value);
+                }
+            }
+        }
+        let periods = rep
+            .periods
+            .as_ref()
+            .filter(|_| optimal && !layout.years.is_empty())
+            .map(|ps| {
+                layout
+                    .years
+                    .iter()
+                    .map(|y| ps.iter().find(|r| r.year == *y).map_or(f64::NAN, |r| r.objective))
+                    .collect()
+            });
+        let costs = optimal.then(|| {
+            let entries = rep.costs.entries();
+            layout
+                .costs
+                .iter()
+                .map(|name| entries.iter().find(|e| e.0 == *name).map_or(0.0, |e| e.1))
+                .collect()
+        });
         Row {
             status: rep.status.to_string(),
             message: rep.message.clone(),
             objective: if optimal { rep.objective } else { None },
-            costs: optimal.then(|| rep.costs.entries().iter().map(|e| e.1).collect()),
+            costs,
+            periods,
             targets,
         }
     }
 
     /// A point whose overrides do not validate (never solved).
-    pub fn invalid(message: String, n_targets: usize) -> Row {
+    pub fn invalid(message: String, layout: &Layout) -> Row {
         Row {
             status: "invalid".into(),
             message: Some(message),
             objective: None,
             costs: None,
-            targets: vec![(None, None); n_targets],
+            periods: None,
+            targets: vec![(None, None); layout.target_cells()],
         }
     }
 
@@ -257,33 +352,31 @@ impl Row {
     }
 }
 
-/// The cost categories of the report, in its order (the CSV columns after `objective`).
-pub fn cost_names() -> Vec<&'static str> {
-    Costs::default().entries().iter().map(|e| e.0).collect()
-}
-
 /// A finished sweep: its axes, the points' value indices, and one row per point.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// The swept keys and their values, first (outermost) first.
     pub axes: Vec<Axis>,
-    /// The targets of the instance, in input order (two columns each).
-    pub target_ids: Vec<String>,
+    /// The columns after the swept keys.
+    pub layout: Layout,
     /// One per point, in point order.
     pub rows: Vec<Row>,
 }
 
 impl Table {
-    /// The column names: the swept keys, `status`, `objective`, the cost categories, then
-    /// `<target>.share` and `<target>.marginal_value` for each target.
+    /// The column names (see the module documentation): the swept keys, `status`,
+    /// `objective`, the cost categories, `objective@YEAR` per period, then for each target
+    /// `<target>.share` and `<target>.marginal_value` (with `@YEAR`, one per period).
     pub fn header(&self) -> Vec<String> {
+        let l = &self.layout;
         let mut h: Vec<String> = self.axes.iter().map(|a| a.key.clone()).collect();
         h.push("status".into());
         h.push("objective".into());
-        h.extend(cost_names().iter().map(|s| s.to_string()));
-        for id in &self.target_ids {
-            h.push(format!("{id}.share"));
-            h.push(format!("{id}.marginal_value"));
+        h.extend(l.costs.iter().map(|s| s.to_string()));
+        h.extend(l.years.iter().map(|y| format!("objective@{y}")));
+        for id in &l.targets {
+            h.extend((0..l.periods()).map(|p| format!("{id}.share{}", l.at(p))));
+            h.extend((0..l.periods()).map(|p| format!("{id}.marginal_value{}", l.at(p))));
         }
         h
     }
@@ -300,14 +393,21 @@ impl Table {
     /// The numeric cells of a row after `status`, `None` for an empty cell; computed numbers
     /// rounded by [`clean`], so float noise does not reach the table.
     fn numbers(&self, row: &Row) -> Vec<Option<f64>> {
+        let l = &self.layout;
         let mut v = vec![row.objective];
         match &row.costs {
             Some(c) => v.extend(c.iter().map(|x| Some(*x))),
-            None => v.extend(std::iter::repeat_n(None, cost_names().len())),
+            None => v.extend(std::iter::repeat_n(None, l.costs.len())),
         }
-        for (share, value) in &row.targets {
-            v.push(*share);
-            v.push(*value);
+        match &row.periods {
+            Some(c) => v.extend(c.iter().map(|x| Some(*x))),
+            None => v.extend(std::iter::repeat_n(None, l.years.len())),
+        }
+        for t in 0..l.targets.len() {
+            let cells = (0..l.periods()).map(|p| row.targets.get(l.cell(t, p)).copied().unwrap_or((None, None)));
+            let cells: Vec<(Option<f64>, Option<f64>)> = cells.collect();
+            v.extend(cells.iter().map(|c| c.0));
+            v.extend(cells.iter().map(|c| c.1));
         }
         v.into_iter().map(|x| x.map(clean)).collect()
     }
@@ -395,11 +495,14 @@ pub fn unit_of(key: &str, currency: &str) -> String {
     if key.ends_with('*') {
         return "scale factor".into();
     }
+    let key = without_year(key).0;
     let collection = key.split('.').next().unwrap_or("");
     let field = if key.ends_with(".expansion.max") {
         "expansion.max"
     } else if key.ends_with(".expansion.cost") {
         "expansion.cost"
+    } else if key.ends_with(".expansion.lead_time") {
+        "expansion.lead_time"
     } else {
         key.rsplit('.').next().unwrap_or("")
     };
@@ -413,14 +516,52 @@ pub fn unit_of(key: &str, currency: &str) -> String {
         "price" | "cost" | "unmet_penalty" | "fee_per_t" => format!("{currency}/t"),
         "yield" => "t out per t in".into(),
         "days" => "days".into(),
+        "expansion.lead_time" => "years".into(),
+        "min_level" | "min_final" | "initial" => "t".into(),
+        "holding_cost" => format!("{currency} per t per year"),
+        "discount_rate" | "carrying_rate" => "fraction per year".into(),
         _ => "value".into(),
     }
 }
 
-/// The target whose `max_import_share` a key sets, when it names one target.
-pub fn swept_target(key: &str) -> Option<&str> {
-    let id = key.strip_prefix("targets.")?.strip_suffix(".max_import_share")?;
-    (id != "*" && !id.is_empty()).then_some(id)
+/// A key without its `.YEAR` (one entry of a series, `demands.X.quantity.2030`), and the
+/// year: the last part of the key when it is all digits and follows a field name (so an id
+/// ending in digits, `mines.m.1.capacity`, is not taken for one).
+pub fn without_year(key: &str) -> (&str, Option<i64>) {
+    match key.rsplit_once('.') {
+        Some((head, y)) if !y.is_empty() && y.bytes().all(|b| b.is_ascii_digit()) && head.matches('.').count() >= 2 => {
+            match y.parse() {
+                Ok(year) => (head, Some(year)),
+                Err(_) => (key, None),
+            }
+        }
+        _ => (key, None),
+    }
+}
+
+/// The target whose `max_import_share` a key sets, when it names one target, and the year
+/// when the key sets one entry of the series.
+pub fn swept_target(key: &str) -> Option<(&str, Option<i64>)> {
+    let (head, year) = without_year(key);
+    let id = head.strip_prefix("targets.")?.strip_suffix(".max_import_share")?;
+    (id != "*" && !id.is_empty()).then_some((id, year))
+}
+
+/// The cell of [`Row::targets`] the chart draws for a swept key, and its label: the swept
+/// target's own cap; with periods, in the year the key sets (none for a key setting every
+/// year, whose marginal value differs from year to year).
+fn swept_cell(table: &Table, key: &str) -> Option<(usize, String)> {
+    let (id, year) = swept_target(key)?;
+    let l = &table.layout;
+    let t = l.targets.iter().position(|x| x == id)?;
+    match (year, l.years.is_empty()) {
+        (None, true) => Some((l.cell(t, 0), id.to_string())),
+        (Some(y), false) => {
+            let p = l.years.iter().position(|x| *x == y)?;
+            Some((l.cell(t, p), format!("{id} in {y}")))
+        }
+        _ => None,
+    }
 }
 
 /// True when every value of the axis is a number (required of the first axis for a chart).
@@ -451,14 +592,14 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
     // Series: rows j, j + M, j + 2M, ... share the values of every key but the first.
     let per_x: usize = table.axes[1..].iter().map(|a| a.values.len()).product::<usize>().max(1);
     let x_of = |i: usize| xs[i / per_x];
-    let target = swept_target(&first.key).and_then(|id| table.target_ids.iter().position(|t| t == id));
+    let target = swept_cell(table, &first.key);
     let mut lines = Vec::new();
     for j in 0..per_x {
         let rows: Vec<usize> = (0..xs.len())
             .map(|k| k * per_x + j)
             .filter(|&i| i < table.rows.len())
             .collect();
-        series_lines(table, j, per_x, target, &rows, &x_of, &mut lines);
+        series_lines(table, j, per_x, target.as_ref(), &rows, &x_of, &mut lines);
     }
     let mut markers = Vec::new();
     let mut marked = (false, false);
@@ -490,13 +631,21 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
         title: title.to_string(),
         x_label: format!("{} ({})", first.key, unit_of(&first.key, currency)),
         x_values: xs.clone(),
-        left: chart::YAxis {
-            prefix: "objective: total annual cost (".into(),
-            suffix: format!("{currency}/yr)"),
-            include_zero: false,
+        left: match table.layout.years.is_empty() {
+            true => chart::YAxis {
+                prefix: "objective: total annual cost (".into(),
+                suffix: format!("{currency}/yr)"),
+                include_zero: false,
+            },
+            // With periods the objective is the weighted total over the horizon.
+            false => chart::YAxis {
+                prefix: "objective: weighted total over the periods (".into(),
+                suffix: format!("{currency})"),
+                include_zero: false,
+            },
         },
-        right: target.map(|t| chart::YAxis {
-            prefix: format!("marginal value of {} (", table.target_ids[t]),
+        right: target.as_ref().map(|(_, label)| chart::YAxis {
+            prefix: format!("marginal value of {label} ("),
             suffix: format!("{currency}/yr per 1.0 of share)"),
             include_zero: true,
         }),
@@ -513,7 +662,7 @@ fn series_lines(
     table: &Table,
     j: usize,
     n_series: usize,
-    target: Option<usize>,
+    target: Option<&(usize, String)>,
     rows: &[usize],
     x_of: &dyn Fn(usize) -> f64,
     lines: &mut Vec<chart::Line>,
@@ -541,12 +690,12 @@ fn series_lines(
         side: chart::Side::Left,
         points: rows.iter().map(|&i| (x_of(i), table.rows[i].objective)).collect(),
     });
-    let Some(t) = target else {
+    let Some((t, name)) = target else {
         return;
     };
     lines.push(chart::Line {
         label: if label.is_empty() {
-            format!("marginal value of {} (right axis)", table.target_ids[t])
+            format!("marginal value of {name} (right axis)")
         } else {
             format!("marginal value, {label}")
         },
@@ -555,7 +704,7 @@ fn series_lines(
         side: chart::Side::Right,
         points: rows
             .iter()
-            .map(|&i| (x_of(i), table.rows[i].targets.get(t).and_then(|v| v.1)))
+            .map(|&i| (x_of(i), table.rows[i].targets.get(*t).and_then(|v| v.1)))
             .collect(),
     });
 }
@@ -625,11 +774,13 @@ mod tests {
 
     #[test]
     fn computed_cells_print_without_float_noise() {
+        let names: Vec<&'static str> = Costs::default().entries().iter().map(|e| e.0).collect();
         let row = Row {
             status: "optimal".into(),
             message: None,
             objective: Some(25199.999999999993),
-            costs: Some(vec![719.9999999999999; cost_names().len()]),
+            costs: Some(vec![719.9999999999999; names.len()]),
+            periods: None,
             targets: vec![(Some(0.09999999999999999), Some(71666.66666666669))],
         };
         let table = Table {
@@ -637,7 +788,11 @@ mod tests {
                 key: "demands.*.quantity*".into(),
                 values: vec!["0.1".into()],
             }],
-            target_ids: vec!["t".into()],
+            layout: Layout {
+                costs: names,
+                years: Vec::new(),
+                targets: vec!["t".into()],
+            },
             rows: vec![row],
         };
         let csv = table.csv();
@@ -645,6 +800,77 @@ mod tests {
         assert!(line.starts_with("0.1,optimal,25200,720,"), "{line}");
         assert!(line.ends_with(",0.1,71666.6666667"), "{line}");
         assert!(table.jsonl().contains("\"t.share\":0.1,"), "{}", table.jsonl());
+    }
+
+    /// With stockpiles the costs end with `stockpile`; with periods each target has a column
+    /// per year: every CSV row has as many cells as the header, each in its column.
+    #[test]
+    fn a_row_of_an_instance_with_periods_and_stockpiles_fills_its_columns() {
+        let source = r#"
+[meta]
+name = "p"
+periods = [2025, 2026]
+[[countries]]
+id = "US"
+[[regions]]
+id = "R"
+country = "US"
+[[materials]]
+id = "x"
+price = 10
+[[mines]]
+id = "m"
+region = "R"
+material = "x"
+capacity = 10
+cost = 2
+[[demands]]
+region = "R"
+material = "x"
+quantity = { 2025 = 4, 2026 = 6 }
+[[stockpiles]]
+id = "s"
+region = "R"
+material = "x"
+capacity = 5
+initial = 1
+holding_cost = 3
+[[targets]]
+id = "t"
+material = "x"
+scope = "US"
+max_import_share = 0.5
+"#;
+        let inst = sourcing_models::load_str(source).instance.expect("a valid instance");
+        let info = crate::report::InstanceInfo {
+            name: "p".into(),
+            path: "p.toml".into(),
+            sha256: String::new(),
+            overrides: vec![],
+            scenario: None,
+        };
+        let rep = crate::pipeline::run(&inst, info, &crate::pipeline::RunOptions::default()).0;
+        let layout = Layout::of(&inst);
+        assert_eq!(layout.costs.last(), Some(&"stockpile"));
+        let table = Table {
+            axes: vec![Axis {
+                key: "mines.m.cost".into(),
+                values: vec!["2".into()],
+            }],
+            rows: vec![Row::from_report(&rep, &layout)],
+            layout,
+        };
+        let csv = table.csv();
+        let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+        assert_eq!(lines[0].len(), lines[1].len(), "{csv}");
+        let cell = |name: &str| lines[1][lines[0].iter().position(|h| *h == name).expect(name)];
+        // The reserve of 1 t serves 2025 (3 t mined: 6) and is refilled in 2026 to its
+        // min_final (= initial): 7 t mined, 1 t held a year at 3 USD: 14 + 3 = 17. Keeping it
+        // would cost 11 + 15.
+        assert_eq!((cell("objective@2025"), cell("objective@2026")), ("6", "17"), "{csv}");
+        assert_eq!((cell("stockpile"), cell("objective")), ("3", "23"), "{csv}");
+        assert_eq!((cell("t.share@2025"), cell("t.share@2026")), ("0", "0"), "{csv}");
+        assert!(!lines[0].contains(&"t.share"), "{csv}");
     }
 
     #[test]
@@ -656,9 +882,23 @@ mod tests {
 
     #[test]
     fn swept_target_names_one_target() {
-        assert_eq!(swept_target("targets.ree_usmca.max_import_share"), Some("ree_usmca"));
+        assert_eq!(
+            swept_target("targets.ree_usmca.max_import_share"),
+            Some(("ree_usmca", None))
+        );
+        assert_eq!(
+            swept_target("targets.ree_usmca.max_import_share.2030"),
+            Some(("ree_usmca", Some(2030)))
+        );
         assert_eq!(swept_target("targets.*.max_import_share"), None);
         assert_eq!(swept_target("targets.x.max_import_share*"), None);
         assert_eq!(swept_target("mines.x.capacity"), None);
+        assert_eq!(without_year("mines.m.1.capacity"), ("mines.m.1.capacity", None));
+        assert_eq!(
+            without_year("demands.a/b.quantity.2030"),
+            ("demands.a/b.quantity", Some(2030))
+        );
+        assert_eq!(unit_of("demands.a/b.quantity.2030", "USD"), "t/yr");
+        assert_eq!(unit_of("mines.x.expansion.lead_time", "USD"), "years");
     }
 }
