@@ -464,7 +464,7 @@ impl Section for BuildRow {
         format!("{} {}", self.kind, self.facility)
     }
     fn period(&self) -> Option<i64> {
-        Some(self.period)
+        self.period
     }
 }
 
