@@ -36,6 +36,10 @@ pub struct Relaxation {
     pub current: f64,
     pub required: f64,
     pub unit: String,
+    /// With periods, for a series entry: the `--set` that keeps the next period's value, so
+    /// that `constraint=required` changes this period only (an entry holds until the next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -490,6 +494,16 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
         }
         out.push(describe(inst, model, row, s, x, demand_cut[row]));
     }
+    // A next year that is itself relaxed needs no keeping: its own line sets it.
+    let named: Vec<String> = out.iter().map(|r| r.constraint.clone()).collect();
+    for r in &mut out {
+        if r.keep
+            .as_ref()
+            .is_some_and(|k| named.iter().any(|n| k.split('=').next() == Some(n)))
+        {
+            r.keep = None;
+        }
+    }
     Ok((out, cost))
 }
 
@@ -497,6 +511,35 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
 /// that the other relaxations take away (t/yr). A field that is a time series is named with
 /// the year of the row's period (`targets.X.max_import_share.2027`), as `--set` takes it.
 fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], demand_cut: f64) -> Relaxation {
+    let mut r = describe_row(inst, model, row, slack, x, demand_cut);
+    r.keep = keep_later(inst, model, &r);
+    r
+}
+
+/// The override that keeps the period after a relaxed series entry as it is: `KEY.NEXT=value`
+/// (none without periods, in the last period, or for a field that is not a series).
+fn keep_later(inst: &Instance, model: &Model, r: &Relaxation) -> Option<String> {
+    let p = model.lp.row_period(r.row);
+    let next = inst.periods.get(p + 1).filter(|_| inst.has_periods())?;
+    let base = r.constraint.strip_suffix(&format!(".{}", inst.periods[p].year))?;
+    let series = match model.lp.rows()[r.row] {
+        RowKey::Target(t) => &inst.targets[t as usize].max_import_share,
+        RowKey::Balance { region, material } => {
+            let d = inst.demands.iter().find(|d| {
+                d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none()
+            })?;
+            &d.quantity
+        }
+        RowKey::MineCapacity(m) => &inst.mines[m as usize].capacity,
+        RowKey::PlantCapacity(k) => &inst.plants[k as usize].capacity,
+        RowKey::ImportCapacity(i) => inst.imports[i as usize].capacity.as_ref()?,
+        RowKey::LaneCapacity { lane, .. } => inst.lanes[lane as usize].capacity.as_ref()?,
+        _ => return None,
+    };
+    Some(format!("{base}.{}={}", next.year, series.at(p + 1)))
+}
+
+fn describe_row(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], demand_cut: f64) -> Relaxation {
     let lp = &model.lp;
     let name = lp.row_name(row, inst);
     let p = lp.row_period(row);
@@ -523,6 +566,7 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], d
                 current: share,
                 required: round_up(required.min(1.0), 4),
                 unit: "share".into(),
+                keep: None,
             }
         }
         RowKey::Balance { region, material } => {
@@ -544,6 +588,7 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], d
                 current,
                 required: round_down(current - slack, 3),
                 unit: "t/yr".into(),
+                keep: None,
             }
         }
         key => {
@@ -562,6 +607,7 @@ fn describe(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64], d
                 current: lp.rhs()[row],
                 required: round_up(lp.rhs()[row] + slack, 3),
                 unit: "t/yr".into(),
+                keep: None,
             }
         }
     }

@@ -489,8 +489,10 @@ fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
         let (imp, cons) = target_imports_and_consumption(cx, t, p);
         let i = rows.target(p, t);
         let binding = cx.has_x && is_binding(cx.lp, i, cx.solved.activities[i]);
-        // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by C_t ds).
-        let mv = cx.dual(i).map(|y| cx.annual(p, -y * cons));
+        // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by
+        // C_t ds), with the row's right derivative: the price of relaxing, the same one-sided
+        // value as the row's `marginal_value` (a degenerate plan has several duals).
+        let mv = cx.right(i).map(|y| cx.annual(p, -y * cons));
         targets.push(TargetRow {
             id: target.id.clone(),
             period: cx.year(p),

@@ -927,18 +927,27 @@ fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
             } else {
                 format!(" {}", x.unit)
             };
+            let keep = match &x.keep {
+                Some(k) => format!(" (that year only: also --set {k})"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{bullet}    {}: {} -> {}{unit}",
+                "{bullet}    {}: {} -> {}{unit}{keep}",
                 x.constraint,
                 num(x.current),
                 num(x.required)
             );
         }
         if let Some(c) = d.repaired_objective {
+            // With periods (the conflict's rows carry `@YEAR`) the cost is the weighted total.
+            let timed = has_years(r)
+                || d.conflict.iter().any(|c| c.contains('@'))
+                || d.relaxations.iter().any(|x| x.keep.is_some());
+            let per = if timed { " (weighted over the periods)" } else { "/yr" };
             let _ = writeln!(
                 out,
-                "{bullet}  With those values the cheapest plan costs {} {}/yr.",
+                "{bullet}  With those values the cheapest plan costs {} {}{per}.",
                 num(c),
                 r.currency
             );
