@@ -1,8 +1,8 @@
-//! `sourcing-opt generate --seed N --scale K [--output FILE]`: write a synthetic continental
-//! instance (see [`crate::model::generate`]) for scale tests and benchmarks.
+//! `sourcing-opt generate --seed N --scale K [--periods P] [--output FILE]`: write a synthetic
+//! continental instance (see [`crate::model::generate`]) for scale tests and benchmarks.
 
 use super::common::{check_outputs, emit, exit, Failure};
-use crate::model::generate::{self, Params, MAX_SCALE};
+use crate::model::generate::{self, Params, MAX_PERIODS, MAX_SCALE};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -17,8 +17,15 @@ same bytes. The LP grows linearly with K, about 1,000 variables per unit:
   100    ~100k
   1000   ~1M
 
-Example:
-  sourcing-opt generate --seed 1 --scale 100 --output big.toml && sourcing-opt check big.toml";
+--periods P (default 1) writes a schema-2 instance over P consecutive years from 2025 on the
+same network: demand grows 1-5% a year, about half the expansions have lead times of 1 to 3
+years, the import caps tighten over time (never below what stays feasible), and a few
+stockpiles hold strategic stocks; the LP has about P times the variables. --periods 1 is the
+schema-1 instance of the seed and scale, byte for byte.
+
+Examples:
+  sourcing-opt generate --seed 1 --scale 100 --output big.toml && sourcing-opt check big.toml
+  sourcing-opt generate --seed 1 --scale 10 --periods 6 --output six.toml && sourcing-opt check six.toml";
 
 /// Options of `sourcing-opt generate`.
 #[derive(Args, Debug)]
@@ -31,6 +38,10 @@ pub struct GenerateArgs {
     /// per unit
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_SCALE as i64))]
     pub scale: u32,
+    /// Number of yearly periods from 2025 (1 to 50): above 1, a schema-2 instance with growing
+    /// demand, lead times, tightening caps and stockpiles
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_PERIODS as i64))]
+    pub periods: u32,
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -49,7 +60,7 @@ pub fn run(args: &GenerateArgs) -> Result<i32, Failure> {
     };
     let mut summary = None;
     emit(args.output.as_deref(), |w| {
-        summary = Some(generate::write_instance(&params, w)?);
+        summary = Some(generate::write_instance_periods(&params, args.periods, w)?);
         Ok(())
     })?;
     if let (false, Some(s)) = (args.quiet, summary) {
@@ -57,9 +68,17 @@ pub fn run(args: &GenerateArgs) -> Result<i32, Failure> {
             Some(p) => format!("`{}`", p.display()),
             None => "stdout".to_string(),
         };
+        let periods = match args.periods {
+            1 => String::new(),
+            n => format!(" periods {n}"),
+        };
+        let stockpiles = match s.stockpiles {
+            0 => String::new(),
+            n => format!(", {n} stockpiles"),
+        };
         eprintln!(
-            "generated seed {} scale {} to {dest}: {} regions, {} mines, {} plants, {} import offers, \
-             {} demands, {} lanes, {} tariffs, {} targets",
+            "generated seed {} scale {}{periods} to {dest}: {} regions, {} mines, {} plants, {} import offers, \
+             {} demands, {} lanes, {} tariffs, {} targets{stockpiles}",
             args.seed, args.scale, s.regions, s.mines, s.plants, s.imports, s.demands, s.lanes, s.tariffs, s.targets
         );
     }

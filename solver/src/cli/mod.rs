@@ -9,6 +9,7 @@ pub mod compare;
 pub mod export;
 mod flushing;
 pub mod generate;
+pub mod permits;
 pub mod solve;
 pub mod stress;
 pub mod sweep;
@@ -43,6 +44,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// N-1 disruption ranking: remove each mine, plant, offer, lane and foreign country in turn
     Stress(stress::StressArgs),
+    /// Which permits to fast-track: cut each expansion's lead time to --to years, rank by saving
+    Permits(permits::PermitsArgs),
     /// What-if sweep: solve once per value (or grid point) of --param keys; one row per point
     Sweep(sweep::SweepArgs),
     /// Write a synthetic continental instance (seeded, about 1,000 variables per unit of --scale)
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Export(a) => export::run(&a),
         Command::Compare(a) => compare::run(&a),
         Command::Stress(a) => stress::run(&a),
+        Command::Permits(a) => permits::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Generate(a) => generate::run(&a),
     };

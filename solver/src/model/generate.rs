@@ -24,6 +24,14 @@
 //! variables per unit of `K` (see [`Params::scale`]). The output is a pure function of the
 //! seed and the scale: the same pair always gives the same bytes. Randomness comes from a
 //! small built-in splitmix64 generator ([`Rng`]), not from a crate whose stream could change.
+//!
+//! [`write_instance_periods`] writes the same network over several yearly periods (schema 2,
+//! model contract sections 5-6): growing demand, lead times on about half the expansions,
+//! import caps that tighten over time, and a few stockpiles. Its extra draws come from a
+//! second stream, so one period gives exactly the schema-1 file, and more periods keep its
+//! network, facilities and first-year values. Caps stay feasible per period: the refinery
+//! expansions online by then count as domestic capacity, and a cap never falls below what a
+//! later period needs, so the caps never loosen.
 
 use std::io::{self, Write};
 
@@ -59,6 +67,8 @@ pub struct Summary {
     pub tariffs: usize,
     /// Import-dependency targets.
     pub targets: usize,
+    /// Stockpiles (with `--periods` above 1).
+    pub stockpiles: usize,
 }
 
 /// A splitmix64 pseudo-random generator: tiny, fast, and the same stream on every platform.
@@ -272,34 +282,98 @@ impl std::fmt::Display for Num {
     }
 }
 
-/// Base capacity of refined output (t/yr) and refined demand (t/yr) per North American
-/// country and commodity, gathered while writing, to set feasible targets.
-#[derive(Default)]
+/// Base capacity of refined output (t/yr) and refined demand (t/yr, per period) per North
+/// American country and commodity, gathered while writing, to set feasible targets.
 struct Tally {
     refined_cap: [[f64; 5]; 3],
-    demand: [[f64; 5]; 3],
+    /// Over several periods: refined output of the refinery expansions online by period `p`,
+    /// `refined_exp[p][country][commodity]` (all zero with one period).
+    refined_exp: Vec<[[f64; 5]; 3]>,
+    /// `demand[p][country][commodity]`.
+    demand: Vec<[[f64; 5]; 3]>,
 }
 
-/// Write a generated instance to `w`. Errors are the writer's.
+/// The first year of a generated horizon.
+pub const FIRST_YEAR: i64 = 2025;
+
+/// The largest accepted number of periods.
+pub const MAX_PERIODS: u32 = 50;
+
+/// The periods of a generated instance and the pseudo-random stream of what only a
+/// multi-period instance has (demand growth, lead times, tightening caps, stockpiles). That
+/// stream is separate from the one of the network, so `--periods N` keeps the network, the
+/// facilities and the first year's values of `--periods 1` and only adds to them.
+struct Horizon {
+    years: Vec<i64>,
+    rng: Rng,
+}
+
+impl Horizon {
+    fn new(seed: u64, periods: u32) -> Self {
+        Horizon {
+            years: (0..periods.max(1) as i64).map(|p| FIRST_YEAR + p).collect(),
+            rng: Rng::new(seed ^ 0x7E41_0D5C_2025_0601_u64),
+        }
+    }
+
+    fn multi(&self) -> bool {
+        self.years.len() > 1
+    }
+
+    /// An inline TOML series `{ 2025 = v0, 2026 = v1, ... }`, each value formatted by `fmt`.
+    fn series(&self, values: &[f64], fmt: impl Fn(f64) -> String) -> String {
+        let entries: Vec<String> = self
+            .years
+            .iter()
+            .zip(values)
+            .map(|(y, &v)| format!("{y} = {}", fmt(v)))
+            .collect();
+        format!("{{ {} }}", entries.join(", "))
+    }
+}
+
+/// Write a generated instance to `w` (one period, schema 1). Errors are the writer's.
 pub fn write_instance(p: &Params, w: &mut dyn Write) -> io::Result<Summary> {
+    write_instance_periods(p, 1, w)
+}
+
+/// Write a generated instance over `periods` consecutive years from [`FIRST_YEAR`] to `w`.
+/// One period gives exactly [`write_instance`]'s schema-1 file. More give a schema-2 file
+/// (model contract sections 5-6) built on the same network: each demand grows by 1% to 5% a
+/// year, about half the expansions get a lead time of 1 to 3 years (never past the last
+/// period), each target's cap tightens by 2% to 8% a year down to what stays feasible, and a
+/// few strategic stockpiles of refined product hold an initial stock with a rising floor
+/// (never above the initial stock, so no plan is forced to fill them).
+pub fn write_instance_periods(p: &Params, periods: u32, w: &mut dyn Write) -> io::Result<Summary> {
     let k = p.scale.max(1) as usize;
     let mut rng = Rng::new(p.seed ^ 0x5EED_0FC0_471E_4700_u64);
+    let mut h = Horizon::new(p.seed, periods);
     let layout = Layout::new(k);
     let mut s = Summary::default();
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        refined_cap: [[0.0; 5]; 3],
+        refined_exp: vec![[[0.0; 5]; 3]; h.years.len()],
+        demand: vec![[[0.0; 5]; 3]; h.years.len()],
+    };
 
-    header(p, w)?;
+    header(p, &h, w)?;
     regions(&layout, w, &mut s)?;
-    facilities(&layout, &mut rng, w, &mut s, &mut tally)?;
+    facilities(&layout, &mut rng, &mut h, w, &mut s, &mut tally)?;
     imports(&layout, &mut rng, k, w, &mut s)?;
-    demands(&layout, &mut rng, w, &mut s, &mut tally)?;
+    demands(&layout, &mut rng, &mut h, w, &mut s, &mut tally)?;
     lanes(&layout, &mut rng, w, &mut s)?;
     tariffs(w, &mut s)?;
-    targets(&mut rng, &tally, w, &mut s)?;
+    targets(&mut rng, &mut h, &tally, w, &mut s)?;
+    if h.multi() {
+        stockpiles(&layout, &mut h, w, &mut s)?;
+    }
     Ok(s)
 }
 
-fn header(p: &Params, w: &mut dyn Write) -> io::Result<()> {
+fn header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
+    if h.multi() {
+        return multi_period_header(p, h, w);
+    }
     writeln!(
         w,
         "# Generated by `sourcing-opt generate --seed {} --scale {}`: a synthetic continental\n\
@@ -315,7 +389,35 @@ fn header(p: &Params, w: &mut dyn Write) -> io::Result<()> {
     )?;
     // Lanes carry `days`; transit time is left unpriced, as in the baseline.
     writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 1\ncarrying_rate = 0\n")?;
+    catalog(w)
+}
 
+/// The header of a multi-period instance: `[meta]` with the periods and a discount rate of 3%.
+fn multi_period_header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
+    let n = h.years.len();
+    writeln!(
+        w,
+        "# Generated by `sourcing-opt generate --seed {} --scale {} --periods {n}`: a synthetic\n\
+         # continental instance (model contract, schema 2: {n} yearly periods with growing demand,\n\
+         # lead times, tightening import caps and stockpiles). Not data: every number is drawn at\n\
+         # random.\n",
+        p.seed, p.scale
+    )?;
+    writeln!(w, "[meta]")?;
+    writeln!(w, "name = \"generated_s{}_k{}_p{n}\"", p.seed, p.scale)?;
+    writeln!(
+        w,
+        "description = \"Synthetic continental sourcing instance, seed {}, scale {}, {n} periods\"",
+        p.seed, p.scale
+    )?;
+    let years: Vec<String> = h.years.iter().map(i64::to_string).collect();
+    writeln!(w, "currency = \"USD\"\nschema = 2\ncarrying_rate = 0")?;
+    writeln!(w, "periods = [{}]\ndiscount_rate = 0.03\n", years.join(", "))?;
+    catalog(w)
+}
+
+/// Blocs, countries, tax regimes and materials: the same in every generated instance.
+fn catalog(w: &mut dyn Write) -> io::Result<()> {
     let list = |allied: bool| {
         FOREIGN
             .iter()
@@ -388,17 +490,41 @@ fn expansion(rng: &mut Rng, p: f64, capacity: f64, unit_cost: f64) -> Option<(f6
         .then(|| (capacity * rng.range(0.2, 0.6), unit_cost * rng.range(0.1, 0.3)))
 }
 
-fn write_expansion(w: &mut dyn Write, e: Option<(f64, f64)>) -> io::Result<()> {
-    if let Some((max, cost)) = e {
-        writeln!(w, "expansion = {{ max = {}, cost = {} }}", Num(max), Num(cost))?;
+/// An expansion; over several periods, half of them get a lead time of 1 to 3 years in
+/// half-year steps, at most the span of the horizon (so every expansion can come online).
+/// Returns the capacity added (as written) and the first period it may come online.
+fn write_expansion(w: &mut dyn Write, h: &mut Horizon, e: Option<(f64, f64)>) -> io::Result<Option<(f64, usize)>> {
+    let Some((max, cost)) = e else {
+        return Ok(None);
+    };
+    let span = (h.years.len() - 1).min(3);
+    if h.multi() && h.rng.chance(0.5) {
+        let lead_time = 1.0 + 0.5 * h.rng.below(2 * span - 1) as f64;
+        writeln!(
+            w,
+            "expansion = {{ max = {}, cost = {}, lead_time = {} }}",
+            Num(max),
+            Num(cost),
+            Num(lead_time)
+        )?;
+        // Yearly periods: the first year at least `lead_time` after the first.
+        return Ok(Some((Num(max).value(), lead_time.ceil() as usize)));
     }
-    Ok(())
+    writeln!(w, "expansion = {{ max = {}, cost = {} }}", Num(max), Num(cost))?;
+    Ok(Some((Num(max).value(), 0)))
 }
 
 /// Mines of ore, concentrators and refineries in the North American regions. Every country
 /// gets at least one refinery and the US at least one mine and one concentrator per commodity,
 /// so every chain exists and every target has domestic supply to lean on.
-fn facilities(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, t: &mut Tally) -> io::Result<()> {
+fn facilities(
+    layout: &Layout,
+    rng: &mut Rng,
+    h: &mut Horizon,
+    w: &mut dyn Write,
+    s: &mut Summary,
+    t: &mut Tally,
+) -> io::Result<()> {
     let n_com = COMMODITIES.len();
     for (c, &n) in layout.home.iter().enumerate() {
         for i in 0..n {
@@ -414,7 +540,7 @@ fn facilities(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary
                     writeln!(w, "[[mines]]\nid = \"m{}\"\nregion = \"{region}\"", s.mines)?;
                     writeln!(w, "material = \"{}\"", material(m, ORE))?;
                     writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
-                    write_expansion(w, expansion(rng, 0.3, capacity, ore_price))?;
+                    write_expansion(w, h, expansion(rng, 0.3, capacity, ore_price))?;
                     writeln!(w)?;
                 }
                 if rng.chance(0.12) || (forced && c == 0) {
@@ -431,7 +557,7 @@ fn facilities(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary
                     )?;
                     writeln!(w, "yield = {}", Num4(yield_))?;
                     writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
-                    write_expansion(w, expansion(rng, 0.25, capacity, price(m, CONC)))?;
+                    write_expansion(w, h, expansion(rng, 0.25, capacity, price(m, CONC)))?;
                     writeln!(w)?;
                 }
                 if rng.chance(0.08) || forced {
@@ -449,7 +575,12 @@ fn facilities(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary
                     )?;
                     writeln!(w, "yield = {}", Num4(yield_))?;
                     writeln!(w, "capacity = {}\ncost = {}", Num(capacity), Num(cost))?;
-                    write_expansion(w, expansion(rng, 0.25, capacity, k.refined_price))?;
+                    let added = write_expansion(w, h, expansion(rng, 0.25, capacity, k.refined_price))?;
+                    if let (true, Some((max, first))) = (h.multi(), added) {
+                        for exp in &mut t.refined_exp[first..] {
+                            exp[c][m] += max * yield_;
+                        }
+                    }
                     writeln!(w)?;
                 }
             }
@@ -530,8 +661,16 @@ fn imports(layout: &Layout, rng: &mut Rng, k: usize, w: &mut dyn Write, s: &mut 
 
 /// Demands for refined products: each region wants each product with probability 0.35, and
 /// every country wants every product somewhere (so every target has consumption in scope).
-/// A quarter may go unmet at a penalty of 1.5 to 3 times the price.
-fn demands(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, t: &mut Tally) -> io::Result<()> {
+/// A quarter may go unmet at a penalty of 1.5 to 3 times the price. Over several periods each
+/// quantity grows by its own rate of 1% to 5% a year.
+fn demands(
+    layout: &Layout,
+    rng: &mut Rng,
+    h: &mut Horizon,
+    w: &mut dyn Write,
+    s: &mut Summary,
+    t: &mut Tally,
+) -> io::Result<()> {
     let n_com = COMMODITIES.len();
     for (c, &n) in layout.home.iter().enumerate() {
         for i in 0..n {
@@ -542,14 +681,23 @@ fn demands(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, t
                     continue;
                 }
                 let quantity = Num(rng.range(20.0, 400.0)).value();
-                t.demand[c][m] += quantity;
+                let growth = if h.multi() { h.rng.range(0.01, 0.05) } else { 0.0 };
+                let path: Vec<f64> = (0..h.years.len())
+                    .map(|p| Num(quantity * (1.0 + growth).powi(p as i32)).value())
+                    .collect();
+                for (p, q) in path.iter().enumerate() {
+                    t.demand[p][c][m] += q;
+                }
                 s.demands += 1;
                 writeln!(
                     w,
                     "[[demands]]\nregion = \"{region}\"\nmaterial = \"{}\"",
                     material(m, REF)
                 )?;
-                writeln!(w, "quantity = {}", Num(quantity))?;
+                match h.multi() {
+                    true => writeln!(w, "quantity = {}", h.series(&path, |q| Num(q).to_string()))?,
+                    false => writeln!(w, "quantity = {}", Num(quantity))?,
+                }
                 if rng.chance(0.25) {
                     let penalty = price(m, REF) * rng.range(1.5, 3.0);
                     writeln!(w, "unmet_penalty = {}", Num(penalty))?;
@@ -807,37 +955,81 @@ fn share_up(x: f64) -> f64 {
     ((x * 1000.0).ceil() / 1000.0).clamp(0.0, 1.0)
 }
 
+/// The share left to imports when refineries serving at most 90% of the demand serve
+/// `served` of a `total` (1 without demand).
+fn need(served: f64, total: f64) -> f64 {
+    if total > 0.0 {
+        1.0 - 0.9 * served / total
+    } else {
+        1.0
+    }
+}
+
+/// A target's caps per period, from its policy level and the share each period needs
+/// (`needs[p]`): the larger of the two with one period. Over several periods the policy
+/// tightens by 2% to 8% a year, and each cap is the larger of it and the most that period or
+/// any later one needs, so the caps never loosen and every period has a plan.
+fn caps(h: &mut Horizon, policy: f64, needs: &[f64]) -> Vec<f64> {
+    let tighten = if h.multi() { 1.0 - h.rng.range(0.02, 0.08) } else { 1.0 };
+    let mut later = vec![0.0_f64; needs.len()];
+    let mut most = f64::NEG_INFINITY;
+    for p in (0..needs.len()).rev() {
+        most = most.max(needs[p]);
+        later[p] = most;
+    }
+    let mut level = policy;
+    later
+        .iter()
+        .map(|&need| {
+            let cap = share_up(level.max(need));
+            level *= tighten;
+            cap
+        })
+        .collect()
+}
+
+/// `max_import_share = ...` of [`caps`]: a number with one period, a series with several.
+fn write_caps(w: &mut dyn Write, h: &mut Horizon, policy: f64, needs: &[f64]) -> io::Result<()> {
+    let caps = caps(h, policy, needs);
+    match h.multi() {
+        true => writeln!(w, "max_import_share = {}\n", h.series(&caps, |c| format!("{c:.3}"))),
+        false => writeln!(w, "max_import_share = {:.3}\n", caps[0]),
+    }
+}
+
 /// Targets on every refined product: the USMCA bloc's imports from anywhere outside it, and
 /// each country's imports (from the non-allied bloc for the US, from anywhere outside for
 /// Canada and Mexico). A cap is the larger of a random policy level and the share left when
-/// each country's refineries serve at most 90% of their own country's demand.
-fn targets(rng: &mut Rng, t: &Tally, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+/// each country's refineries serve at most 90% of their own country's demand (in every
+/// period; see [`caps`]).
+fn targets(rng: &mut Rng, h: &mut Horizon, t: &Tally, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
     for m in 0..COMMODITIES.len() {
-        let domestic = |c: usize| t.refined_cap[c][m].min(t.demand[c][m]);
-        let total: f64 = (0..3).map(|c| t.demand[c][m]).sum();
-        let served: f64 = (0..3).map(domestic).sum();
-        let need = |served: f64, total: f64| {
-            if total > 0.0 {
-                1.0 - 0.9 * served / total
-            } else {
-                1.0
-            }
-        };
+        let domestic = |p: usize, c: usize| (t.refined_cap[c][m] + t.refined_exp[p][c][m]).min(t.demand[p][c][m]);
+        let usmca: Vec<f64> = (0..h.years.len())
+            .map(|p| {
+                let total: f64 = (0..3).map(|c| t.demand[p][c][m]).sum();
+                let served: f64 = (0..3).map(|c| domestic(p, c)).sum();
+                need(served, total)
+            })
+            .collect();
         let name = COMMODITIES[m].name;
         let mat = material(m, REF);
-        let cap = share_up(rng.range(0.2, 0.6).max(need(served, total)));
+        let policy = rng.range(0.2, 0.6);
         writeln!(
             w,
-            "[[targets]]\nid = \"{name}_usmca\"\nmaterial = \"{mat}\"\nscope = \"usmca\"\n\
-             max_import_share = {cap:.3}\n"
+            "[[targets]]\nid = \"{name}_usmca\"\nmaterial = \"{mat}\"\nscope = \"usmca\""
         )?;
+        write_caps(w, h, policy, &usmca)?;
         s.targets += 1;
         for (c, (country, _, _, _)) in HOME.iter().enumerate() {
             // One country target per commodity, rotating, so the count stays fixed.
             if (m + c) % 2 == 1 && c != 0 {
                 continue;
             }
-            let cap = share_up(rng.range(0.2, 0.7).max(need(domestic(c), t.demand[c][m])));
+            let policy = rng.range(0.2, 0.7);
+            let needs: Vec<f64> = (0..h.years.len())
+                .map(|p| need(domestic(p, c), t.demand[p][c][m]))
+                .collect();
             let id = format!("{name}_{}", country.to_lowercase());
             writeln!(
                 w,
@@ -846,8 +1038,47 @@ fn targets(rng: &mut Rng, t: &Tally, w: &mut dyn Write, s: &mut Summary) -> io::
             if c == 0 {
                 writeln!(w, "sources = \"non_allied\"")?;
             }
-            writeln!(w, "max_import_share = {cap:.3}\n")?;
+            write_caps(w, h, policy, &needs)?;
             s.targets += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Strategic stockpiles of refined product at the first region (a hub and port) of each North
+/// American country: one of rare earths in the US, and each other commodity of each country
+/// with probability 0.3. Each holds 20% to 60% of its capacity at the start, costs 2% to 6% of
+/// the product's price per tonne and year to hold, and from the middle of the horizon must
+/// keep a floor of 30% to 90% of that initial stock (at most the stock it starts with, and the
+/// final level must be back at the initial one, the contract's default).
+fn stockpiles(layout: &Layout, h: &mut Horizon, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    let mid = h.years[h.years.len() / 2];
+    for c in 0..HOME.len() {
+        for m in 0..COMMODITIES.len() {
+            let forced = c == 0 && m == 4;
+            if !(h.rng.chance(0.3) || forced) {
+                continue;
+            }
+            let capacity = Num(h.rng.range(200.0, 2_000.0)).value();
+            let initial = Num(capacity * h.rng.range(0.2, 0.6)).value();
+            let holding = price(m, REF) * h.rng.range(0.02, 0.06);
+            let floor = Num(initial * h.rng.range(0.3, 0.9)).value().min(initial);
+            s.stockpiles += 1;
+            writeln!(
+                w,
+                "[[stockpiles]]\nid = \"s{}\"\nregion = \"{}\"\nmaterial = \"{}\"",
+                s.stockpiles,
+                layout.region_id(c, 0),
+                material(m, REF)
+            )?;
+            writeln!(
+                w,
+                "capacity = {}\ninitial = {}\nholding_cost = {}",
+                Num(capacity),
+                Num(initial),
+                Num(holding)
+            )?;
+            writeln!(w, "min_level = {{ {} = 0.00, {mid} = {} }}\n", h.years[0], Num(floor))?;
         }
     }
     Ok(())
@@ -890,6 +1121,40 @@ mod tests {
             assert!(v.diagnostics.is_empty(), "seed {seed}: {:?}", v.diagnostics);
             assert!(v.instance.is_some());
         }
+    }
+
+    #[test]
+    fn multi_period_instances_validate_without_diagnostics() {
+        for (seed, periods) in [(1, 2), (2, 4), (3, 6)] {
+            let mut buf = Vec::new();
+            let s = write_instance_periods(&Params { seed, scale: 1 }, periods, &mut buf).unwrap();
+            let v = sourcing_models::load_str(std::str::from_utf8(&buf).unwrap());
+            assert!(v.diagnostics.is_empty(), "seed {seed}: {:?}", v.diagnostics);
+            let inst = v.instance.expect("valid");
+            assert_eq!(inst.n_periods(), periods as usize);
+            assert_eq!(inst.stockpiles.len(), s.stockpiles);
+            assert!(s.stockpiles > 0);
+            // Every expansion can come online within the horizon.
+            let expansions = inst.mines.iter().filter_map(|m| m.expansion);
+            let expansions = expansions.chain(inst.plants.iter().filter_map(|p| p.expansion));
+            assert!(expansions.into_iter().all(|e| inst.first_build_period(e.lead_time).is_some()));
+        }
+    }
+
+    #[test]
+    fn caps_never_loosen_nor_fall_below_what_a_later_period_needs() {
+        let needs = [0.3, 0.5, 0.2, 0.1];
+        let c = caps(&mut Horizon::new(1, 4), 0.6, &needs);
+        assert!(c.windows(2).all(|w| w[1] <= w[0]), "{c:?}");
+        for p in 0..needs.len() {
+            let later = needs[p..].iter().copied().fold(0.0, f64::max);
+            assert!(c[p] >= later, "{c:?}");
+        }
+        assert_eq!(c[0], 0.6, "the policy level when it is looser than every need");
+        assert!(c[3] < 0.6 * 0.98_f64.powi(2), "the policy tightens: {c:?}");
+        // One period: the larger of the policy and the need, as before periods existed.
+        assert_eq!(caps(&mut Horizon::new(1, 1), 0.25, &[0.4]), [0.4]);
+        assert_eq!(caps(&mut Horizon::new(1, 1), 0.45, &[0.4]), [0.45]);
     }
 
     #[test]
