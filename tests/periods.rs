@@ -500,7 +500,10 @@ fn the_diagnosis_repair_reproduces_with_set() {
     let mut sets = Vec::new();
     for x in d["relaxations"].as_array().unwrap() {
         let key = text(&x["constraint"], "constraint");
-        assert!(key.rsplit('.').next().unwrap().parse::<i64>().is_ok(), "{key} names a year");
+        assert!(
+            key.rsplit('.').next().unwrap().parse::<i64>().is_ok(),
+            "{key} names a year"
+        );
         sets.push(format!("{key}={}", num(&x["required"], "required")));
         if let Some(k) = x["keep"].as_str() {
             sets.push(k.to_string());

@@ -456,7 +456,9 @@ fn presolved_continental_instances_agree_with_highs() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     let mut reports = Vec::new();
-    for (seed, scale) in [(1u64, 1u32), (2, 3), (5, 4)] {
+    // (seed, scale, periods): the last two are schema-2 instances (lead times, stockpiles,
+    // series), whose intertemporal rows go through the same presolve and aggregation.
+    for (seed, scale, periods) in [(1u64, 1u32, 1u32), (2, 3, 1), (5, 4, 1), (7, 1, 4), (8, 2, 3)] {
         let path = dir.path().join(format!("g{seed}.toml"));
         let path = path.to_str().unwrap().to_string();
         let r = run(&[
@@ -465,6 +467,8 @@ fn presolved_continental_instances_agree_with_highs() {
             &seed.to_string(),
             "--scale",
             &scale.to_string(),
+            "--periods",
+            &periods.to_string(),
             "-o",
             &path,
         ]);

@@ -1137,7 +1137,9 @@ mod tests {
             // Every expansion can come online within the horizon.
             let expansions = inst.mines.iter().filter_map(|m| m.expansion);
             let expansions = expansions.chain(inst.plants.iter().filter_map(|p| p.expansion));
-            assert!(expansions.into_iter().all(|e| inst.first_build_period(e.lead_time).is_some()));
+            assert!(expansions
+                .into_iter()
+                .all(|e| inst.first_build_period(e.lead_time).is_some()));
         }
     }
 
