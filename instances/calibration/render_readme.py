@@ -2,7 +2,9 @@
 
 Usage: python3 instances/calibration/render_readme.py WORKDIR
 WORKDIR holds NAME.json and NAME.code for: baseline, relaxed, and each scenario of
-instances/scenarios/ (plus NAME.repaired.* when a scenario is infeasible). Standard library only.
+instances/scenarios/ (plus NAME.repaired.* when a scenario is infeasible), and path and
+path.NAME for the 2025-2030 instance and its scenarios (rendered by render_path.py). Standard
+library only.
 Numbers are rounded (USD million to 0.1, shares to 0.1 pp) so that the text is stable.
 """
 
@@ -14,6 +16,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from relaxation_flags import relaxed_value  # noqa: E402
+import render_path  # noqa: E402
 
 WORK = sys.argv[1]
 INSTANCE = "instances/usmca_critical_minerals.toml"
@@ -274,6 +277,7 @@ def main():
         binding_table(shown, L)
         unmet_rows(shown, L)
         expansions(shown, L)
+    L.extend(render_path.lines(load))
     sys.stdout.write("\n".join(L).rstrip("\n") + "\n")
 
 
