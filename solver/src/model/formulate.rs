@@ -18,7 +18,8 @@
 //!   has a dual)
 //! * `balance[r/a]`: supply minus use `= demand` (t/yr of `a`), with `+ release - inject`
 //! * `target[t]`: `I_t - s_t * C_t <= 0`, written with the constant part of `C_t` moved right:
-//!   `I_t - s_t * sum proc - s_t * sum inject + s_t * sum unmet <= s_t * sum quantity`.
+//!   `I_t - s_t * sum proc - s_t * sum (inject - release) + s_t * sum unmet <= s_t * sum quantity`
+//!   (a stockpile's net fill is the use: see [`TargetTerms`]).
 //! * `stock_level[s]`: `level[s@p] - level[s@(p-1)] - L_p inject[s@p] + L_p release[s@p] = 0`
 //!   (`= initial` in the first period), `stock_capacity[s]`: `level <= capacity`,
 //!   `stock_min[s]`: `level >= min_level` (where `min_level > 0`)
@@ -62,7 +63,16 @@ pub struct Columns {
 /// the LP: built once and used by the target's row, the report's achieved share and the
 /// diagnosis.
 ///
-/// `I_t = sum imports`, `C_t = sum (quantity[d] - unmet[d]) + sum processing + sum injections`.
+/// `I_t = sum imports`,
+/// `C_t = sum (quantity[d] - unmet[d]) + sum processing + sum (inject[s] - release[s])`.
+///
+/// A stockpile's *net* fill is a use (the contract's section 6 counts `inject` alone). Counting
+/// every injection lets a plan put tonnes in and take them out again within one period, which
+/// moves nothing yet raises `C_t` without limit, even through a stockpile of capacity 0: every
+/// cap on the material would be switched off. Net of releases, each tonne the scope uses counts
+/// once over the horizon (when it fills the reserve, or when it is consumed, not both), imports
+/// bought for a reserve still count against a consumption that includes them, and a cap of 1
+/// still never binds on them.
 #[derive(Debug, Clone, Default)]
 pub struct TargetTerms {
     /// The columns `I_t` counts, each with coefficient 1: shipments of the material from a
@@ -74,6 +84,8 @@ pub struct TargetTerms {
     /// `proc[p]` of the plants in the scope whose input is the material, and `inject[s]` of
     /// the stockpiles of the material in the scope (filling a reserve is a use).
     pub processing: Vec<u32>,
+    /// `release[s]` of those stockpiles: a draw is taken off the use (net fill).
+    pub releases: Vec<u32>,
 }
 
 impl TargetTerms {
@@ -87,7 +99,8 @@ impl TargetTerms {
         let demand = self.demands.iter().fold(0.0, |c, &(q, unmet)| {
             c + (q - unmet.map(|u| x[u as usize]).unwrap_or(0.0))
         });
-        self.processing.iter().fold(demand, |c, &p| c + x[p as usize])
+        let used = self.processing.iter().fold(demand, |c, &p| c + x[p as usize]);
+        self.releases.iter().fold(used, |c, &r| c - x[r as usize])
     }
 
     /// The demand quantity in the scope (t/yr): `C_t` when every demand is met and no plant
@@ -125,6 +138,7 @@ impl TargetTerms {
         for (s, stock) in inst.stockpiles.iter().enumerate() {
             if stock.material == a && in_scope[inst.region_country(stock.region)] {
                 terms.processing.push(cols.inject[s]);
+                terms.releases.push(cols.release[s]);
             }
         }
         terms
@@ -479,7 +493,7 @@ fn balance_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &
 }
 
 /// `target[t]`: `I_t - s_t C_t <= 0` ([`TargetTerms`]), written with the constant part of
-/// `C_t` moved right: `I_t - s_t sum proc - s_t sum inject + s_t sum unmet <= s_t sum quantity`
+/// `C_t` moved right: `I_t - s_t sum proc - s_t sum (inject - release) + s_t sum unmet <= s_t sum quantity`
 /// (t/yr, share-weighted), with period `p`'s share.
 fn target_rows(inst: &Instance, targets: &[TargetTerms], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (t, tt) in targets.iter().enumerate() {
@@ -491,6 +505,7 @@ fn target_rows(inst: &Instance, targets: &[TargetTerms], p: usize, lp: &mut Lp, 
             terms.extend(unmet.map(|u| (u, s)));
         }
         terms.extend(tt.processing.iter().map(|&c| (c, -s)));
+        terms.extend(tt.releases.iter().map(|&c| (c, s)));
         lp.add_row(RowKey::Target(t as u32), terms, Sense::Le, constant);
     }
 }

@@ -47,7 +47,6 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         periods: None,
         builds: None,
         stockpiles: None,
-        warnings: None,
         mines: Vec::new(),
         plants: Vec::new(),
         imports: Vec::new(),
@@ -93,8 +92,6 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
         );
         report.builds = Some(builds(&cx));
         report.stockpiles = Some(stockpiles(&cx));
-        let cycles = cycle_warnings(&cx);
-        report.warnings = (!cycles.is_empty()).then_some(cycles);
     }
     let periods = 0..inst.n_periods();
     report.mines = periods.clone().flat_map(|p| mines(&cx, p)).collect();
@@ -492,13 +489,19 @@ fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
         // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by
         // C_t ds), with the row's right derivative: the price of relaxing, the same one-sided
         // value as the row's `marginal_value` (a degenerate plan has several duals).
-        let mv = cx.right(i).map(|y| cx.annual(p, -y * cons));
+        // A cap of 1 cannot be relaxed: its value is 0 whatever dual a degenerate row carries
+        // (an interior-point dual of `I_t - C_t <= 0` when every tonne is imported is arbitrary).
+        let share = target.max_import_share.at(p);
+        let mv = match share >= 1.0 {
+            true => cx.right(i).map(|_| 0.0),
+            false => cx.right(i).map(|y| cx.annual(p, -y * cons)),
+        };
         targets.push(TargetRow {
             id: target.id.clone(),
             period: cx.year(p),
             material: inst.materials[target.material].id.clone(),
             scope: SmolStr::new(inst.party_id(target.scope)),
-            max_import_share: target.max_import_share.at(p),
+            max_import_share: share,
             achieved_share: ratio(imp, cons),
             imports: imp,
             consumption: cons,
@@ -539,51 +542,6 @@ fn builds(cx: &Context) -> Vec<BuildRow> {
         push(&plant.id, "plant", plant.expansion, &|c: &Columns| c.pexp[k]);
     }
     out
-}
-
-/// Stockpiles that fill and draw in the same period under a target. The contract counts a
-/// fill as use in the consumption `C_t` of the targets covering the stockpile (section 6) and
-/// a release as a source: tonnes put in and taken out again within one period move nothing,
-/// yet raise `C_t`, which loosens a binding cap. The plan is optimal for the contract; the
-/// reader is told where it leans on this.
-fn cycle_warnings(cx: &Context) -> Vec<String> {
-    let inst = cx.inst;
-    let mut out = Vec::new();
-    for (s, st) in inst.stockpiles.iter().enumerate() {
-        let country = inst.region_country(st.region);
-        let covering: Vec<&str> = (0..inst.targets.len())
-            .filter(|&t| inst.targets[t].material == st.material && target_membership(inst, t).0[country])
-            .map(|t| inst.targets[t].id.as_str())
-            .collect();
-        if covering.is_empty() {
-            continue;
-        }
-        for (p, c) in cx.cols.iter().enumerate() {
-            let (put, took) = (cx.val(c.inject[s]), cx.val(c.release[s]));
-            let tol = crate::lp::check::NOISE * st.capacity.max(1.0);
-            if put.min(took) > tol {
-                let when = match inst.has_periods() {
-                    true => format!(" in {}", inst.periods[p].year),
-                    false => String::new(),
-                };
-                out.push(format!(
-                    "stockpile `{}` both fills ({} t/yr) and draws ({} t/yr){when}: the fill counts as use in \
-                     target(s) {} (model contract section 6), so cycling {} t/yr through the reserve raises their \
-                     consumption without moving any material; their achieved shares lean on it",
-                    st.id,
-                    round3(put),
-                    round3(took),
-                    covering.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
-                    round3(put.min(took)),
-                ));
-            }
-        }
-    }
-    out
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1e3).round() / 1e3
 }
 
 /// Each stockpile at the end of each period, in stockpile order, then period.

@@ -837,9 +837,6 @@ fn header_lines(r: &Report) -> Vec<String> {
     if let Some(m) = &r.message {
         v.push(format!("note: {m}"));
     }
-    for w in r.warnings.iter().flatten() {
-        v.push(format!("warning: {w}"));
-    }
     if let Some(a) = r.ranging.as_ref().and_then(|g| g.alternative_optimum.as_ref()) {
         v.push(format!(
             "note: the plan is not unique: `{}` could carry up to {} t/yr at the same total cost",

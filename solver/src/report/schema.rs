@@ -28,9 +28,6 @@ pub struct Report {
     /// Each stockpile's path (schema 2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stockpiles: Option<Vec<StockpileRow>>,
-    /// What a reader of the plan should know before trusting it (absent when nothing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub warnings: Option<Vec<String>>,
     pub mines: Vec<MineRow>,
     pub plants: Vec<PlantRow>,
     pub imports: Vec<ImportRow>,

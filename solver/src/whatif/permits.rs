@@ -487,6 +487,7 @@ mod tests {
                     current: 0.5,
                     required: 1.0,
                     unit: "share".into(),
+                    keep: None,
                 })
                 .collect(),
         }
