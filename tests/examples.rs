@@ -304,7 +304,9 @@ fn every_command_of_the_readme_runs_as_shown() {
 fn every_example_of_the_help_runs_as_shown() {
     let dir = scratch();
     let mut runs = Vec::new();
-    for cmd in ["solve", "check", "export", "sweep", "compare", "stress", "generate"] {
+    for cmd in [
+        "solve", "check", "export", "sweep", "compare", "stress", "generate", "permits",
+    ] {
         let help = Command::new(env!("CARGO_BIN_EXE_sourcing-opt"))
             .args([cmd, "--help"])
             .output()

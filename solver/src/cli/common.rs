@@ -23,7 +23,7 @@ pub mod exit {
 /// Options shared by the commands that read one instance.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// The instance file (TOML, schema 1)
+    /// The instance file (TOML, schema 1 or 2)
     pub instance: PathBuf,
     /// Override one field: COLLECTION.ID.FIELD=VALUE, `*` for every ID, `*=` to scale
     /// (e.g. --set 'demands.*.quantity*=1.1'); repeatable, applied after --scenario

@@ -30,9 +30,9 @@ that reproduces it with `solve`. With periods a year apart, a cut from 1 year to
 nothing earlier (no period starts within the year), and its saving is 0.
 
 Examples:
-  sourcing-opt permits INSTANCE.toml
-  sourcing-opt permits INSTANCE.toml --to 0 --set 'targets.*.max_import_share=0.5' --format csv --output permits.csv
-  sourcing-opt solve INSTANCE.toml --set mines.stibnite.expansion.lead_time=0.5   # reproduce a row
+  sourcing-opt permits instances/textbook/lead_time_imports.toml
+  sourcing-opt permits instances/textbook/lead_time_imports.toml --to 0 --format csv --output permits.csv
+  sourcing-opt solve instances/textbook/lead_time_imports.toml --set mines.nv_mine.expansion.lead_time=0.5   # reproduce a row
 
 Exit status:
   0  the ranking was written: the base case is optimal or infeasible (an infeasible base is
