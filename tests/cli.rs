@@ -900,13 +900,21 @@ fn extreme_scales_solve_to_the_hand_optimum_or_fail_honestly() {
         );
         assert_eq!(num(&target("dust_full")["marginal_value"], "mv"), 0.0);
         rel(&target("zero_cap")["marginal_value"], 349.2, "zero_cap marginal value");
-        // The two nearly parallel rows share one price between them.
-        let (a, b) = (
-            num(&target("mid_a")["marginal_value"], "mv"),
-            num(&target("mid_b")["marginal_value"], "mv"),
-        );
-        assert!(a >= 0.0 && b >= 0.0, "{name}: {a} {b}");
-        assert!(close(a + b, 249_900.0, 1e-6), "{name}: mid_a {a} + mid_b {b}");
+        // The two nearly parallel rows share one price between their duals (per t/yr of the
+        // share-weighted row: 249,900 per 1.0 of share over a consumption of 1,000 t). Each
+        // target's marginal value is the one-sided value of relaxing it alone, as its row's
+        // is: at most the shared price (the other row is tight within tolerance, so it may
+        // take all of it).
+        let row = |id: &str| find(&r, "constraints", "name", &format!("target[{id}]")).clone();
+        let (ya, yb) = (num(&row("mid_a")["dual"], "dual"), num(&row("mid_b")["dual"], "dual"));
+        assert!(ya <= 0.0 && yb <= 0.0, "{name}: {ya} {yb}");
+        assert!(close(-(ya + yb) * 1_000.0, 249_900.0, 1e-6), "{name}: duals {ya} + {yb}");
+        for id in ["mid_a", "mid_b"] {
+            let v = num(&target(id)["marginal_value"], "mv");
+            let own = num(&row(id)["marginal_value"], "row marginal value") * 1_000.0;
+            assert!(v >= 0.0 && v <= 249_900.0 * (1.0 + 1e-6), "{name}: {id} {v}");
+            assert!(close(v, own, 1e-6) || (v - own).abs() < 1e-6, "{name}: {id} {v} vs its row {own}");
+        }
     }
 }
 

@@ -92,12 +92,7 @@ pub fn price_right_along(
     dir: &[(usize, f64)],
     backend: &dyn Backend,
 ) -> Result<f64, String> {
-    let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
-    let neg: Vec<(usize, f64)> = dir.iter().map(|&(k, w)| (k, -w)).collect();
-    Ok(sys
-        .minimise(&neg, backend)?
-        .map(|y| along(dir, &y))
-        .unwrap_or(f64::INFINITY))
+    extreme_along(lp, x, activities, dir, backend, 1.0)
 }
 
 /// The left derivative of the optimal cost along the right-hand-side direction `dir`: the
@@ -110,11 +105,25 @@ pub fn price_left_along(
     dir: &[(usize, f64)],
     backend: &dyn Backend,
 ) -> Result<f64, String> {
+    extreme_along(lp, x, activities, dir, backend, -1.0)
+}
+
+/// `side * max(side * dir'y)` over the optimal duals: the largest `dir'y` for `side = 1`,
+/// the smallest for `side = -1` (infinite, of that sign, when the dual LP is unbounded).
+fn extreme_along(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    dir: &[(usize, f64)],
+    backend: &dyn Backend,
+    side: f64,
+) -> Result<f64, String> {
     let mut sys = DualSystem::new(lp, Some((x, activities)), None)?;
+    let objective: Vec<(usize, f64)> = dir.iter().map(|&(k, w)| (k, -side * w)).collect();
     Ok(sys
-        .minimise(dir, backend)?
+        .minimise(&objective, backend)?
         .map(|y| along(dir, &y))
-        .unwrap_or(f64::NEG_INFINITY))
+        .unwrap_or(side * f64::INFINITY))
 }
 
 /// The smallest and largest price of row `i` over all optimal duals: the left and right
