@@ -15,9 +15,10 @@
 #
 # Other knobs: TIME_LIMIT (seconds per solve, default 1800), MINILP_MAX_VARS (largest model
 # given to minilp, default 20000: microlp takes minutes at 100k), PYTHON (a Python with
-# highspy; default .ci/venv/bin/python, created by .ci/run), KEEP=DIR (keep the instances,
-# reports and MPS files there), REPEAT (runs per size and backend, and HiGHS solves per size,
-# default 3 below 1M variables and 1 from there; the row shown is the run of median e2e time).
+# highspy; default $SOURCING_OPT_PYTHON, else .ci/venv/bin/python, created by .ci/run),
+# KEEP=DIR (keep the instances, reports and MPS files there), REPEAT (runs per size and
+# backend, and HiGHS solves per size, default 3 below 1M variables and 1 from there; the row
+# shown is the run of median e2e time).
 #
 # Columns: e2e = wall time of the whole `solve` process (--ranging off, --format json to a
 # new file), timed by a Python parent around the process (see run_timed), and its peak RSS
@@ -39,7 +40,7 @@ repeat="${REPEAT:-}"
 [[ -z "$repeat" || "$repeat" =~ ^[1-9][0-9]*$ ]] ||
   { echo "error: REPEAT must be a whole number of at least 1, got '$repeat'" >&2; exit 2; }
 minilp_max="${MINILP_MAX_VARS:-20000}"
-python="${PYTHON:-$root/.ci/venv/bin/python}"
+python="${PYTHON:-${SOURCING_OPT_PYTHON:-$root/.ci/venv/bin/python}}"
 
 echo "building release (default features)..." >&2
 cargo build --release --quiet -p sourcing-opt
@@ -52,79 +53,10 @@ if [[ "${HIGHS:-0}" == 1 ]]; then
   highs_bin="$root/target/rel-highs/release/sourcing-opt"
   backends+=(highs)
 fi
-have_highspy=0
-if [[ -x "$python" ]] && "$python" -c 'import highspy' 2>/dev/null; then
-  have_highspy=1
-else
-  echo "note: no highspy at $python (run .ci/run once, or set PYTHON); the HiGHS column stays empty" >&2
-fi
-have_time=0
-[[ -x /usr/bin/time ]] && /usr/bin/time -v true 2>/dev/null && have_time=1
-
-if [[ -n "${KEEP:-}" ]]; then
-  tmp="$KEEP"
-  mkdir -p "$tmp"
-else
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-fi
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
-
-# json FILE EXPR: a value of a JSON report (python3 expression over `r`).
-json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
-
-# run_timed OUT_PREFIX CMD...: run CMD, leave wall seconds in $wall, peak RSS (MB) in $rss and
-# the exit status in $code (CMD's stdout goes to OUT_PREFIX.out, its stderr to OUT_PREFIX.err).
-# The wall time is taken by a Python parent around the process (no shell or `date` processes
-# in between); the peak RSS comes from GNU time (/usr/bin/time -v) when present, which adds
-# its own small start to the wall time. (A Python parent's own `wait4` cannot give it: the
-# child's RSS before its exec, a copy of Python's 14 MB, counts in its maximum.)
-run_timed() {
-  local prefix="$1"
-  shift
-  read -r wall rss code < <(python3 - "$prefix" "$have_time" "$@" <<'EOF'
-import re, subprocess, sys, time
-prefix, have_time, cmd = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
-if have_time:
-    cmd = ["/usr/bin/time", "-v", "-o", prefix + ".time"] + cmd
-with open(prefix + ".out", "wb") as out, open(prefix + ".err", "wb") as err:
-    t = time.perf_counter()
-    code = subprocess.run(cmd, stdout=out, stderr=err).returncode
-    wall = time.perf_counter() - t
-rss = "?"
-if have_time:
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(prefix + ".time").read())
-    rss = f"{int(m.group(1)) / 1024:.0f}" if m else "?"
-print(f"{wall:.3f} {rss} {code}")
-EOF
-)
-}
-
-# highs_on_mps FILE N: median seconds of HiGHS run() on FILE over N fresh solves (or "-").
-highs_on_mps() {
-  [[ $have_highspy == 1 ]] || { echo "-"; return; }
-  # The last line: HiGHS prints its banner on stdout before output_flag can be set.
-  "$python" - "$1" "$time_limit" "$2" 2>/dev/null <<'EOF' | tail -n 1 || echo "-"
-import statistics, sys, time, highspy
-times = []
-for _ in range(int(sys.argv[3])):
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(sys.argv[2]))
-    h.readModel(sys.argv[1])
-    t = time.perf_counter()
-    h.run()
-    dt = time.perf_counter() - t
-    status = h.modelStatusToString(h.getModelStatus())
-    if status != "Optimal":
-        print(f"{dt:.0f}({status})")
-        sys.exit()
-    times.append(dt)
-print(f"{statistics.median(times):.3f}")
-EOF
-}
+# shellcheck source=solver/benches/common.sh
+source "$root/solver/benches/common.sh"
+bench_tools
+bench_tmpdir
 
 rows=()
 header="K|variables|rows|nonzeros|backend|status|e2e s|read s|validate s|build s|solve s|duals s|rest s|not-solve|RSS MB|highs s|ratio"
@@ -140,7 +72,7 @@ for k in $scales; do
   "$bin" export "$inst" --format mps --output "$tmp/k$k.mps" --quiet
   n="$repeat"
   [[ -n "$n" ]] || { n=3; [[ $vars -ge 500000 ]] && n=1; }
-  highs=$(highs_on_mps "$tmp/k$k.mps" "$n")
+  read -r highs _ < <(highs_on_mps "$tmp/k$k.mps" "$n")
   for b in "${backends[@]}"; do
     if [[ $b == minilp && $vars -gt $minilp_max ]]; then
       continue
