@@ -346,38 +346,44 @@ fn cost_categories_sum_to_the_objective() {
 }
 
 /// Recompute every `balance[r/a]` from the flows of the report: production + purchases +
-/// plant output + inbound shipments + unmet - outbound shipments - plant input = demand.
+/// plant output + inbound shipments + unmet + stock released - outbound shipments - plant
+/// input - stock injected = demand, in each period (schema 2) separately.
 #[test]
 fn reported_flows_close_every_balance() {
     for (instance, backend) in property_runs() {
         let r = solve_optimal(&instance, backend);
         let backend = backend.unwrap_or("auto");
-        // (region, material) -> (net supply minus demand, largest term seen)
-        let mut cells: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-        let mut add = |region: &Value, material: &Value, amount: f64| {
+        // (region, material, period) -> (net supply minus demand, largest term seen)
+        let mut cells: BTreeMap<(String, String, Option<i64>), (f64, f64)> = BTreeMap::new();
+        let mut add = |row: &Value, region: &Value, material: &Value, amount: f64| {
             let key = (
                 text(region, "region").to_string(),
                 text(material, "material").to_string(),
+                row["period"].as_i64(),
             );
             let cell = cells.entry(key).or_insert((0.0, 0.0));
             cell.0 += amount;
             cell.1 = cell.1.max(amount.abs());
         };
         for m in list(&r, "mines") {
-            add(&m["region"], &m["material"], num(&m["production_t"], "production_t"));
+            add(m, &m["region"], &m["material"], num(&m["production_t"], "production_t"));
         }
         for i in list(&r, "imports") {
-            add(&i["region"], &i["material"], num(&i["bought_t"], "bought_t"));
+            add(i, &i["region"], &i["material"], num(&i["bought_t"], "bought_t"));
         }
         for p in list(&r, "plants") {
-            add(&p["region"], &p["output"], num(&p["output_t"], "output_t"));
-            add(&p["region"], &p["input"], -num(&p["input_t"], "input_t"));
+            add(p, &p["region"], &p["output"], num(&p["output_t"], "output_t"));
+            add(p, &p["region"], &p["input"], -num(&p["input_t"], "input_t"));
         }
         for s in list(&r, "shipments") {
             let t = num(&s["tonnes"], "tonnes");
             assert!(t > 0.0, "{instance}: shipments list only nonzero flows: {s}");
-            add(&s["to"], &s["material"], t);
-            add(&s["from"], &s["material"], -t);
+            add(s, &s["to"], &s["material"], t);
+            add(s, &s["from"], &s["material"], -t);
+        }
+        for s in r["stockpiles"].as_array().into_iter().flatten() {
+            let net = num(&s["released_t"], "released_t") - num(&s["injected_t"], "injected_t");
+            add(s, &s["region"], &s["material"], net);
         }
         for d in list(&r, "demands") {
             let (q, served, unmet) = (
@@ -389,8 +395,8 @@ fn reported_flows_close_every_balance() {
                 close(served + unmet, q, 1e-9),
                 "{instance}: served + unmet = quantity: {d}"
             );
-            add(&d["region"], &d["material"], unmet);
-            add(&d["region"], &d["material"], -q);
+            add(d, &d["region"], &d["material"], unmet);
+            add(d, &d["region"], &d["material"], -q);
         }
         let priced: Vec<(String, String)> = list(&r, "prices")
             .iter()
@@ -401,10 +407,10 @@ fn reported_flows_close_every_balance() {
                 )
             })
             .collect();
-        for ((region, material), (residual, scale)) in &cells {
+        for ((region, material, period), (residual, scale)) in &cells {
             assert!(
                 residual.abs() <= 1e-6 * scale.max(1.0),
-                "{instance} on {backend}: balance[{region}/{material}] is off by {residual}"
+                "{instance} on {backend}: balance[{region}/{material}] in {period:?} is off by {residual}"
             );
             if *scale > 0.0 {
                 assert!(

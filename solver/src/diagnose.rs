@@ -82,6 +82,11 @@ pub fn structural(inst: &Instance) -> Vec<String> {
     for p in &inst.plants {
         produced[p.output] = true;
     }
+    // A stockpile holding stock at the start is a source of its material where it sits.
+    for st in inst.stockpiles.iter().filter(|st| st.initial > 0.0) {
+        reach[idx(st.region, st.material)] = true;
+        produced[st.material] = true;
+    }
     // Fixpoint over plants and lanes.
     loop {
         let mut changed = false;
@@ -875,6 +880,7 @@ pub fn diagnose_rebuilt(
 ) -> Diagnosis {
     let backend = &Bounded { backend, deadline };
     let structural = structural(inst);
+    let mut unconfirmed = false;
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
         Ok((r, c)) => (r, Some(c)),
         Err(_) => (Vec::new(), None),
@@ -882,7 +888,16 @@ pub fn diagnose_rebuilt(
     if !relaxations.is_empty() {
         // The promise is that the values, applied with `--set`, make the plan feasible: check
         // it by solving the relaxed instance, and step rounded values further if needed.
-        repaired = verify(inst, model, &mut relaxations, deadline, rebuild).or(repaired);
+        // A relaxation that does not restore a plan (a row that cannot give way, such as a
+        // stockpile's floor, binds too) has no repaired cost to report.
+        repaired = match verify(inst, model, &mut relaxations, deadline, rebuild) {
+            Some(c) => Some(c),
+            None if deadline.passed() => repaired,
+            None => {
+                unconfirmed = true;
+                None
+            }
+        };
         // And that each of them is needed.
         if repaired.is_some() {
             repaired = minimal(inst, model, &mut relaxations, deadline, rebuild).or(repaired);
@@ -901,8 +916,12 @@ pub fn diagnose_rebuilt(
         relaxations,
         repaired_objective: repaired,
         conflict,
-        incomplete: (relaxations_cut || deadline.passed()).then(|| {
-            if relaxations_cut {
+        incomplete: (relaxations_cut || deadline.passed() || unconfirmed).then(|| {
+            if unconfirmed && !relaxations_cut {
+                "the relaxations could not be confirmed: applied together they still leave no plan (a limit \
+                 that cannot give way, such as a stockpile's floor or final level, binds as well)"
+                    .to_string()
+            } else if relaxations_cut {
                 "the diagnosis stopped at the time limit: the relaxations may be missing, unverified or not \
                  minimal, and the conflict set is missing"
                     .to_string()
