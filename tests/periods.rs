@@ -512,3 +512,45 @@ fn the_diagnosis_repair_reproduces_with_set() {
         fixed["objective"]
     );
 }
+
+/// The diagnosis with stockpiles: initial stock is a source (no structural finding blames a
+/// material the reserve supplies), and a relaxation that does not restore a plan (a floor
+/// that cannot give way binds too) reports no repaired cost and says why.
+#[test]
+fn the_diagnosis_counts_reserves_and_never_claims_an_unconfirmed_repair() {
+    let run_json = |instance: &str| {
+        let args = ["solve", instance, "--format", "json", "--quiet"];
+        let r = run(&args);
+        assert_eq!(r.code, 3, "{}", r.describe(&args));
+        serde_json::from_str::<Value>(&r.stdout).unwrap()
+    };
+    let r = run_json("tests/fixtures/periods/reserve_as_source.toml");
+    let d = &r["diagnosis"];
+    let structural: Vec<&str> = d["structural"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(structural.iter().all(|s| !s.contains("cobalt")), "{structural:?}");
+    let relaxed: Vec<&str> = d["relaxations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| text(&x["constraint"], "c"))
+        .collect();
+    assert!(
+        !relaxed.is_empty() && relaxed.iter().all(|c| c.contains("nickel")),
+        "{relaxed:?}"
+    );
+    assert!(d["repaired_objective"].is_number(), "{d}");
+
+    let r = run_json("tests/fixtures/periods/floor_unrelaxable.toml");
+    let d = &r["diagnosis"];
+    assert!(
+        d["repaired_objective"].is_null(),
+        "an unconfirmed repair has no cost: {d}"
+    );
+    let why = text(&d["incomplete"], "incomplete");
+    assert!(why.contains("could not be confirmed"), "{why}");
+}

@@ -67,7 +67,9 @@ pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, S
         let backend = BackendChoice::Auto.backend(n);
         let d = diagnose::diagnose_with(inst, &solved.model, backend.as_ref(), solved.deadline, opts.conflict);
         if let Some(why) = &d.incomplete {
-            solved.time_limit_hit = true;
+            // Cut short by the time limit (exit 5), or complete with relaxations it could not
+            // confirm (still a proved infeasibility: exit 3); the message says which.
+            solved.time_limit_hit |= solved.deadline.passed();
             rep.message.get_or_insert_with(|| why.clone());
         }
         rep.diagnosis = Some(d);
