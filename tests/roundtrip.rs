@@ -269,9 +269,15 @@ fn compare_unique_duals(instance: &str, report: &Value, h: &Value) -> (Vec<Strin
     };
     let mut failures = Vec::new();
     let mut compared = 0;
+    // A row with slack has a zero price in every optimal dual. An interior-point plan leaves
+    // dust of about 1e-5 t/yr on unused columns (an expansion not built, summed over the
+    // periods before), so a row it holds 2e-5 below a right-hand side of 0 is tight in the
+    // optimal face: only a slack beyond that dust proves the price 0.
+    let interior = report["solver"]["backend"] == "clarabel";
+    let slack_tol = if interior { 1e-4 } else { 1e-6 };
     for c in list(report, "constraints") {
         let name = text(&c["name"], "name");
-        let slack = num(&c["slack"], "slack").abs() > 1e-6 * num(&c["rhs"], "rhs").abs().max(1.0);
+        let slack = num(&c["slack"], "slack").abs() > slack_tol * num(&c["rhs"], "rhs").abs().max(1.0);
         if !(unique.contains(name) || (slack && c["sense"] != "=")) {
             continue;
         }
