@@ -20,6 +20,43 @@ pub mod exit {
     pub const SOLVER: i32 = 5;
 }
 
+/// The output and solving options of the ranking commands (`stress`, `permits`).
+#[derive(Args, Debug)]
+pub struct RankingArgs {
+    /// Output format: text, csv, json (the command's own schema) or markdown (or md)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::choices::StressFormat,
+    /// Write the ranking to FILE (atomically) instead of stdout
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Cases solved in parallel (default: the number of available cores)
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: super::choices::Backend,
+}
+
+impl RankingArgs {
+    /// Refuse `--jobs 0` (usage) and an output that would clobber an input.
+    pub fn check(&self, input: &InputArgs) -> Result<(), Failure> {
+        if self.jobs == Some(0) {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: "error: --jobs must be at least 1".into(),
+            });
+        }
+        check_outputs(&input.files(), &[("--output", self.output.as_deref())])
+    }
+
+    /// The threads for `cases` cases: `--jobs`, or every available core, at most one a case.
+    pub fn jobs_for(&self, cases: usize) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, cases.max(1))
+    }
+}
+
 /// Options shared by the commands that read one instance.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {

@@ -9,14 +9,13 @@
 //! case is unbounded or the solver failed on it (no ranking); 5 also when some case hit a
 //! solver failure (its row says `error`; the ranking is still written).
 
-use super::choices::{Backend, StressFormat};
-use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::choices::StressFormat;
+use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress, RankingArgs};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif::permits::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides;
-use std::path::PathBuf;
 use std::time::Instant;
 
 const AFTER_HELP: &str = "\
@@ -52,18 +51,8 @@ pub struct PermitsArgs {
     /// The lead time to cut each expansion to, years (0.5: the crisis-protocol target)
     #[arg(long, value_name = "YEARS", default_value_t = permits::DEFAULT_TO, allow_hyphen_values = true)]
     pub to: f64,
-    /// Output format: text, csv, json (schema sourcing-opt/permits/1) or markdown (or md)
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: StressFormat,
-    /// Write the ranking to FILE (atomically) instead of stdout
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Cases solved in parallel (default: the number of available cores)
-    #[arg(long, short, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, value_enum, default_value = "auto")]
-    pub backend: Backend,
+    #[command(flatten)]
+    pub ranking: RankingArgs,
 }
 
 /// Run `permits` (exit codes in the module documentation).
@@ -72,22 +61,19 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
         code: exit::USAGE,
         message: format!("error: {message}"),
     };
-    if args.jobs == Some(0) {
-        return Err(usage("--jobs must be at least 1".into()));
-    }
     if !(args.to.is_finite() && args.to >= 0.0) {
         return Err(usage(format!(
             "--to must be a lead time in years, 0 or more, got {}",
             args.to
         )));
     }
-    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
+    args.ranking.check(&args.input)?;
     let source = common::read(&args.input)?;
     let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let name = base_inst.meta.name.clone();
     let mut opts = RunOptions {
-        backend: args.backend.0,
+        backend: args.ranking.backend.0,
         solve: SolveOptions::default(),
         ranging: Ranging::Off,
         // The base case's least relaxation (no conflict set: one LP per row, unused here).
@@ -115,10 +101,7 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
     opts.diagnose = base.status == "infeasible";
 
     let cases = permits::cases(&base_inst, args.to);
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, cases.len().max(1));
+    let jobs = args.ranking.jobs_for(cases.len());
     let quiet = args.input.quiet;
     if !quiet {
         eprintln!(
@@ -154,7 +137,7 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
     let ranking = Ranking {
         schema: permits::SCHEMA,
         instance: source.info(&name, &[]),
-        backend: args.backend.name().to_string(),
+        backend: args.ranking.backend.name().to_string(),
         currency: base_inst.meta.currency.clone(),
         to: args.to,
         periods: match base_inst.has_periods() {
@@ -165,13 +148,13 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
         base,
         order: permits::ORDER,
     };
-    let out = match args.format {
+    let out = match args.ranking.format {
         StressFormat::Json => permits::json(&ranking),
         StressFormat::Csv => permits::csv(&ranking),
         StressFormat::Markdown => permits::markdown(&ranking),
         StressFormat::Text => permits::text(&ranking),
     };
-    emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
+    emit(args.ranking.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     let failed = ranking
         .rows
         .iter()

@@ -3,15 +3,14 @@
 //! (see [`crate::whatif::stress`] for the overrides and the order), in parallel. With periods,
 //! an entry is removed over the whole horizon, or in one year with `--period YEAR`.
 
-use super::choices::{Backend, StressFormat};
-use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::choices::StressFormat;
+use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress, RankingArgs};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif::stress::{self, Case, Outcome, Ranking, Shortfall};
 use clap::Args;
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::Instance;
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `sourcing-opt stress`.
@@ -22,18 +21,8 @@ pub struct StressArgs {
     /// Show only the N worst cases (every case is solved)
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
-    /// Output format: text, csv, json (schema sourcing-opt/stress/1) or markdown (or md)
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: StressFormat,
-    /// Write the ranking to FILE (atomically) instead of stdout
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Cases solved in parallel (default: the number of available cores)
-    #[arg(long, short, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
-    #[arg(long, value_enum, default_value = "auto")]
-    pub backend: Backend,
+    #[command(flatten)]
+    pub ranking: RankingArgs,
     /// With periods: remove each entry in this year only (one of meta.periods) instead of
     /// over the whole horizon; its capacity in that year, expansion included, is 0
     #[arg(long, value_name = "YEAR")]
@@ -43,20 +32,13 @@ pub struct StressArgs {
 /// Run `stress`: exit 0 when the base case and the ranking were produced (whatever the cases'
 /// statuses), 1 for invalid input, 3/5 when the base case itself is not optimal.
 pub fn run(args: &StressArgs) -> Result<i32, Failure> {
-    let usage = |message: String| Failure {
-        code: exit::USAGE,
-        message,
-    };
-    if args.jobs == Some(0) {
-        return Err(usage("error: --jobs must be at least 1".into()));
-    }
-    check_outputs(&args.input.files(), &[("--output", args.output.as_deref())])?;
+    args.ranking.check(&args.input)?;
     let source = common::read(&args.input)?;
     let base_inst = common::instance(&source, &[], args.input.quiet)?;
     pipeline::check_size(&base_inst).map_err(|why| Failure::input(format!("error: {why}")))?;
     let name = base_inst.meta.name.clone();
     let opts = RunOptions {
-        backend: args.backend.0,
+        backend: args.ranking.backend.0,
         solve: SolveOptions::default(),
         ranging: Ranging::Off,
         diagnose: false,
@@ -87,10 +69,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     if let Some(p) = period {
         cases = stress::in_period(&base_inst, cases, p);
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, cases.len().max(1));
+    let jobs = args.ranking.jobs_for(cases.len());
     let progress = !args.input.quiet;
     if progress {
         eprintln!(
@@ -124,7 +103,7 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
     let ranking = Ranking {
         schema: stress::SCHEMA,
         instance: source.info(&name, &[]),
-        backend: args.backend.name().to_string(),
+        backend: args.ranking.backend.name().to_string(),
         currency: base_inst.meta.currency.clone(),
         base,
         order: stress::ORDER,
@@ -136,13 +115,13 @@ pub fn run(args: &StressArgs) -> Result<i32, Failure> {
         shown: rows.len(),
         rows,
     };
-    let out = match args.format {
+    let out = match args.ranking.format {
         StressFormat::Json => stress::json(&ranking),
         StressFormat::Csv => stress::csv(&ranking),
         StressFormat::Markdown => stress::markdown(&ranking),
         StressFormat::Text => stress::text(&ranking),
     };
-    emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
+    emit(args.ranking.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(exit::OK)
 }
 
