@@ -296,7 +296,39 @@ pub struct Tariff {
     pub material: Option<usize>,
     /// ad valorem share of the material's price
     pub rate: Series,
+    /// `origin`: the origin classes (indices into [`Origin::classes`]) whose shipments pay
+    /// it, sorted; `None` = every shipment (model contract section 7).
+    pub origin: Option<Vec<usize>>,
     pub span: Span,
+}
+
+/// What a target's `I_t` counts (model contract section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Basis {
+    /// Shipments from a source country into the scope, and offers in the scope whose
+    /// origin is a source (schema 1).
+    #[default]
+    Crossing,
+    /// The part of the scope's use whose geological origin (class) is in the sources.
+    Origin,
+}
+
+impl Basis {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Basis::Crossing => "crossing",
+            Basis::Origin => "origin",
+        }
+    }
+}
+
+/// Origin tracking (`meta.origin_classes`, model contract section 7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The class names: the ids listed in `meta.origin_classes`, in order, then `other`.
+    pub classes: Vec<SmolStr>,
+    /// The class of each country: the first listed group that contains it, else `other`.
+    pub class_of: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -308,6 +340,8 @@ pub struct Target {
     pub max_import_share: Series,
     /// Source countries (resolved from blocs); default every country outside the scope.
     pub sources: Vec<usize>,
+    /// `basis`: what `I_t` counts (default `crossing`).
+    pub basis: Basis,
     pub span: Span,
 }
 
@@ -329,6 +363,10 @@ pub struct Stockpile {
     pub min_level: Series,
     /// t held at the end of the horizon, at least (default `initial`).
     pub min_final: f64,
+    /// `initial_origin`: the origin class of the initial stock (index into
+    /// [`Origin::classes`]; default the class of the stockpile's country; 0 without
+    /// tracking).
+    pub initial_origin: usize,
     pub span: Span,
 }
 
@@ -351,6 +389,9 @@ pub struct Instance {
     /// The periods of the horizon: one per year of `meta.periods`, or a single period of
     /// length and weight 1 when the file has none.
     pub periods: Vec<Period>,
+    /// Origin tracking: `None` without `meta.origin_classes` (one class, no `~CLASS` in
+    /// any name).
+    pub origin: Option<Origin>,
 }
 
 /// The per-tonne cost of a mine split into the categories of the cost breakdown.
@@ -446,17 +487,44 @@ impl Instance {
         }
     }
 
-    /// The tariff rate on a lane shipment of `material` from country `from` to country `to`:
-    /// the most specific matching tariff (a material beats `*`, then a country beats a bloc),
-    /// in period `p`.
-    pub fn tariff_rate(&self, from: usize, to: usize, material: usize, p: usize) -> f64 {
-        self.matching_tariff(from, to, material)
+    /// The number of origin classes: the listed ones and `other` with tracking, 1 without.
+    pub fn n_classes(&self) -> usize {
+        self.origin.as_ref().map_or(1, |o| o.classes.len())
+    }
+
+    /// The origin class of country `c` (0 without tracking).
+    pub fn country_class(&self, c: usize) -> usize {
+        self.origin.as_ref().map_or(0, |o| o.class_of[c])
+    }
+
+    /// The name suffix of class `k`: `~CLASS` with tracking, nothing without.
+    pub fn class_suffix(&self, k: usize) -> String {
+        match &self.origin {
+            Some(o) => format!("~{}", o.classes[k]),
+            None => String::new(),
+        }
+    }
+
+    /// The name of class `k` (`None` without tracking).
+    pub fn class_name(&self, k: usize) -> Option<&SmolStr> {
+        self.origin.as_ref().map(|o| &o.classes[k])
+    }
+
+    /// The tariff rate on a lane shipment of `material` of origin class `class` from country
+    /// `from` to country `to`: the most specific matching tariff, in period `p`
+    /// ([`Instance::matching_tariff`]).
+    pub fn tariff_rate(&self, from: usize, to: usize, material: usize, class: usize, p: usize) -> f64 {
+        self.matching_tariff(from, to, material, class)
             .map(|t| self.tariffs[t].rate.at(p))
             .unwrap_or(0.0)
     }
 
-    /// Index of the tariff that applies, if any. Validation guarantees there are no ties.
-    pub fn matching_tariff(&self, from: usize, to: usize, material: usize) -> Option<usize> {
+    /// Index of the tariff that applies, if any: among the tariffs of importer `to` whose
+    /// exporter is `from` or a bloc holding it, whose material is `material` or `*`, and whose
+    /// `origin` (if any) holds `class`, the most specific (a material beats `*`, then a tariff
+    /// with `origin` beats one without, then a country exporter beats a bloc). Validation
+    /// guarantees there are no ties.
+    pub fn matching_tariff(&self, from: usize, to: usize, material: usize, class: usize) -> Option<usize> {
         if from == to {
             return None;
         }
@@ -466,7 +534,12 @@ impl Instance {
                 continue;
             }
             let material_rank = match t.material {
-                Some(m) if m == material => 2,
+                Some(m) if m == material => 4,
+                Some(_) => continue,
+                None => 0,
+            };
+            let origin_rank = match &t.origin {
+                Some(classes) if classes.contains(&class) => 2,
                 Some(_) => continue,
                 None => 0,
             };
@@ -475,12 +548,28 @@ impl Instance {
                 Party::Bloc(b) if self.blocs[b].countries.contains(&from) => 0,
                 _ => continue,
             };
-            let rank = material_rank + exporter_rank;
+            let rank = material_rank + origin_rank + exporter_rank;
             if best.is_none_or(|(r, _)| rank > r) {
                 best = Some((rank, i));
             }
         }
         best.map(|(_, i)| i)
+    }
+
+    /// The origin classes a target counts under `basis = "origin"`: those whose countries
+    /// are all sources of the target (validation rejects sources that split a class), as a
+    /// mask over the classes.
+    pub fn source_classes(&self, target: usize) -> Vec<bool> {
+        let Some(o) = &self.origin else {
+            return vec![false];
+        };
+        let sources = &self.targets[target].sources;
+        (0..o.classes.len())
+            .map(|k| {
+                let mut members = (0..self.countries.len()).filter(|&c| o.class_of[c] == k).peekable();
+                members.peek().is_some() && members.all(|c| sources.contains(&c))
+            })
+            .collect()
     }
 
     /// Countries a target's scope covers.

@@ -82,6 +82,7 @@ pub const META: Table = Table {
         opt("carrying_rate", Number),
         opt("periods", Years),
         opt("discount_rate", Number),
+        opt("origin_classes", PartyList),
     ],
 };
 
@@ -189,6 +190,8 @@ pub const SCHEMA: [Table; 13] = [
             opt("id", Id),
             // A material id, or `*` for every material.
             opt("material", Ref("materials")),
+            // Origin classes whose shipments pay it (model contract section 7).
+            opt("origin", PartyList),
         ],
     },
     Table {
@@ -200,6 +203,7 @@ pub const SCHEMA: [Table; 13] = [
             req("max_import_share", Series),
             opt("sources", PartyList),
             opt("name", Text),
+            opt("basis", Text),
         ],
     },
     Table {
@@ -214,6 +218,7 @@ pub const SCHEMA: [Table; 13] = [
             opt("min_level", Series),
             opt("min_final", Number),
             opt("name", Text),
+            opt("initial_origin", Text),
         ],
     },
 ];
@@ -257,7 +262,8 @@ pub fn required(table: &str) -> impl Iterator<Item = &'static str> + Clone {
 
 /// The id of an entry written without `id`: `REGION/MATERIAL` for demands, `FROM->TO/MODE`
 /// for lanes (mode `road` when left out), `EXPORTER->IMPORTER/MATERIAL` for tariffs
-/// (material `*` when left out); `None` for the other collections.
+/// (material `*` when left out; `~ORIGIN` appended for a tariff with an `origin`, the ids
+/// of a list joined by `+`); `None` for the other collections.
 ///
 /// Validation (labels, duplicate ids, the ids of the instance) and the override matcher
 /// both use it, so they always agree on the id of an entry. A key that is present but not
@@ -276,12 +282,30 @@ pub fn default_id(collection: &str, entry: &RawTable) -> Option<String> {
     match collection {
         "demands" => Some(format!("{}/{}", text("region")?, text("material")?)),
         "lanes" => Some(format!("{}->{}/{}", text("from")?, text("to")?, part("mode", "road")?)),
-        "tariffs" => Some(format!(
-            "{}->{}/{}",
-            text("exporter")?,
-            text("importer")?,
-            part("material", "*")?
-        )),
+        "tariffs" => {
+            let base = format!(
+                "{}->{}/{}",
+                text("exporter")?,
+                text("importer")?,
+                part("material", "*")?
+            );
+            // A tariff limited to an origin (schema 2) is told apart by it: `MX->US/*~usmca`.
+            match entry.get("origin").map(|f| &f.value.kind) {
+                None => Some(base),
+                Some(RawKind::Str(o)) => Some(format!("{base}~{o}")),
+                Some(RawKind::Array(items)) => {
+                    let parts: Option<Vec<&str>> = items
+                        .iter()
+                        .map(|i| match &i.kind {
+                            RawKind::Str(s) => Some(s.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    Some(format!("{base}~{}", parts?.join("+")))
+                }
+                Some(_) => None,
+            }
+        }
         _ => None,
     }
 }

@@ -372,9 +372,13 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
                 let cons: f64 = model.targets[lp.row_period(i)][t as usize].demand().max(1.0);
                 WEIGHT_TARGET / cons
             }
-            RowKey::Balance { region, material } if must_meet.contains(&(region as usize, material as usize)) => {
+            RowKey::Balance { region, material }
+                if inst.origin.is_none() && must_meet.contains(&(region as usize, material as usize)) =>
+            {
                 WEIGHT_DEMAND / size
             }
+            // With origin tracking the `demand` row carries the demand.
+            RowKey::Demand(d) if inst.demands[d as usize].unmet_penalty.is_none() => WEIGHT_DEMAND / size,
             RowKey::MineCapacity(_)
             | RowKey::PlantCapacity(_)
             | RowKey::MineExpansion(_)
@@ -535,6 +539,7 @@ fn keep_later(inst: &Instance, model: &Model, r: &Relaxation) -> Option<String> 
             })?;
             &d.quantity
         }
+        RowKey::Demand(d) => &inst.demands[d as usize].quantity,
         RowKey::MineCapacity(m) => &inst.mines[m as usize].capacity,
         RowKey::PlantCapacity(k) => &inst.plants[k as usize].capacity,
         RowKey::ImportCapacity(i) => inst.imports[i as usize].capacity.as_ref()?,
@@ -571,6 +576,17 @@ fn describe_row(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64
                 current: share,
                 required: round_up(required.min(1.0), 4),
                 unit: "share".into(),
+                keep: None,
+            }
+        }
+        RowKey::Demand(d) => {
+            let current = inst.demands[d as usize].quantity.at(p);
+            Relaxation {
+                row,
+                constraint: format!("demands.{}.quantity{year}", inst.demands[d as usize].id),
+                current,
+                required: round_down(current - slack, 3),
+                unit: "t/yr".into(),
                 keep: None,
             }
         }
@@ -771,6 +787,7 @@ fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
                 d.quantity.set_at(p, n, v);
             }
         }
+        RowKey::Demand(d) => inst.demands[d as usize].quantity.set_at(p, n, v),
         RowKey::MineCapacity(m) => inst.mines[m as usize].capacity.set_at(p, n, v),
         RowKey::PlantCapacity(k) => inst.plants[k as usize].capacity.set_at(p, n, v),
         RowKey::MineExpansion(m) => {

@@ -26,6 +26,16 @@ impl Validator {
                 if a.importer != b.importer || a.material != b.material || !party_ok(b.exporter) {
                     continue;
                 }
+                // With origins (model contract section 7), a tariff with `origin` beats one
+                // without; two with origins tie only on a class both hold.
+                let same_origin = match (&a.origin, &b.origin) {
+                    (None, None) => true,
+                    (Some(x), Some(y)) => x.iter().any(|k| y.contains(k)),
+                    _ => false,
+                };
+                if !same_origin {
+                    continue;
+                }
                 let overlap = match (a.exporter, b.exporter) {
                     (Party::Country(x), Party::Country(y)) => x == y,
                     (Party::Bloc(x), Party::Bloc(y)) => inst.blocs[x]
@@ -45,7 +55,7 @@ impl Validator {
                         )
                         .with_related(format!("tariff `{}` is defined", a.id), a.span.clone())
                         .with_hint(
-                            "remove one, or make one more specific (a material, or a country instead of a bloc)",
+                            "remove one, or make one more specific (a material, an `origin`, or a country instead of a bloc)",
                         ),
                     );
                 }

@@ -25,6 +25,7 @@ mod checks;
 mod fields;
 mod ids;
 mod network;
+mod origin;
 mod series;
 mod stockpiles;
 #[cfg(test)]
@@ -112,6 +113,8 @@ struct Validator {
     /// The expansions that give a `lead_time` (> 0), for the warning about a lead time that
     /// no period allows: (label of the expansion, the value's span, the lead time).
     lead_times: Vec<(String, Span, f64)>,
+    /// Origin keys read before the classes are known ([`origin::Pending`]).
+    pending: origin::Pending,
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -259,6 +262,7 @@ impl Validator {
         let tariffs = self.tariffs(&tables["tariffs"], &r);
         let targets = self.targets(&tables["targets"], &r, &blocs, countries.len());
         let stockpiles = self.stockpiles(&tables["stockpiles"], &r);
+        let origin = self.origin_classes(raw, &r, &blocs, countries.len());
         let periods = match &self.periods {
             Some(years) => Period::of_years(years, meta.as_ref().map_or(0.0, |m| m.discount_rate)),
             None => vec![Period {
@@ -268,7 +272,7 @@ impl Validator {
             }],
         };
 
-        let inst = Instance {
+        let mut inst = Instance {
             meta: meta.unwrap_or_else(|| Meta {
                 name: String::new(),
                 description: None,
@@ -292,7 +296,10 @@ impl Validator {
             targets,
             stockpiles,
             periods,
+            origin,
         };
+        let pending = std::mem::take(&mut self.pending);
+        self.resolve_origins(&mut inst, pending);
         // The cross checks run even when there are errors already (every error is reported,
         // not only the first ones), on the references that did resolve.
         self.cross_checks(&inst);

@@ -291,6 +291,11 @@ impl Validator {
                         None => None,
                     },
                     rate: self.series(e, "rate", Check::Rate).unwrap_or(Series::Constant(0.0)),
+                    origin: {
+                        let origin = self.tariff_origin(e, r);
+                        self.pending.tariffs.push(origin);
+                        None
+                    },
                     span: e.table.span.clone(),
                 }
             })
@@ -362,6 +367,11 @@ impl Validator {
                         .series(e, "max_import_share", Check::Share)
                         .unwrap_or(Series::Constant(0.0)),
                     sources,
+                    basis: {
+                        let (basis, span) = self.target_basis(e);
+                        self.pending.targets.push(span);
+                        basis
+                    },
                     span: e.table.span.clone(),
                 }
             })

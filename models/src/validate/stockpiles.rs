@@ -48,6 +48,11 @@ impl Validator {
                     holding_cost: self.nonneg(e, "holding_cost").unwrap_or(0.0),
                     min_level: min_level.unwrap_or(Series::Constant(0.0)),
                     min_final,
+                    initial_origin: {
+                        let origin = self.stockpile_initial_origin(e);
+                        self.pending.stockpiles.push(origin);
+                        0
+                    },
                     span: e.table.span.clone(),
                 }
             })

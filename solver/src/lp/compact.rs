@@ -25,6 +25,7 @@ impl Lp {
         let mut reduced = Lp::default();
         for &j in &col_of {
             reduced.period = self.var_period[j];
+            reduced.class = self.var_class[j];
             if self.is_free(j) {
                 reduced.add_free_var(self.vars[j], obj[j]);
             } else {
@@ -41,7 +42,7 @@ impl Lp {
             );
             reduced.add_row_like(self, i, &mut terms, self.senses[i], rhs[i]);
         }
-        reduced.period = 0;
+        (reduced.period, reduced.class) = (0, 0);
         (reduced, col_of, row_of)
     }
 }

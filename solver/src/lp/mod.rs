@@ -47,6 +47,9 @@ pub enum VarKey {
     Release(u32),
     /// `level[s]`: t held in stockpile `s` at the end of the period.
     Level(u32),
+    /// `serve[d]`: t/yr of demand `d` served (one per origin class, only with tracking:
+    /// model contract section 7).
+    Serve(u32),
     /// A column of an auxiliary LP (dual, ranging, diagnosis), not of the contract model.
     Aux(u32),
 }
@@ -79,6 +82,8 @@ pub enum RowKey {
     StockMin(u32),
     /// `level[s@last] >= min_final[s]` (one row, no year).
     StockFinal(u32),
+    /// `sum_k serve[d~k] + unmet[d] = quantity[d]` (only with origin tracking).
+    Demand(u32),
     /// A row of an auxiliary LP.
     Aux(u32),
 }
@@ -100,6 +105,7 @@ impl RowKey {
             RowKey::StockCapacity(_) => "stock_capacity",
             RowKey::StockMin(_) => "stock_min",
             RowKey::StockFinal(_) => "stock_final",
+            RowKey::Demand(_) => "demand",
             RowKey::Aux(_) => "aux",
         }
     }
@@ -111,6 +117,12 @@ impl RowKey {
             self,
             RowKey::MineExpansion(_) | RowKey::PlantExpansion(_) | RowKey::StockFinal(_) | RowKey::Aux(_)
         )
+    }
+
+    /// Whether the family has one row per origin class (its name then carries `~CLASS` in
+    /// an instance with origin tracking): the balances and the stock levels.
+    pub fn is_per_class(&self) -> bool {
+        matches!(self, RowKey::Balance { .. } | RowKey::StockLevel(_))
     }
 
     /// Unit of the right-hand side, for report headers.
@@ -169,6 +181,29 @@ pub struct Lp {
     row_period: Vec<u16>,
     /// The period of the columns and rows added next ([`Lp::set_period`]).
     period: u16,
+    /// The origin class of each column and each row: what `~CLASS` the names of the
+    /// per-class families carry with origin tracking (model contract section 7). 0
+    /// throughout without tracking.
+    var_class: Vec<u8>,
+    row_class: Vec<u8>,
+    /// The class of the columns and rows added next ([`Lp::set_class`]).
+    class: u8,
+}
+
+impl VarKey {
+    /// Whether the family has one column per origin class (its name then carries `~CLASS`
+    /// with origin tracking).
+    pub fn is_per_class(&self) -> bool {
+        matches!(
+            self,
+            VarKey::Proc(_)
+                | VarKey::Ship { .. }
+                | VarKey::Inject(_)
+                | VarKey::Release(_)
+                | VarKey::Level(_)
+                | VarKey::Serve(_)
+        )
+    }
 }
 
 impl Default for Lp {
@@ -186,6 +221,9 @@ impl Default for Lp {
             var_period: Vec::new(),
             row_period: Vec::new(),
             period: 0,
+            var_class: Vec::new(),
+            row_class: Vec::new(),
+            class: 0,
         }
     }
 }
@@ -236,6 +274,7 @@ impl Lp {
             obj: self.obj.clone(),
             free: self.free.clone(),
             var_period: self.var_period.clone(),
+            var_class: self.var_class.clone(),
             ..Lp::default()
         }
     }
@@ -282,6 +321,21 @@ impl Lp {
         self.period = u16::try_from(p).expect("at most 65535 periods");
     }
 
+    /// The origin class the next columns and rows belong to.
+    pub fn set_class(&mut self, k: usize) {
+        self.class = u8::try_from(k).expect("at most 256 origin classes");
+    }
+
+    /// The origin class of column `j` (0 without tracking).
+    pub fn var_class(&self, j: usize) -> usize {
+        self.var_class[j] as usize
+    }
+
+    /// The origin class of row `i` (0 without tracking).
+    pub fn row_class(&self, i: usize) -> usize {
+        self.row_class[i] as usize
+    }
+
     /// The period of column `j`.
     pub fn var_period(&self, j: usize) -> usize {
         self.var_period[j] as usize
@@ -296,16 +350,18 @@ impl Lp {
         self.vars.push(key);
         self.obj.push(cost);
         self.var_period.push(self.period);
+        self.var_class.push(self.class);
         (self.vars.len() - 1) as u32
     }
 
     /// Append a copy of row `i` of `other` (same key and period) with new terms, sense and
     /// right-hand side.
     pub fn add_row_like(&mut self, other: &Lp, i: usize, terms: &mut Vec<(u32, f64)>, sense: Sense, rhs: f64) {
-        let period = self.period;
+        let (period, class) = (self.period, self.class);
         self.period = other.row_period[i];
+        self.class = other.row_class[i];
         self.add_row(other.rows[i], terms, sense, rhs);
-        self.period = period;
+        (self.period, self.class) = (period, class);
     }
 
     /// Append a row. Terms with the same column are merged, zero coefficients dropped.
@@ -335,6 +391,7 @@ impl Lp {
         self.vals.truncate(w);
         self.rows.push(key);
         self.row_period.push(self.period);
+        self.row_class.push(self.class);
         self.senses.push(sense);
         self.rhs.push(rhs);
         self.row_start.push(self.cols.len());
@@ -373,7 +430,10 @@ impl Lp {
     /// in an instance with periods.
     pub fn row_name(&self, i: usize, inst: &Instance) -> String {
         let key = &self.rows[i];
-        let name = row_name(key, inst);
+        let mut name = row_name(key, inst);
+        if key.is_per_class() {
+            name = with_class(name, inst, self.row_class[i] as usize);
+        }
         match key.is_per_period() {
             true => with_year(name, inst, self.row_period[i] as usize),
             false => name,
@@ -383,7 +443,10 @@ impl Lp {
     /// Name of a column, e.g. `ship[MX-ZAC->US-TX/rail:MX-ZAC->US-TX,silver]`, with `@YEAR`
     /// before the closing bracket in an instance with periods.
     pub fn var_name(&self, j: usize, inst: &Instance) -> String {
-        let name = var_name(&self.vars[j], inst);
+        let mut name = var_name(&self.vars[j], inst);
+        if self.vars[j].is_per_class() {
+            name = with_class(name, inst, self.var_class[j] as usize);
+        }
         match self.vars[j] {
             VarKey::Aux(_) => name,
             _ => with_year(name, inst, self.var_period[j] as usize),
@@ -397,6 +460,17 @@ fn with_year(mut name: String, inst: &Instance, p: usize) -> String {
         name.pop();
         name.push('@');
         name.push_str(&inst.periods[p].year.to_string());
+        name.push(']');
+    }
+    name
+}
+
+/// `name` with `~CLASS` of class `k` before its closing bracket, with origin tracking.
+fn with_class(mut name: String, inst: &Instance, k: usize) -> String {
+    if let (Some(class), true) = (inst.class_name(k), name.ends_with(']')) {
+        name.pop();
+        name.push('~');
+        name.push_str(class);
         name.push(']');
     }
     name
@@ -434,6 +508,7 @@ pub fn row_name(key: &RowKey, inst: &Instance) -> String {
         RowKey::StockLevel(s) | RowKey::StockCapacity(s) | RowKey::StockMin(s) | RowKey::StockFinal(s) => {
             push(&[&inst.stockpiles[s as usize].id])
         }
+        RowKey::Demand(d) => push(&[&inst.demands[d as usize].id]),
         RowKey::Aux(i) => push(&[&i.to_string()]),
     }
 }
@@ -454,6 +529,7 @@ pub fn var_name(key: &VarKey, inst: &Instance) -> String {
         VarKey::Inject(s) => format!("inject[{}]", inst.stockpiles[s as usize].id),
         VarKey::Release(s) => format!("release[{}]", inst.stockpiles[s as usize].id),
         VarKey::Level(s) => format!("level[{}]", inst.stockpiles[s as usize].id),
+        VarKey::Serve(d) => format!("serve[{}]", inst.demands[d as usize].id),
         VarKey::Aux(i) => format!("aux[{i}]"),
     }
 }

@@ -30,20 +30,29 @@
 //! and its order are those of schema 1.
 
 use crate::lp::{Dir, Lp, RowKey, Sense, VarKey};
-use sourcing_models::Instance;
+use sourcing_models::{Basis, Instance};
 
-/// One `ship[l:dir,a]` column: material `material` moved on lane `lane` in direction `dir`.
+/// One `ship[l:dir,a~k]` column: material `material` of origin class `class` (0 without
+/// tracking) moved on lane `lane` in direction `dir`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ship {
     pub lane: u32,
     pub dir: Dir,
     pub material: u32,
+    pub class: u32,
     pub col: u32,
 }
 
 /// Column indices of the families in one period, for reports.
+///
+/// The per-class families (`proc_`, `inject`, `release`, `level`, `serve`) hold
+/// [`Columns::classes`] columns per plant, stockpile or demand, class by class: use the
+/// `*_of` accessors. Without origin tracking there is one class and one column each, and
+/// `serve` is empty (the balance carries the demand).
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
+    /// The number of origin classes (1 without tracking).
+    pub classes: usize,
     pub prod: Vec<u32>,
     /// `mexp[m@p]`: capacity coming online in this period (`None` without an expansion, or
     /// when its lead time does not allow this period).
@@ -52,11 +61,52 @@ pub struct Columns {
     pub pexp: Vec<Option<u32>>,
     pub buy: Vec<u32>,
     pub unmet: Vec<Option<u32>>,
-    /// Grouped by lane, then direction.
+    /// Grouped by lane, then direction, then material, then class.
     pub ship: Vec<Ship>,
     pub inject: Vec<u32>,
     pub release: Vec<u32>,
     pub level: Vec<u32>,
+    /// `serve[d~k]`, only with origin tracking.
+    pub serve: Vec<u32>,
+}
+
+impl Columns {
+    fn block(v: &[u32], i: usize, k: usize) -> &[u32] {
+        &v[i * k..(i + 1) * k]
+    }
+
+    /// `proc[p~k]` of plant `p`, one per class.
+    pub fn proc_of(&self, p: usize) -> &[u32] {
+        Self::block(&self.proc_, p, self.classes)
+    }
+
+    /// `inject[s~k]` of stockpile `s`, one per class.
+    pub fn inject_of(&self, s: usize) -> &[u32] {
+        Self::block(&self.inject, s, self.classes)
+    }
+
+    /// `release[s~k]` of stockpile `s`, one per class.
+    pub fn release_of(&self, s: usize) -> &[u32] {
+        Self::block(&self.release, s, self.classes)
+    }
+
+    /// `level[s~k]` of stockpile `s`, one per class.
+    pub fn level_of(&self, s: usize) -> &[u32] {
+        Self::block(&self.level, s, self.classes)
+    }
+
+    /// `serve[d~k]` of demand `d`, one per class (empty without tracking).
+    pub fn serve_of(&self, d: usize) -> &[u32] {
+        if self.serve.is_empty() {
+            return &[];
+        }
+        Self::block(&self.serve, d, self.classes)
+    }
+
+    /// The sum of columns `cols` at plan `x`.
+    pub fn total(x: &[f64], cols: &[u32]) -> f64 {
+        cols.iter().map(|&c| x[c as usize]).sum()
+    }
 }
 
 /// The two sides of a target in one period (model contract sections 3 and 6), as columns of
@@ -73,11 +123,21 @@ pub struct Columns {
 /// once over the horizon (when it fills the reserve, or when it is consumed, not both), imports
 /// bought for a reserve still count against a consumption that includes them, and a cap of 1
 /// still never binds on them.
+///
+/// Under `basis = "origin"` (model contract section 7) `I_t` is the part of that use whose
+/// origin class is a source: `serve[d~k]`, `proc[p~k]` and the net fill
+/// `inject[s~k] - release[s~k]` of the scope's demands, plants and stockpiles of the
+/// material, over the source classes `k` (net fill for the reason above: a tonne of a
+/// source class that fills the reserve counts once, not again when drawn and used).
 #[derive(Debug, Clone, Default)]
 pub struct TargetTerms {
-    /// The columns `I_t` counts, each with coefficient 1: shipments of the material from a
-    /// source country into the scope, and offers in the scope whose origin is a source.
+    /// The columns `I_t` counts with coefficient 1. Crossing basis: shipments of the
+    /// material from a source country into the scope, and offers in the scope whose origin
+    /// is a source. Origin basis: the scope's use of source classes.
     pub imports: Vec<u32>,
+    /// The columns `I_t` counts with coefficient -1: releases of source classes (origin
+    /// basis only).
+    pub imports_back: Vec<u32>,
     /// The demands of the material in the scope: quantity (t/yr) and the `unmet[d]` column
     /// of those that may go unmet.
     pub demands: Vec<(f64, Option<u32>)>,
@@ -91,7 +151,8 @@ pub struct TargetTerms {
 impl TargetTerms {
     /// `I_t` at plan `x` (t/yr).
     pub fn imports(&self, x: &[f64]) -> f64 {
-        self.imports.iter().fold(0.0, |sum, &c| sum + x[c as usize])
+        let back = self.imports_back.iter().fold(0.0, |sum, &c| sum + x[c as usize]);
+        self.imports.iter().fold(-back, |sum, &c| sum + x[c as usize])
     }
 
     /// `C_t` at plan `x` (t/yr).
@@ -114,31 +175,53 @@ impl TargetTerms {
         let a = inst.targets[t].material;
         let (in_scope, is_source) = target_membership(inst, t);
         let mut terms = TargetTerms::default();
-        for s in cols.ship.iter().filter(|s| s.material as usize == a) {
-            let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
-            if is_source[inst.region_country(from)] && in_scope[inst.region_country(to)] {
-                terms.imports.push(s.col);
+        let origin_basis = inst.targets[t].basis == Basis::Origin;
+        // Under the origin basis, the columns of a source class.
+        let source_class = inst.source_classes(t);
+        let of_source = |cs: &[u32]| -> Vec<u32> {
+            cs.iter()
+                .enumerate()
+                .filter(|&(k, _)| source_class[k])
+                .map(|(_, &c)| c)
+                .collect()
+        };
+        if !origin_basis {
+            for s in cols.ship.iter().filter(|s| s.material as usize == a) {
+                let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
+                if is_source[inst.region_country(from)] && in_scope[inst.region_country(to)] {
+                    terms.imports.push(s.col);
+                }
             }
-        }
-        for (i, offer) in inst.imports.iter().enumerate() {
-            if offer.material == a && in_scope[inst.region_country(offer.region)] && is_source[offer.origin] {
-                terms.imports.push(cols.buy[i]);
+            for (i, offer) in inst.imports.iter().enumerate() {
+                if offer.material == a && in_scope[inst.region_country(offer.region)] && is_source[offer.origin] {
+                    terms.imports.push(cols.buy[i]);
+                }
             }
         }
         for (d, dem) in inst.demands.iter().enumerate() {
             if dem.material == a && in_scope[inst.region_country(dem.region)] {
                 terms.demands.push((dem.quantity.at(p), cols.unmet[d]));
+                if origin_basis {
+                    terms.imports.extend(of_source(cols.serve_of(d)));
+                }
             }
         }
         for (k, plant) in inst.plants.iter().enumerate() {
             if plant.input == a && in_scope[inst.region_country(plant.region)] {
-                terms.processing.push(cols.proc_[k]);
+                terms.processing.extend_from_slice(cols.proc_of(k));
+                if origin_basis {
+                    terms.imports.extend(of_source(cols.proc_of(k)));
+                }
             }
         }
         for (s, stock) in inst.stockpiles.iter().enumerate() {
             if stock.material == a && in_scope[inst.region_country(stock.region)] {
-                terms.processing.push(cols.inject[s]);
-                terms.releases.push(cols.release[s]);
+                terms.processing.extend_from_slice(cols.inject_of(s));
+                terms.releases.extend_from_slice(cols.release_of(s));
+                if origin_basis {
+                    terms.imports.extend(of_source(cols.inject_of(s)));
+                    terms.imports_back.extend(of_source(cols.release_of(s)));
+                }
             }
         }
         terms
@@ -196,10 +279,18 @@ impl ShipCost {
     }
 }
 
-/// The per-tonne cost of shipping `material` from region `from` to region `to` on lane `lane`
-/// in period `p`.
-pub fn ship_unit_costs(inst: &Instance, lane: usize, from: usize, to: usize, material: usize, p: usize) -> ShipCost {
-    let rate = inst.tariff_rate(inst.region_country(from), inst.region_country(to), material, p);
+/// The per-tonne cost of shipping `material` of origin class `class` (0 without tracking)
+/// from region `from` to region `to` on lane `lane` in period `p`.
+pub fn ship_unit_costs(
+    inst: &Instance,
+    lane: usize,
+    from: usize,
+    to: usize,
+    material: usize,
+    class: usize,
+    p: usize,
+) -> ShipCost {
+    let rate = inst.tariff_rate(inst.region_country(from), inst.region_country(to), material, class, p);
     let price = inst.materials[material].price.at(p);
     let l = &inst.lanes[lane];
     let carrying = inst.meta.carrying_rate.unwrap_or(0.0);
@@ -230,6 +321,7 @@ pub fn build(inst: &Instance) -> Model {
         lane_rows(inst, c, p, &mut lp, &mut terms);
         unmet_rows(inst, c, p, &mut lp, &mut terms);
         balance_rows(inst, c, p, &mut lp, &mut terms);
+        demand_rows(inst, c, p, &mut lp, &mut terms);
         let tt: Vec<TargetTerms> = (0..inst.targets.len())
             .map(|t| TargetTerms::of(inst, c, t, p))
             .collect();
@@ -258,36 +350,52 @@ fn columns(inst: &Instance, lp: &mut Lp, p: usize) -> Columns {
     let w = inst.periods[p].weight;
     let w_from: f64 = inst.periods[p..].iter().map(|q| q.weight).sum();
     let allowed = |lead_time: f64| inst.first_build_period(lead_time).is_some_and(|first| p >= first);
-    let mut cols = Columns::default();
+    let classes = inst.n_classes();
+    let mut cols = Columns {
+        classes,
+        ..Columns::default()
+    };
     for (m, mine) in inst.mines.iter().enumerate() {
+        lp.set_class(inst.country_class(inst.region_country(mine.region)));
         cols.prod
             .push(lp.add_var(VarKey::Prod(m as u32), w * inst.mine_unit_cost(m, p).total()));
+        lp.set_class(0);
         let exp = mine.expansion.filter(|e| allowed(e.lead_time));
         cols.mexp
             .push(exp.map(|e| lp.add_var(VarKey::MineExp(m as u32), e.cost * w_from)));
     }
     for (k, plant) in inst.plants.iter().enumerate() {
-        cols.proc_
-            .push(lp.add_var(VarKey::Proc(k as u32), w * plant.cost.at(p)));
+        for class in 0..classes {
+            lp.set_class(class);
+            cols.proc_
+                .push(lp.add_var(VarKey::Proc(k as u32), w * plant.cost.at(p)));
+        }
+        lp.set_class(0);
         let exp = plant.expansion.filter(|e| allowed(e.lead_time));
         cols.pexp
             .push(exp.map(|e| lp.add_var(VarKey::PlantExp(k as u32), e.cost * w_from)));
     }
     for (i, offer) in inst.imports.iter().enumerate() {
+        lp.set_class(inst.country_class(offer.origin));
         cols.buy.push(lp.add_var(VarKey::Buy(i as u32), w * offer.price.at(p)));
     }
+    lp.set_class(0);
     for l in 0..inst.lanes.len() {
         for (dir, from, to) in lane_directions(inst, l) {
             for a in (0..inst.materials.len()).filter(|&a| inst.lanes[l].allows(a)) {
-                let cost = w * ship_unit_costs(inst, l, from, to, a, p).total();
-                let (lane, material) = (l as u32, a as u32);
-                let col = lp.add_var(VarKey::Ship { lane, dir, material }, cost);
-                cols.ship.push(Ship {
-                    lane,
-                    dir,
-                    material,
-                    col,
-                });
+                for class in 0..classes {
+                    let cost = w * ship_unit_costs(inst, l, from, to, a, class, p).total();
+                    let (lane, material) = (l as u32, a as u32);
+                    lp.set_class(class);
+                    let col = lp.add_var(VarKey::Ship { lane, dir, material }, cost);
+                    cols.ship.push(Ship {
+                        lane,
+                        dir,
+                        material,
+                        class: class as u32,
+                        col,
+                    });
+                }
             }
         }
     }
@@ -298,12 +406,25 @@ fn columns(inst: &Instance, lp: &mut Lp, p: usize) -> Columns {
                 .map(|pen| lp.add_var(VarKey::Unmet(d as u32), w * pen.at(p))),
         );
     }
+    lp.set_class(0);
+    if inst.origin.is_some() {
+        for d in 0..inst.demands.len() {
+            for class in 0..classes {
+                lp.set_class(class);
+                cols.serve.push(lp.add_var(VarKey::Serve(d as u32), 0.0));
+            }
+        }
+    }
     for (s, stock) in inst.stockpiles.iter().enumerate() {
         let s32 = s as u32;
-        cols.inject.push(lp.add_var(VarKey::Inject(s32), 0.0));
-        cols.release.push(lp.add_var(VarKey::Release(s32), 0.0));
-        cols.level.push(lp.add_var(VarKey::Level(s32), w * stock.holding_cost));
+        for class in 0..classes {
+            lp.set_class(class);
+            cols.inject.push(lp.add_var(VarKey::Inject(s32), 0.0));
+            cols.release.push(lp.add_var(VarKey::Release(s32), 0.0));
+            cols.level.push(lp.add_var(VarKey::Level(s32), w * stock.holding_cost));
+        }
     }
+    lp.set_class(0);
     cols
 }
 
@@ -330,20 +451,30 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
     let exp_p = inst.plants.iter().filter(|p| online(&p.expansion) > 0).count();
     let unmet = inst.demands.iter().filter(|d| d.unmet_penalty.is_some()).count();
     let stocks = inst.stockpiles.len();
+    // With origin tracking the flows through plants, lanes and stockpiles, and the
+    // balances, exist once per class; each demand gets a row and a column per class.
+    let k = inst.n_classes();
+    let tracked_demands = if inst.origin.is_some() { inst.demands.len() } else { 0 };
     let mut ship = 0usize;
     let mut lane_rows = 0usize;
     for l in &inst.lanes {
         let dirs = if l.bidirectional { 2 } else { 1 };
         let allowed = (0..n_mat).filter(|&a| l.allows(a)).count();
-        ship += dirs * allowed;
+        ship += dirs * allowed * k;
         if l.capacity.is_some() {
             lane_rows += dirs;
         }
     }
-    let per_period = inst.mines.len() + inst.plants.len() + inst.imports.len() + ship + unmet + 3 * stocks;
+    let per_period = inst.mines.len()
+        + k * inst.plants.len()
+        + inst.imports.len()
+        + ship
+        + unmet
+        + 3 * k * stocks
+        + k * tracked_demands;
     let variables = periods * per_period + exp_cols;
     let import_rows = inst.imports.iter().filter(|i| i.capacity.is_some()).count();
-    let balances = (inst.regions.len() * n_mat).min(2 * (per_period + exp_m + exp_p) + inst.demands.len());
+    let balances = (k * inst.regions.len() * n_mat).min(2 * (per_period + exp_m + exp_p) + inst.demands.len());
     let rows = periods
         * (inst.mines.len()
             + inst.plants.len()
@@ -352,7 +483,8 @@ pub fn estimate(inst: &Instance) -> SizeEstimate {
             + unmet
             + balances
             + inst.targets.len()
-            + 3 * stocks)
+            + tracked_demands
+            + (k + 2) * stocks)
         + exp_m
         + exp_p
         + stocks;
@@ -390,7 +522,7 @@ fn mine_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &m
 /// then, in the first period's block, `plant_expansion[k]`: `sum_p pexp[k@p] <= expansion.max`.
 fn plant_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     for (k, plant) in inst.plants.iter().enumerate() {
-        terms.push((cols[p].proc_[k], 1.0));
+        terms.extend(cols[p].proc_of(k).iter().map(|&c| (c, 1.0)));
         terms.extend(cols[..=p].iter().filter_map(|c| c.pexp[k]).map(|e| (e, -1.0)));
         lp.add_row(RowKey::PlantCapacity(k as u32), terms, Sense::Le, plant.capacity.at(p));
         if p == 0 {
@@ -436,59 +568,94 @@ fn unmet_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mu
     }
 }
 
-/// `balance[r/a]` for every region and material that anything touches, in region then
-/// material order (t/yr of `a`):
+/// `balance[r/a~k]` for every region, material and origin class that a column enters (or,
+/// without tracking, that a demand names), in region, material, then class order (t/yr of
+/// `a`):
 ///
-/// `sum prod + sum buy + sum yield[p] proc[p] (output a) + sum ship in - sum ship out
-///  - sum proc[p] (input a) + sum unmet + sum release - sum inject = sum quantity` (the
-///  demands of `a` at `r`).
+/// `sum prod + sum buy + sum yield[p] proc[p~k] (output a) + sum ship~k in - sum ship~k out
+/// - sum proc[p~k] (input a) + sum release~k - sum inject~k + (untracked) sum unmet
+/// - (tracked) sum serve[d~k] = (untracked) sum quantity`.
+///
+/// A mine's production enters the class of its country, an offer's purchase the class of its `origin`; without tracking
+/// there is one class and the rows and their order are schema 1's.
 fn balance_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
-    let n_mat = inst.materials.len();
-    let idx = |r: usize, a: usize| r * n_mat + a;
-    let mut cells: Vec<Vec<(u32, f64)>> = vec![Vec::new(); inst.regions.len() * n_mat];
+    let (n_mat, classes) = (inst.materials.len(), cols.classes);
+    let idx = |r: usize, a: usize, k: usize| (r * n_mat + a) * classes + k;
+    let mut cells: Vec<Vec<(u32, f64)>> = vec![Vec::new(); inst.regions.len() * n_mat * classes];
     let mut touched = vec![false; cells.len()];
     let mut rhs = vec![0.0; cells.len()];
     for (m, mine) in inst.mines.iter().enumerate() {
-        cells[idx(mine.region, mine.material)].push((cols.prod[m], 1.0));
+        let k = inst.country_class(inst.region_country(mine.region));
+        cells[idx(mine.region, mine.material, k)].push((cols.prod[m], 1.0));
     }
     for (i, offer) in inst.imports.iter().enumerate() {
-        cells[idx(offer.region, offer.material)].push((cols.buy[i], 1.0));
+        let k = inst.country_class(offer.origin);
+        cells[idx(offer.region, offer.material, k)].push((cols.buy[i], 1.0));
     }
-    for (k, plant) in inst.plants.iter().enumerate() {
-        cells[idx(plant.region, plant.output)].push((cols.proc_[k], plant.yield_));
-        cells[idx(plant.region, plant.input)].push((cols.proc_[k], -1.0));
+    for (pl, plant) in inst.plants.iter().enumerate() {
+        for (k, &c) in cols.proc_of(pl).iter().enumerate() {
+            cells[idx(plant.region, plant.output, k)].push((c, plant.yield_));
+            cells[idx(plant.region, plant.input, k)].push((c, -1.0));
+        }
     }
     for s in &cols.ship {
         let (from, to) = s.dir.endpoints(&inst.lanes[s.lane as usize]);
-        cells[idx(to, s.material as usize)].push((s.col, 1.0));
-        cells[idx(from, s.material as usize)].push((s.col, -1.0));
+        let (a, k) = (s.material as usize, s.class as usize);
+        cells[idx(to, a, k)].push((s.col, 1.0));
+        cells[idx(from, a, k)].push((s.col, -1.0));
     }
     for (d, dem) in inst.demands.iter().enumerate() {
-        let k = idx(dem.region, dem.material);
-        touched[k] = true;
-        rhs[k] += dem.quantity.at(p);
-        if let Some(u) = cols.unmet[d] {
-            cells[k].push((u, 1.0));
+        let serve = cols.serve_of(d);
+        if serve.is_empty() {
+            let k = idx(dem.region, dem.material, 0);
+            touched[k] = true;
+            rhs[k] += dem.quantity.at(p);
+            if let Some(u) = cols.unmet[d] {
+                cells[k].push((u, 1.0));
+            }
+        }
+        for (k, &c) in serve.iter().enumerate() {
+            cells[idx(dem.region, dem.material, k)].push((c, -1.0));
         }
     }
     for (s, stock) in inst.stockpiles.iter().enumerate() {
-        let k = idx(stock.region, stock.material);
-        cells[k].push((cols.release[s], 1.0));
-        cells[k].push((cols.inject[s], -1.0));
+        for k in 0..classes {
+            let cell = &mut cells[idx(stock.region, stock.material, k)];
+            cell.push((cols.release_of(s)[k], 1.0));
+            cell.push((cols.inject_of(s)[k], -1.0));
+        }
     }
     for r in 0..inst.regions.len() {
         for a in 0..n_mat {
-            let k = idx(r, a);
-            if cells[k].is_empty() && !touched[k] {
-                continue;
+            for k in 0..classes {
+                let i = idx(r, a, k);
+                if cells[i].is_empty() && !touched[i] {
+                    continue;
+                }
+                terms.append(&mut cells[i]);
+                let key = RowKey::Balance {
+                    region: r as u32,
+                    material: a as u32,
+                };
+                lp.set_class(k);
+                lp.add_row(key, terms, Sense::Eq, rhs[i]);
             }
-            terms.append(&mut cells[k]);
-            let key = RowKey::Balance {
-                region: r as u32,
-                material: a as u32,
-            };
-            lp.add_row(key, terms, Sense::Eq, rhs[k]);
         }
+    }
+    lp.set_class(0);
+}
+
+/// `demand[d]`: `sum_k serve[d~k] + unmet[d] = quantity[d]` (t/yr), only with origin
+/// tracking (without, the balance row carries the demand). Its dual is the delivered price.
+fn demand_rows(inst: &Instance, cols: &Columns, p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
+    for (d, dem) in inst.demands.iter().enumerate() {
+        let serve = cols.serve_of(d);
+        if serve.is_empty() {
+            continue;
+        }
+        terms.extend(serve.iter().map(|&c| (c, 1.0)));
+        terms.extend(cols.unmet[d].map(|u| (u, 1.0)));
+        lp.add_row(RowKey::Demand(d as u32), terms, Sense::Eq, dem.quantity.at(p));
     }
 }
 
@@ -499,6 +666,7 @@ fn target_rows(inst: &Instance, targets: &[TargetTerms], p: usize, lp: &mut Lp, 
     for (t, tt) in targets.iter().enumerate() {
         let s = inst.targets[t].max_import_share.at(p);
         terms.extend(tt.imports.iter().map(|&c| (c, 1.0)));
+        terms.extend(tt.imports_back.iter().map(|&c| (c, -1.0)));
         let mut constant = 0.0;
         for &(q, unmet) in &tt.demands {
             constant += s * q;
@@ -510,43 +678,50 @@ fn target_rows(inst: &Instance, targets: &[TargetTerms], p: usize, lp: &mut Lp, 
     }
 }
 
-/// The stockpile rows of period `p` (t): `stock_level[s]`
-/// `level[s@p] - level[s@(p-1)] - L_p inject[s@p] + L_p release[s@p] = 0` (`= initial` in the
-/// first period), `stock_capacity[s]` `level[s@p] <= capacity`, and `stock_min[s]`
-/// `level[s@p] >= min_level[s@p]` where that floor is above 0.
+/// The stockpile rows of period `p` (t): per origin class `k`, `stock_level[s~k]`
+/// `level[s~k@p] - level[s~k@(p-1)] - L_p inject[s~k@p] + L_p release[s~k@p] = 0` (`= initial`
+/// in the first period for the class of the initial stock, 0 for the others), then, over the
+/// classes, `stock_capacity[s]` `sum_k level[s~k@p] <= capacity`, and `stock_min[s]`
+/// `sum_k level[s~k@p] >= min_level[s@p]` where that floor is above 0.
 fn stock_rows(inst: &Instance, cols: &[Columns], p: usize, lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     let length = inst.periods[p].length;
     for (s, stock) in inst.stockpiles.iter().enumerate() {
         let c = &cols[p];
-        terms.push((c.level[s], 1.0));
-        terms.push((c.inject[s], -length));
-        terms.push((c.release[s], length));
-        let rhs = match p {
-            0 => stock.initial,
-            _ => {
-                terms.push((cols[p - 1].level[s], -1.0));
-                0.0
-            }
-        };
         let s32 = s as u32;
-        lp.add_row(RowKey::StockLevel(s32), terms, Sense::Eq, rhs);
-        terms.push((c.level[s], 1.0));
+        for k in 0..c.classes {
+            terms.push((c.level_of(s)[k], 1.0));
+            terms.push((c.inject_of(s)[k], -length));
+            terms.push((c.release_of(s)[k], length));
+            let rhs = match p {
+                0 if k == stock.initial_origin => stock.initial,
+                0 => 0.0,
+                _ => {
+                    terms.push((cols[p - 1].level_of(s)[k], -1.0));
+                    0.0
+                }
+            };
+            lp.set_class(k);
+            lp.add_row(RowKey::StockLevel(s32), terms, Sense::Eq, rhs);
+        }
+        lp.set_class(0);
+        let level = |terms: &mut Vec<(u32, f64)>| terms.extend(c.level_of(s).iter().map(|&l| (l, 1.0)));
+        level(terms);
         lp.add_row(RowKey::StockCapacity(s32), terms, Sense::Le, stock.capacity);
         let floor = stock.min_level.at(p);
         if floor > 0.0 {
-            terms.push((c.level[s], 1.0));
+            level(terms);
             lp.add_row(RowKey::StockMin(s32), terms, Sense::Ge, floor);
         }
     }
 }
 
-/// `stock_final[s]`: `level[s@last] >= min_final` (t), where `min_final` is above 0.
+/// `stock_final[s]`: `sum_k level[s~k@last] >= min_final` (t), where `min_final` is above 0.
 fn final_stock_rows(inst: &Instance, cols: &[Columns], lp: &mut Lp, terms: &mut Vec<(u32, f64)>) {
     let last = cols.len() - 1;
     lp.set_period(last);
     for (s, stock) in inst.stockpiles.iter().enumerate() {
         if stock.min_final > 0.0 {
-            terms.push((cols[last].level[s], 1.0));
+            terms.extend(cols[last].level_of(s).iter().map(|&l| (l, 1.0)));
             lp.add_row(RowKey::StockFinal(s as u32), terms, Sense::Ge, stock.min_final);
         }
     }

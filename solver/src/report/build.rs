@@ -55,6 +55,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         targets: Vec::new(),
         constraints: Vec::new(),
         prices: Vec::new(),
+        origin_shares: None,
         binding: Vec::new(),
         ranging: None,
         diagnosis: None,
@@ -102,6 +103,9 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
     report.targets = periods.flat_map(|p| targets(&cx, &rows, p)).collect();
     report.constraints = constraints(&cx);
     report.prices = prices(&cx, &pricing);
+    if inst.origin.is_some() {
+        report.origin_shares = Some(super::origin::origin_shares(inst, &solved.model.cols, &solved.x));
+    }
     report.binding = binding(&cx, &report.constraints);
     report.ranging = solved.sensitivity.as_ref().map(|s| ranging(inst, solved, s));
 }
@@ -164,6 +168,23 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The sum of columns `cols` (0 without a solution).
+    fn sum(&self, cols: &[u32]) -> f64 {
+        cols.iter().map(|&c| self.val(c)).sum()
+    }
+
+    /// The values of one column per origin class, by class name (`None` without tracking).
+    fn by_origin(&self, cols: &[u32]) -> Option<ByOrigin> {
+        let o = self.inst.origin.as_ref()?;
+        Some(ByOrigin(
+            o.classes
+                .iter()
+                .zip(cols)
+                .map(|(k, &c)| (k.clone(), tidy(self.val(c))))
+                .collect(),
+        ))
+    }
+
     fn dual(&self, i: usize) -> Option<f64> {
         self.solved.duals.as_ref().map(|d| tidy(d[i]))
     }
@@ -195,14 +216,17 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Row lookups by key, built once: balances by period x region x material, targets by
-/// period x target (an index, not a hash).
+/// Row lookups by key, built once: balances by period x region x material (the first
+/// class's row with tracking), targets by period x target, demand rows by period x demand
+/// (with tracking) (an index, not a hash).
 struct RowIndex {
     n_mat: usize,
     n_cells: usize,
     n_targets: usize,
+    n_demands: usize,
     balance: Vec<usize>,
     target: Vec<usize>,
+    demand: Vec<usize>,
 }
 
 impl RowIndex {
@@ -212,13 +236,16 @@ impl RowIndex {
         let n_targets = inst.targets.len();
         let mut balance = vec![usize::MAX; inst.n_periods() * n_cells];
         let mut target = vec![usize::MAX; inst.n_periods() * n_targets];
+        let n_demands = inst.demands.len();
+        let mut demand = vec![usize::MAX; inst.n_periods() * n_demands];
         for (i, key) in lp.rows().iter().enumerate() {
             let p = lp.row_period(i);
             match *key {
-                RowKey::Balance { region, material } => {
+                RowKey::Balance { region, material } if lp.row_class(i) == 0 => {
                     balance[p * n_cells + region as usize * n_mat + material as usize] = i;
                 }
                 RowKey::Target(t) => target[p * n_targets + t as usize] = i,
+                RowKey::Demand(d) => demand[p * n_demands + d as usize] = i,
                 _ => {}
             }
         }
@@ -226,13 +253,24 @@ impl RowIndex {
             n_mat,
             n_cells,
             n_targets,
+            n_demands,
             balance,
             target,
+            demand,
         }
     }
 
     fn balance(&self, p: usize, region: usize, material: usize) -> Option<usize> {
         Some(self.balance[p * self.n_cells + region * self.n_mat + material]).filter(|&i| i != usize::MAX)
+    }
+
+    /// The row that carries demand `d` in period `p`: its `demand[d]` row with tracking, its
+    /// balance row without.
+    fn demand(&self, p: usize, d: usize, dem: &sourcing_models::Demand) -> Option<usize> {
+        match self.n_demands > 0 && self.demand[p * self.n_demands + d] != usize::MAX {
+            true => Some(self.demand[p * self.n_demands + d]),
+            false => self.balance(p, dem.region, dem.material),
+        }
     }
 
     fn target(&self, p: usize, t: usize) -> usize {
@@ -295,7 +333,7 @@ fn costs(cx: &Context, p: usize) -> Costs {
         }
     }
     for (k, plant) in inst.plants.iter().enumerate() {
-        costs.processing += plant.cost.at(p) * cx.val(cols.proc_[k]);
+        costs.processing += plant.cost.at(p) * cx.sum(cols.proc_of(k));
         if let (Some(e), Some(x)) = (cx.added(p, |c| c.pexp[k]), plant.expansion) {
             costs.plant_expansion += x.cost * e;
         }
@@ -307,6 +345,7 @@ fn costs(cx: &Context, p: usize) -> Costs {
         lane,
         dir,
         material: a,
+        class,
         col: c,
     } in &cols.ship
     {
@@ -315,7 +354,7 @@ fn costs(cx: &Context, p: usize) -> Costs {
             continue;
         }
         let (from, to) = cx.ends(lane, dir);
-        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, p);
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, class as usize, p);
         costs.transport += unit.transport * q;
         costs.tariffs += unit.tariff * q;
         costs.in_transit += unit.in_transit * q;
@@ -326,7 +365,7 @@ fn costs(cx: &Context, p: usize) -> Costs {
     }
     if is_schema_2(inst) {
         let held = inst.stockpiles.iter().enumerate();
-        costs.stockpile = Some(held.map(|(s, st)| st.holding_cost * cx.val(cols.level[s])).sum());
+        costs.stockpile = Some(held.map(|(s, st)| st.holding_cost * cx.sum(cols.level_of(s))).sum());
     }
     costs
 }
@@ -357,7 +396,7 @@ fn plants(cx: &Context, p: usize) -> Vec<PlantRow> {
     let (inst, cols) = (cx.inst, &cx.cols[p]);
     let mut plants = Vec::with_capacity(inst.plants.len());
     for (k, plant) in inst.plants.iter().enumerate() {
-        let q = cx.val(cols.proc_[k]);
+        let q = cx.sum(cols.proc_of(k));
         let e = cx.added(p, |c| c.pexp[k]);
         let capacity = plant.capacity.at(p);
         plants.push(PlantRow {
@@ -372,6 +411,7 @@ fn plants(cx: &Context, p: usize) -> Vec<PlantRow> {
             expansion_t: e,
             utilisation: ratio(q, capacity + e.unwrap_or(0.0)),
             unit_cost: plant.cost.at(p),
+            input_by_origin: cx.by_origin(cols.proc_of(k)),
         });
     }
     plants
@@ -412,6 +452,7 @@ fn shipments(cx: &Context, p: usize) -> Vec<ShipmentRow> {
         lane,
         dir,
         material: a,
+        class,
         col: c,
     } in &cx.cols[p].ship
     {
@@ -426,7 +467,7 @@ fn shipments(cx: &Context, p: usize) -> Vec<ShipmentRow> {
         }
         let l = &inst.lanes[lane as usize];
         let (from, to) = cx.ends(lane, dir);
-        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, p);
+        let unit = ship_unit_costs(inst, lane as usize, from, to, a as usize, class as usize, p);
         shipments.push(ShipmentRow {
             lane: l.id.clone(),
             period: cx.year(p),
@@ -438,6 +479,7 @@ fn shipments(cx: &Context, p: usize) -> Vec<ShipmentRow> {
             transport_cost: unit.transport * q,
             tariff_paid: unit.tariff * q,
             in_transit_cost: unit.in_transit * q,
+            origin: inst.class_name(class as usize).cloned(),
         });
     }
     shipments
@@ -458,9 +500,10 @@ fn demands(cx: &Context, rows: &RowIndex, pricing: &Pricing, p: usize) -> Vec<De
             served: quantity - unmet,
             unmet,
             marginal_cost: rows
-                .balance(p, dem.region, dem.material)
+                .demand(p, d, dem)
                 .and_then(|i| cx.right(i))
                 .and_then(|price| pricing.demand_price(cx, p, price, dem.region, dem.material)),
+            served_by_origin: cx.by_origin(cols.serve_of(d)),
         });
     }
     demands
@@ -555,11 +598,12 @@ fn stockpiles(cx: &Context) -> Vec<StockpileRow> {
                 region: inst.regions[st.region].id.clone(),
                 material: inst.materials[st.material].id.clone(),
                 period: cx.year(p),
-                level_t: tidy(cx.val(c.level[s])),
-                injected_t: tidy(cx.val(c.inject[s])),
-                released_t: tidy(cx.val(c.release[s])),
+                level_t: tidy(cx.sum(c.level_of(s))),
+                injected_t: tidy(cx.sum(c.inject_of(s))),
+                released_t: tidy(cx.sum(c.release_of(s))),
                 capacity_t: st.capacity,
                 min_level_t: st.min_level.at(p),
+                level_by_origin: cx.by_origin(c.level_of(s)),
             });
         }
     }
@@ -620,13 +664,20 @@ fn prices(cx: &Context, pricing: &Pricing) -> Vec<PriceRow> {
         if let RowKey::Balance { region, material } = *key {
             let (region, material) = (region as usize, material as usize);
             let p = cx.lp.row_period(i);
+            // With tracking a balance carries no demand (the `demand` rows do): its price is
+            // that of one more tonne of its class used there, and moves no target.
+            let marginal_cost = match inst.origin.is_some() {
+                true => cx.right(i).map(|v| cx.annual(p, v)),
+                false => cx
+                    .right(i)
+                    .and_then(|price| pricing.demand_price(cx, p, price, region, material)),
+            };
             prices.push(PriceRow {
                 region: inst.regions[region].id.clone(),
                 period: cx.year(p),
                 material: inst.materials[material].id.clone(),
-                marginal_cost: cx
-                    .right(i)
-                    .and_then(|price| pricing.demand_price(cx, p, price, region, material)),
+                origin: inst.class_name(cx.lp.row_class(i)).cloned(),
+                marginal_cost,
             });
         }
     }

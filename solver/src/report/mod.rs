@@ -6,6 +6,7 @@
 mod build;
 pub mod chart;
 pub mod csv;
+mod origin;
 mod render;
 mod schema;
 pub mod table;

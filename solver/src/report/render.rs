@@ -12,7 +12,7 @@
 //! which are derivatives of the weighted objective. A report without periods renders as it
 //! did before schema 2.
 
-use super::schema::{BuildRow, PeriodRow, Report, StockpileRow};
+use super::schema::{BuildRow, ByOrigin, OriginShareRow, PeriodRow, Report, StockpileRow};
 use super::table::Table;
 use std::fmt::Write as _;
 
@@ -229,6 +229,9 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     }
     if let Some(stockpiles) = &r.stockpiles {
         out.push(stockpiles_table(stockpiles, years));
+    }
+    if let Some(shares) = &r.origin_shares {
+        out.push(origin_shares_table(r, shares, years));
     }
     out.extend([
         costs_table(r, years),
@@ -596,7 +599,7 @@ fn shipments_table(r: &Report, years: bool) -> (String, Table) {
             vec![
                 s.lane.to_string(),
                 format!("{} -> {} ({})", s.from, s.to, s.mode),
-                s.material.to_string(),
+                with_origin(&s.material, s.origin.as_deref()),
                 num(s.tonnes),
                 num(s.transport_cost),
                 num(s.tariff_paid),
@@ -621,19 +624,35 @@ fn demands_table(r: &Report, years: bool) -> (String, Table) {
         ],
         2,
     );
-    for d in &r.demands {
-        t.push(detail_row(
+    let tracked = r.demands.iter().any(|d| d.served_by_origin.is_some());
+    if tracked {
+        t = detail_table(
             years,
-            d.period,
-            vec![
-                d.id.to_string(),
-                d.material.to_string(),
-                num(d.quantity),
-                num(d.served),
-                num(d.unmet),
-                opt(d.marginal_cost),
+            &[
+                "demand",
+                "material",
+                "quantity t/yr",
+                "served t/yr",
+                "unmet t/yr",
+                &format!("delivered price {cur}/t"),
+                "served by origin t/yr",
             ],
-        ));
+            2,
+        );
+    }
+    for d in &r.demands {
+        let mut cells = vec![
+            d.id.to_string(),
+            d.material.to_string(),
+            num(d.quantity),
+            num(d.served),
+            num(d.unmet),
+            opt(d.marginal_cost),
+        ];
+        if tracked {
+            cells.push(by_origin_cell(d.served_by_origin.as_ref()));
+        }
+        t.push(detail_row(years, d.period, cells));
     }
     let title = if years {
         format!("Demands (delivered price: {cur}/t in that year's terms, the balance dual / the period's weight)")
@@ -740,6 +759,57 @@ fn binding_table(r: &Report, years: bool) -> (String, Table) {
     (title, t)
 }
 
+/// `material` with `~CLASS` when the entry carries an origin class.
+fn with_origin(material: &str, origin: Option<&str>) -> String {
+    match origin {
+        Some(k) => format!("{material}~{k}"),
+        None => material.to_string(),
+    }
+}
+
+/// The non-zero entries of a split by origin class, e.g. `usmca 120, other 30` (`-` when
+/// all are zero).
+fn by_origin_cell(split: Option<&ByOrigin>) -> String {
+    let parts: Vec<String> = split
+        .into_iter()
+        .flat_map(|b| &b.0)
+        .filter(|(_, v)| *v != 0.0)
+        .map(|(k, v)| format!("{k} {}", num(*v)))
+        .collect();
+    match parts.is_empty() {
+        true => "-".into(),
+        false => parts.join(", "),
+    }
+}
+
+/// Where the supply was mined: for each final material (one a demand names) and each scope
+/// that some target caps (every scope when there is no target), the use in the scope and its share by origin class
+/// (the JSON's `origin_shares` has every material and scope).
+fn origin_shares_table(r: &Report, shares: &[OriginShareRow], years: bool) -> (String, Table) {
+    let classes: Vec<&str> = shares
+        .first()
+        .map(|s| s.shares.0.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
+    let header: Vec<String> = ["material", "scope", "use t/yr"]
+        .iter()
+        .map(|h| h.to_string())
+        .chain(classes.iter().map(|k| format!("{k} share")))
+        .collect();
+    let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
+    let mut t = detail_table(years, &header, 2);
+    let is_final = |m: &str| r.demands.iter().any(|d| d.material == m);
+    let is_shown_scope = |row: &OriginShareRow| r.targets.is_empty() || r.targets.iter().any(|t| t.scope == row.scope);
+    for row in shares.iter().filter(|s| is_final(&s.material) && is_shown_scope(s)) {
+        let mut cells = vec![row.material.to_string(), row.scope.to_string(), num(row.use_t)];
+        cells.extend(row.shares.0.iter().map(|(_, v)| pct(*v)));
+        t.push(detail_row(years, row.period, cells));
+    }
+    (
+        "Where the supply was mined (share of each scope's use by origin class)".into(),
+        t,
+    )
+}
+
 fn prices_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
     let mut t = detail_table(years, &["region", "material", &format!("marginal cost {cur}/t")], 2);
@@ -747,7 +817,11 @@ fn prices_table(r: &Report, years: bool) -> (String, Table) {
         t.push(detail_row(
             years,
             p.period,
-            vec![p.region.to_string(), p.material.to_string(), opt(p.marginal_cost)],
+            vec![
+                p.region.to_string(),
+                with_origin(&p.material, p.origin.as_deref()),
+                opt(p.marginal_cost),
+            ],
         ));
     }
     let title = if years {

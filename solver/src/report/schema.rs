@@ -36,6 +36,11 @@ pub struct Report {
     pub targets: Vec<TargetRow>,
     pub constraints: Vec<ConstraintRow>,
     pub prices: Vec<PriceRow>,
+    /// With origin tracking: for each material, period and scope (every bloc and country
+    /// that uses the material), the share of that use by origin class (model contract
+    /// section 7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_shares: Option<Vec<OriginShareRow>>,
     pub binding: Vec<String>,
     pub ranging: Option<Ranging>,
     pub diagnosis: Option<Diagnosis>,
@@ -151,6 +156,9 @@ pub struct PlantRow {
     pub utilisation: f64,
     /// USD per t input
     pub unit_cost: f64,
+    /// With origin tracking: the input processed by origin class (t/yr).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_by_origin: Option<ByOrigin>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -184,6 +192,9 @@ pub struct ShipmentRow {
     /// The cost of the capital tied up in transit (`meta.carrying_rate`).
     #[serde(default)]
     pub in_transit_cost: f64,
+    /// With origin tracking: the origin class of the tonnes (one row per class moved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<SmolStr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,6 +209,9 @@ pub struct DemandRow {
     pub served: f64,
     pub unmet: f64,
     pub marginal_cost: Option<f64>,
+    /// With origin tracking: the tonnes served by origin class (t/yr).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by_origin: Option<ByOrigin>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -264,6 +278,65 @@ pub struct StockpileRow {
     pub released_t: f64,
     pub capacity_t: f64,
     pub min_level_t: f64,
+    /// With origin tracking: the level by origin class (t).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_by_origin: Option<ByOrigin>,
+}
+
+/// Tonnes (or shares) by origin class, in the order of `meta.origin_classes` then `other`:
+/// a JSON object `{ "usmca": 120.0, "other": 30.0 }` whose keys keep that order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ByOrigin(pub Vec<(SmolStr, f64)>);
+
+impl ByOrigin {
+    pub fn get(&self, class: &str) -> f64 {
+        self.0.iter().find(|(k, _)| k == class).map_or(0.0, |e| e.1)
+    }
+}
+
+impl Serialize for ByOrigin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k.as_str(), v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ByOrigin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = ByOrigin;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map from origin class to a number")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<ByOrigin, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<SmolStr, f64>()? {
+                    out.push((k, v));
+                }
+                Ok(ByOrigin(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The use of a material in a scope (demand served, plant input and net stockpile fill, t/yr)
+/// in one period, and its share by origin class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OriginShareRow {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
+    pub material: SmolStr,
+    /// A bloc or a country id.
+    pub scope: SmolStr,
+    pub use_t: f64,
+    /// Share of `use_t` by origin class (sums to 1 when `use_t > 0`).
+    pub shares: ByOrigin,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -328,6 +401,10 @@ pub struct PriceRow {
     pub period: Option<i64>,
     pub region: SmolStr,
     pub material: SmolStr,
+    /// With origin tracking: the class of the balance row (its price is that of one more
+    /// tonne of this class used there; a demand's delivered price is in `demands`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<SmolStr>,
     pub marginal_cost: Option<f64>,
 }
 

@@ -103,6 +103,7 @@ fn refine_prices(
         let row = s.rows[k].row;
         match lp.rows()[row] {
             RowKey::Balance { .. } if lp.rhs()[row] != 0.0 => 1,
+            RowKey::Demand(_) => 1,
             RowKey::Balance { .. } => 2,
             _ => 0,
         }

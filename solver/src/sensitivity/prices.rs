@@ -34,7 +34,7 @@ impl Directions {
     }
 
     /// The directions of one more tonne of demand for the model of `inst`: each balance row
-    /// moves with the target rows covering it (material and scope) in the same period,
+    /// (each `demand` row with origin tracking) moves with the target rows covering it (material and scope) in the same period,
     /// weighted by that period's `s_t`.
     pub fn of_demand(inst: &Instance, lp: &Lp) -> Self {
         let n_targets = inst.targets.len();
@@ -47,8 +47,15 @@ impl Directions {
         let in_scope: Vec<Vec<bool>> = (0..inst.targets.len()).map(|t| target_membership(inst, t).0).collect();
         let mut coupled = vec![Vec::new(); lp.n_rows()];
         for (i, key) in lp.rows().iter().enumerate() {
-            let RowKey::Balance { region, material } = *key else {
-                continue;
+            // The row that carries a demand: its balance without origin tracking, its
+            // `demand` row with (a tracked balance has no demand on its right).
+            let (region, material) = match *key {
+                RowKey::Balance { region, material } if inst.origin.is_none() => (region, material),
+                RowKey::Demand(d) => {
+                    let dem = &inst.demands[d as usize];
+                    (dem.region as u32, dem.material as u32)
+                }
+                _ => continue,
             };
             let country = inst.region_country(region as usize);
             let p = lp.row_period(i);
