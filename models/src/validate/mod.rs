@@ -29,6 +29,8 @@ mod origin;
 mod series;
 mod stockpiles;
 #[cfg(test)]
+mod origin_tests;
+#[cfg(test)]
 mod tests;
 
 pub(crate) use series::year_key;

@@ -39,9 +39,11 @@ impl Validator {
             f.key_span.clone(),
             f.value.origin.clone(),
         );
-        let list = self.string_list(e, "origin")?;
+        // What does not resolve is reported here; the rest still marks the tariff as one with
+        // an origin, so that it is not also taken for a tariff without one (a false tie).
+        let list = self.string_list(e, "origin").unwrap_or_default();
         let parties: Vec<Party> = list.iter().filter_map(|(n, s)| self.party_named(r, n, s)).collect();
-        (parties.len() == list.len()).then_some((parties, span))
+        Some((parties, span))
     }
 
     /// `basis` of a target: `crossing` (the default) or `origin`.
@@ -181,6 +183,8 @@ impl Validator {
         };
         for (t, entry) in pending.tariffs.into_iter().enumerate() {
             let Some((parties, span)) = entry else { continue };
+            // Marked as a tariff with an origin whatever follows (see `tariff_origin`).
+            inst.tariffs[t].origin = Some(Vec::new());
             let Some(o) = inst.origin.clone() else {
                 let id = inst.tariffs[t].id.clone();
                 self.diags
