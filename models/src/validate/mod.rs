@@ -26,10 +26,10 @@ mod fields;
 mod ids;
 mod network;
 mod origin;
-mod series;
-mod stockpiles;
 #[cfg(test)]
 mod origin_tests;
+mod series;
+mod stockpiles;
 #[cfg(test)]
 mod tests;
 

@@ -91,7 +91,9 @@ fn classes_are_the_first_listed_group_then_other() {
     assert_eq!(o.class_of, [0, 1, 1, 2]);
     assert_eq!(inst.n_classes(), 3);
     // Without the key: one class, no tracking.
-    let plain = load_str(&BASE.replace("origin_classes = [\"usmca\"]\n", "")).instance.expect("valid");
+    let plain = load_str(&BASE.replace("origin_classes = [\"usmca\"]\n", ""))
+        .instance
+        .expect("valid");
     assert!(plain.origin.is_none());
     assert_eq!(plain.n_classes(), 1);
 }
@@ -110,7 +112,9 @@ fn other_and_duplicates_cannot_be_listed() {
 #[test]
 fn a_tariff_origin_is_resolved_to_classes_and_outranks_one_without() {
     let src = format!("{BASE}\n[[tariffs]]\nimporter = \"US\"\nexporter = \"MX\"\norigin = \"usmca\"\nrate = 0\n");
-    let inst = load_str(&src).instance.expect("valid: a tariff with origin is more specific");
+    let inst = load_str(&src)
+        .instance
+        .expect("valid: a tariff with origin is more specific");
     assert_eq!(inst.tariffs[1].origin, Some(vec![0]));
     assert_eq!(inst.tariffs[1].id, "MX->US/*~usmca");
     let (us, mx) = (0, 1);
@@ -125,7 +129,11 @@ fn two_tariffs_with_overlapping_origins_are_ambiguous() {
                  \n[[tariffs]]\nid = \"b\"\nimporter = \"US\"\nexporter = \"MX\"\norigin = [\"usmca\", \"CN\"]\nrate = 0.2\n";
     let e = errors(&format!("{BASE}{extra}"));
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].message.starts_with("ambiguous tariffs `a` and `b`"), "{}", e[0].message);
+    assert!(
+        e[0].message.starts_with("ambiguous tariffs `a` and `b`"),
+        "{}",
+        e[0].message
+    );
 }
 
 #[test]
@@ -148,12 +156,23 @@ fn an_origin_set_that_splits_a_class_names_the_class_and_the_entry_that_makes_it
 #[test]
 fn an_origin_basis_target_whose_sources_split_a_class_is_an_error() {
     // Scope US: the default sources (every other country) split `usmca`.
-    let src = with("scope = \"usmca\"\nmax_import_share", "scope = \"US\"\nbasis = \"origin\"\nmax_import_share");
+    let src = with(
+        "scope = \"usmca\"\nmax_import_share",
+        "scope = \"US\"\nbasis = \"origin\"\nmax_import_share",
+    );
     let e = errors(&src);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].message.contains("origin-basis target `cap` splits origin class `usmca`"), "{}", e[0].message);
+    assert!(
+        e[0].message
+            .contains("origin-basis target `cap` splits origin class `usmca`"),
+        "{}",
+        e[0].message
+    );
     // Sources that are whole classes are fine, and the basis is read.
-    let src = with("max_import_share = 0.5", "max_import_share = 0.5\nbasis = \"origin\"\nsources = \"CN\"");
+    let src = with(
+        "max_import_share = 0.5",
+        "max_import_share = 0.5\nbasis = \"origin\"\nsources = \"CN\"",
+    );
     let inst = load_str(&src).instance.expect("valid");
     assert_eq!(inst.targets[0].basis, Basis::Origin);
     assert_eq!(inst.source_classes(0), [false, true]);
@@ -164,29 +183,57 @@ fn origin_keys_without_origin_classes_are_errors_naming_the_key() {
     let plain = BASE.replace("origin_classes = [\"usmca\"]\n", "");
     let src = format!("{plain}\n[[tariffs]]\nimporter = \"US\"\nexporter = \"MX\"\norigin = \"usmca\"\nrate = 0\n");
     let e = errors(&src);
-    assert!(e[0].message.contains("the `origin` of tariff `MX->US/*~usmca` needs `origin_classes`"), "{}", e[0].message);
+    assert!(
+        e[0].message
+            .contains("the `origin` of tariff `MX->US/*~usmca` needs `origin_classes`"),
+        "{}",
+        e[0].message
+    );
     let src = plain.replace("max_import_share = 0.5", "max_import_share = 0.5\nbasis = \"origin\"");
     let e = errors(&src);
-    assert!(e[0].message.contains("`basis = \"origin\"` in target `cap` needs `origin_classes`"), "{}", e[0].message);
+    assert!(
+        e[0].message
+            .contains("`basis = \"origin\"` in target `cap` needs `origin_classes`"),
+        "{}",
+        e[0].message
+    );
     assert_eq!(e[0].line_col(&src).unwrap().0, line_with(&src, "basis = \"origin\""));
 }
 
 #[test]
 fn a_basis_other_than_crossing_or_origin_is_an_error() {
-    let e = errors(&with("max_import_share = 0.5", "max_import_share = 0.5\nbasis = \"mined\""));
+    let e = errors(&with(
+        "max_import_share = 0.5",
+        "max_import_share = 0.5\nbasis = \"mined\"",
+    ));
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].message.contains("must be \"crossing\" or \"origin\", found \"mined\""), "{}", e[0].message);
+    assert!(
+        e[0].message
+            .contains("must be \"crossing\" or \"origin\", found \"mined\""),
+        "{}",
+        e[0].message
+    );
 }
 
 #[test]
 fn a_stockpiles_initial_origin_must_be_a_class() {
-    let stock = "\n[[stockpiles]]\nid = \"reserve\"\nregion = \"US-TX\"\nmaterial = \"ore\"\ncapacity = 10\ninitial = 5\n";
+    let stock =
+        "\n[[stockpiles]]\nid = \"reserve\"\nregion = \"US-TX\"\nmaterial = \"ore\"\ncapacity = 10\ninitial = 5\n";
     let inst = load_str(&format!("{BASE}{stock}")).instance.expect("valid");
-    assert_eq!(inst.stockpiles[0].initial_origin, 0, "default: the class of the stockpile's country");
-    let inst = load_str(&format!("{BASE}{stock}initial_origin = \"other\"\n")).instance.expect("valid");
+    assert_eq!(
+        inst.stockpiles[0].initial_origin, 0,
+        "default: the class of the stockpile's country"
+    );
+    let inst = load_str(&format!("{BASE}{stock}initial_origin = \"other\"\n"))
+        .instance
+        .expect("valid");
     assert_eq!(inst.stockpiles[0].initial_origin, 1);
     let e = errors(&format!("{BASE}{stock}initial_origin = \"allied\"\n"));
-    assert!(e[0].message.contains("unknown origin class `allied`"), "{}", e[0].message);
+    assert!(
+        e[0].message.contains("unknown origin class `allied`"),
+        "{}",
+        e[0].message
+    );
     assert!(e[0].hint.as_deref().unwrap_or_default().contains("`usmca`, `other`"));
 }
 
@@ -195,5 +242,9 @@ fn schema_1_with_origin_classes_is_an_error_naming_the_key() {
     let src = with("name = \"origin\"", "name = \"origin\"\nschema = 1");
     let e = errors(&src);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].message.contains("`origin_classes` in `[meta]` is a schema-2 key"), "{}", e[0].message);
+    assert!(
+        e[0].message.contains("`origin_classes` in `[meta]` is a schema-2 key"),
+        "{}",
+        e[0].message
+    );
 }

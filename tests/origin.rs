@@ -1,0 +1,231 @@
+//! Origin tracking (model contract section 7), end to end: the plans of the hand-derived
+//! textbook instances (their headers hold the derivations) on every backend, what the report
+//! says about origins, the diagnosis of a tracked instance, and the property that tracking
+//! alone (no origin-aware tariff or target) changes no optimum.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// Relative tolerance on money and tonnes: the interior-point backend stops at 1e-8.
+const REL: f64 = 1e-6;
+
+const WAIVER: &str = "instances/textbook/origin_tariff_waiver.toml";
+const CAP: &str = "instances/textbook/origin_cap.toml";
+
+/// `solve --format json` with extra arguments; the report of an optimal run.
+fn solve_with(instance: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["solve", instance, "--format", "json", "--quiet"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    serde_json::from_str(&r.stdout).expect("the report is JSON")
+}
+
+fn by_origin(v: &Value, class: &str) -> f64 {
+    v.get(class)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no `{class}` in {v}"))
+}
+
+#[test]
+fn a_duty_waived_for_usmca_origin_makes_the_refinery_buy_mexican_ore() {
+    for &backend in BACKENDS {
+        let r = solve_with(WAIVER, &["--backend", backend]);
+        assert!(close(num(&r["objective"], "objective"), 37_000.0, REL), "{backend}");
+        let refinery = find(&r, "plants", "id", "refinery");
+        assert!(
+            close(by_origin(&refinery["input_by_origin"], "usmca"), 200.0, REL),
+            "{backend}"
+        );
+        assert!(by_origin(&refinery["input_by_origin"], "other").abs() < 1e-6);
+        let demand = &list(&r, "demands")[0];
+        assert!(close(by_origin(&demand["served_by_origin"], "usmca"), 100.0, REL));
+        // The delivered price is the `demand` row's: one more tonne from Mexican ore.
+        assert!(
+            close(num(&demand["marginal_cost"], "marginal_cost"), 370.0, REL),
+            "{backend}"
+        );
+        // The oxide that crosses is `usmca` and pays nothing.
+        for s in list(&r, "shipments").iter().filter(|s| s["material"] == "oxide") {
+            assert_eq!(s["origin"], "usmca");
+            assert!(num(&s["tariff_paid"], "tariff").abs() < 1e-6);
+        }
+    }
+    // Without the waiver the refinery switches to Chinese ore (derivation in the header).
+    let r = solve_with(WAIVER, &["--set", "tariffs.MX->US/*~usmca.rate=0.25"]);
+    assert!(close(num(&r["objective"], "objective"), 56_000.0, REL));
+    let refinery = find(&r, "plants", "id", "refinery");
+    assert!(close(by_origin(&refinery["input_by_origin"], "other"), 200.0, REL));
+    assert!(close(num(&r["costs"]["tariffs"], "tariffs"), 25_000.0, REL));
+}
+
+#[test]
+fn an_origin_cap_binds_where_the_crossing_cap_does_not() {
+    for &backend in BACKENDS {
+        let r = solve_with(CAP, &["--backend", backend]);
+        assert!(close(num(&r["objective"], "objective"), 59_000.0, REL), "{backend}");
+        let crossing = find(&r, "targets", "id", "crossing_cap");
+        assert!(
+            num(&crossing["achieved_share"], "share").abs() < 1e-9,
+            "{backend}: {crossing}"
+        );
+        assert_eq!(crossing["binding"], false);
+        assert!(num(&crossing["marginal_value"], "mv").abs() < 1e-6);
+        let origin = find(&r, "targets", "id", "origin_cap");
+        assert!(close(num(&origin["achieved_share"], "share"), 0.5, REL), "{backend}");
+        assert_eq!(origin["binding"], true);
+        // 60 USD per point: each point moves one tonne from Mexican (620) to Chinese (560) ore.
+        let per_point = num(&origin["marginal_value_per_point"], "per point");
+        assert!(close(per_point, 60.0, REL), "{backend}: {per_point}");
+        // One more tonne of oxide raises the cap's allowance by half a tonne.
+        let demand = &list(&r, "demands")[0];
+        assert!(close(num(&demand["marginal_cost"], "price"), 590.0, REL), "{backend}");
+    }
+    // The marginal value by finite difference: one point more of share.
+    let at = |share: &str| {
+        let r = solve_with(CAP, &["--set", &format!("targets.origin_cap.max_import_share={share}")]);
+        num(&r["objective"], "objective")
+    };
+    assert!(close(at("0.5") - at("0.51"), 60.0, 1e-6));
+    assert!(close(at("1"), 56_000.0, REL));
+}
+
+#[test]
+fn tracked_reports_name_classes_and_add_up() {
+    let r = solve_with(CAP, &[]);
+    let names: Vec<&str> = list(&r, "constraints")
+        .iter()
+        .map(|c| text(&c["name"], "name"))
+        .collect();
+    for name in [
+        "balance[MX-SON/ore~usmca]",
+        "balance[MX-SON/ore~other]",
+        "demand[US-TX/oxide]",
+        "target[origin_cap]",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    // A demand's split by origin adds up to what it is served.
+    for d in list(&r, "demands") {
+        let split: f64 = d["served_by_origin"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!(close(split, num(&d["served"], "served"), REL), "{d}");
+    }
+    // The shares of use by class add up to 1 for every scope.
+    let shares = r["origin_shares"].as_array().expect("origin_shares with tracking");
+    assert!(!shares.is_empty());
+    for s in shares {
+        let total: f64 = s["shares"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!(close(total, 1.0, 1e-9), "{s}");
+    }
+    let us = shares
+        .iter()
+        .find(|s| s["scope"] == "US" && s["material"] == "oxide")
+        .expect("US oxide");
+    assert!(close(by_origin(&us["shares"], "other"), 0.5, REL));
+    // Text shows the classes where they matter.
+    let out = run(&["solve", CAP, "--ranging", "off"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("Where the supply was mined"), "{}", out.stdout);
+    assert!(out.stdout.contains("oxide~usmca"), "{}", out.stdout);
+}
+
+#[test]
+fn an_untracked_instance_has_no_origin_fields() {
+    let r = solve_optimal("instances/textbook/import_cap_binding.toml", None);
+    assert!(r.get("origin_shares").is_none());
+    assert!(list(&r, "demands").iter().all(|d| d.get("served_by_origin").is_none()));
+    assert!(list(&r, "constraints")
+        .iter()
+        .all(|c| !text(&c["name"], "name").contains('~')));
+}
+
+/// A copy of `instance` with `origin_classes` added to `[meta]`: tracking alone, with no
+/// tariff or target that looks at origins, must leave the optimum as it was.
+fn tracked_copy(instance: &str, classes: &str, dir: &std::path::Path) -> String {
+    let src = std::fs::read_to_string(root().join(instance)).expect("instance readable");
+    let at = src.find("[meta]\n").expect("[meta]") + "[meta]\n".len();
+    let tracked = format!("{}origin_classes = {classes}\n{}", &src[..at], &src[at..]);
+    let tracked = tracked
+        .replace("schema = 1 ", "schema = 2 ")
+        .replace("schema = 1\n", "schema = 2\n");
+    let path = dir.join(std::path::Path::new(instance).file_name().unwrap());
+    std::fs::write(&path, tracked).expect("write the copy");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn tracking_alone_changes_no_optimum() {
+    let dir = std::env::temp_dir().join(format!("sourcing-opt-origin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (instance, classes) in [
+        ("instances/usmca_critical_minerals.toml", "[\"usmca\", \"allied\"]"),
+        ("instances/textbook/silver_tax_chain.toml", "[\"MX\", \"andean\"]"),
+        ("instances/textbook/reserve_price_spike.toml", "[\"US\"]"),
+    ] {
+        let plain = solve_with(instance, &["--ranging", "off"]);
+        let copy = tracked_copy(instance, classes, &dir);
+        let tracked = solve_with(&copy, &["--ranging", "off"]);
+        let (a, b) = (
+            num(&plain["objective"], "objective"),
+            num(&tracked["objective"], "objective"),
+        );
+        assert!(close(a, b, 1e-7), "{instance}: {a} untracked, {b} tracked");
+        // Every target reaches the same share (the plan may differ where it is not unique,
+        // the share of a binding cap cannot).
+        for (t, u) in list(&plain, "targets").iter().zip(list(&tracked, "targets")) {
+            if t["binding"] == true {
+                assert!(
+                    close(num(&t["achieved_share"], "s"), num(&u["achieved_share"], "s"), 1e-6),
+                    "{instance}: {t} vs {u}"
+                );
+            }
+        }
+        assert!(tracked["origin_shares"].is_array());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_diagnosis_of_a_tracked_instance_names_overrides_that_repair_it() {
+    // The origin cap at 0 with the Mexican mine short: only 50 t of oxide can be USMCA-mined.
+    let args = [
+        "solve",
+        CAP,
+        "--format",
+        "json",
+        "--quiet",
+        "--set",
+        "targets.origin_cap.max_import_share=0",
+        "--set",
+        "mines.sonora.capacity=100",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let relaxations = report["diagnosis"]["relaxations"].as_array().expect("relaxations");
+    assert!(!relaxations.is_empty(), "{report}");
+    // Applying every relaxation makes the instance feasible.
+    let mut repaired: Vec<String> = args[..7].iter().map(|s| s.to_string()).collect();
+    repaired.push("--set".into());
+    repaired.push("mines.sonora.capacity=100".into());
+    for x in relaxations {
+        let key = text(&x["constraint"], "constraint");
+        let value = num(&x["required"], "required");
+        repaired.push("--set".into());
+        repaired.push(format!("{key}={value}"));
+    }
+    let repaired: Vec<&str> = repaired.iter().map(|s| s.as_str()).collect();
+    let again = run(&repaired);
+    assert_eq!(again.code, 0, "{}\n{}", again.describe(&repaired), report["diagnosis"]);
+}
