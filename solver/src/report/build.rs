@@ -53,6 +53,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         shipments: Vec::new(),
         demands: Vec::new(),
         targets: Vec::new(),
+        concentration: Vec::new(),
         constraints: Vec::new(),
         prices: Vec::new(),
         binding: Vec::new(),
@@ -104,6 +105,7 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
     report.prices = prices(&cx, &pricing);
     report.binding = binding(&cx, &report.constraints);
     report.ranging = solved.sensitivity.as_ref().map(|s| ranging(inst, solved, s));
+    report.concentration = super::concentration::rows(inst, report);
 }
 
 /// Whether the report carries the sections and fields of schema 2 (periods, builds,
