@@ -434,6 +434,7 @@ fn the_csv_has_a_period_column() {
         "shipments",
         "demands",
         "targets",
+        "concentration",
         "prices",
     ];
     let mut seen = std::collections::BTreeSet::new();

@@ -53,6 +53,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         shipments: Vec::new(),
         demands: Vec::new(),
         targets: Vec::new(),
+        concentration: Vec::new(),
         constraints: Vec::new(),
         prices: Vec::new(),
         origin_shares: None,
@@ -108,6 +109,7 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
     }
     report.binding = binding(&cx, &report.constraints);
     report.ranging = solved.sensitivity.as_ref().map(|s| ranging(inst, solved, s));
+    report.concentration = super::concentration::rows(inst, report);
 }
 
 /// Whether the report carries the sections and fields of schema 2 (periods, builds,

@@ -241,6 +241,7 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
         shipments_table(r, years),
         demands_table(r, years),
         targets_table(r, years),
+        concentration_table(r, years),
         binding_table(r, years),
         prices_table(r, years),
     ]);
@@ -704,6 +705,49 @@ fn targets_table(r: &Report, years: bool) -> (String, Table) {
     (title, t)
 }
 
+/// Supply concentration: each material and stage with its total, its largest supplying
+/// country and that country's share, the HHI, how many countries supply it, and whether the
+/// largest share is above the 65% benchmark (`> 65%`, else `<= 65%`).
+fn concentration_table(r: &Report, years: bool) -> (String, Table) {
+    let mut t = detail_table(
+        years,
+        &[
+            "material",
+            "stage",
+            "largest country",
+            "total t/yr",
+            "largest share",
+            "HHI",
+            "countries",
+            "benchmark",
+        ],
+        3,
+    );
+    for c in &r.concentration {
+        t.push(detail_row(
+            years,
+            c.period,
+            vec![
+                c.material.to_string(),
+                c.stage.to_string(),
+                c.largest_country.to_string(),
+                num(c.total_t),
+                pct(c.largest_share),
+                num(c.hhi.round()),
+                c.by_country.len().to_string(),
+                if c.above_benchmark {
+                    "> 65%".into()
+                } else {
+                    "<= 65%".into()
+                },
+            ],
+        ));
+    }
+    let title = "Supply concentration by country (mining: mine output; processing: plant output; imports: by origin; \
+                 HHI 0-10,000; > 65% = above the EU Critical Raw Materials Act benchmark of at most 65% from one country)";
+    (title.into(), t)
+}
+
 /// The binding constraints in the order of the report's `binding` list (most valuable first),
 /// each with its `marginal_value`: what one more unit of its right-hand side saves, in the
 /// user's sign (>= 0), the number that list is sorted by.
@@ -1111,6 +1155,7 @@ fn csv(r: &Report) -> String {
                                 .iter()
                                 .find_map(|k| map.get(*k).and_then(|k| k.as_str()))
                                 .map(|s| s.to_string())
+                                .or_else(|| csv_concentration_key(section, map))
                                 .unwrap_or_else(|| {
                                     if section == "periods" {
                                         period.to_string()
@@ -1126,6 +1171,19 @@ fn csv(r: &Report) -> String {
                                             line(section, &key, &format!("{f}.{g}"), y, period);
                                         }
                                     }
+                                    // A list of records (a concentration row's `by_country`):
+                                    // one line per record and field, `field.LABEL.g`, LABEL
+                                    // its first text field (the country) or its index.
+                                    Value::Array(list) if list.iter().all(Value::is_object) => {
+                                        for (i, it) in list.iter().enumerate() {
+                                            let Value::Object(rec) = it else { continue };
+                                            let label = rec.iter().find_map(|(g, y)| y.as_str().map(|s| (g, s)));
+                                            let name = label.map_or_else(|| i.to_string(), |l| l.1.to_string());
+                                            for (g, y) in rec.iter().filter(|(g, _)| Some(*g) != label.map(|l| l.0)) {
+                                                line(section, &key, &format!("{f}.{name}.{g}"), y, period);
+                                            }
+                                        }
+                                    }
                                     _ => line(section, &key, f, x, period),
                                 }
                             }
@@ -1138,6 +1196,15 @@ fn csv(r: &Report) -> String {
         }
     }
     out
+}
+
+/// The CSV key of a concentration row: `material/stage` (the period has its own column).
+fn csv_concentration_key(section: &str, map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    let text = |k: &str| map.get(k).and_then(|v| v.as_str());
+    match (section, text("material"), text("stage")) {
+        ("concentration", Some(m), Some(s)) => Some(format!("{m}/{s}")),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

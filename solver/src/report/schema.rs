@@ -34,6 +34,8 @@ pub struct Report {
     pub shipments: Vec<ShipmentRow>,
     pub demands: Vec<DemandRow>,
     pub targets: Vec<TargetRow>,
+    /// Supply concentration by material and stage (empty without an optimal plan).
+    pub concentration: Vec<ConcentrationRow>,
     pub constraints: Vec<ConstraintRow>,
     pub prices: Vec<PriceRow>,
     /// With origin tracking: for each material, period and scope (every bloc and country
@@ -434,4 +436,39 @@ pub struct SolverInfo {
     pub ranging: Option<String>,
     /// Set when `--backend auto` had to fall back on a second backend, and why.
     pub fallback: Option<String>,
+}
+
+/// One stage of one material's supply in one period, by country: how concentrated it is
+/// (built by `report::concentration`, which documents the definitions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConcentrationRow {
+    /// The period's year (schema 2; absent without periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<i64>,
+    pub material: SmolStr,
+    /// `mining` (mine production), `processing` (plant output) or `imports` (offers bought,
+    /// by origin).
+    pub stage: SmolStr,
+    /// t/yr supplied at this stage, the sum of `by_country`.
+    pub total_t: f64,
+    /// Each supplying country, most tonnes first (then by id).
+    pub by_country: Vec<CountrySupply>,
+    pub largest_country: SmolStr,
+    /// The largest country's share of `total_t`, 0..1.
+    pub largest_share: f64,
+    /// Herfindahl-Hirschman index: the sum of the squared shares in percent, 0..10,000.
+    pub hhi: f64,
+    /// `largest_share` above the EU Critical Raw Materials Act benchmark (at most 65% from one
+    /// country).
+    pub above_benchmark: bool,
+}
+
+/// One country's supply at one stage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountrySupply {
+    pub country: SmolStr,
+    /// t/yr.
+    pub tonnes: f64,
+    /// Its share of the stage's total, 0..1.
+    pub share: f64,
 }
