@@ -11,6 +11,8 @@ import csv
 import os
 import tomllib
 
+import render_origin
+
 INSTANCE = "instances/usmca_2025_2030.toml"
 SCEN_DIR = "instances/scenarios/2025_2030"
 CMD = f"sourcing-opt solve {INSTANCE}"
@@ -27,7 +29,7 @@ ORDER = [
     "china_ban_2027",
     "china_ban_2027_reserve",
     "china_ban_2027_crisis_protocol",
-]
+] + render_origin.ORIGIN_SCENARIOS
 
 
 def musd(x):
@@ -309,7 +311,7 @@ def lines(load):
         f"against the path above ({musd(base['objective'])} M USD)."
     )
     out.append("")
-    for n in names:
+    for n in [n for n in names if n not in render_origin.ORIGIN_SCENARIOS]:
         spec, r = scenario(n), runs[n]
         out.append(f"#### {spec.get('name', n)}")
         out.append("")
@@ -328,4 +330,5 @@ def lines(load):
             reserve_table(r, out)
         unmet_table(r, out, BANNED if "ban" in n else None)
 
+    out.extend(render_origin.lines(INSTANCE, CMD, SCEN_DIR, base, runs))
     return out
