@@ -229,3 +229,50 @@ fn the_diagnosis_of_a_tracked_instance_names_overrides_that_repair_it() {
     let again = run(&repaired);
     assert_eq!(again.code, 0, "{}\n{}", again.describe(&repaired), report["diagnosis"]);
 }
+
+/// The README's single-country cap (China as a class of its own, an origin-basis target on
+/// graphite anode), applied to the 2025-2030 path as the README shows it: China's share of
+/// USMCA's anode use holds at the cap in 2030, it binds, and it costs what the README says.
+#[test]
+fn the_readme_single_country_cap_holds_on_the_path() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("origin_classes = [\"CN\"").expect("the README's example");
+    let block = &readme[start..readme[start..].find("```").unwrap() + start];
+    let classes = block.lines().next().unwrap().split('#').next().unwrap().trim();
+    let target = &block[block.find("[[targets]]").expect("the example's target")..];
+    let path = "instances/usmca_2025_2030.toml";
+    let src = std::fs::read_to_string(root().join(path)).unwrap();
+    let shipped = "origin_classes = [\"usmca\", \"allied\"]";
+    assert!(src.contains(shipped), "the path's classes changed: update this test");
+    let edited = format!("{}\n{target}", src.replacen(shipped, classes, 1));
+    let dir = std::env::temp_dir().join(format!("sourcing-opt-cn-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("path_cn_cap.toml");
+    std::fs::write(&file, edited).unwrap();
+    let r = solve_with(file.to_str().unwrap(), &["--ranging", "off"]);
+    let row = list(&r, "targets")
+        .iter()
+        .find(|t| t["id"] == "anode_mined_in_china" && t["period"] == 2030)
+        .expect("the cap's 2030 row");
+    let cap = num(&row["max_import_share"], "cap");
+    assert!(num(&row["achieved_share"], "share") <= cap + 1e-6, "{row}");
+    assert_eq!(row["binding"], true, "{row}");
+    // What the README says it costs (M USD over the path, to 0.1).
+    let plain = solve_with(path, &["--ranging", "off"]);
+    let extra = (num(&r["objective"], "objective") - num(&plain["objective"], "objective")) / 1e6;
+    assert!(
+        (extra - 21.2).abs() < 0.05,
+        "the cap costs {extra:.2} M USD; the README says 21.2"
+    );
+    let shares = r["origin_shares"].as_array().unwrap();
+    let anode = shares
+        .iter()
+        .find(|s| s["period"] == 2030 && s["scope"] == "usmca" && s["material"] == "graphite_anode")
+        .expect("USMCA anode use in 2030");
+    assert!(close(
+        by_origin(&anode["shares"], "CN"),
+        num(&row["achieved_share"], "share"),
+        1e-6
+    ));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -7,8 +7,10 @@
 #
 #   solver/benches/periods.sh                       # seed 1, K = 100, 6 periods
 #   SCALE=10 PERIODS=3 solver/benches/periods.sh    # a quick one
+#   ORIGIN=1 PERIODS=1 SCALE=92 solver/benches/periods.sh   # origin tracking, ~300k variables
 #
-# Knobs: SEED (1), SCALE (100), PERIODS (6), REPEAT (runs of each solve and HiGHS solves,
+# Knobs: SEED (1), SCALE (100), PERIODS (6), ORIGIN (0; 1 = `generate --origin`: three origin
+# classes and the geological-origin rule, model contract section 7), REPEAT (runs of each solve and HiGHS solves,
 # default 1; the run of median time is shown), TIME_LIMIT (seconds per solve, 1800),
 # SOURCING_OPT_PYTHON (a Python with highspy; else PYTHON, else .ci/venv/bin/python, created by
 # .ci/run), KEEP=DIR (keep the instance, reports and MPS file there).
@@ -26,9 +28,10 @@ cd "$root"
 seed="${SEED:-1}"
 scale="${SCALE:-100}"
 periods="${PERIODS:-6}"
+origin="${ORIGIN:-0}"
 repeat="${REPEAT:-1}"
 time_limit="${TIME_LIMIT:-1800}"
-for v in seed scale periods repeat; do
+for v in seed scale periods repeat origin; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "error: ${v^^} must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 python="${SOURCING_OPT_PYTHON:-${PYTHON:-$root/.ci/venv/bin/python}}"
@@ -41,9 +44,11 @@ source "$root/solver/benches/common.sh"
 bench_tools
 bench_tmpdir
 
-inst="$tmp/gen_s${seed}_k${scale}_p${periods}.toml"
-echo "generating seed $seed scale $scale periods $periods..." >&2
-"$bin" generate --seed "$seed" --scale "$scale" --periods "$periods" --output "$inst" --quiet
+inst="$tmp/gen_s${seed}_k${scale}_p${periods}_o${origin}.toml"
+origin_flag=()
+[[ $origin == 0 ]] || origin_flag=(--origin)
+echo "generating seed $seed scale $scale periods $periods origin $origin..." >&2
+"$bin" generate --seed "$seed" --scale "$scale" --periods "$periods" "${origin_flag[@]}" --output "$inst" --quiet
 "$bin" check "$inst" >"$tmp/check.out" 2>"$tmp/check.err" ||
   { echo "error: check failed on $inst" >&2; cat "$tmp/check.err" >&2; exit 1; }
 [[ ! -s "$tmp/check.err" ]] || { echo "warning: check printed diagnostics:" >&2; cat "$tmp/check.err" >&2; }
@@ -93,8 +98,8 @@ highs_shown=$(awk -v x="$highs_obj" 'BEGIN {print (x ~ /^-?[0-9.]+(e[-+]?[0-9]+)
 highs_ratio=$([[ $highs =~ ^[0-9.]+$ ]] && echo 1 || echo -)
 rows+=("HiGHS run() on MPS|-|highspy|$highs_shown|-|-|-|-|-|$highs|-|-|-|$highs_ratio")
 
-printf '\nseed %s, scale %s, %s periods: %s variables, %s constraints, %s nonzeros (export %s s)\n' \
-  "$seed" "$scale" "$periods" "$vars" "$cons" "$nnz" "$export_s"
+printf '\nseed %s, scale %s, %s periods, origin %s: %s variables, %s constraints, %s nonzeros (export %s s)\n' \
+  "$seed" "$scale" "$periods" "$origin" "$vars" "$cons" "$nnz" "$export_s"
 printf '%s, %s cores, load average %s; time limit %s s per solve, %s run(s) each\n\n' \
   "$(uname -m)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')" "$time_limit" "$repeat"
 {

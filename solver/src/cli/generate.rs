@@ -42,6 +42,10 @@ pub struct GenerateArgs {
     /// demand, lead times, tightening caps and stockpiles
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_PERIODS as i64))]
     pub periods: u32,
+    /// Track origin classes (`usmca`, `allied`, `other`) with the geological-origin rule on
+    /// the US border: a schema-2 instance (model contract section 7)
+    #[arg(long)]
+    pub origin: bool,
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -57,6 +61,7 @@ pub fn run(args: &GenerateArgs) -> Result<i32, Failure> {
     let params = Params {
         seed: args.seed,
         scale: args.scale,
+        origin: args.origin,
     };
     let mut summary = None;
     emit(args.output.as_deref(), |w| {

@@ -46,6 +46,10 @@ pub struct Params {
     /// Size multiplier `K >= 1`: 28 North American regions per unit, about 1,000 LP
     /// variables per unit (K = 1, 10, 100, 1000 give roughly 1k, 10k, 100k, 1M variables).
     pub scale: u32,
+    /// Track origins (model contract section 7): `origin_classes = ["usmca", "allied"]`, and
+    /// the geological-origin rule on the US border (USMCA goods are duty-free only when mined
+    /// in USMCA; the others from Canada and Mexico pay 25%). Makes the file schema 2.
+    pub origin: bool,
 }
 
 /// Counts of what [`write_instance`] wrote.
@@ -362,7 +366,7 @@ pub fn write_instance_periods(p: &Params, periods: u32, w: &mut dyn Write) -> io
     imports(&layout, &mut rng, k, w, &mut s)?;
     demands(&layout, &mut rng, &mut h, w, &mut s, &mut tally)?;
     lanes(&layout, &mut rng, w, &mut s)?;
-    tariffs(w, &mut s)?;
+    tariffs(w, p.origin, &mut s)?;
     targets(&mut rng, &mut h, &tally, w, &mut s)?;
     if h.multi() {
         stockpiles(&layout, &mut h, w, &mut s)?;
@@ -372,15 +376,21 @@ pub fn write_instance_periods(p: &Params, periods: u32, w: &mut dyn Write) -> io
 
 fn header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
     let n = h.years.len();
-    let (flag, suffix, periods) = match h.multi() {
+    let (mut flag, mut suffix, periods) = match h.multi() {
         true => (format!(" --periods {n}"), format!("_p{n}"), format!(", {n} periods")),
         false => Default::default(),
     };
+    if p.origin {
+        flag.push_str(" --origin");
+        suffix.push_str("_o");
+    }
     let about = match h.multi() {
         true => format!(
             "a synthetic\n# continental instance (model contract, schema 2: {n} yearly periods with growing demand,\n\
              # lead times, tightening import caps and stockpiles). Not data: every number is drawn at\n# random."
         ),
+        false if p.origin => "a synthetic continental\n# instance (model contract, schema 2: origin tracking). Not data: every number is drawn at\n# random."
+            .to_string(),
         false => {
             "a synthetic continental\n# instance (model contract, schema 1). Not data: every number is drawn at random."
                 .to_string()
@@ -399,10 +409,15 @@ fn header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
         p.seed, p.scale
     )?;
     // Lanes carry `days`; transit time is left unpriced, as in the baseline.
+    if p.origin {
+        writeln!(w, "origin_classes = [\"usmca\", \"allied\"]")?;
+    }
     if h.multi() {
         let years: Vec<String> = h.years.iter().map(i64::to_string).collect();
         writeln!(w, "currency = \"USD\"\nschema = 2\ncarrying_rate = 0")?;
         writeln!(w, "periods = [{}]\ndiscount_rate = 0.03\n", years.join(", "))?;
+    } else if p.origin {
+        writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 2\ncarrying_rate = 0\n")?;
     } else {
         writeln!(w, "currency = \"USD\"\nyear = 2025\nschema = 1\ncarrying_rate = 0\n")?;
     }
@@ -917,10 +932,19 @@ fn ocean_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summar
 /// A fixed tariff table with every level of specificity: the US charges China 20% on
 /// everything and 45% on refined rare earths and cobalt, the rest of the non-allied bloc 10%,
 /// USMCA partners nothing; Canada charges China 5%, Mexico the non-allied bloc 5% and China 15%
-/// on refined lithium.
-fn tariffs(w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+/// on refined lithium. With `origin`, the USMCA preference holds only for material mined in
+/// USMCA (`us_usmca_origin`), and other goods from the partners pay 25%.
+fn tariffs(w: &mut dyn Write, origin: bool, s: &mut Summary) -> io::Result<()> {
+    if origin {
+        writeln!(
+            w,
+            "[[tariffs]]\nid = \"us_usmca_origin\"\nimporter = \"US\"\nexporter = \"usmca\"\norigin = \"usmca\"\nrate = 0.00\n"
+        )?;
+        s.tariffs += 1;
+    }
+    let partner_rate = if origin { 0.25 } else { 0.0 };
     let rows: [(&str, &str, &str, Option<String>, f64); 8] = [
-        ("us_usmca", "US", "usmca", None, 0.0),
+        ("us_usmca", "US", "usmca", None, partner_rate),
         ("us_cn", "US", "CN", None, 0.2),
         ("us_cn_ree", "US", "CN", Some(material(4, REF)), 0.45),
         ("us_cn_co", "US", "CN", Some(material(2, REF)), 0.45),
@@ -1081,7 +1105,15 @@ fn stockpiles(layout: &Layout, h: &mut Horizon, w: &mut dyn Write, s: &mut Summa
 #[cfg(test)]
 pub(crate) fn generated_lp(seed: u64, scale: u32) -> crate::lp::Lp {
     let mut buf = Vec::new();
-    write_instance(&Params { seed, scale }, &mut buf).unwrap();
+    write_instance(
+        &Params {
+            seed,
+            scale,
+            origin: false,
+        },
+        &mut buf,
+    )
+    .unwrap();
     let inst = sourcing_models::load_str(std::str::from_utf8(&buf).unwrap())
         .instance
         .expect("a generated instance is valid");
@@ -1094,7 +1126,15 @@ mod tests {
 
     fn text(seed: u64, scale: u32) -> String {
         let mut buf = Vec::new();
-        write_instance(&Params { seed, scale }, &mut buf).unwrap();
+        write_instance(
+            &Params {
+                seed,
+                scale,
+                origin: false,
+            },
+            &mut buf,
+        )
+        .unwrap();
         String::from_utf8(buf).unwrap()
     }
 
@@ -1120,7 +1160,16 @@ mod tests {
     fn multi_period_instances_validate_without_diagnostics() {
         for (seed, periods) in [(1, 2), (2, 4), (3, 6)] {
             let mut buf = Vec::new();
-            let s = write_instance_periods(&Params { seed, scale: 1 }, periods, &mut buf).unwrap();
+            let s = write_instance_periods(
+                &Params {
+                    seed,
+                    scale: 1,
+                    origin: false,
+                },
+                periods,
+                &mut buf,
+            )
+            .unwrap();
             let v = sourcing_models::load_str(std::str::from_utf8(&buf).unwrap());
             assert!(v.diagnostics.is_empty(), "seed {seed}: {:?}", v.diagnostics);
             let inst = v.instance.expect("valid");

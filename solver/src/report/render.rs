@@ -1249,8 +1249,15 @@ mod tests {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/");
         let file = |p: &str| std::fs::read_to_string(format!("{root}{p}")).unwrap();
         let mut generated = Vec::new();
-        crate::model::generate::write_instance(&crate::model::generate::Params { seed: 3, scale: 2 }, &mut generated)
-            .unwrap();
+        crate::model::generate::write_instance(
+            &crate::model::generate::Params {
+                seed: 3,
+                scale: 2,
+                origin: false,
+            },
+            &mut generated,
+        )
+        .unwrap();
         let cases = [
             // Ranging (the deepest nesting), a diagnosis of an infeasible plan, a large plan.
             ("shipped, ranging on", file("usmca_critical_minerals.toml"), Ranging::On),

@@ -406,8 +406,12 @@ impl Section for ShipmentRow {
     const NAME: &'static str = "shipments";
     const MAIN: Field<Self> = ("tonnes", |s| Some(s.tonnes));
     const FLOWS: &'static [Field<Self>] = &[("tonnes", |s| Some(s.tonnes))];
+    /// With origin tracking the class follows the material (`oxide~usmca`): one row per class.
     fn key(&self) -> String {
-        format!("{} ({}->{}, {})", self.lane, self.from, self.to, self.material)
+        match &self.origin {
+            Some(k) => format!("{} ({}->{}, {}~{k})", self.lane, self.from, self.to, self.material),
+            None => format!("{} ({}->{}, {})", self.lane, self.from, self.to, self.material),
+        }
     }
     fn period(&self) -> Option<i64> {
         self.period
@@ -448,8 +452,12 @@ impl Section for ComparedConstraint {
 impl Section for PriceRow {
     const NAME: &'static str = "prices";
     const MAIN: Field<Self> = ("marginal_cost", |p| p.marginal_cost);
+    /// With origin tracking one balance, so one price, per class (`MX-SON/ore~usmca`).
     fn key(&self) -> String {
-        format!("{}/{}", self.region, self.material)
+        match &self.origin {
+            Some(k) => format!("{}/{}~{k}", self.region, self.material),
+            None => format!("{}/{}", self.region, self.material),
+        }
     }
     fn period(&self) -> Option<i64> {
         self.period
@@ -810,7 +818,11 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
         if differs(x, y, tol) {
             cmp.prices.push(PriceDelta {
                 region: ra.region.to_string(),
-                material: ra.material.to_string(),
+                // With origin tracking a price is a class's: `oxide~usmca`.
+                material: match &ra.origin {
+                    Some(class) => format!("{}~{class}", ra.material),
+                    None => ra.material.to_string(),
+                },
                 period: k.1,
                 value: Delta::new(x, y),
             });
