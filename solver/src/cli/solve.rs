@@ -70,6 +70,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             }
             None => None,
         },
+        ..Default::default()
     };
     let info = InstanceInfo {
         name: inst.meta.name.clone(),

@@ -287,7 +287,12 @@ fn solve_idle(run: &Run, case: &Case, p: usize) -> Outcome {
 /// plan gets the diagnosis' relaxations (checked on LPs idled the same way; no conflict set).
 fn solve_idled(run: &Run, inst: &Instance, case: &Case, p: usize, diagnose: bool) -> crate::report::Report {
     let rebuild = |i: &Instance| stress::idle(&crate::model::formulate::build(i), &case.removes, p);
-    let solved = crate::solve::solve_model(rebuild(inst), 0.0, run.opts.backend, &run.opts.solve);
+    let solved = crate::solve::solve_model(
+        rebuild(inst),
+        0.0,
+        run.opts.backend,
+        &crate::pipeline::solve_options(&run.opts.solve),
+    );
     let mut report = crate::report::build(inst, &solved, run.source.info(run.name, &[]));
     if diagnose && solved.status == crate::solve::Status::Infeasible {
         let backend = crate::solve::backend::BackendChoice::Auto.backend(solved.model.lp.n_vars());

@@ -247,7 +247,10 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
 
     let opts = RunOptions {
         backend: o.backend.0,
-        solve: SolveOptions { time_limit },
+        solve: SolveOptions {
+            time_limit,
+            ..Default::default()
+        },
         ranging: o.ranging.into(),
         diagnose: false,
         conflict: false,

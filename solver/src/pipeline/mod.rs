@@ -47,6 +47,17 @@ impl Default for RunOptions {
     }
 }
 
+/// `opts` with the duals of an optimal basis offered to a simplex that gives none (the solve
+/// stage cannot reach the sensitivity stage that computes them): one factorisation instead
+/// of a dual LP, which microlp may fail to solve on large degenerate models (the 2025-2030
+/// path with origin tracking).
+pub fn solve_options(opts: &SolveOptions) -> SolveOptions {
+    SolveOptions {
+        basis_duals: opts.basis_duals.or(Some(crate::sensitivity::basis::vertex_duals)),
+        ..opts.clone()
+    }
+}
+
 /// Solve `inst` and build its report. The [`Solved`] is returned too, for callers that need
 /// the raw LP solution.
 ///
@@ -55,7 +66,7 @@ impl Default for RunOptions {
 /// of them short, `Solved::time_limit_hit` is set and the report says which part is missing
 /// (an optimal plan stays reported in full, its missing ranging null).
 pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, Solved) {
-    let mut solved = solve::solve(inst, opts.backend, &opts.solve);
+    let mut solved = solve::solve(inst, opts.backend, &solve_options(&opts.solve));
     let n = solved.model.lp.n_vars();
     match opts.ranging {
         Ranging::On => crate::sensitivity::add_sensitivity(inst, &mut solved),

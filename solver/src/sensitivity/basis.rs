@@ -84,6 +84,21 @@ fn ranging_with(
     ranging_along(lp, x, activities, cols, &Directions::independent(), bland_after)
 }
 
+/// The dual of an optimal basis at the optimal vertex `x` (steps 1-3 above, no ranges): the
+/// duals a simplex that gives none (microlp) is certified with, one factorisation instead of
+/// a dual LP. An error when no optimal basis reproducing `x` is found (the caller then solves
+/// the dual LP).
+pub fn vertex_duals(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<Vec<f64>, String> {
+    let sf = StdForm::new(lp, x, activities);
+    let mut basis = Basis::crash(&sf, x)?;
+    reproduces_plan(&sf, &basis, x)?;
+    basis.make_optimal(&sf, 2 * sf.m + 100)?;
+    basis.refactor(&sf)?;
+    let at = basis.solution(&sf);
+    check(&sf, &basis, &at, x)?;
+    Ok(at.y)
+}
+
 /// The pipeline along the directions `dirs`; `bland_after` overrides when the pivots switch
 /// to Bland's rule (tests). Returns the ranges and the number of optimality pivots.
 fn ranging_along(
@@ -783,6 +798,7 @@ mod tests {
         fn solve(&self, lp: &Lp, _: &SolveOptions) -> crate::solve::backend::RawSolution {
             let opts = SolveOptions {
                 time_limit: Some(std::time::Duration::from_millis(500)),
+                ..Default::default()
             };
             MiniLp.solve(lp, &opts)
         }

@@ -4,9 +4,17 @@
 use crate::lp::Lp;
 use std::time::{Duration, Instant};
 
+/// Duals of an optimal basis at an optimal vertex: `(lp, x, activities) -> y`, or why none
+/// was found.
+pub type BasisDuals = fn(&Lp, &[f64], &[f64]) -> Result<Vec<f64>, String>;
+
 #[derive(Debug, Clone, Default)]
 pub struct SolveOptions {
     pub time_limit: Option<Duration>,
+    /// For a backend that gives no duals (microlp): duals from the optimal basis, tried before
+    /// the dual LP (the pipeline passes the sensitivity stage's, which the solve stage cannot
+    /// name); `None`: the dual LP alone.
+    pub basis_duals: Option<BasisDuals>,
 }
 
 /// Options of the auxiliary LPs (duals, ranging, diagnosis): a time limit, so a solver that
@@ -14,6 +22,7 @@ pub struct SolveOptions {
 pub fn aux_options() -> SolveOptions {
     SolveOptions {
         time_limit: Some(Duration::from_secs(10)),
+        basis_duals: None,
     }
 }
 
@@ -53,7 +62,10 @@ impl Deadline {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        SolveOptions { time_limit }
+        SolveOptions {
+            time_limit,
+            basis_duals: opts.basis_duals,
+        }
     }
 }
 
