@@ -276,3 +276,51 @@ fn the_readme_single_country_cap_holds_on_the_path() {
     ));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `compare` matches shipments and prices per origin class: the waiver's plan and the plan
+/// without it move the same oxide on the same lane, but of another origin.
+#[test]
+fn compare_tells_classes_apart() {
+    let dir = std::env::temp_dir().join(format!("sourcing-opt-origin-cmp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for (out, extra) in [(a, None), (b, Some("tariffs.MX->US/*~usmca.rate=0.25"))] {
+        let mut args = vec!["solve", WAIVER, "--format", "json", "--quiet", "--output", out];
+        if let Some(set) = extra {
+            args.extend(["--set", set]);
+        }
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+    }
+    let args = ["compare", a, b, "--format", "json"];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    let cmp: Value = serde_json::from_str(&r.stdout).expect("JSON comparison");
+    let text = cmp.to_string();
+    assert!(text.contains("oxide~usmca"), "{text}");
+    assert!(text.contains("oxide~other"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The presolve removes the columns of a class that cannot reach a node: no `usmca` ore is
+/// ever at the Chinese port, so its shipments to Mexico go, while the `other` ones stay.
+#[test]
+fn the_presolve_drops_classes_that_cannot_reach_a_node() {
+    let src = std::fs::read_to_string(root().join(WAIVER)).unwrap();
+    let inst = sourcing_models::load_str(&src).instance.expect("valid");
+    let lp = sourcing_opt::model::formulate::build(&inst).lp;
+    let names: Vec<String> = (0..lp.n_vars()).map(|j| lp.var_name(j, &inst)).collect();
+    let usmca_from_china = "ship[CN-SH->MX-SON/sea:CN-SH->MX-SON,ore~usmca]";
+    let other_from_china = "ship[CN-SH->MX-SON/sea:CN-SH->MX-SON,ore~other]";
+    assert!(
+        names.iter().any(|n| n == usmca_from_china),
+        "the model has every class: {names:?}"
+    );
+    // The row removals alone: the aggregation that follows substitutes flows out of any class.
+    let p = sourcing_opt::solve::presolve::remove_rows_only(&lp);
+    let kept: Vec<String> = (0..p.reduced.n_vars()).map(|j| p.reduced.var_name(j, &inst)).collect();
+    assert!(!kept.iter().any(|n| n == usmca_from_china), "{kept:?}");
+    assert!(kept.iter().any(|n| n == other_from_china), "{kept:?}");
+    assert!(p.reduced.n_vars() < lp.n_vars());
+}

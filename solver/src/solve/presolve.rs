@@ -213,9 +213,10 @@ pub fn presolve(lp: &Lp) -> Option<Presolved> {
     Some(p)
 }
 
-/// The forcing and leaf row removals alone, for tests of the aggregation that follows them.
-#[cfg(test)]
-pub(crate) fn remove_rows_only(lp: &Lp) -> Presolved {
+/// The forcing and leaf row removals alone (no aggregation), for tests of what each
+/// reduction removes. Panics when there is nothing to remove or a removal would reveal
+/// infeasibility.
+pub fn remove_rows_only(lp: &Lp) -> Presolved {
     remove_rows(lp).ok().flatten().expect("reducible")
 }
 
