@@ -324,3 +324,45 @@ fn the_presolve_drops_classes_that_cannot_reach_a_node() {
     assert!(kept.iter().any(|n| n == other_from_china), "{kept:?}");
     assert!(p.reduced.n_vars() < lp.n_vars());
 }
+
+/// Pooled classes (`solve/pooled.rs`): with no class-dependent cost, the interior point's
+/// answer is the untracked plan mixed by class, checked on the tracked LP; the simplex solves
+/// the tracked LP as written. Both find the same optimum, and the pooled answer says so.
+#[test]
+fn pooled_classes_give_the_tracked_optimum() {
+    let dir = std::env::temp_dir().join(format!("sourcing-opt-pooled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = tracked_copy(
+        "instances/usmca_critical_minerals.toml",
+        "[\"usmca\", \"allied\"]",
+        &dir,
+    );
+    let pooled = solve_with(&copy, &["--backend", "clarabel", "--ranging", "off"]);
+    let full = solve_with(&copy, &["--backend", "minilp", "--ranging", "off"]);
+    assert!(
+        text(&pooled["solver"]["duals"], "duals").starts_with("pooled origin classes"),
+        "{}",
+        pooled["solver"]
+    );
+    assert!(!text(&full["solver"]["duals"], "duals").starts_with("pooled"));
+    let (a, b) = (
+        num(&pooled["objective"], "objective"),
+        num(&full["objective"], "objective"),
+    );
+    assert!(close(a, b, 1e-7), "pooled {a}, tracked as written {b}");
+    // The mixed plan keeps every class's balance: what a demand is served adds up by class.
+    for d in list(&pooled, "demands") {
+        let split: f64 = d["served_by_origin"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!(close(split, num(&d["served"], "served"), 1e-6), "{d}");
+    }
+    // An origin cap the mix would break is solved as written: the textbook cap on clarabel.
+    let cap = solve_with(CAP, &["--backend", "clarabel"]);
+    assert!(close(num(&cap["objective"], "objective"), 59_000.0, REL));
+    assert!(!text(&cap["solver"]["duals"], "duals").starts_with("pooled"));
+    std::fs::remove_dir_all(&dir).ok();
+}
