@@ -13,15 +13,6 @@ const REL: f64 = 1e-6;
 const WAIVER: &str = "instances/textbook/origin_tariff_waiver.toml";
 const CAP: &str = "instances/textbook/origin_cap.toml";
 
-/// `solve --format json` with extra arguments; the report of an optimal run.
-fn solve_with(instance: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["solve", instance, "--format", "json", "--quiet"];
-    args.extend_from_slice(extra);
-    let r = run(&args);
-    assert_eq!(r.code, 0, "{}", r.describe(&args));
-    serde_json::from_str(&r.stdout).expect("the report is JSON")
-}
-
 fn by_origin(v: &Value, class: &str) -> f64 {
     v.get(class)
         .and_then(Value::as_f64)

@@ -10,15 +10,6 @@ use serde_json::Value;
 /// Relative tolerance on money and tonnes: the interior-point backend stops at 1e-8.
 const REL: f64 = 1e-6;
 
-/// `solve --format json` with extra arguments; the report of an optimal run.
-fn solve_with(instance: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["solve", instance, "--format", "json", "--quiet"];
-    args.extend_from_slice(extra);
-    let r = run(&args);
-    assert_eq!(r.code, 0, "{}", r.describe(&args));
-    serde_json::from_str(&r.stdout).expect("the report is JSON")
-}
-
 /// The entry of a per-period section for one id and year.
 fn at<'a>(report: &'a Value, section: &str, key: &str, id: &str, year: i64) -> &'a Value {
     list(report, section)

@@ -96,6 +96,15 @@ pub fn solve_json(instance: &str, backend: Option<&str>) -> (i32, Value) {
     (r.code, v)
 }
 
+/// `solve INSTANCE --format json --quiet EXTRA...`: the report of a run that exits 0.
+pub fn solve_with(instance: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["solve", instance, "--format", "json", "--quiet"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    serde_json::from_str(&r.stdout).expect("the report is JSON")
+}
+
 /// Like [`solve_json`], and the run must be optimal (exit 0).
 pub fn solve_optimal(instance: &str, backend: Option<&str>) -> Value {
     let (code, v) = solve_json(instance, backend);

@@ -1,6 +1,6 @@
 //! Validation of origin tracking (model contract section 7).
 
-use crate::diag::Diagnostic;
+use super::tests::errors;
 use crate::instance::Basis;
 use crate::load_str;
 
@@ -67,13 +67,6 @@ max_import_share = 0.5
 fn with(old: &str, new: &str) -> String {
     assert!(BASE.contains(old), "`{old}` not in BASE");
     BASE.replacen(old, new, 1)
-}
-
-fn errors(src: &str) -> Vec<Diagnostic> {
-    let v = load_str(src);
-    let errors: Vec<Diagnostic> = v.diagnostics.into_iter().filter(|d| d.is_error()).collect();
-    assert_eq!(v.instance.is_none(), !errors.is_empty());
-    errors
 }
 
 /// The line (1-based) of the first occurrence of `needle` in `src`.

@@ -67,7 +67,8 @@ fn with(old: &str, new: &str) -> String {
     BASE.replacen(old, new, 1)
 }
 
-fn errors(src: &str) -> Vec<Diagnostic> {
+/// The errors of validating `src` (and the instance is absent exactly when there are some).
+pub(super) fn errors(src: &str) -> Vec<Diagnostic> {
     let v = load_str(src);
     let errors: Vec<Diagnostic> = v.diagnostics.into_iter().filter(|d| d.is_error()).collect();
     assert_eq!(v.instance.is_none(), !errors.is_empty());
