@@ -166,6 +166,7 @@ fn contract_rows_have_subgradient_duals_on_every_backend() {
         "instances/textbook/discount_build_year.toml",
         "instances/textbook/origin_tariff_waiver.toml",
         "instances/textbook/origin_cap.toml",
+        "instances/textbook/origin_by_country.toml",
     ] {
         let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
         if !std::path::Path::new(&full).exists() {

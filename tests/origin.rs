@@ -12,6 +12,7 @@ const REL: f64 = 1e-6;
 
 const WAIVER: &str = "instances/textbook/origin_tariff_waiver.toml";
 const CAP: &str = "instances/textbook/origin_cap.toml";
+const BY_COUNTRY: &str = "instances/textbook/origin_by_country.toml";
 
 fn by_origin(v: &Value, class: &str) -> f64 {
     v.get(class)
@@ -129,6 +130,61 @@ fn tracked_reports_name_classes_and_add_up() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("Where the supply was mined"), "{}", out.stdout);
     assert!(out.stdout.contains("oxide~usmca"), "{}", out.stdout);
+}
+
+/// The split by origin country of the textbook in its header: a country where every tonne
+/// that reaches the use was mined there, `mixed` where a class's ores meet first.
+#[test]
+fn origin_shares_name_a_country_only_where_the_flows_tell_it() {
+    for &backend in BACKENDS {
+        let r = solve_with(BY_COUNTRY, &["--backend", backend]);
+        let shares = r["origin_shares"].as_array().expect("origin_shares");
+        let row = |material: &str, scope: &str| {
+            shares
+                .iter()
+                .find(|s| s["material"] == material && s["scope"] == scope)
+                .unwrap_or_else(|| panic!("{backend}: no {material} row for {scope}"))
+        };
+        let split = |s: &Value, field: &str| -> Vec<(String, f64)> {
+            let mut v: Vec<(String, f64)> = s[field]
+                .as_object()
+                .unwrap_or_else(|| panic!("{field} in {s}"))
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let expect = |s: &Value, countries: &[(&str, f64)], mixed: &[(&str, f64)]| {
+            for (field, want) in [("by_country", countries), ("mixed", mixed)] {
+                let got = split(s, field);
+                assert_eq!(got.len(), want.len(), "{backend} {field}: {s}");
+                for ((k, v), (wk, wv)) in got.iter().zip(want) {
+                    assert!(k == wk && close(*v, *wv, REL), "{backend} {field}: {s}");
+                }
+            }
+        };
+        expect(row("ore", "US"), &[("CA", 1.0)], &[]);
+        expect(row("ore", "MX"), &[], &[("usmca", 1.0)]);
+        expect(
+            row("ore", "usmca"),
+            &[("CA", 40.0 / 180.0)],
+            &[("usmca", 140.0 / 180.0)],
+        );
+        expect(row("oxide", "US"), &[("CN", 0.1)], &[("usmca", 0.9)]);
+        // By country and mixed add up to the whole use, on every row.
+        for s in shares {
+            let total: f64 = ["by_country", "mixed"]
+                .iter()
+                .flat_map(|f| split(s, f))
+                .map(|(_, v)| v)
+                .sum();
+            assert!(close(total, 1.0, 1e-9), "{backend}: {s}");
+        }
+    }
+    let out = run(&["solve", BY_COUNTRY]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("usmca (mixed) 90.0%, CN 10.0%"), "{}", out.stdout);
 }
 
 #[test]
@@ -265,7 +321,45 @@ fn the_readme_single_country_cap_holds_on_the_path() {
         num(&row["achieved_share"], "share"),
         1e-6
     ));
+    // A class of one country is never mixed: its share is that country's.
+    assert!(
+        close(
+            by_origin(&anode["by_country"], "CN"),
+            by_origin(&anode["shares"], "CN"),
+            1e-9
+        ),
+        "{anode}"
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The interior-point plan of the path moves micrograms of fluorspar along every open lane
+/// (Canadian and US ones included); the use of fluorspar in the US is still all Mexican, as
+/// Mexico's mines are the only ones that produce more than dust.
+#[test]
+fn dust_of_an_interior_point_plan_does_not_mix_origins() {
+    let r = solve_with("instances/usmca_2025_2030.toml", &["--ranging", "off"]);
+    let shares = r["origin_shares"].as_array().expect("origin_shares");
+    for year in [2025, 2030] {
+        let row = shares
+            .iter()
+            .find(|s| s["period"] == year && s["scope"] == "US" && s["material"] == "acidspar")
+            .expect("US fluorspar use");
+        assert!(close(by_origin(&row["by_country"], "MX"), 1.0, 1e-9), "{row}");
+        assert!(row["mixed"].as_object().unwrap().is_empty(), "{row}");
+    }
+    // Every row's split by country and mixed classes covers its use (reserves, drawn and
+    // filled over the years, included), but for the shares under a millionth it leaves out
+    // (rows whose whole use is under a kilogram of interior-point dust are left aside: there
+    // the flows of under 0.1 g that are not counted weigh).
+    for s in shares.iter().filter(|s| num(&s["use_t"], "use") > 1e-3) {
+        let sum: f64 = ["by_country", "mixed"]
+            .iter()
+            .flat_map(|f| s[*f].as_object().unwrap().values())
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{s}");
+    }
 }
 
 /// `compare` matches shipments and prices per origin class: the waiver's plan and the plan

@@ -17,7 +17,7 @@ pub const BACKENDS: &[&str] = &["minilp", "clarabel", "highs"];
 
 /// Instances with an optimum known from outside the project: a published textbook value or a
 /// derivation by hand in the file's header comment.
-pub const KNOWN_OPTIMA: [(&str, f64); 11] = [
+pub const KNOWN_OPTIMA: [(&str, f64); 12] = [
     ("instances/textbook/powerco_transport.toml", 1020.0),
     ("instances/textbook/widgetco_transshipment.toml", 6370.0),
     ("instances/textbook/silver_tax_chain.toml", 42130.0),
@@ -31,6 +31,7 @@ pub const KNOWN_OPTIMA: [(&str, f64); 11] = [
     // Origin tracking (model contract section 7), each derived by hand in its header.
     ("instances/textbook/origin_tariff_waiver.toml", 37_000.0),
     ("instances/textbook/origin_cap.toml", 59_000.0),
+    ("instances/textbook/origin_by_country.toml", 37_700.0),
 ];
 
 /// The workspace root (the tests live in `tests/`, attached to the `solver` crate).

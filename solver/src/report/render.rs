@@ -838,6 +838,7 @@ fn origin_shares_table(r: &Report, shares: &[OriginShareRow], years: bool) -> (S
         .iter()
         .map(|h| h.to_string())
         .chain(classes.iter().map(|k| format!("{k} share")))
+        .chain(std::iter::once("mined in".to_string()))
         .collect();
     let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
     let mut t = detail_table(years, &header, 2);
@@ -846,12 +847,27 @@ fn origin_shares_table(r: &Report, shares: &[OriginShareRow], years: bool) -> (S
     for row in shares.iter().filter(|s| is_final(&s.material) && is_shown_scope(s)) {
         let mut cells = vec![row.material.to_string(), row.scope.to_string(), num(row.use_t)];
         cells.extend(row.shares.0.iter().map(|(_, v)| pct(*v)));
+        cells.push(mined_in(row));
         t.push(detail_row(years, row.period, cells));
     }
     (
-        "Where the supply was mined (share of each scope's use by origin class)".into(),
+        "Where the supply was mined (share of each scope's use by origin class; by country where \
+         the plan's flows tell it, `CLASS (mixed)` where a class's ore from several countries is \
+         mixed before use)"
+            .into(),
         t,
     )
+}
+
+/// `MX 40.0%, CA 20.0%, usmca (mixed) 10.0%`: the largest shares first.
+fn mined_in(row: &OriginShareRow) -> String {
+    let mut parts: Vec<(String, f64)> = row.by_country.0.iter().map(|(c, v)| (c.to_string(), *v)).collect();
+    parts.extend(row.mixed.0.iter().map(|(k, v)| (format!("{k} (mixed)"), *v)));
+    // What rounds to 0.0% is left out (the JSON keeps it).
+    parts.retain(|p| p.1 >= 0.0005);
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let parts: Vec<String> = parts.into_iter().map(|(id, v)| format!("{id} {}", pct(v))).collect();
+    parts.join(", ")
 }
 
 fn prices_table(r: &Report, years: bool) -> (String, Table) {

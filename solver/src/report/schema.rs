@@ -339,6 +339,16 @@ pub struct OriginShareRow {
     pub use_t: f64,
     /// Share of `use_t` by origin class (sums to 1 when `use_t > 0`).
     pub shares: ByOrigin,
+    /// Share of `use_t` known to be mined in one country, by country (instance order; only
+    /// countries with a share): exact, from the plan's flows followed down from the mines
+    /// and offers (a flow of under one millionth of what enters a node does not count).
+    #[serde(default)]
+    pub by_country: ByOrigin,
+    /// Share of `use_t` whose class mixes material mined in several countries before it is
+    /// used, by class (only classes with a share). `by_country` and `mixed` sum to 1, but
+    /// for the shares under one part per million that both leave out.
+    #[serde(default)]
+    pub mixed: ByOrigin,
 }
 
 #[derive(Debug, Clone, Serialize)]
