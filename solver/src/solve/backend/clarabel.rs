@@ -150,6 +150,11 @@ fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
 }
 
 fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
+    solve_direct_with(lp, opts, None)
+}
+
+/// [`solve_direct`] with the factorisation `ldl` (`None`: [`ldl_method`]'s choice).
+fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) -> RawSolution {
     let n = lp.n_vars();
     // Clarabel row order: equalities first, then inequalities, then the bounds x >= 0.
     let mut order: Vec<usize> = (0..lp.n_rows()).filter(|&i| lp.senses()[i] == Sense::Eq).collect();
@@ -214,11 +219,13 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     if m > n_eq {
         cones.push(NonnegativeConeT(m - n_eq));
     }
+    let ldl = ldl.unwrap_or_else(|| ldl_method(m, n, &a));
     let mut settings = DefaultSettingsBuilder::<f64>::default();
     settings
         .verbose(false)
         .presolve_enable(true)
-        .max_threads(1)
+        .direct_solve_method(ldl.into())
+        .max_threads(THREADS)
         // Far tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's
         // magnitude (at least 1 t), and rows of a few tonnes sit beside rows of millions. At
         // 1e-10 the presolved baseline left balances of 0.1 t off by 2.5e-6 t (rejected by
@@ -267,6 +274,75 @@ fn solve_direct(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     }
 }
 
+/// Clarabel's threads. The factorisations gain nothing from a second core on a 2-core machine
+/// (faer: 29 s against 21 s on 361k multi-period variables), and `sweep` and `stress` already
+/// use the cores for points.
+const THREADS: u32 = 1;
+
+/// The sparse LDL factorisation Clarabel runs at every iteration: QDLDL (simplicial) or faer
+/// (supernodal, pure Rust), chosen by the size and density of the factor of this LP's KKT
+/// system, as AMD orders it. Measured on `generate` instances (solve time, same iterations):
+///
+/// | instance | factor flops | flops / nonzero | QDLDL | faer |
+/// |---|---|---|---|---|
+/// | `--scale 100` (100k variables) | 2.8e7 | 80 | 1.2 s | 2.8 s |
+/// | `--scale 300` | 2.1e8 | 142 | 8.2 s | 10.9 s |
+/// | `--scale 20 --periods 6 --origin` | 3.4e8 | 166 | 10.9 s | 9.8 s |
+/// | `--scale 30 --periods 6` | 4.9e8 | 305 | 19.7 s | 6.6 s |
+/// | `--scale 60 --periods 6` | 4.1e9 | 644 | 239 s | 21 s |
+///
+/// Supernodes pay where the factor is both large and dense (multi-period models, whose
+/// stockpiles, cumulative capacities and targets couple the years); below that QDLDL's lower
+/// overhead wins. `SOURCING_OPT_LDL=qdldl|faer` forces one (for benchmarks).
+fn ldl_method(m: usize, n: usize, a: &CscMatrix<f64>) -> &'static str {
+    match std::env::var("SOURCING_OPT_LDL").as_deref() {
+        Ok("qdldl") => return "qdldl",
+        Ok("faer") => return "faer",
+        _ => {}
+    }
+    // Below this size no factor reaches the threshold's flops (and AMD's cost is noticeable).
+    if n + m < 20_000 {
+        return "qdldl";
+    }
+    let (flops, lnz) = kkt_fill(m, n, &a.colptr, &a.rowval);
+    if flops >= 3e8 && flops >= 150.0 * lnz as f64 {
+        "faer"
+    } else {
+        "qdldl"
+    }
+}
+
+/// The nonzeros and flops of the LDL factor of the KKT system `[[D, A'], [A, D]]` of an
+/// `m x n` CSC matrix, under the AMD ordering (what Clarabel's factorisation will cost).
+fn kkt_fill(m: usize, n: usize, colptr: &[usize], rowval: &[usize]) -> (f64, usize) {
+    // The upper triangle by columns: column j < n holds (j, j); column n + i holds the
+    // columns of row i of A, then (n + i, n + i).
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); m];
+    for j in 0..n {
+        for &i in &rowval[colptr[j]..colptr[j + 1]] {
+            rows_of[i].push(j);
+        }
+    }
+    let mut kp = Vec::with_capacity(n + m + 1);
+    let mut ki = Vec::with_capacity(n + m + colptr[n]);
+    kp.push(0usize);
+    for j in 0..n {
+        ki.push(j);
+        kp.push(ki.len());
+    }
+    for (i, cols) in rows_of.iter().enumerate() {
+        ki.extend(cols);
+        ki.push(n + i);
+        kp.push(ki.len());
+    }
+    let mut control = amd::Control::default();
+    control.dense *= 1.5;
+    match amd::order(n + m, &kp, &ki, &control) {
+        Ok((_, _, info)) => ((info.n_div + info.n_mult_subs_ldl) as f64, info.lnz),
+        Err(_) => (0.0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +360,58 @@ mod tests {
         row(&mut lp, 1, &[(a, 1.0)], Sense::Le, 3.0);
         row(&mut lp, 2, &[(b, 1.0)], Sense::Ge, 0.5);
         lp
+    }
+
+    /// A transport LP: `k` sources of capacity 10 (cost `1 + (i * 7) % 5`), `k` sinks of
+    /// demand 5, a lane between every pair (cost `(i + 2j) % 7`).
+    fn transport(k: u32) -> Lp {
+        let mut lp = Lp::default();
+        let mut ship = Vec::new();
+        for i in 0..k {
+            for j in 0..k {
+                let cost = f64::from(1 + (i * 7) % 5 + (i + 2 * j) % 7);
+                ship.push(lp.add_var(VarKey::Aux(i * k + j), cost));
+            }
+        }
+        for i in 0..k {
+            let terms: Vec<_> = (0..k).map(|j| (ship[(i * k + j) as usize], 1.0)).collect();
+            row(&mut lp, i, &terms, Sense::Le, 10.0);
+        }
+        for j in 0..k {
+            let terms: Vec<_> = (0..k).map(|i| (ship[(i * k + j) as usize], 1.0)).collect();
+            row(&mut lp, k + j, &terms, Sense::Ge, 5.0);
+        }
+        lp
+    }
+
+    #[test]
+    fn both_factorisations_reach_the_same_certified_optimum() {
+        for lp in [small(), transport(12)] {
+            let [q, f] = ["qdldl", "faer"].map(|ldl| solve_direct_with(&lp, &SolveOptions::default(), Some(ldl)));
+            for raw in [&q, &f] {
+                assert_eq!(raw.outcome, Outcome::Optimal);
+                assert!(accepted(&lp, raw));
+            }
+            let cost = |raw: &RawSolution| lp.obj().iter().zip(&raw.x).map(|(c, x)| c * x).sum::<f64>();
+            assert!((cost(&q) - cost(&f)).abs() <= 1e-7 * cost(&q).abs().max(1.0));
+        }
+    }
+
+    /// A matching (row i has column i only) fills nothing: each column eliminated leaves one
+    /// entry below the diagonal. A dense block fills, with many flops per factor entry.
+    #[test]
+    fn the_fill_estimate_sees_sparse_and_dense_factors() {
+        let k = 50;
+        let colptr: Vec<usize> = (0..=k).collect();
+        let rowval: Vec<usize> = (0..k).collect();
+        let (flops, lnz) = kkt_fill(k, k, &colptr, &rowval);
+        assert_eq!(lnz, k);
+        assert!(flops <= 3.0 * k as f64, "{flops}");
+        let colptr: Vec<usize> = (0..=k).map(|j| j * k).collect();
+        let rowval: Vec<usize> = (0..k * k).map(|e| e % k).collect();
+        let (flops, lnz) = kkt_fill(k, k, &colptr, &rowval);
+        assert!(lnz >= k * (k - 1) / 2, "{lnz}");
+        assert!(flops >= 10.0 * lnz as f64, "{flops} flops for {lnz}");
     }
 
     #[test]
