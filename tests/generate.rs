@@ -347,3 +347,42 @@ fn a_multi_period_instance_is_feasible_and_about_n_times_the_lp() {
         assert!(year as f64 >= 2025.0 + lead, "{b}");
     }
 }
+
+/// `--shape dense`: the same facilities on a dense regional network (many lanes from every
+/// region, most open to every material). Valid, feasible, the same optimum on both pure-Rust
+/// backends, and far more lanes per region than the chains.
+#[test]
+fn the_dense_shape_is_valid_feasible_and_dense() {
+    for seed in [1u64, 2] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("dense.toml");
+        let (s, p) = (seed.to_string(), path.to_string_lossy().to_string());
+        let args = [
+            "generate", "--seed", &s, "--scale", "1", "--shape", "dense", "--output", &p, "--quiet",
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("--shape dense"), "the header names the shape");
+        let chains = generated_text(seed, 1);
+        let lanes = |t: &str| t.matches("[[lanes]]").count();
+        assert!(
+            lanes(&text) > 3 * lanes(&chains),
+            "dense {} lanes, chains {}",
+            lanes(&text),
+            lanes(&chains)
+        );
+        let check = run(&["check", &p]);
+        assert_eq!(check.code, 0, "{}", check.stderr);
+        assert!(check.stderr.trim().is_empty(), "diagnostics: {}", check.stderr);
+        assert!(check.stdout.contains(": valid"), "{}", check.stdout);
+        let objectives: Vec<f64> = ["minilp", "clarabel"]
+            .iter()
+            .map(|b| {
+                let report = solve_with(&p, &["--backend", b, "--ranging", "off"]);
+                num(&report["objective"], "objective")
+            })
+            .collect();
+        assert!(close(objectives[0], objectives[1], 1e-6), "seed {seed}: {objectives:?}");
+    }
+}

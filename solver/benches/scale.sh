@@ -10,6 +10,8 @@
 #   HIGHS=1 solver/benches/scale.sh          # also --backend highs (builds --features highs
 #                                            # into target/rel-highs once: several minutes)
 #   SCALES="1 10" SEED=7 solver/benches/scale.sh
+#   SHAPE=dense SCALES="3 30" solver/benches/scale.sh   # the dense regional network
+#                                            # (`generate --shape dense`, ~3,000 variables per K)
 #   DUALS=1 solver/benches/scale.sh          # also: primal vs duals vs ranging, per backend,
 #                                            # on the shipped instance and each generated one
 #
@@ -33,6 +35,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 seed="${SEED:-1}"
+shape="${SHAPE:-chains}"
+[[ "$shape" =~ ^(chains|dense)$ ]] || { echo "error: SHAPE must be chains or dense, got '$shape'" >&2; exit 2; }
 scales="${SCALES:-1 10 100}"
 [[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
 time_limit="${TIME_LIMIT:-1800}"
@@ -63,7 +67,7 @@ header="K|variables|rows|nonzeros|backend|status|e2e s|read s|validate s|build s
 for k in $scales; do
   inst="$tmp/gen_s${seed}_k${k}.toml"
   echo "K=$k: generating..." >&2
-  "$bin" generate --seed "$seed" --scale "$k" --output "$inst" --quiet
+  "$bin" generate --seed "$seed" --scale "$k" --shape "$shape" --output "$inst" --quiet
   run_timed "$tmp/check_$k" "$bin" check "$inst" --quiet
   [[ $code == 0 ]] || { echo "error: check failed on $inst" >&2; cat "$tmp/check_$k.err" >&2; exit 1; }
   size=$("$bin" check "$inst" --quiet | awk '/^variables:/ {v=$2} /^constraints:/ {c=$2} /^nonzeros:/ {n=$2} END {print v, c, n}')

@@ -50,7 +50,28 @@ pub struct Params {
     /// the geological-origin rule on the US border (USMCA goods are duty-free only when mined
     /// in USMCA; the others from Canada and Mexico pay 25%). Makes the file schema 2.
     pub origin: bool,
+    /// The family of the lane network.
+    pub shape: Shape,
 }
+
+/// The family of the lane network (the facilities, offers, demands, tariffs and targets are
+/// the same in every family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Districts of a hub and spokes, hubs on a grid joined by rail, a few border crossings
+    /// and filtered shortcuts: hierarchical and planar-like, as real freight networks are.
+    #[default]
+    Chains,
+    /// A dense regional network: inside each country a backbone through every region plus
+    /// [`DENSE_DEGREE`] lanes from each region to random others; from each Canadian and
+    /// Mexican region, with probability one half, a lane to a random US region. A third of
+    /// the lanes are bidirectional, a fifth capped, a fifth filtered: most carry every
+    /// material. An expander: its factorisations fill in.
+    Dense,
+}
+
+/// Random lanes from each region in [`Shape::Dense`].
+pub const DENSE_DEGREE: usize = 4;
 
 /// Counts of what [`write_instance`] wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -365,7 +386,10 @@ pub fn write_instance_periods(p: &Params, periods: u32, w: &mut dyn Write) -> io
     facilities(&layout, &mut rng, &mut h, w, &mut s, &mut tally)?;
     imports(&layout, &mut rng, k, w, &mut s)?;
     demands(&layout, &mut rng, &mut h, w, &mut s, &mut tally)?;
-    lanes(&layout, &mut rng, w, &mut s)?;
+    match p.shape {
+        Shape::Chains => lanes(&layout, &mut rng, w, &mut s)?,
+        Shape::Dense => dense_lanes(&layout, &mut rng, w, &mut s)?,
+    }
     tariffs(w, p.origin, &mut s)?;
     targets(&mut rng, &mut h, &tally, w, &mut s)?;
     if h.multi() {
@@ -383,6 +407,10 @@ fn header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
     if p.origin {
         flag.push_str(" --origin");
         suffix.push_str("_o");
+    }
+    if p.shape == Shape::Dense {
+        flag.push_str(" --shape dense");
+        suffix.push_str("_dense");
     }
     let about = match h.multi() {
         true => format!(
@@ -784,6 +812,50 @@ fn lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> 
     ocean_lanes(layout, rng, w, s)
 }
 
+/// The lanes of [`Shape::Dense`], then the ocean lanes of [`lanes`].
+fn dense_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    // One random lane: a third bidirectional, a fifth capped, a fifth filtered.
+    let random_lane = |rng: &mut Rng, w: &mut dyn Write, s: &mut Summary, from: &str, to: &str| {
+        let (cost, days) = (rng.range(5.0, 120.0), rng.range(0.5, 5.0));
+        let bidirectional = rng.chance(1.0 / 3.0);
+        let capacity = rng.chance(0.2).then(|| rng.range(500.0, 10_000.0));
+        let materials = rng.chance(0.2).then(|| filter(rng));
+        let mode = if rng.chance(0.5) { "rail" } else { "truck" };
+        lane(
+            w,
+            s,
+            from,
+            to,
+            mode,
+            cost,
+            days,
+            bidirectional,
+            capacity,
+            materials.as_deref(),
+        )
+    };
+    for c in 0..layout.home.len() {
+        let n = layout.home[c];
+        for i in 0..n {
+            let here = layout.region_id(c, i);
+            if i + 1 < n {
+                let (cost, days) = (rng.range(5.0, 40.0), rng.range(0.5, 2.0));
+                let next = layout.region_id(c, i + 1);
+                lane(w, s, &here, &next, "truck", cost, days, true, None, None)?;
+            }
+            for _ in 0..DENSE_DEGREE.min(n.saturating_sub(1)) {
+                let j = (i + 1 + rng.below(n - 1)) % n;
+                random_lane(rng, w, s, &here, &layout.region_id(c, j))?;
+            }
+            if c > 0 && rng.chance(0.5) {
+                let us = layout.region_id(0, rng.below(layout.home[0]));
+                random_lane(rng, w, s, &here, &us)?;
+            }
+        }
+    }
+    ocean_lanes(layout, rng, w, s)
+}
+
 /// The truck lanes inside the districts of home country `c`.
 fn district_lanes(layout: &Layout, rng: &mut Rng, c: usize, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
     let n = layout.home[c];
@@ -1110,6 +1182,7 @@ pub(crate) fn generated_lp(seed: u64, scale: u32) -> crate::lp::Lp {
             seed,
             scale,
             origin: false,
+            shape: Shape::Chains,
         },
         &mut buf,
     )
@@ -1131,6 +1204,7 @@ mod tests {
                 seed,
                 scale,
                 origin: false,
+                shape: Shape::Chains,
             },
             &mut buf,
         )
@@ -1165,6 +1239,7 @@ mod tests {
                     seed,
                     scale: 1,
                     origin: false,
+                    shape: Shape::Chains,
                 },
                 periods,
                 &mut buf,

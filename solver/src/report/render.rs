@@ -1270,6 +1270,7 @@ mod tests {
                 seed: 3,
                 scale: 2,
                 origin: false,
+                shape: crate::model::generate::Shape::Chains,
             },
             &mut generated,
         )
