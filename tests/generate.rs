@@ -348,30 +348,29 @@ fn a_multi_period_instance_is_feasible_and_about_n_times_the_lp() {
     }
 }
 
-/// `--shape dense`: the same facilities on a dense regional network (many lanes from every
-/// region, most open to every material). Valid, feasible, the same optimum on both pure-Rust
-/// backends, and far more lanes per region than the chains.
+/// `--shape dense` and `--shape corridors`: the same facilities on other lane networks (many
+/// lanes from every region, most open to every material; a few hubs per country with long
+/// corridors). Valid, feasible, the same optimum on both pure-Rust backends; the dense one has
+/// far more lanes than the chains, the corridors fewer.
 #[test]
-fn the_dense_shape_is_valid_feasible_and_dense() {
-    for seed in [1u64, 2] {
+fn the_other_shapes_are_valid_and_feasible() {
+    for (shape, seed) in [("dense", 1u64), ("dense", 2), ("corridors", 1), ("corridors", 3)] {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("dense.toml");
+        let path = dir.path().join(format!("{shape}.toml"));
         let (s, p) = (seed.to_string(), path.to_string_lossy().to_string());
         let args = [
-            "generate", "--seed", &s, "--scale", "1", "--shape", "dense", "--output", &p, "--quiet",
+            "generate", "--seed", &s, "--scale", "2", "--shape", shape, "--output", &p, "--quiet",
         ];
         let r = run(&args);
         assert_eq!(r.code, 0, "{}", r.describe(&args));
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("--shape dense"), "the header names the shape");
-        let chains = generated_text(seed, 1);
+        assert!(text.contains(&format!("--shape {shape}")), "the header names the shape");
         let lanes = |t: &str| t.matches("[[lanes]]").count();
-        assert!(
-            lanes(&text) > 3 * lanes(&chains),
-            "dense {} lanes, chains {}",
-            lanes(&text),
-            lanes(&chains)
-        );
+        let (mine, chains) = (lanes(&text), lanes(&generated_text(seed, 2)));
+        match shape {
+            "dense" => assert!(mine > 3 * chains, "dense {mine} lanes, chains {chains}"),
+            _ => assert!(mine < chains, "corridors {mine} lanes, chains {chains}"),
+        }
         let check = run(&["check", &p]);
         assert_eq!(check.code, 0, "{}", check.stderr);
         assert!(check.stderr.trim().is_empty(), "diagnostics: {}", check.stderr);
@@ -383,6 +382,9 @@ fn the_dense_shape_is_valid_feasible_and_dense() {
                 num(&report["objective"], "objective")
             })
             .collect();
-        assert!(close(objectives[0], objectives[1], 1e-6), "seed {seed}: {objectives:?}");
+        assert!(
+            close(objectives[0], objectives[1], 1e-6),
+            "{shape} seed {seed}: {objectives:?}"
+        );
     }
 }

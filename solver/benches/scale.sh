@@ -10,8 +10,9 @@
 #   HIGHS=1 solver/benches/scale.sh          # also --backend highs (builds --features highs
 #                                            # into target/rel-highs once: several minutes)
 #   SCALES="1 10" SEED=7 solver/benches/scale.sh
-#   SHAPE=dense SCALES="3 30" solver/benches/scale.sh   # the dense regional network
-#                                            # (`generate --shape dense`, ~3,000 variables per K)
+#   SHAPE=dense SCALES="5 40" solver/benches/scale.sh   # the dense regional network
+#                                            # (`generate --shape dense`, ~3,000 variables per K;
+#                                            # SHAPE=corridors: hubs and long corridors)
 #   DUALS=1 solver/benches/scale.sh          # also: primal vs duals vs ranging, per backend,
 #                                            # on the shipped instance and each generated one
 #
@@ -36,7 +37,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 seed="${SEED:-1}"
 shape="${SHAPE:-chains}"
-[[ "$shape" =~ ^(chains|dense)$ ]] || { echo "error: SHAPE must be chains or dense, got '$shape'" >&2; exit 2; }
+[[ "$shape" =~ ^(chains|dense|corridors)$ ]] || { echo "error: SHAPE must be chains, dense or corridors, got '$shape'" >&2; exit 2; }
 scales="${SCALES:-1 10 100}"
 [[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
 time_limit="${TIME_LIMIT:-1800}"

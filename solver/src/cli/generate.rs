@@ -28,6 +28,10 @@ by a dense network: a backbone through each country's regions plus 4 random lane
 region, half the Canadian and Mexican regions linked to a random US region, a third of the
 lanes bidirectional and most open to every material (about 3,000 variables per unit of K).
 
+--shape corridors hangs every region off one of a few hubs of its country (one per 40
+regions), joins each country's hubs in a rail ring and each Canadian and Mexican hub to two
+random US hubs by long rail corridors, a third of them capped.
+
 Examples:
   sourcing-opt generate --seed 1 --scale 100 --output big.toml && sourcing-opt check big.toml
   sourcing-opt generate --seed 1 --scale 5 --shape dense --output dense.toml
@@ -38,6 +42,7 @@ Examples:
 pub enum ShapeChoice {
     Chains,
     Dense,
+    Corridors,
 }
 
 /// Options of `sourcing-opt generate`.
@@ -61,7 +66,8 @@ pub struct GenerateArgs {
     pub origin: bool,
     /// The family of the lane network: `chains` (districts of hubs and spokes on a grid) or
     /// `dense` (a dense regional network: many lanes from every region, most open to every
-    /// material; about 3,000 variables per unit of K)
+    /// material; about 3,000 variables per unit of K) or `corridors` (a few hubs per country
+    /// on a rail ring, long cross-border corridors between hubs)
     #[arg(long, value_enum, default_value_t = ShapeChoice::Chains)]
     pub shape: ShapeChoice,
     /// Write to FILE (atomically) instead of stdout
@@ -83,6 +89,7 @@ pub fn run(args: &GenerateArgs) -> Result<i32, Failure> {
         shape: match args.shape {
             ShapeChoice::Chains => Shape::Chains,
             ShapeChoice::Dense => Shape::Dense,
+            ShapeChoice::Corridors => Shape::Corridors,
         },
     };
     let mut summary = None;

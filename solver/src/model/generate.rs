@@ -68,7 +68,15 @@ pub enum Shape {
     /// the lanes are bidirectional, a fifth capped, a fifth filtered: most carry every
     /// material. An expander: its factorisations fill in.
     Dense,
+    /// Hubs and corridors: every region hangs off one of a few hubs of its country (one per
+    /// [`CORRIDOR_SPAN`] regions) by a two-way truck lane, the hubs of a country form a rail
+    /// ring, and each Canadian and Mexican hub has two long rail corridors to random US hubs
+    /// (two-way, a third capped). Few lanes, long paths, heavy trunk flows.
+    Corridors,
 }
+
+/// Regions per hub in [`Shape::Corridors`].
+pub const CORRIDOR_SPAN: usize = 40;
 
 /// Random lanes from each region in [`Shape::Dense`].
 pub const DENSE_DEGREE: usize = 4;
@@ -389,6 +397,7 @@ pub fn write_instance_periods(p: &Params, periods: u32, w: &mut dyn Write) -> io
     match p.shape {
         Shape::Chains => lanes(&layout, &mut rng, w, &mut s)?,
         Shape::Dense => dense_lanes(&layout, &mut rng, w, &mut s)?,
+        Shape::Corridors => corridor_lanes(&layout, &mut rng, w, &mut s)?,
     }
     tariffs(w, p.origin, &mut s)?;
     targets(&mut rng, &mut h, &tally, w, &mut s)?;
@@ -408,9 +417,16 @@ fn header(p: &Params, h: &Horizon, w: &mut dyn Write) -> io::Result<()> {
         flag.push_str(" --origin");
         suffix.push_str("_o");
     }
-    if p.shape == Shape::Dense {
-        flag.push_str(" --shape dense");
-        suffix.push_str("_dense");
+    match p.shape {
+        Shape::Chains => {}
+        Shape::Dense => {
+            flag.push_str(" --shape dense");
+            suffix.push_str("_dense");
+        }
+        Shape::Corridors => {
+            flag.push_str(" --shape corridors");
+            suffix.push_str("_corridors");
+        }
     }
     let about = match h.multi() {
         true => format!(
@@ -850,6 +866,48 @@ fn dense_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summar
             if c > 0 && rng.chance(0.5) {
                 let us = layout.region_id(0, rng.below(layout.home[0]));
                 random_lane(rng, w, s, &here, &us)?;
+            }
+        }
+    }
+    ocean_lanes(layout, rng, w, s)
+}
+
+/// The lanes of [`Shape::Corridors`], then the ocean lanes of [`lanes`].
+fn corridor_lanes(layout: &Layout, rng: &mut Rng, w: &mut dyn Write, s: &mut Summary) -> io::Result<()> {
+    let hubs = |c: usize| layout.home[c].div_ceil(CORRIDOR_SPAN).max(2).min(layout.home[c]);
+    // Hub `h` of country `c` is its region `h * n / hubs`; region `i` hangs off hub `i * hubs / n`.
+    let hub_region = |c: usize, h: usize| h * layout.home[c] / hubs(c);
+    for c in 0..layout.home.len() {
+        let (n, k) = (layout.home[c], hubs(c));
+        for i in 0..n {
+            let hub = hub_region(c, i * k / n);
+            if i != hub {
+                let (cost, days) = (rng.range(5.0, 40.0), rng.range(0.5, 2.0));
+                let (from, to) = (layout.region_id(c, hub), layout.region_id(c, i));
+                lane(w, s, &from, &to, "truck", cost, days, true, None, None)?;
+            }
+        }
+        for h in 0..k {
+            let next = (h + 1) % k;
+            if k == 2 && h == 1 {
+                break;
+            }
+            let (cost, days) = (rng.range(30.0, 150.0), rng.range(1.0, 5.0));
+            let (from, to) = (
+                layout.region_id(c, hub_region(c, h)),
+                layout.region_id(c, hub_region(c, next)),
+            );
+            lane(w, s, &from, &to, "rail", cost, days, true, None, None)?;
+        }
+        if c > 0 {
+            for h in 0..k {
+                for _ in 0..2 {
+                    let us = hub_region(0, rng.below(hubs(0)));
+                    let (cost, days) = (rng.range(60.0, 250.0), rng.range(2.0, 7.0));
+                    let capacity = rng.chance(1.0 / 3.0).then(|| rng.range(5_000.0, 50_000.0));
+                    let (from, to) = (layout.region_id(c, hub_region(c, h)), layout.region_id(0, us));
+                    lane(w, s, &from, &to, "rail", cost, days, true, capacity, None)?;
+                }
             }
         }
     }
