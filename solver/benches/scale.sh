@@ -117,7 +117,7 @@ for k in $scales; do
   done
 done
 
-printf '\nseed %s, --ranging off, time limit %s s per solve; %s\n\n' "$seed" "$time_limit" "$(uname -m), $(nproc) cores"
+printf '\nseed %s, shape %s, --ranging off, time limit %s s per solve; %s\n\n' "$seed" "$shape" "$time_limit" "$(uname -m), $(nproc) cores"
 {
   echo "$header"
   printf '%s\n' "${rows[@]}"
