@@ -435,16 +435,18 @@ struct Found<T> {
 /// names of the journals of shards that did not finish).
 pub fn gather<T: Keyed>(command: &str, entries: Vec<Entry<T>>, journals: &[String]) -> Result<Gathered<T>, MergeError> {
     if entries.is_empty() {
+        // Only journals: every shard is still to finish, and their names give N.
+        let counts: std::collections::BTreeSet<usize> = journals
+            .iter()
+            .filter_map(|j| Shard::from_file_name(j.strip_suffix(JOURNAL_SUFFIX)?))
+            .map(|s| s.count)
+            .collect();
+        if let (Some(&n), 1) = (counts.first(), counts.len()) {
+            let all: Vec<usize> = (0..n).collect();
+            return Err(missing_shards(&all, n, &BTreeMap::new(), journals));
+        }
         return Err(fatal(format!(
-            "no shard files (shard-I-of-N.jsonl){}: run the shards first (`{command} ... --shard I/N --shard-dir DIR`)",
-            if journals.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; only journals of unfinished shards ({}): run those shards again with --resume",
-                    journals.join(", ")
-                )
-            }
+            "no shard files (shard-I-of-N.jsonl): run the shards first (`{command} ... --shard I/N --shard-dir DIR`)"
         )));
     }
     let mut found = Found {
@@ -624,9 +626,10 @@ fn own_points<T: Keyed>(
 /// The error of a merge with shards missing: one line per shard, then the `--array` list.
 fn missing_shards(missing: &[usize], n: usize, broken: &BTreeMap<usize, String>, journals: &[String]) -> MergeError {
     let mut lines = vec![format!(
-        "{} of {n} shard{} missing or incomplete; nothing was merged",
+        "{} of {n} shard{} {} missing or incomplete; nothing was merged",
         missing.len(),
-        if n == 1 { " is" } else { "s are" }
+        if n == 1 { "" } else { "s" },
+        if missing.len() == 1 { "is" } else { "are" }
     )];
     for &i in missing {
         let shard = Shard { index: i, count: n };
@@ -851,6 +854,16 @@ mod tests {
         assert!(e.lines.last().unwrap().ends_with("--array=1,3"), "{e:?}");
         assert!(e.lines[1].contains("journal"), "{e:?}");
         assert!(e.lines[2].contains("cut short"), "{e:?}");
+    }
+
+    #[test]
+    fn a_directory_of_journals_only_lists_every_shard() {
+        let journals = ["shard-0-of-3.jsonl.partial".to_string()];
+        let e = gather::<P>("sweep", Vec::new(), &journals).unwrap_err();
+        assert_eq!(e.resubmit, [0, 1, 2]);
+        assert!(e.lines[1].contains("journal"), "{e:?}");
+        let e = gather::<P>("sweep", Vec::new(), &[]).unwrap_err();
+        assert!(e.resubmit.is_empty() && e.lines[0].contains("no shard files"), "{e:?}");
     }
 
     #[test]
