@@ -18,8 +18,9 @@
 use super::choices::Scheduler;
 use super::common::{self, exit, Failure};
 use crate::whatif::shard::{self, Entry, Header, Keyed, MergeError, Problem, Shard, JOURNAL_SUFFIX};
-use clap::Args;
+use clap::{ArgMatches, Args, FromArgMatches};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ pub struct ShardArgs {
     pub resume: bool,
     /// Write a job script to stdout instead of solving: slurm (an sbatch array job, one task
     /// per shard, then the merge as a dependent job) or k8s (an Indexed Job manifest); needs
-    /// --shards and --shard-dir; --output names the merged table
+    /// --shards and --shard-dir; --output names the merged output
     #[arg(long, value_enum, value_name = "SCHEDULER", help_heading = "Cluster runs")]
     pub emit: Option<Scheduler>,
 }
@@ -240,7 +241,7 @@ pub fn create_dir(dir: &Path) -> Result<(), Failure> {
 
 /// The points a shard solves as it goes, appended to its journal; see the module
 /// documentation.
-pub struct Journal {
+struct Journal {
     path: PathBuf,
     file: Mutex<Option<std::fs::File>>,
 }
@@ -249,7 +250,7 @@ impl Journal {
     /// Start the journal of the shard of `header` in `dir` with the header and the lines of
     /// the points kept from an earlier run, written whole (a temporary file renamed), then
     /// opened to append.
-    pub fn start(dir: &Path, header: &Header, kept: &[String]) -> Result<Journal, Failure> {
+    fn start(dir: &Path, header: &Header, kept: &[String]) -> Result<Journal, Failure> {
         let path = dir.join(header.shard().journal_name());
         common::emit(Some(&path), |w| {
             w.write_all(shard::header_line(header).as_bytes())?;
@@ -270,7 +271,7 @@ impl Journal {
 
     /// Append one point's line (one write, so that lines never interleave). A failure is
     /// reported once and ends the journal; the run goes on.
-    pub fn append(&self, line: &str) {
+    fn append(&self, line: &str) {
         let Ok(mut guard) = self.file.lock() else {
             return;
         };
@@ -286,7 +287,7 @@ impl Journal {
     }
 
     /// Write the complete shard file atomically, then remove the journal.
-    pub fn finish(self, dir: &Path, header: &Header, lines: &[String]) -> Result<PathBuf, Failure> {
+    fn finish(self, dir: &Path, header: &Header, lines: &[String]) -> Result<PathBuf, Failure> {
         let path = dir.join(header.shard().file_name());
         let text = shard::file_text(header, lines);
         common::emit(Some(&path), |w| w.write_all(text.as_bytes()))?;
@@ -294,6 +295,64 @@ impl Journal {
         // The shard file is in place; a journal left behind is ignored by merge and resume.
         let _ = std::fs::remove_file(&self.path);
         Ok(path)
+    }
+}
+
+/// A shard run under way: the points kept from an earlier run, those left to solve, and the
+/// journal each solved point is appended to.
+pub struct Begun<T> {
+    header: Header,
+    done: BTreeMap<usize, T>,
+    /// The number of points kept from an earlier run.
+    pub kept: usize,
+    /// The shard's points to solve, in order.
+    pub todo: Vec<usize>,
+    journal: Journal,
+}
+
+/// Begin the shard of `header` in `dir` (created if missing): with `resume`, keep what an
+/// earlier run left ([`resume`]); `ids` are the ids of the shard's points. The journal starts
+/// with the kept points.
+pub fn begin<T: Keyed + Serialize + DeserializeOwned>(
+    dir: &Path,
+    header: Header,
+    ids: &BTreeMap<usize, String>,
+    resume_it: bool,
+    quiet: bool,
+) -> Result<Begun<T>, Failure> {
+    create_dir(dir)?;
+    let done: BTreeMap<usize, T> = match resume_it {
+        true => resume(dir, &header, ids, quiet)?,
+        false => BTreeMap::new(),
+    };
+    let todo = ids.keys().copied().filter(|i| !done.contains_key(i)).collect();
+    let journal = Journal::start(dir, &header, &done.values().map(shard::json_line).collect::<Vec<_>>())?;
+    Ok(Begun {
+        header,
+        kept: done.len(),
+        done,
+        todo,
+        journal,
+    })
+}
+
+impl<T: Serialize> Begun<T> {
+    /// Journal one solved point.
+    pub fn record(&self, point: &T) {
+        self.journal.append(&shard::json_line(point));
+    }
+
+    /// With the points solved, write the complete shard file atomically (and drop the
+    /// journal): every point of the shard, in order, and the file's path.
+    pub fn finish(
+        mut self,
+        dir: &Path,
+        solved: impl IntoIterator<Item = (usize, T)>,
+    ) -> Result<(Vec<T>, PathBuf), Failure> {
+        self.done.extend(solved);
+        let lines: Vec<String> = self.done.values().map(shard::json_line).collect();
+        let path = self.journal.finish(dir, &self.header, &lines)?;
+        Ok((self.done.into_values().collect(), path))
     }
 }
 
@@ -436,12 +495,52 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-/// `cmd` with the subcommand `merge`: `sweep merge DIR` parses as the merge, anything else as
-/// a run (so a file named `merge` is written `./merge`).
-pub fn with_merge(cmd: clap::Command, merge: clap::Command) -> clap::Command {
-    cmd.subcommand(merge)
-        .args_conflicts_with_subcommands(true)
-        .subcommand_negates_reqs(true)
+/// `sweep` and `stress`: a run (`R`), or the merge of a sharded run's files (`M`, the
+/// subcommand `merge`). `sweep merge DIR` parses as the merge when its first argument is
+/// literally `merge` (an instance file of that name is written `./merge`), anything else as a
+/// run.
+#[derive(Debug)]
+pub enum RunOrMerge<R, M> {
+    Run(Box<R>),
+    Merge(M),
+}
+
+/// The arguments of a `merge` subcommand, with its help.
+pub trait Merge: Args + FromArgMatches {
+    /// One line for the command list.
+    const ABOUT: &'static str;
+    /// What it checks and how it exits.
+    const HELP: &'static str;
+}
+
+impl<R: FromArgMatches, M: FromArgMatches> FromArgMatches for RunOrMerge<R, M> {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        match m.subcommand() {
+            Some(("merge", sub)) => Ok(RunOrMerge::Merge(M::from_arg_matches(sub)?)),
+            _ => Ok(RunOrMerge::Run(Box::new(R::from_arg_matches(m)?))),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl<R: Args, M: Merge> Args for RunOrMerge<R, M> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let merge = M::augment_args(clap::Command::new("merge"))
+            .about(M::ABOUT)
+            .after_help(M::HELP);
+        R::augment_args(cmd)
+            .subcommand(merge)
+            .args_conflicts_with_subcommands(true)
+            .subcommand_negates_reqs(true)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 #[cfg(test)]

@@ -6,14 +6,14 @@
 use super::choices::{self, Scheduler, StressFormat};
 use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress, RankingArgs};
 use super::emit::{self, current_binary, input_args, input_files, utf8};
-use super::shard::{self, Journal, MergeArgs, Mode, ShardArgs};
+use super::shard::{self, Merge, MergeArgs, Mode, RunOrMerge, ShardArgs};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif;
 use crate::whatif::records::{self, OutcomeRecord, StressPoint, StressRun};
-use crate::whatif::shard::{json_line, Header, Shard};
+use crate::whatif::shard::{Header, Shard};
 use crate::whatif::stress::{self, Case, Outcome, Ranking, Shortfall};
-use clap::{ArgMatches, Args, FromArgMatches, ValueEnum};
+use clap::{Args, ValueEnum};
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::Instance;
 use std::collections::BTreeMap;
@@ -22,6 +22,7 @@ use std::time::Instant;
 
 /// Arguments of `sourcing-opt stress`.
 #[derive(Args, Debug)]
+#[command(after_help = STRESS_HELP)]
 pub struct StressArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -64,47 +65,19 @@ On a cluster: --shard I/N --shard-dir DIR solves the base case and the cases of 
 to run again, as --array=1,3). --emit slurm (or k8s) --shards N --shard-dir DIR writes the job
 script to stdout; --output then names the merged ranking.";
 
-/// `sourcing-opt stress`: a run ([`StressArgs`]) or the merge of a sharded run's files
-/// (`stress merge DIR`, when the first argument is literally `merge`: a file of that name is
-/// written `./merge`).
-#[derive(Debug)]
-pub enum StressCommand {
-    Run(StressArgs),
-    Merge(StressMergeArgs),
-}
+/// `sourcing-opt stress`: a run or `stress merge DIR`.
+pub type StressCommand = RunOrMerge<StressArgs, StressMergeArgs>;
 
-impl FromArgMatches for StressCommand {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        match m.subcommand() {
-            Some(("merge", sub)) => Ok(StressCommand::Merge(StressMergeArgs::from_arg_matches(sub)?)),
-            _ => Ok(StressCommand::Run(StressArgs::from_arg_matches(m)?)),
-        }
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        *self = Self::from_arg_matches(m)?;
-        Ok(())
-    }
-}
-
-impl Args for StressCommand {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        let merge = StressMergeArgs::augment_args(clap::Command::new("merge"))
-            .about(MERGE_ABOUT)
-            .after_help(MERGE_HELP);
-        shard::with_merge(StressArgs::augment_args(cmd).after_help(STRESS_HELP), merge)
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
+impl Merge for StressMergeArgs {
+    const ABOUT: &'static str = MERGE_ABOUT;
+    const HELP: &'static str = MERGE_HELP;
 }
 
 /// Run `stress` or `stress merge`.
 pub fn run(cmd: &StressCommand) -> Result<i32, Failure> {
     match cmd {
-        StressCommand::Run(args) => run_stress(args),
-        StressCommand::Merge(args) => merge(&args.merge),
+        RunOrMerge::Run(args) => run_stress(args),
+        RunOrMerge::Merge(args) => merge(&args.merge),
     }
 }
 
@@ -288,30 +261,26 @@ fn run_shard(
     let header = Header::new("stress", shard, cases.len(), record, Some(base_record));
     let points = shard.points(cases.len());
     let ids: BTreeMap<usize, String> = points.iter().map(|&i| (i, records::case_id(&cases[i]))).collect();
-    shard::create_dir(dir)?;
-    let mut done: BTreeMap<usize, StressPoint> = match resume {
-        true => shard::resume(dir, &header, &ids, quiet)?,
-        false => BTreeMap::new(),
-    };
-    let kept = done.len();
-    let todo: Vec<usize> = points.iter().copied().filter(|i| !done.contains_key(i)).collect();
-    let journal = Journal::start(dir, &header, &done.values().map(json_line).collect::<Vec<_>>())?;
-    let jobs = args.ranking.jobs_for(todo.len());
+    let begun = shard::begin::<StressPoint>(dir, header, &ids, resume, quiet)?;
+    let jobs = args.ranking.jobs_for(begun.todo.len());
     let started = Instant::now();
-    let outcomes = solve_all(run, cases, &todo, jobs, &Progress::new(quiet), &|i, o| {
-        journal.append(&json_line(&StressPoint::new(i, &cases[i], o)))
+    let outcomes = solve_all(run, cases, &begun.todo, jobs, &Progress::new(quiet), &|i, o| {
+        begun.record(&StressPoint::new(i, &cases[i], o))
     })?;
-    for (&i, o) in todo.iter().zip(&outcomes) {
-        done.insert(i, StressPoint::new(i, &cases[i], o));
-    }
-    let path = journal.finish(dir, &header, &done.values().map(json_line).collect::<Vec<_>>())?;
+    let (kept, solved) = (begun.kept, begun.todo.len());
+    let new: Vec<(usize, StressPoint)> = begun
+        .todo
+        .iter()
+        .zip(&outcomes)
+        .map(|(&i, o)| (i, StressPoint::new(i, &cases[i], o)))
+        .collect();
+    let (_, path) = begun.finish(dir, new)?;
     if !quiet {
         eprintln!(
-            "stress: shard {shard}: {} of {} cases: {kept} kept from an earlier run, {} solved in {:.1} s on {jobs} \
-             job{}; wrote {}",
+            "stress: shard {shard}: {} of {} cases: {kept} kept from an earlier run, {solved} solved in {:.1} s on \
+             {jobs} job{}; wrote {}",
             points.len(),
             cases.len(),
-            todo.len(),
             started.elapsed().as_secs_f64(),
             if jobs == 1 { "" } else { "s" },
             path.display()
@@ -607,4 +576,38 @@ fn solve_idled(run: &Run, inst: &Instance, case: &Case, p: usize, diagnose: bool
         report.diagnosis = Some(d);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new option of `stress` must reach the shards of an emitted job script: add it to
+    /// `emit_script`, then here.
+    #[test]
+    fn every_option_is_passed_on_by_emit() {
+        let handled = [
+            "instance",
+            "sets",
+            "scenario",
+            "quiet",
+            "top",
+            "format",
+            "output",
+            "jobs",
+            "backend",
+            "period",
+            "shard",
+            "shards",
+            "shard_dir",
+            "resume",
+            "emit",
+        ];
+        let cmd = StressArgs::augment_args(clap::Command::new("stress"));
+        let mut ids: Vec<&str> = cmd.get_arguments().map(|a| a.get_id().as_str()).collect();
+        let mut want = handled.to_vec();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "an option --emit does not pass on, or one that is gone");
+    }
 }

@@ -10,12 +10,12 @@
 use super::choices::{self, Backend, RangingChoice, Scheduler, SweepFormat};
 use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
 use super::emit::{self, current_binary, input_args, input_files, utf8};
-use super::shard::{self, Journal, MergeArgs, Mode, ShardArgs};
+use super::shard::{self, Merge, MergeArgs, Mode, RunOrMerge, ShardArgs};
 use crate::pipeline::{self, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
 use crate::whatif;
 use crate::whatif::records::{self, SweepPoint, SweepRun};
-use crate::whatif::shard::{json_line, Exact, Header, Shard};
+use crate::whatif::shard::{Exact, Header, Shard};
 use crate::whatif::sweep::{self, Axis, Layout, Row, Table};
 use clap::{ArgMatches, Args, FromArgMatches, ValueEnum};
 use sourcing_models::overrides::{self, Override};
@@ -181,40 +181,12 @@ a point failed). When shards are missing or incomplete (no end line, a line cut 
 writes nothing, names each, and prints the list to run again as `--array=1,3`: exit 1.
 Shard files of different runs, of different shard counts, or a point twice: exit 1.";
 
-/// `sourcing-opt sweep`: a run ([`SweepArgs`]) or the merge of a sharded run's files
-/// (`sweep merge DIR`, when the first argument is literally `merge`: a file of that name is
-/// written `./merge`).
-#[derive(Debug)]
-pub enum SweepCommand {
-    Run(Box<SweepArgs>),
-    Merge(SweepMergeArgs),
-}
+/// `sourcing-opt sweep`: a run or `sweep merge DIR`.
+pub type SweepCommand = RunOrMerge<SweepArgs, SweepMergeArgs>;
 
-impl FromArgMatches for SweepCommand {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        match m.subcommand() {
-            Some(("merge", sub)) => Ok(SweepCommand::Merge(SweepMergeArgs::from_arg_matches(sub)?)),
-            _ => Ok(SweepCommand::Run(Box::new(SweepArgs::from_arg_matches(m)?))),
-        }
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        *self = Self::from_arg_matches(m)?;
-        Ok(())
-    }
-}
-
-impl Args for SweepCommand {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        let merge = SweepMergeArgs::augment_args(clap::Command::new("merge"))
-            .about(MERGE_ABOUT)
-            .after_help(MERGE_HELP);
-        shard::with_merge(SweepArgs::augment_args(cmd), merge)
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
+impl Merge for SweepMergeArgs {
+    const ABOUT: &'static str = MERGE_ABOUT;
+    const HELP: &'static str = MERGE_HELP;
 }
 
 fn usage(message: String) -> Failure {
@@ -279,8 +251,8 @@ pub fn axes(args: &[AxisArg]) -> Result<Vec<Axis>, Failure> {
 /// Run `sweep` or `sweep merge`.
 pub fn run(cmd: &SweepCommand) -> Result<i32, Failure> {
     match cmd {
-        SweepCommand::Run(args) => run_sweep(args),
-        SweepCommand::Merge(args) => merge(args),
+        RunOrMerge::Run(args) => run_sweep(args),
+        RunOrMerge::Merge(args) => merge(args),
     }
 }
 
@@ -396,17 +368,11 @@ fn run_sweep(args: &SweepArgs) -> Result<i32, Failure> {
     }
 }
 
-/// The threads for `points` points: `--jobs`, or every available core, at most one a point.
-fn jobs_for(jobs: Option<usize>, points: usize) -> usize {
-    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, points.max(1))
-}
-
 /// Solve every point and write the table.
 fn run_whole(study: &Study, o: &SweepOptions) -> Result<i32, Failure> {
     let total = study.total;
     let points: Vec<usize> = (0..total).collect();
-    let jobs = jobs_for(o.jobs, total);
+    let jobs = common::jobs_for(o.jobs, total);
     let started = Instant::now();
     let rows = solve_all(&study.job(), &points, jobs, &Progress::new(o.input.quiet), &|_, _| {})?;
     let elapsed = started.elapsed().as_secs_f64();
@@ -532,35 +498,26 @@ fn run_shard(study: &Study, o: &SweepOptions, shard: Shard, dir: &Path, resume: 
         .iter()
         .map(|&i| (i, records::sweep_point_id(&study.axes, i)))
         .collect();
-    shard::create_dir(dir)?;
-    let mut done: BTreeMap<usize, SweepPoint> = match resume {
-        true => shard::resume(dir, &header, &ids, quiet)?,
-        false => BTreeMap::new(),
-    };
-    let kept = done.len();
-    let todo: Vec<usize> = points.iter().copied().filter(|i| !done.contains_key(i)).collect();
-    let journal = Journal::start(dir, &header, &done.values().map(json_line).collect::<Vec<_>>())?;
-    let jobs = jobs_for(o.jobs, todo.len());
+    let begun = shard::begin::<SweepPoint>(dir, header, &ids, resume, quiet)?;
+    let jobs = common::jobs_for(o.jobs, begun.todo.len());
     let started = Instant::now();
     let record = |i: usize, row: &Row| SweepPoint::new(i, ids[&i].clone(), row);
-    let rows = solve_all(&study.job(), &todo, jobs, &Progress::new(quiet), &|i, row| {
-        journal.append(&json_line(&record(i, row)))
+    let rows = solve_all(&study.job(), &begun.todo, jobs, &Progress::new(quiet), &|i, row| {
+        begun.record(&record(i, row))
     })?;
-    refuse_invalid(&study.axes, &todo, &rows)?;
-    for (&i, row) in todo.iter().zip(&rows) {
-        done.insert(i, record(i, row));
-    }
-    let path = journal.finish(dir, &header, &done.values().map(json_line).collect::<Vec<_>>())?;
-    let all: Vec<Row> = done.values().map(SweepPoint::row).collect();
+    refuse_invalid(&study.axes, &begun.todo, &rows)?;
+    let (kept, solved) = (begun.kept, begun.todo.len());
+    let new: Vec<(usize, SweepPoint)> = begun.todo.iter().zip(&rows).map(|(&i, r)| (i, record(i, r))).collect();
+    let (all, path) = begun.finish(dir, new)?;
+    let all: Vec<Row> = all.iter().map(SweepPoint::row).collect();
     let failed = warn_failed(&study.axes, points.iter().copied().zip(&all));
     if !quiet {
         eprintln!(
-            "sweep: shard {shard}: {} of {} ({}): {kept} kept from an earlier run, {} solved in {:.1} s on {jobs} job{}; \
-             wrote {}",
+            "sweep: shard {shard}: {} of {} ({}): {kept} kept from an earlier run, {solved} solved in {:.1} s on {jobs} \
+             job{}; wrote {}",
             points_text(points.len()),
             study.total,
             counts(&all, failed),
-            todo.len(),
             started.elapsed().as_secs_f64(),
             if jobs == 1 { "" } else { "s" },
             path.display()
@@ -819,4 +776,42 @@ fn solve_all(
         code: exit::SOLVER,
         message: "error: a sweep worker failed unexpectedly; nothing was written".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new option of `sweep` must reach the shards of an emitted job script: add it to
+    /// `emit_script`, then here.
+    #[test]
+    fn every_option_is_passed_on_by_emit() {
+        let handled = [
+            "instance",
+            "sets",
+            "scenario",
+            "quiet",
+            "param",
+            "values",
+            "range",
+            "format",
+            "output",
+            "plot",
+            "jobs",
+            "backend",
+            "ranging",
+            "time_limit",
+            "shard",
+            "shards",
+            "shard_dir",
+            "resume",
+            "emit",
+        ];
+        let cmd = SweepArgs::augment_args(clap::Command::new("sweep"));
+        let mut ids: Vec<&str> = cmd.get_arguments().map(|a| a.get_id().as_str()).collect();
+        let mut want = handled.to_vec();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "an option --emit does not pass on, or one that is gone");
+    }
 }
