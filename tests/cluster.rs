@@ -546,6 +546,14 @@ fn bad_shard_options_are_usage_errors_and_write_nothing() {
         assert!(r.stdout.is_empty());
         assert!(!dir.exists(), "{}: nothing is written", args.join(" "));
     }
+    // A shard directory that is a file: an I/O error, the file left as it is.
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "keep me").unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--shard", "0/1", "--shard-dir", s(&file)]);
+    let r = expect(&args, &[], 1);
+    assert!(r.stderr.contains("is a file, not a directory"), "{}", r.stderr);
+    assert_eq!(read(&file), "keep me");
     let r = expect(&["stress", SPOF, "--shard", "3/3", "--shard-dir", d], &[], 2);
     assert!(r.stderr.contains("numbered from 0 to 2"), "{}", r.stderr);
     let r = expect(

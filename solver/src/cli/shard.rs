@@ -231,6 +231,12 @@ pub fn process_env(var: &str) -> Option<String> {
 
 /// Create the shard directory (and its parents); an error is an I/O error (exit 1).
 pub fn create_dir(dir: &Path) -> Result<(), Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "error: --shard-dir `{}` is a file, not a directory; name a directory for the shard files",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| {
         Failure::input(format!(
             "error: cannot create the shard directory `{}`: {e}",
