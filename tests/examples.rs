@@ -135,15 +135,23 @@ fn fenced(readme: &str) -> (Vec<String>, Vec<String>) {
     (commands, scenarios)
 }
 
-/// A placeholder in capitals (`INSTANCE`, `KEY`, `A.json`, `FILE`), marking a template. Ids
-/// such as regions (`MX-ZAC->US-TX/rail`) keep their `-`, `>` and `/` and are not one.
+/// A placeholder in capitals (`INSTANCE`, `KEY`, `A.json`, `FILE`) or in angle brackets (clap's
+/// usage lines: `<COMMAND>`, `<DIR>`), marking a template. Ids such as regions
+/// (`MX-ZAC->US-TX/rail`) keep their `-`, `>` and `/` and are not one.
 fn has_placeholder(span: &str) -> bool {
-    span.split(|c: char| !c.is_ascii_alphanumeric() && !"_->/".contains(c))
-        .any(|w| {
-            w.chars().any(|c| c.is_ascii_uppercase())
-                && w.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    let bracketed = span.split('<').skip(1).any(|rest| {
+        rest.split_once('>').is_some_and(|(inside, _)| {
+            !inside.is_empty() && inside.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
         })
+    });
+    bracketed
+        || span
+            .split(|c: char| !c.is_ascii_alphanumeric() && !"_->/".contains(c))
+            .any(|w| {
+                w.chars().any(|c| c.is_ascii_uppercase())
+                    && w.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
 }
 
 /// A bare override key of the prose (`mines.penasquito_ag.capacity`), as an assignment that
@@ -351,6 +359,8 @@ fn the_extraction_reads_shell_lines_as_a_shell_would() {
     assert_eq!(override_key("materials.silver"), None);
     assert_eq!(override_key("mines.X.expansion.max=500"), None);
     assert!(has_placeholder("sourcing-opt compare A.json B.json"));
+    assert!(has_placeholder("sourcing-opt sweep <COMMAND>"));
+    assert!(has_placeholder("sourcing-opt sweep merge [OPTIONS] <DIR>"));
     assert!(!has_placeholder(
         "sourcing-opt solve instances/textbook/import_cap_binding.toml"
     ));

@@ -85,6 +85,34 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
+/// The variables through which a scheduler tells a task its array index (Slurm, Kubernetes):
+/// cleared for every run of [`run_env`], so a test sees only the ones it sets.
+pub const ARRAY_VARS: [&str; 6] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+];
+
+/// Like [`run`], with `env` set and the scheduler's array variables ([`ARRAY_VARS`]) cleared
+/// first.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(root());
+    for v in ARRAY_VARS {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied());
+    let out: Output = cmd.output().unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
 /// `solve INSTANCE --format json [--backend B]`: exit code and parsed report.
 pub fn solve_json(instance: &str, backend: Option<&str>) -> (i32, Value) {
     let mut args = vec!["solve", instance, "--format", "json", "--quiet"];

@@ -57,6 +57,13 @@ pub enum SweepFormat {
     Jsonl,
 }
 
+/// `sweep --emit` and `stress --emit`: the scheduler to write a job script for.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    Slurm,
+    K8s,
+}
+
 /// `export --format`.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -80,6 +87,13 @@ impl From<RangingChoice> for Ranging {
             RangingChoice::Off => Ranging::Off,
         }
     }
+}
+
+/// The name a value of an option is given with on the command line (`csv`, `off`).
+pub fn name_of(v: &impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
 }
 
 /// `--backend`: the backends this build has (HiGHS with the `highs` feature only).

@@ -51,10 +51,15 @@ impl RankingArgs {
 
     /// The threads for `cases` cases: `--jobs`, or every available core, at most one a case.
     pub fn jobs_for(&self, cases: usize) -> usize {
-        self.jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .clamp(1, cases.max(1))
+        jobs_for(self.jobs, cases)
     }
+}
+
+/// The threads for `items` items: `jobs` (`--jobs`), or every available core, at most one an
+/// item.
+pub fn jobs_for(jobs: Option<usize>, items: usize) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, items.max(1))
 }
 
 /// Options shared by the commands that read one instance.

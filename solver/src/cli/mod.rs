@@ -6,10 +6,12 @@ pub mod check;
 pub mod choices;
 pub mod common;
 pub mod compare;
+mod emit;
 pub mod export;
 mod flushing;
 pub mod generate;
 pub mod permits;
+pub mod shard;
 pub mod solve;
 pub mod stress;
 pub mod sweep;
@@ -43,11 +45,13 @@ pub enum Command {
     /// Compare two JSON reports: objective, costs, targets, flows, binding set, prices
     Compare(compare::CompareArgs),
     /// N-1 disruption ranking: remove each mine, plant, offer, lane and foreign country in turn
-    Stress(stress::StressArgs),
+    /// (`stress merge DIR` joins the shards of a cluster run)
+    Stress(stress::StressCommand),
     /// Which permits to fast-track: cut each expansion's lead time to --to years, rank by saving
     Permits(permits::PermitsArgs),
     /// What-if sweep: solve once per value (or grid point) of --param keys; one row per point
-    Sweep(sweep::SweepArgs),
+    /// (`sweep merge DIR` joins the shards of a cluster run)
+    Sweep(sweep::SweepCommand),
     /// Write a synthetic continental instance (seeded, about 1,000 variables per unit of --scale)
     Generate(generate::GenerateArgs),
 }

@@ -7,15 +7,21 @@
 //! ranging or diagnosis unless asked. Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
-use super::choices::{Backend, RangingChoice, SweepFormat};
+use super::choices::{self, Backend, RangingChoice, Scheduler, SweepFormat};
 use super::common::{self, check_outputs, emit, exit, in_parallel, Failure, InputArgs, Progress};
+use super::emit::{self, current_binary, input_args, input_files, utf8};
+use super::shard::{self, Merge, MergeArgs, Mode, RunOrMerge, ShardArgs};
 use crate::pipeline::{self, RunOptions, Source};
 use crate::solve::backend::SolveOptions;
+use crate::whatif;
+use crate::whatif::records::{self, SweepPoint, SweepRun};
+use crate::whatif::shard::{Exact, Header, Shard};
 use crate::whatif::sweep::{self, Axis, Layout, Row, Table};
-use clap::{ArgMatches, Args, FromArgMatches};
+use clap::{ArgMatches, Args, FromArgMatches, ValueEnum};
 use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const EXAMPLES: &str = "\
@@ -40,7 +46,18 @@ A key may set one year of a series (`demands.X.quantity.2030`) or a lead time
 Exit status: 0 every point optimal or proved infeasible (each row has its status), 1 invalid
 input (a bad KEY or value; nothing solved, nothing written), 2 bad usage (e.g. a bad range),
 5 some point hit a solver failure or the time limit (its row says `error`; the table is
-still written).";
+still written).
+
+On a cluster: --shard I/N --shard-dir DIR solves shard I of N (0-based; point i is in shard
+i % N) into DIR/shard-I-of-N.jsonl; as a Slurm array task (SLURM_ARRAY_TASK_ID) or a
+Kubernetes indexed pod (JOB_COMPLETION_INDEX, with --shards N), --shard-dir DIR alone does.
+--resume keeps what an earlier run of the shard solved. `sourcing-opt sweep merge DIR` writes
+the table of the whole grid (or names the shards to run again, as --array=1,3). --emit slurm
+(or k8s) --shards N --shard-dir DIR writes the job script to stdout:
+  sourcing-opt sweep instances/usmca_critical_minerals.toml \\
+      --param targets.ree_usmca.max_import_share --range 0:1:0.01 \\
+      --shards 4 --shard-dir runs/ree --emit slurm --output ree.csv > ree.sh
+  bash ree.sh";
 
 /// Options of `sourcing-opt sweep` as clap parses them; [`SweepArgs`] adds the order in which
 /// `--param`, `--values` and `--range` were given.
@@ -79,6 +96,8 @@ pub struct SweepOptions {
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
 }
 
 /// One of `--param`, `--values`, `--range`, in command-line order.
@@ -142,6 +161,34 @@ impl Args for SweepArgs {
     }
 }
 
+/// `sourcing-opt sweep merge DIR`: the options of the merge.
+#[derive(Args, Debug)]
+pub struct SweepMergeArgs {
+    #[command(flatten)]
+    pub merge: MergeArgs,
+    /// Also write the SVG chart of the objective against the first --param (atomically)
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+const MERGE_ABOUT: &str = "Merge the shard files of a sharded sweep into the table an unsharded run writes";
+
+const MERGE_HELP: &str = "\
+Reads every shard-I-of-N.jsonl in DIR, checks that every point of the grid is there exactly
+once, from the same instance (SHA-256), overrides and options, and writes the table an
+unsharded sweep would have written, byte for byte, with its warnings and exit status (5 when
+a point failed). When shards are missing or incomplete (no end line, a line cut short) it
+writes nothing, names each, and prints the list to run again as `--array=1,3`: exit 1.
+Shard files of different runs, of different shard counts, or a point twice: exit 1.";
+
+/// `sourcing-opt sweep`: a run or `sweep merge DIR`.
+pub type SweepCommand = RunOrMerge<SweepArgs, SweepMergeArgs>;
+
+impl Merge for SweepMergeArgs {
+    const ABOUT: &'static str = MERGE_ABOUT;
+    const HELP: &'static str = MERGE_HELP;
+}
+
 fn usage(message: String) -> Failure {
     Failure {
         code: exit::USAGE,
@@ -201,10 +248,44 @@ pub fn axes(args: &[AxisArg]) -> Result<Vec<Axis>, Failure> {
         .collect()
 }
 
-/// Run `sweep`. Exit 0 when every point is optimal or proved infeasible, 5 when some point
-/// hit a solver failure or time limit (the table is written either way), 1 for invalid input,
-/// 2 for bad usage.
-pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
+/// Run `sweep` or `sweep merge`.
+pub fn run(cmd: &SweepCommand) -> Result<i32, Failure> {
+    match cmd {
+        RunOrMerge::Run(args) => run_sweep(args),
+        RunOrMerge::Merge(args) => merge(args),
+    }
+}
+
+/// A sweep ready to solve: the instance read once, the grid parsed and checked.
+struct Study {
+    source: Source,
+    name: String,
+    currency: String,
+    axes: Vec<Axis>,
+    assignments: Vec<Vec<Override>>,
+    layout: Layout,
+    opts: RunOptions,
+    total: usize,
+}
+
+impl Study {
+    fn job(&self) -> Job<'_> {
+        Job {
+            source: &self.source,
+            name: &self.name,
+            axes: &self.axes,
+            assignments: &self.assignments,
+            layout: &self.layout,
+            opts: &self.opts,
+        }
+    }
+}
+
+/// Run `sweep`: every point, one shard of them (`--shard`, or the array index of the
+/// environment with `--shard-dir`), or write a job script (`--emit`). Exit 0 when every
+/// point solved is optimal or proved infeasible, 5 when some point hit a solver failure or
+/// time limit (the table or shard is written either way), 1 for invalid input, 2 for bad usage.
+fn run_sweep(args: &SweepArgs) -> Result<i32, Failure> {
     let o = &args.options;
     let axes = axes(&args.axis_args)?;
     if axes.is_empty() {
@@ -231,90 +312,340 @@ pub fn run(args: &SweepArgs) -> Result<i32, Failure> {
             axes[0].key
         )));
     }
+    let mode = o.shard.mode(shard::process_env, o.input.quiet)?;
+    let shard_file = match &mode {
+        Mode::Shard { shard, dir, .. } => {
+            if let Some(flag) = [(o.output.is_some(), "--output"), (o.plot.is_some(), "--plot")]
+                .iter()
+                .find_map(|&(given, flag)| given.then_some(flag))
+            {
+                return Err(usage(format!(
+                    "a shard writes its points to {}; {flag} belongs to `sweep merge DIR`, which writes the table",
+                    dir.join(shard.file_name()).display()
+                )));
+            }
+            Some(dir.join(shard.file_name()))
+        }
+        _ => None,
+    };
 
     check_outputs(
         &o.input.files(),
-        &[("--output", o.output.as_deref()), ("--plot", o.plot.as_deref())],
+        &[
+            ("--output", o.output.as_deref()),
+            ("--plot", o.plot.as_deref()),
+            ("the shard file", shard_file.as_deref()),
+        ],
     )?;
     let source = common::read(&o.input)?;
     let assignments = parse_assignments(&axes)?;
     let first = check_points(&source, &axes, &assignments, o.input.quiet)?;
     pipeline::check_size(&first).map_err(|why| Failure::input(format!("error: {why}")))?;
-    let layout = Layout::of(&first);
-    let name = first.meta.name.clone();
-    let currency = first.meta.currency.clone();
-    drop(first);
-
-    let opts = RunOptions {
-        backend: o.backend.0,
-        solve: SolveOptions {
-            time_limit,
-            ..Default::default()
+    let study = Study {
+        name: first.meta.name.clone(),
+        currency: first.meta.currency.clone(),
+        layout: Layout::of(&first),
+        source,
+        axes,
+        assignments,
+        opts: RunOptions {
+            backend: o.backend.0,
+            solve: SolveOptions {
+                time_limit,
+                ..Default::default()
+            },
+            ranging: o.ranging.into(),
+            diagnose: false,
+            conflict: false,
         },
-        ranging: o.ranging.into(),
-        diagnose: false,
-        conflict: false,
+        total,
     };
-    let jobs = o
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, total.max(1));
-    let progress = Progress::new(o.input.quiet);
-    let job = Job {
-        source: &source,
-        name: &name,
-        axes: &axes,
-        assignments: &assignments,
-        layout: &layout,
-        opts: &opts,
-    };
-    let started = Instant::now();
-    let rows = solve_all(&job, total, jobs, &progress)?;
-    let elapsed = started.elapsed().as_secs_f64();
+    drop(first);
+    match mode {
+        Mode::Whole => run_whole(&study, o),
+        Mode::Shard { shard, dir, resume } => run_shard(&study, o, shard, &dir, resume),
+        Mode::Emit { scheduler, shards, dir } => emit_script(&study, args, scheduler, shards, &dir),
+    }
+}
 
-    if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.status == "invalid") {
-        return Err(Failure::input(format!(
+/// Solve every point and write the table.
+fn run_whole(study: &Study, o: &SweepOptions) -> Result<i32, Failure> {
+    let total = study.total;
+    let points: Vec<usize> = (0..total).collect();
+    let jobs = common::jobs_for(o.jobs, total);
+    let started = Instant::now();
+    let rows = solve_all(&study.job(), &points, jobs, &Progress::new(o.input.quiet), &|_, _| {})?;
+    let elapsed = started.elapsed().as_secs_f64();
+    refuse_invalid(&study.axes, &points, &rows)?;
+    let table = Table {
+        axes: study.axes.clone(),
+        layout: study.layout.clone(),
+        rows,
+    };
+    let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
+    if !o.input.quiet {
+        eprintln!(
+            "sweep: {} ({}) in {elapsed:.1} s on {jobs} job{}",
+            points_text(total),
+            counts(&table.rows, failed),
+            if jobs == 1 { "" } else { "s" }
+        );
+    }
+    write_table(
+        &table,
+        o.format,
+        o.output.as_deref(),
+        o.plot.as_deref(),
+        &study.name,
+        &study.currency,
+    )?;
+    Ok(if failed > 0 { exit::SOLVER } else { exit::OK })
+}
+
+fn points_text(n: usize) -> String {
+    format!("{n} point{}", if n == 1 { "" } else { "s" })
+}
+
+/// `N optimal, N infeasible, N failed`.
+fn counts(rows: &[Row], failed: usize) -> String {
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    format!(
+        "{} optimal, {} infeasible, {failed} failed",
+        count("optimal"),
+        count("infeasible")
+    )
+}
+
+/// A point that does not validate stops the run (exit 1) before anything is written.
+fn refuse_invalid(axes: &[Axis], points: &[usize], rows: &[Row]) -> Result<(), Failure> {
+    match points.iter().zip(rows).find(|(_, r)| r.status == "invalid") {
+        Some((&i, row)) => Err(Failure::input(format!(
             "error: point {} ({}) does not validate: {}; nothing was written",
             i + 1,
-            describe(&axes, i),
+            describe(axes, i),
             row.message.as_deref().unwrap_or("invalid")
-        )));
+        ))),
+        None => Ok(()),
     }
-    let table = Table { axes, layout, rows };
+}
+
+/// Warn about every point that is not settled (solver failure, time limit); their number.
+fn warn_failed<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>) -> usize {
     let mut failed = 0;
-    for (i, r) in table.rows.iter().enumerate() {
+    for (i, r) in rows {
         if !r.settled() {
             failed += 1;
             eprintln!(
                 "warning: point {} ({}): {}{}",
                 i + 1,
-                describe(&table.axes, i),
+                describe(axes, i),
                 r.status,
                 r.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
             );
         }
     }
-    if !o.input.quiet {
-        let count = |s: &str| table.rows.iter().filter(|r| r.status == s).count();
-        eprintln!(
-            "sweep: {total} point{} ({} optimal, {} infeasible, {failed} failed) in {elapsed:.1} s on {jobs} job{}",
-            if total == 1 { "" } else { "s" },
-            count("optimal"),
-            count("infeasible"),
-            if jobs == 1 { "" } else { "s" }
-        );
-    }
+    failed
+}
 
-    let text = match o.format {
+/// Write the table (and its chart) as an unsharded run does.
+fn write_table(
+    table: &Table,
+    format: SweepFormat,
+    output: Option<&Path>,
+    plot: Option<&Path>,
+    name: &str,
+    currency: &str,
+) -> Result<(), Failure> {
+    let text = match format {
         SweepFormat::Jsonl => table.jsonl(),
         SweepFormat::Csv => table.csv(),
     };
-    emit(o.output.as_deref(), |w| w.write_all(text.as_bytes()))?;
-    if let Some(path) = &o.plot {
+    emit(output, |w| w.write_all(text.as_bytes()))?;
+    if let Some(path) = plot {
         let title = format!("{name}: cost against {}", table.axes[0].key);
-        let svg = sweep::svg(&table, &title, &currency).map_err(usage)?;
+        let svg = sweep::svg(table, &title, currency).map_err(usage)?;
         emit(Some(path), |w| w.write_all(svg.as_bytes()))?;
     }
+    Ok(())
+}
+
+/// What makes this sweep, for the shard files: the instance, the grid and the options that
+/// shape the table.
+fn sweep_run(study: &Study, o: &SweepOptions) -> SweepRun {
+    let (axes, layout) = records::sweep_shape(&study.axes, &study.layout);
+    SweepRun {
+        version: records::VERSION.into(),
+        instance: study.source.info(&study.name, &[]),
+        currency: study.currency.clone(),
+        axes,
+        layout,
+        format: choices::name_of(&o.format),
+        backend: o.backend.name().into(),
+        ranging: choices::name_of(&o.ranging),
+        time_limit: o.time_limit.map(Exact),
+    }
+}
+
+/// Solve one shard into `dir` (see [`crate::cli::shard`]): the points an earlier run left
+/// are kept with `--resume`, each point solved is appended to the journal, and the shard file
+/// is written whole at the end.
+fn run_shard(study: &Study, o: &SweepOptions, shard: Shard, dir: &Path, resume: bool) -> Result<i32, Failure> {
+    let quiet = o.input.quiet;
+    let run = serde_json::to_value(sweep_run(study, o)).expect("the run serializes");
+    let header = Header::new("sweep", shard, study.total, run, None);
+    let points = shard.points(study.total);
+    let ids: BTreeMap<usize, String> = points
+        .iter()
+        .map(|&i| (i, records::sweep_point_id(&study.axes, i)))
+        .collect();
+    let begun = shard::begin::<SweepPoint>(dir, header, &ids, resume, quiet)?;
+    let jobs = common::jobs_for(o.jobs, begun.todo.len());
+    let started = Instant::now();
+    let record = |i: usize, row: &Row| SweepPoint::new(i, ids[&i].clone(), row);
+    let rows = solve_all(&study.job(), &begun.todo, jobs, &Progress::new(quiet), &|i, row| {
+        begun.record(&record(i, row))
+    })?;
+    refuse_invalid(&study.axes, &begun.todo, &rows)?;
+    let (kept, solved) = (begun.kept, begun.todo.len());
+    let new: Vec<(usize, SweepPoint)> = begun.todo.iter().zip(&rows).map(|(&i, r)| (i, record(i, r))).collect();
+    let (all, path) = begun.finish(dir, new)?;
+    let all: Vec<Row> = all.iter().map(SweepPoint::row).collect();
+    let failed = warn_failed(&study.axes, points.iter().copied().zip(&all));
+    if !quiet {
+        eprintln!(
+            "sweep: shard {shard}: {} of {} ({}): {kept} kept from an earlier run, {solved} solved in {:.1} s on {jobs} \
+             job{}; wrote {}",
+            points_text(points.len()),
+            study.total,
+            counts(&all, failed),
+            started.elapsed().as_secs_f64(),
+            if jobs == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    Ok(if failed > 0 { exit::SOLVER } else { exit::OK })
+}
+
+/// Write the job script of `--emit` to stdout: the shards run this sweep with the same
+/// arguments; the merge writes `--output` (default `DIR/merged.csv` or `.jsonl`) and `--plot`.
+fn emit_script(
+    study: &Study,
+    args: &SweepArgs,
+    scheduler: Scheduler,
+    shards: usize,
+    dir: &Path,
+) -> Result<i32, Failure> {
+    let o = &args.options;
+    let mut shard_args = vec!["sweep".to_string(), utf8(&o.input.instance, "the instance")?];
+    shard_args.extend(input_args(&o.input)?);
+    for a in &args.axis_args {
+        let (flag, value) = match a {
+            AxisArg::Param(k) => ("--param", k),
+            AxisArg::Values(v) => ("--values", v),
+            AxisArg::Range(r) => ("--range", r),
+        };
+        shard_args.extend([flag.to_string(), value.clone()]);
+    }
+    shard_args.extend(["--format".into(), choices::name_of(&o.format)]);
+    shard_args.extend(["--backend".into(), o.backend.name().into()]);
+    shard_args.extend(["--ranging".into(), choices::name_of(&o.ranging)]);
+    if let Some(t) = o.time_limit {
+        shard_args.extend(["--time-limit".into(), t.to_string()]);
+    }
+    if o.input.quiet {
+        shard_args.push("--quiet".into());
+    }
+    let extension = choices::name_of(&o.format);
+    let output = match &o.output {
+        Some(p) => utf8(p, "--output")?,
+        None => utf8(&dir.join(format!("merged.{extension}")), "--shard-dir")?,
+    };
+    let mut merge_args = vec!["--output".to_string(), output.clone()];
+    if let Some(p) = &o.plot {
+        merge_args.extend(["--plot".into(), utf8(p, "--plot")?]);
+    }
+    if o.input.quiet {
+        merge_args.push("--quiet".into());
+    }
+    let job = emit::Job {
+        command: "sweep",
+        shard_args,
+        merge_args,
+        shards,
+        dir: utf8(dir, "--shard-dir")?,
+        points: study.total,
+        jobs: o.jobs,
+        inputs: input_files(&o.input)?,
+        output,
+    };
+    let text = emit::script(scheduler, &job, &current_binary());
+    emit(None, |w| w.write_all(text.as_bytes()))?;
+    Ok(exit::OK)
+}
+
+/// `sweep merge DIR`: the table of the whole sweep from its shard files, byte for byte what an
+/// unsharded run writes, with the same warnings and exit status; or, when shards are missing
+/// or incomplete, which to run again (`--array=...`, exit 1) and nothing written.
+fn merge(args: &SweepMergeArgs) -> Result<i32, Failure> {
+    let m = &args.merge;
+    let (entries, journals) = shard::read_dir::<SweepPoint>(&m.dir)?;
+    shard::check_merge_outputs(
+        &m.dir,
+        &entries,
+        &[("--output", m.output.as_deref()), ("--plot", args.plot.as_deref())],
+    )?;
+    let found = whatif::shard::gather("sweep", entries, &journals).map_err(|e| shard::merge_failed(&m.dir, e))?;
+    let run: SweepRun = serde_json::from_value(found.header.run.clone()).map_err(|e| {
+        Failure::input(format!(
+            "error: {}: the shards' header does not describe a sweep ({e})",
+            m.dir.display()
+        ))
+    })?;
+    let axes = run.axes();
+    for (i, p) in found.points.iter().enumerate() {
+        if p.id != records::sweep_point_id(&axes, i) {
+            return Err(Failure::input(format!(
+                "error: {}: point {} ({}) does not match its id: the file was changed; run its shard again",
+                found.files[i],
+                i + 1,
+                describe(&axes, i)
+            )));
+        }
+    }
+    if args.plot.is_some() && !sweep::numeric(&axes[0]) {
+        return Err(usage(format!(
+            "--plot needs numeric values of the first --param `{}`",
+            axes[0].key
+        )));
+    }
+    let format = SweepFormat::from_str(&run.format, false)
+        .map_err(|_| Failure::input(format!("error: unknown sweep format `{}` in the shards", run.format)))?;
+    let rows: Vec<Row> = found.points.iter().map(SweepPoint::row).collect();
+    let points: Vec<usize> = (0..rows.len()).collect();
+    refuse_invalid(&axes, &points, &rows)?;
+    let table = Table {
+        axes,
+        layout: run.layout(),
+        rows,
+    };
+    let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
+    if !m.quiet {
+        eprintln!(
+            "sweep merge: {} from {} shard{} ({})",
+            points_text(table.rows.len()),
+            found.header.shards,
+            if found.header.shards == 1 { "" } else { "s" },
+            counts(&table.rows, failed)
+        );
+    }
+    write_table(
+        &table,
+        format,
+        m.output.as_deref(),
+        args.plot.as_deref(),
+        &run.instance.name,
+        &run.currency,
+    )?;
     Ok(if failed > 0 { exit::SOLVER } else { exit::OK })
 }
 
@@ -410,20 +741,29 @@ impl Job<'_> {
     }
 }
 
-/// Solve points `0..total` on `jobs` threads; rows come back in point order, so the table
-/// does not depend on `jobs`.
-fn solve_all(job: &Job, total: usize, jobs: usize, progress: &Progress) -> Result<Vec<Row>, Failure> {
+/// Solve `points` on `jobs` threads; `on_row(i, row)` runs as each point `i` is solved (the
+/// shard journal). Rows come back in the order of `points`, so the table does not depend on
+/// `jobs`.
+fn solve_all(
+    job: &Job,
+    points: &[usize],
+    jobs: usize,
+    progress: &Progress,
+    on_row: &(dyn Fn(usize, &Row) + Sync),
+) -> Result<Vec<Row>, Failure> {
+    let total = points.len();
     let width = total.to_string().len();
     let rows = in_parallel(
         total,
         jobs,
-        |i| job.solve(i),
-        |n, i, row: &Row| {
+        |k| job.solve(points[k]),
+        |n, k, row: &Row| {
+            on_row(points[k], row);
             progress.show(|| {
-                let values = sweep::point_indices(job.axes, i)
+                let values = sweep::point_indices(job.axes, points[k])
                     .iter()
                     .zip(job.axes)
-                    .map(|(&k, a)| a.values[k].as_str())
+                    .map(|(&v, a)| a.values[v].as_str())
                     .collect::<Vec<_>>()
                     .join(", ");
                 let point: String = values.chars().take(60).collect();
@@ -436,4 +776,42 @@ fn solve_all(job: &Job, total: usize, jobs: usize, progress: &Progress) -> Resul
         code: exit::SOLVER,
         message: "error: a sweep worker failed unexpectedly; nothing was written".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new option of `sweep` must reach the shards of an emitted job script: add it to
+    /// `emit_script`, then here.
+    #[test]
+    fn every_option_is_passed_on_by_emit() {
+        let handled = [
+            "instance",
+            "sets",
+            "scenario",
+            "quiet",
+            "param",
+            "values",
+            "range",
+            "format",
+            "output",
+            "plot",
+            "jobs",
+            "backend",
+            "ranging",
+            "time_limit",
+            "shard",
+            "shards",
+            "shard_dir",
+            "resume",
+            "emit",
+        ];
+        let cmd = SweepArgs::augment_args(clap::Command::new("sweep"));
+        let mut ids: Vec<&str> = cmd.get_arguments().map(|a| a.get_id().as_str()).collect();
+        let mut want = handled.to_vec();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "an option --emit does not pass on, or one that is gone");
+    }
 }

@@ -235,17 +235,27 @@ pub struct Layout {
 impl Layout {
     /// The layout of a sweep of `inst`.
     pub fn of(inst: &sourcing_models::Instance) -> Layout {
+        Layout::new(
+            !inst.stockpiles.is_empty(),
+            match inst.has_periods() {
+                true => inst.periods.iter().map(|p| p.year).collect(),
+                false => Vec::new(),
+            },
+            inst.targets.iter().map(|t| t.id.to_string()).collect(),
+        )
+    }
+
+    /// The layout of an instance with or without stockpiles, these period years (empty
+    /// without `meta.periods`) and targets.
+    pub fn new(stockpiles: bool, years: Vec<i64>, targets: Vec<String>) -> Layout {
         let costs = Costs {
-            stockpile: (!inst.stockpiles.is_empty()).then_some(0.0),
+            stockpile: stockpiles.then_some(0.0),
             ..Costs::default()
         };
         Layout {
             costs: costs.entries().iter().map(|e| e.0).collect(),
-            years: match inst.has_periods() {
-                true => inst.periods.iter().map(|p| p.year).collect(),
-                false => Vec::new(),
-            },
-            targets: inst.targets.iter().map(|t| t.id.to_string()).collect(),
+            years,
+            targets,
         }
     }
 
