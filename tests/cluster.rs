@@ -19,17 +19,6 @@ const TEXTBOOK: &str = "instances/textbook/import_cap_binding.toml";
 const COBALT: &str = "targets.us_cobalt_cap.max_import_share";
 const SPOF: &str = "tests/fixtures/stress/single_point_of_failure.toml";
 const PERIODS_STRESS: &str = "tests/fixtures/periods/whatif_stress.toml";
-/// A grid of the shipped instance with infeasible points (demand +25% breaks three caps).
-const SHIPPED_GRID: [&str; 8] = [
-    "--param",
-    "demands.*.quantity*",
-    "--values",
-    "0.9,1,1.25",
-    "--param",
-    "targets.ree_usmca.max_import_share",
-    "--values",
-    "0.3,1",
-];
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")

@@ -117,18 +117,8 @@ fn sharded_sweep_and_stress_run_as_slurm_array_jobs_and_merge_byte_for_byte() {
     require_slurm();
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let t = tmp.path();
-    let sweep = [
-        "sweep",
-        SHIPPED,
-        "--param",
-        "demands.*.quantity*",
-        "--values",
-        "0.9,1,1.25",
-        "--param",
-        "targets.ree_usmca.max_import_share",
-        "--values",
-        "0.3,1",
-    ];
+    let mut sweep = vec!["sweep", SHIPPED];
+    sweep.extend(SHIPPED_GRID);
     let stress = ["stress", SPOF, "--format", "json"];
     let sweep_whole = unsharded(&sweep, &t.join("sweep-whole.csv"));
     let stress_whole = unsharded(&stress, &t.join("stress-whole.json"));

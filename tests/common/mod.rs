@@ -244,3 +244,16 @@ pub fn mask_timing(json: &str) -> String {
     }
     out
 }
+
+/// `sweep` arguments: a grid of the shipped instance with infeasible points (demand +25%
+/// breaks three caps), for the sharded runs of `tests/cluster.rs` and `tests/slurm.rs`.
+pub const SHIPPED_GRID: [&str; 8] = [
+    "--param",
+    "demands.*.quantity*",
+    "--values",
+    "0.9,1,1.25",
+    "--param",
+    "targets.ree_usmca.max_import_share",
+    "--values",
+    "0.3,1",
+];

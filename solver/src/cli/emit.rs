@@ -270,6 +270,17 @@ pub fn current_binary() -> String {
         .unwrap_or_else(|| "sourcing-opt".into())
 }
 
+/// Test support: fails unless the options of `cmd` are exactly `handled` (the ones
+/// [`script`]'s caller passes on to the shards, or deliberately leaves out).
+#[cfg(test)]
+pub fn assert_options_are(cmd: clap::Command, handled: &[&str]) {
+    let mut ids: Vec<&str> = cmd.get_arguments().map(|a| a.get_id().as_str()).collect();
+    let mut want = handled.to_vec();
+    ids.sort();
+    want.sort();
+    assert_eq!(ids, want, "an option --emit does not pass on, or one that is gone");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
