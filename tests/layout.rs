@@ -30,8 +30,15 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The code of a file without its test module and without comments.
 fn code(text: &str) -> String {
-    let body = match text.find("#[cfg(test)]\nmod ") {
-        Some(i) => &text[..i],
+    // The test module, whatever its visibility (`mod tests`, `pub(super) mod tests`).
+    let test_module = text.match_indices("#[cfg(test)]\n").find(|&(i, m)| {
+        let next = &text[i + m.len()..];
+        ["mod ", "pub mod ", "pub(super) mod ", "pub(crate) mod "]
+            .iter()
+            .any(|p| next.starts_with(p))
+    });
+    let body = match test_module {
+        Some((i, _)) => &text[..i],
         None => text,
     };
     body.lines()

@@ -170,3 +170,57 @@ fn the_demand_range_of_each_delivered_price_is_where_it_holds() {
         "balance[US-EAST/gallium] ranges over [{lo}, {hi}]"
     );
 }
+
+/// Every number of the report's, left to right, with its JSON path (timings left out).
+fn numbers(v: &Value, path: String, out: &mut Vec<(String, Option<f64>)>) {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| !k.ends_with("_ms"))
+            .for_each(|(k, x)| numbers(x, format!("{path}.{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| numbers(x, format!("{path}[{i}]"), out)),
+        Value::Number(n) => out.push((path, n.as_f64())),
+        Value::Null => out.push((path, None)),
+        _ => {}
+    }
+}
+
+/// The one-sided prices of degenerate rows read off the optimal basis (dual simplex steps,
+/// the default) against the auxiliary LP over the optimal duals (`SOURCING_OPT_PRICES=lp`,
+/// an independent method, at most 60 of them): every value the LP method gives is the
+/// basis's, and the basis leaves none unknown.
+#[test]
+fn the_basis_prices_are_the_auxiliary_lps_prices() {
+    let args = ["solve", SHIPPED, "--format", "json", "--quiet"];
+    let by_basis = common::run(&args);
+    let by_lp = common::run_env(&args, &[("SOURCING_OPT_PRICES", "lp")]);
+    assert_eq!((by_basis.code, by_lp.code), (0, 0), "{}", by_lp.describe(&args));
+    let parse = |s: &str| serde_json::from_str::<Value>(s).expect("a JSON report");
+    let (a, b) = (parse(&by_basis.stdout), parse(&by_lp.stdout));
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    numbers(&a, String::new(), &mut x);
+    numbers(&b, String::new(), &mut y);
+    assert_eq!(x.len(), y.len());
+    let (mut same, mut filled) = (0, 0);
+    for ((path, got), (_, want)) in x.iter().zip(&y) {
+        match (got, want) {
+            (Some(g), Some(w)) => {
+                assert!((g - w).abs() <= 1e-6 * g.abs().max(1.0), "{path}: basis {g}, LP {w}");
+                same += 1;
+            }
+            (Some(_), None) => filled += 1,
+            (None, None) => {}
+            (None, Some(w)) => panic!("{path}: the basis left unknown what the LP method gives ({w})"),
+        }
+    }
+    // The LP method stops after 60 rows; the basis prices the rest too.
+    assert!(filled >= 100, "only {filled} prices the LP method left unknown");
+    assert!(same >= 1000, "only {same} numbers compared");
+    // Nothing is left unknown (a null is then a direction that is infeasible, as documented).
+    assert!(a["message"].is_null(), "{}", a["message"]);
+    assert_eq!(a["solver"]["ranging"], "exact: from the optimal basis");
+    assert!(text(&b["solver"]["ranging"], "ranging").contains("exact"));
+}

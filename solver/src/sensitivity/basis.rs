@@ -37,9 +37,9 @@ use crate::lp::{Lp, Sense};
 pub const METHOD: &str = "exact: from the optimal basis";
 
 /// Product-form updates between refactorisations.
-const REFACTOR_EVERY: usize = 50;
+pub(super) const REFACTOR_EVERY: usize = 50;
 /// Relative tolerance of ratio tests (entries of `B^{-1} a` below it count as zero).
-const RATIO_TOL: f64 = 1e-9;
+pub(super) const RATIO_TOL: f64 = 1e-9;
 /// Relative tolerance of reduced costs in the optimality pivots.
 const DUAL_TOL: f64 = 1e-9;
 
@@ -59,6 +59,27 @@ pub fn ranging_from_basis_along(
     cols: &[usize],
     dirs: &Directions,
 ) -> Result<Sensitivity, String> {
+    ranging_with_basis(lp, x, activities, cols, dirs).map(|(s, _)| s)
+}
+
+/// An optimal basis of a vertex plan, kept after ranging: the one-sided prices of its
+/// degenerate rows are read off it by dual simplex steps ([`super::parametric`]).
+pub struct OptimalBasis<'a> {
+    pub(super) sf: StdForm<'a>,
+    pub(super) basis: Basis,
+    pub(super) at: AtBasis,
+    /// Value of every standard-form column in the plan (artificials 0).
+    pub(super) plan: Vec<f64>,
+}
+
+/// [`ranging_from_basis_along`], also returning the optimal basis it ranged at.
+pub fn ranging_with_basis<'a>(
+    lp: &'a Lp,
+    x: &[f64],
+    activities: &'a [f64],
+    cols: &[usize],
+    dirs: &Directions,
+) -> Result<(Sensitivity, OptimalBasis<'a>), String> {
     let (n, m) = (lp.n_vars(), lp.n_rows());
     if x.len() != n || activities.len() != m {
         return Err("plan and activities do not match the LP".into());
@@ -69,10 +90,14 @@ pub fn ranging_from_basis_along(
     if let Some(&j) = cols.iter().find(|&&j| j >= n) {
         return Err(format!("column {j} is not in the LP"));
     }
-    ranging_along(lp, x, activities, cols, dirs, None).map(|(s, _)| s)
+    let ob = optimal_basis(lp, x, activities, None)?;
+    let s = ranges(&ob.sf, &ob.basis, &ob.at, x, cols, dirs);
+    Ok((s, ob))
 }
 
-/// [`ranging_along`] with every right-hand side moving alone (tests).
+/// [`ranging_with_basis`] with every right-hand side moving alone, and `bland_after`
+/// overriding when the pivots switch to Bland's rule (tests). Returns the ranges and the
+/// number of optimality pivots.
 #[cfg(test)]
 fn ranging_with(
     lp: &Lp,
@@ -81,7 +106,9 @@ fn ranging_with(
     cols: &[usize],
     bland_after: Option<usize>,
 ) -> Result<(Sensitivity, usize), String> {
-    ranging_along(lp, x, activities, cols, &Directions::independent(), bland_after)
+    let ob = optimal_basis(lp, x, activities, bland_after)?;
+    let s = ranges(&ob.sf, &ob.basis, &ob.at, x, cols, &Directions::independent());
+    Ok((s, ob.basis.pivots))
 }
 
 /// The dual of an optimal basis at the optimal vertex `x` (steps 1-3 above, no ranges): the
@@ -89,26 +116,17 @@ fn ranging_with(
 /// a dual LP. An error when no optimal basis reproducing `x` is found (the caller then solves
 /// the dual LP).
 pub fn vertex_duals(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<Vec<f64>, String> {
-    let sf = StdForm::new(lp, x, activities);
-    let mut basis = Basis::crash(&sf, x)?;
-    reproduces_plan(&sf, &basis, x)?;
-    basis.make_optimal(&sf, 2 * sf.m + 100)?;
-    basis.refactor(&sf)?;
-    let at = basis.solution(&sf);
-    check(&sf, &basis, &at, x)?;
-    Ok(at.y)
+    optimal_basis(lp, x, activities, None).map(|ob| ob.at.y)
 }
 
-/// The pipeline along the directions `dirs`; `bland_after` overrides when the pivots switch
-/// to Bland's rule (tests). Returns the ranges and the number of optimality pivots.
-fn ranging_along(
-    lp: &Lp,
+/// Steps 1-3 of the module documentation: an optimal basis reproducing the vertex `x`;
+/// `bland_after` overrides when the optimality pivots switch to Bland's rule (tests).
+fn optimal_basis<'a>(
+    lp: &'a Lp,
     x: &[f64],
-    activities: &[f64],
-    cols: &[usize],
-    dirs: &Directions,
+    activities: &'a [f64],
     bland_after: Option<usize>,
-) -> Result<(Sensitivity, usize), String> {
+) -> Result<OptimalBasis<'a>, String> {
     let sf = StdForm::new(lp, x, activities);
     let mut basis = Basis::crash(&sf, x)?;
     reproduces_plan(&sf, &basis, x)?;
@@ -116,24 +134,25 @@ fn ranging_along(
     basis.refactor(&sf)?;
     let at = basis.solution(&sf);
     check(&sf, &basis, &at, x)?;
-    Ok((ranges(&sf, &basis, &at, x, cols, dirs), basis.pivots))
+    let plan = (0..sf.n + 2 * sf.m).map(|k| sf.plan_value(k, x)).collect();
+    Ok(OptimalBasis { sf, basis, at, plan })
 }
 
 /// The standard form around an [`Lp`]: columns `0..n` structural, `n + i` the slack of row
 /// `i` (inequalities only), `n + m + i` an artificial `e_i` (last resort for dependent rows).
-struct StdForm<'a> {
-    lp: &'a Lp,
-    n: usize,
-    m: usize,
+pub(super) struct StdForm<'a> {
+    pub(super) lp: &'a Lp,
+    pub(super) n: usize,
+    pub(super) m: usize,
     /// Column-major structural matrix.
-    cols: Vec<Vec<(u32, f64)>>,
+    pub(super) cols: Vec<Vec<(u32, f64)>>,
     /// Coefficient of row `i`'s slack: +1 (`<=`), -1 (`>=`), 0 (no slack: `=`).
-    slack_sign: Vec<f64>,
+    pub(super) slack_sign: Vec<f64>,
     /// Value of row `i`'s slack at the plan (0 for equalities).
     slack_value: Vec<f64>,
     activities: &'a [f64],
     /// Scale of values: max(1, |b|, |x|).
-    xscale: f64,
+    pub(super) xscale: f64,
 }
 
 impl<'a> StdForm<'a> {
@@ -162,16 +181,16 @@ impl<'a> StdForm<'a> {
         }
     }
 
-    fn is_artificial(&self, k: usize) -> bool {
+    pub(super) fn is_artificial(&self, k: usize) -> bool {
         k >= self.n + self.m
     }
 
     /// A column that may enter the basis (structural or an existing slack).
-    fn is_real(&self, k: usize) -> bool {
+    pub(super) fn is_real(&self, k: usize) -> bool {
         k < self.n || (k < self.n + self.m && self.slack_sign[k - self.n] != 0.0)
     }
 
-    fn cost(&self, k: usize) -> f64 {
+    pub(super) fn cost(&self, k: usize) -> f64 {
         if k < self.n {
             self.lp.obj()[k]
         } else {
@@ -180,7 +199,7 @@ impl<'a> StdForm<'a> {
     }
 
     /// Scatter column `k` into `out` (cleared first) as (row, value).
-    fn column(&self, k: usize, out: &mut Vec<(usize, f64)>) {
+    pub(super) fn column(&self, k: usize, out: &mut Vec<(usize, f64)>) {
         out.clear();
         if k < self.n {
             out.extend(self.cols[k].iter().map(|&(i, v)| (i as usize, v)));
@@ -192,7 +211,7 @@ impl<'a> StdForm<'a> {
     }
 
     /// `a_k'v` for a vector `v` over rows.
-    fn dot(&self, k: usize, v: &[f64]) -> f64 {
+    pub(super) fn dot(&self, k: usize, v: &[f64]) -> f64 {
         if k < self.n {
             self.cols[k].iter().map(|&(i, a)| a * v[i as usize]).sum()
         } else if k < self.n + self.m {
@@ -203,7 +222,7 @@ impl<'a> StdForm<'a> {
     }
 
     /// Value of column `k` in the plan (structural value, slack, 0 for an artificial).
-    fn plan_value(&self, k: usize, x: &[f64]) -> f64 {
+    pub(super) fn plan_value(&self, k: usize, x: &[f64]) -> f64 {
         if k < self.n {
             x[k]
         } else if k < self.n + self.m {
@@ -215,24 +234,24 @@ impl<'a> StdForm<'a> {
 }
 
 /// A basis of the standard form with its factorisation.
-struct Basis {
+pub(super) struct Basis {
     /// Standard-form column at each basis position.
-    basic: Vec<usize>,
+    pub(super) basic: Vec<usize>,
     /// Basis position of each standard-form column, `usize::MAX` when nonbasic.
-    pos: Vec<usize>,
-    factor: Factor,
+    pub(super) pos: Vec<usize>,
+    pub(super) factor: Factor,
     /// Current basic values (kept through the pivots, recomputed at refactorisation).
-    xb: Vec<f64>,
+    pub(super) xb: Vec<f64>,
     /// Simplex pivots made to reach optimality (for diagnostics).
     pivots: usize,
 }
 
 /// Values at the final basis.
-struct AtBasis {
-    xb: Vec<f64>,
-    y: Vec<f64>,
+pub(super) struct AtBasis {
+    pub(super) xb: Vec<f64>,
+    pub(super) y: Vec<f64>,
     /// Reduced cost of every standard-form column (0 for basic and artificial columns).
-    d: Vec<f64>,
+    pub(super) d: Vec<f64>,
 }
 
 impl Basis {
@@ -357,7 +376,7 @@ impl Basis {
     }
 
     /// `B^{-1} a_k` over basis positions.
-    fn ftran_col(&self, sf: &StdForm, k: usize, rows: &mut [f64], out: &mut [f64]) {
+    pub(super) fn ftran_col(&self, sf: &StdForm, k: usize, rows: &mut [f64], out: &mut [f64]) {
         rows.iter_mut().for_each(|v| *v = 0.0);
         let mut col = Vec::new();
         sf.column(k, &mut col);
@@ -678,7 +697,7 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::lp::certify::certify;
     use crate::lp::{RowKey, VarKey};
@@ -686,7 +705,7 @@ mod tests {
     use crate::sensitivity::ranging::{cost_range, rhs_range};
     use crate::solve::backend::{Backend, MiniLp, Outcome, SolveOptions};
 
-    fn solve(lp: &Lp) -> Option<(Vec<f64>, f64)> {
+    pub fn solve(lp: &Lp) -> Option<(Vec<f64>, f64)> {
         let sol = MiniLp.solve(lp, &SolveOptions::default());
         (sol.outcome == Outcome::Optimal).then(|| {
             let x: Vec<f64> = sol.x.iter().map(|v| v.max(0.0)).collect();
@@ -965,7 +984,7 @@ mod tests {
 
     /// A feasible LP (rows built around a known point) with positive costs, hence bounded.
     /// `degenerate`: small integer data and mostly tight rows, so vertices are degenerate.
-    fn random_lp(rng: &mut Rng, degenerate: bool) -> Lp {
+    pub fn random_lp(rng: &mut Rng, degenerate: bool) -> Lp {
         let n = 3 + rng.below(6);
         let m = 2 + rng.below(5);
         let mut lp = Lp::default();

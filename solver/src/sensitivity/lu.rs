@@ -219,6 +219,16 @@ impl Factor {
         }
     }
 
+    /// Forget the updates after the first `k` (undo basis changes made since then).
+    pub(super) fn truncate_updates(&mut self, k: usize) {
+        self.e_pos.truncate(k);
+        self.e_piv.truncate(k);
+        self.e_start.truncate(k + 1);
+        let len = self.e_start[k];
+        self.e_idx.truncate(len);
+        self.e_val.truncate(len);
+    }
+
     /// Record the basis change at position `r` with entering column `alpha = B^{-1} a_q`.
     pub(super) fn update(&mut self, r: usize, alpha: &[f64]) {
         self.e_pos.push(r);

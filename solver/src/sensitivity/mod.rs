@@ -7,6 +7,7 @@
 
 pub mod basis;
 mod lu;
+mod parametric;
 pub mod prices;
 pub mod ranging;
 
@@ -15,7 +16,7 @@ pub use prices::Directions;
 
 use crate::lp::check::{used_tols, GAP_TOL};
 use crate::lp::{Lp, RowKey, Sense, VarKey};
-use crate::solve::backend::{Backend, BackendChoice, Bounded};
+use crate::solve::backend::{BackendChoice, Bounded};
 use crate::solve::dual_lp;
 use crate::solve::{Solved, Status};
 use sourcing_models::Instance;
@@ -36,7 +37,8 @@ pub const VERTEX_BACKENDS: &str = "--backend minilp or --backend highs";
 #[cfg(not(feature = "highs"))]
 pub const VERTEX_BACKENDS: &str = "--backend minilp";
 
-/// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis.
+/// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis
+/// (where the dual simplex steps of [`parametric`] cannot answer).
 pub const LP_PRICE_REFINEMENTS: usize = 60;
 
 /// Compute ranging for an optimal solve of `inst`: every tight row, and the used flows plus
@@ -78,11 +80,10 @@ fn cut_short(solved: &mut Solved, note: String) {
     solved.sensitivity_note = Some(note);
 }
 
-/// A one-sided price along a direction ([`prices::price_left_along`], [`prices::price_right_along`]).
-type OneSided = fn(&Lp, &[f64], &[f64], &[(usize, f64)], &dyn Backend) -> Result<f64, String>;
-
 /// The one-sided prices where the basis is degenerate (see [`add_sensitivity`]), in place in
-/// `s`. Returns how many rows were priced by an auxiliary LP and how many needed one (fewer
+/// `s`: by dual simplex steps from the optimal basis `ob` ([`parametric`]), or, where the
+/// basis cannot answer, by an auxiliary LP (small models, at most [`LP_PRICE_REFINEMENTS`]).
+/// Returns how many one-sided prices were computed and how many were wanted (fewer computed
 /// when the deadline of `aux` passed: those prices stay unknown).
 fn refine_prices(
     lp: &Lp,
@@ -90,10 +91,13 @@ fn refine_prices(
     act: &[f64],
     dirs: &Directions,
     s: &mut Sensitivity,
+    ob: &mut basis::OptimalBasis,
     aux: &Bounded,
 ) -> (usize, usize) {
     let small = lp.n_vars() <= LP_RANGING_MAX_VARS;
-    let (mut refined, mut wanted) = (0, 0);
+    let (mut refined, mut wanted, mut by_lp_count) = (0, 0, 0);
+    // `SOURCING_OPT_PRICES=lp` prices by auxiliary LPs only (a cross-check of the basis method).
+    let by_basis = std::env::var("SOURCING_OPT_PRICES").as_deref() != Ok("lp");
     // Limits and targets first: their one-sided values are the marginal values, and a
     // balance row's price is stated net of the targets' (which must be known first).
     // Then the balances with a demand (the report's delivered price of each demand),
@@ -140,12 +144,27 @@ fn refine_prices(
         // The other side (tightening) is left unknown where stuck: it costs as much again and
         // no value of the report depends on it.
         let floor = lp.senses()[row] == Sense::Ge;
-        let mut priced = |side: OneSided| {
-            if !small || wanted >= LP_PRICE_REFINEMENTS {
+        let mut priced = |side: f64| {
+            let dir = dirs.of(row);
+            if aux.deadline.passed() {
+                wanted += 1;
                 return f64::NAN;
             }
+            if let Some(Ok(p)) = by_basis.then(|| ob.price_along(&dir, side)) {
+                (refined, wanted) = (refined + 1, wanted + 1);
+                return p - carried;
+            }
+            if !small || by_lp_count >= LP_PRICE_REFINEMENTS {
+                return f64::NAN;
+            }
+            by_lp_count += 1;
             wanted += 1;
-            match side(lp, x, act, &dirs.of(row), aux) {
+            let by_lp = if side > 0.0 {
+                prices::price_right_along
+            } else {
+                prices::price_left_along
+            };
+            match by_lp(lp, x, act, &dir, aux) {
                 Ok(p) => {
                     refined += 1;
                     p - carried
@@ -159,12 +178,12 @@ fn refine_prices(
         };
         let low = match (stuck_down, floor) {
             (false, _) => at_basis,
-            (true, true) => priced(prices::price_left_along),
+            (true, true) => priced(-1.0),
             (true, false) => f64::NAN,
         };
         let high = match (stuck_up, floor) {
             (false, _) => at_basis,
-            (true, false) => priced(prices::price_right_along),
+            (true, false) => priced(1.0),
             (true, true) => f64::NAN,
         };
         s.rows[k].price_low = low;
@@ -198,14 +217,14 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
         ));
         return;
     }
-    match basis::ranging_from_basis_along(lp, x, act, &cols, dirs) {
-        Ok(mut s) => {
-            let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, aux);
+    match basis::ranging_with_basis(lp, x, act, &cols, dirs) {
+        Ok((mut s, mut ob)) => {
+            let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, &mut ob, aux);
             if done < wanted {
                 cut_short(
                     solved,
                     format!(
-                        "ranging stopped at the time limit after {done} of {wanted} rows priced by auxiliary LP; \
+                        "ranging stopped at the time limit after {done} of {wanted} one-sided prices of degenerate rows; \
                          the missing one-sided prices (dual_high, marginal values) are null"
                     ),
                 );
