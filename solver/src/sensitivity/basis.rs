@@ -70,6 +70,20 @@ pub struct OptimalBasis<'a> {
     pub(super) at: AtBasis,
     /// Value of every standard-form column in the plan (artificials 0).
     pub(super) plan: Vec<f64>,
+    /// Scratch space of the one-sided price queries, kept between them.
+    pub(super) row: PivotRow,
+    pub(super) work: Work,
+}
+
+/// Vectors over rows and an undo log of reduced costs, reused by every price query.
+#[derive(Default)]
+pub(super) struct Work {
+    pub(super) rhs: Vec<f64>,
+    pub(super) delta: Vec<f64>,
+    pub(super) rows: Vec<f64>,
+    pub(super) alpha: Vec<f64>,
+    /// `(column, previous reduced cost)` of every change a query made, to undo.
+    pub(super) d_undo: Vec<(usize, f64)>,
 }
 
 /// [`ranging_from_basis_along`], also returning the optimal basis it ranged at.
@@ -135,7 +149,23 @@ fn optimal_basis<'a>(
     let at = basis.solution(&sf);
     check(&sf, &basis, &at, x)?;
     let plan = (0..sf.n + 2 * sf.m).map(|k| sf.plan_value(k, x)).collect();
-    Ok(OptimalBasis { sf, basis, at, plan })
+    let row = PivotRow::new(&sf);
+    let m = sf.m;
+    let work = Work {
+        rhs: vec![0.0; m],
+        delta: vec![0.0; m],
+        rows: vec![0.0; m],
+        alpha: vec![0.0; m],
+        d_undo: Vec::new(),
+    };
+    Ok(OptimalBasis {
+        sf,
+        basis,
+        at,
+        plan,
+        row,
+        work,
+    })
 }
 
 /// The standard form around an [`Lp`]: columns `0..n` structural, `n + i` the slack of row
@@ -252,6 +282,62 @@ pub(super) struct AtBasis {
     pub(super) y: Vec<f64>,
     /// Reduced cost of every standard-form column (0 for basic and artificial columns).
     pub(super) d: Vec<f64>,
+}
+
+/// Row `r` of `B^{-1} A` over the real columns (structural and slack): `α_rk = ρ'a_k` with
+/// `ρ = B^{-T} e_r`, computed row-wise from the nonzeros of `ρ` only, so a pivot costs what
+/// the rows it meets hold rather than a pass over every column.
+#[derive(Default)]
+pub(super) struct PivotRow {
+    /// `ρ`, over rows.
+    pub(super) rho: Vec<f64>,
+    /// `α_rk` for the columns in `touched` (stale elsewhere).
+    pub(super) vals: Vec<f64>,
+    /// The columns with an entry, each once.
+    pub(super) touched: Vec<usize>,
+    mark: Vec<bool>,
+    unit: Vec<f64>,
+}
+
+impl PivotRow {
+    pub(super) fn new(sf: &StdForm) -> Self {
+        PivotRow {
+            rho: vec![0.0; sf.m],
+            vals: vec![0.0; sf.n + sf.m],
+            touched: Vec::new(),
+            mark: vec![false; sf.n + sf.m],
+            unit: vec![0.0; sf.m],
+        }
+    }
+
+    /// Compute row `r` at the basis factorised by `factor`.
+    pub(super) fn compute(&mut self, sf: &StdForm, factor: &Factor, r: usize) {
+        for &k in &self.touched {
+            self.mark[k] = false;
+        }
+        self.touched.clear();
+        self.unit.iter_mut().for_each(|v| *v = 0.0);
+        self.unit[r] = 1.0;
+        factor.btran(&mut self.unit, &mut self.rho);
+        for i in 0..sf.m {
+            let ri = self.rho[i];
+            if ri == 0.0 {
+                continue;
+            }
+            for (k, a) in sf
+                .lp
+                .row(i)
+                .chain((sf.slack_sign[i] != 0.0).then_some((sf.n + i, sf.slack_sign[i])))
+            {
+                if !self.mark[k] {
+                    self.mark[k] = true;
+                    self.touched.push(k);
+                    self.vals[k] = 0.0;
+                }
+                self.vals[k] += a * ri;
+            }
+        }
+    }
 }
 
 impl Basis {
@@ -395,15 +481,17 @@ impl Basis {
         let xtol = RATIO_TOL * sf.xscale;
         let mut rows = vec![0.0; m];
         let mut alpha = vec![0.0; m];
+        let mut row = PivotRow::new(sf);
+        // Reduced costs, updated by each pivot's row and recomputed at each refactorisation.
+        let mut d = self.reduced_costs(sf, &self.duals(sf));
         for iter in 0..=max_iter {
             if iter == max_iter {
                 return Err(format!("no optimal basis after {max_iter} simplex pivots"));
             }
             if self.factor.n_updates() >= REFACTOR_EVERY {
                 self.refactor(sf)?;
+                d = self.reduced_costs(sf, &self.duals(sf));
             }
-            let y = self.duals(sf);
-            let d = self.reduced_costs(sf, &y);
             let bland = iter >= bland_after;
             let mut q = usize::MAX;
             let mut best = 0.0;
@@ -480,6 +568,16 @@ impl Basis {
             }
             self.xb[r] = theta;
             let leaving = self.basic[r];
+            // d_k -= (d_q / α_rq) α_rk over the nonbasic columns; the leaving one gets -step.
+            row.compute(sf, &self.factor, r);
+            let step = d[q] / alpha[r];
+            for &k in &row.touched {
+                if self.pos[k] == usize::MAX {
+                    d[k] -= step * row.vals[k];
+                }
+            }
+            d[q] = 0.0;
+            d[leaving] = -step;
             self.pos[leaving] = usize::MAX;
             self.basic[r] = q;
             self.pos[q] = r;

@@ -2,6 +2,9 @@
 //! threshold partial pivoting) and updated in product form; the linear algebra of
 //! [`super::basis`].
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 /// A pivot is accepted when it exceeds this share of the largest entry of its column.
 const PIVOT_TOL: f64 = 1e-9;
 /// Threshold partial pivoting: any row within this factor of the largest entry may pivot.
@@ -35,6 +38,8 @@ pub(super) struct Factor {
     work: Vec<f64>,
     mark: Vec<bool>,
     touched: Vec<usize>,
+    /// Scratch of [`Factor::try_push`]: positions to eliminate, smallest first.
+    heap: BinaryHeap<Reverse<usize>>,
 }
 
 impl Factor {
@@ -59,6 +64,7 @@ impl Factor {
             work: vec![0.0; m],
             mark: vec![false; m],
             touched: Vec::new(),
+            heap: BinaryHeap::new(),
         }
     }
 
@@ -99,7 +105,18 @@ impl Factor {
             self.clear_work();
             return false;
         }
-        for k in 0..self.rank() {
+        // Apply the eliminations of the factorised positions whose pivot rows the column
+        // reaches, in position order: a min-heap of them, fed as entries appear (an
+        // elimination `k` only reaches rows pivoted after `k` or not yet pivoted), so the cost
+        // is that of the column's fill, not of the rank.
+        let mut heap = std::mem::take(&mut self.heap);
+        heap.clear();
+        for &i in &self.touched {
+            if self.pos_of_row[i] != usize::MAX {
+                heap.push(Reverse(self.pos_of_row[i]));
+            }
+        }
+        while let Some(Reverse(k)) = heap.pop() {
             let wp = self.work[self.piv_row[k]];
             if wp != 0.0 {
                 for t in self.l_start[k]..self.l_start[k + 1] {
@@ -107,11 +124,15 @@ impl Factor {
                     if !self.mark[i] {
                         self.mark[i] = true;
                         self.touched.push(i);
+                        if self.pos_of_row[i] != usize::MAX {
+                            heap.push(Reverse(self.pos_of_row[i]));
+                        }
                     }
                     self.work[i] -= self.l_val[t] * wp;
                 }
             }
         }
+        self.heap = heap;
         let mut big = 0.0f64;
         for &i in &self.touched {
             norm = norm.max(self.work[i].abs());

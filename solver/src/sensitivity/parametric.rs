@@ -25,15 +25,6 @@ const MAX_PIVOTS: usize = REFACTOR_EVERY * 4;
 /// Relative tolerance of reduced costs in the dual ratio test (Harris' first pass).
 const DUAL_TOL: f64 = 1e-9;
 
-/// One dual simplex pivot in the derivative LP: leaving position `r`, entering column `q`,
-/// the entering column's `B^{-1} a_q` and the leaving row's `ρ = B^{-T} e_r`.
-struct Pivot {
-    r: usize,
-    q: usize,
-    alpha: Vec<f64>,
-    rho: Vec<f64>,
-}
-
 impl OptimalBasis<'_> {
     /// The derivative of the optimal cost along `side * dir` (rows and weights), times
     /// `side`: for `side = 1` the right derivative along `dir` (the largest `dir'y` over the
@@ -45,7 +36,8 @@ impl OptimalBasis<'_> {
         let start = self.basis.factor.n_updates();
         let mut undo = Vec::new();
         let result = self.descend(dir, side, &mut undo);
-        // Undo the pivots: the basis is shared by every query.
+        // Undo the pivots and the reduced costs they changed: every query starts from the
+        // same optimal basis.
         for (r, leaving) in undo.into_iter().rev() {
             let entering = self.basis.basic[r];
             self.basis.pos[entering] = usize::MAX;
@@ -53,6 +45,9 @@ impl OptimalBasis<'_> {
             self.basis.pos[leaving] = r;
         }
         self.basis.factor.truncate_updates(start);
+        for (k, v) in self.work.d_undo.drain(..).rev() {
+            self.at.d[k] = v;
+        }
         result.map(|v| side * v)
     }
 
@@ -60,26 +55,23 @@ impl OptimalBasis<'_> {
     /// pivot's position and leaving column. Returns the optimal value `c'δ`.
     fn descend(&mut self, dir: &[(usize, f64)], side: f64, undo: &mut Vec<(usize, usize)>) -> Result<f64, String> {
         let m = self.sf.m;
-        let mut rhs = vec![0.0; m];
-        let mut delta = vec![0.0; m];
-        let mut d = self.at.d.clone();
         let xtol = RATIO_TOL * self.sf.xscale;
         for _ in 0..=MAX_PIVOTS {
-            for v in rhs.iter_mut() {
-                *v = 0.0;
-            }
+            self.work.rhs.iter_mut().for_each(|v| *v = 0.0);
             for &(k, w) in dir {
-                rhs[k] += side * w;
+                self.work.rhs[k] += side * w;
             }
-            self.basis.factor.ftran(&mut rhs, &mut delta);
-            let Some(r) = self.leaving(&delta, xtol) else {
+            self.basis.factor.ftran(&mut self.work.rhs, &mut self.work.delta);
+            let delta = &self.work.delta;
+            let Some(r) = self.leaving(delta, xtol) else {
                 let cost: f64 = (0..m).map(|p| self.sf.cost(self.basis.basic[p]) * delta[p]).sum();
                 return Ok(cost);
             };
-            let Some(pivot) = self.entering(r, delta[r] > 0.0, &d) else {
+            let above = delta[r] > 0.0;
+            let Some(q) = self.entering(r, above) else {
                 return Ok(f64::INFINITY);
             };
-            self.pivot(pivot, &mut d, undo);
+            self.pivot(r, q, undo);
         }
         Err(format!("no one-sided price after {MAX_PIVOTS} dual simplex pivots"))
     }
@@ -91,6 +83,9 @@ impl OptimalBasis<'_> {
         let tol = RATIO_TOL * dmax.max(1.0);
         let mut best: Option<(usize, f64)> = None;
         for (p, &v) in delta.iter().enumerate() {
+            if v == 0.0 {
+                continue;
+            }
             let k = self.basis.basic[p];
             let excess = if self.sf.is_artificial(k) {
                 v.abs()
@@ -108,60 +103,61 @@ impl OptimalBasis<'_> {
 
     /// The entering column for leaving position `r` (Harris' two-pass dual ratio test over
     /// the real nonbasic columns `k` with `α_rk < 0`, or `α_rk > 0` when the leaving value
-    /// is `above` zero), or `None` when there is none.
-    fn entering(&self, r: usize, above: bool, d: &[f64]) -> Option<Pivot> {
-        let (sf, m, n) = (&self.sf, self.sf.m, self.sf.n);
-        let mut unit = vec![0.0; m];
-        let mut rho = vec![0.0; m];
-        unit[r] = 1.0;
-        self.basis.factor.btran(&mut unit, &mut rho);
-        let rmax = rho.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    /// is `above` zero), or `None` when there is none. Leaves row `r` of `B^{-1} A` in
+    /// `self.row` for [`Self::pivot`].
+    fn entering(&mut self, r: usize, above: bool) -> Option<usize> {
+        self.row.compute(&self.sf, &self.basis.factor, r);
+        let (sf, row, d) = (&self.sf, &self.row, &self.at.d);
+        let rmax = row.rho.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let ptol = RATIO_TOL * rmax.max(1.0);
         let sign = if above { 1.0 } else { -1.0 };
         // (column, |α_rk|) of the columns whose entering moves the leaving value to zero.
-        let candidates: Vec<(usize, f64)> = (0..n + m)
-            .filter(|&k| self.basis.pos[k] == usize::MAX && sf.is_real(k))
-            .map(|k| (k, sign * sf.dot(k, &rho)))
-            .filter(|&(_, a)| a > ptol)
-            .collect();
+        let candidates = || {
+            row.touched
+                .iter()
+                .filter(|&&k| self.basis.pos[k] == usize::MAX)
+                .map(|&k| (k, sign * row.vals[k]))
+                .filter(|&(_, a)| a > ptol)
+        };
         let dtol = |k: usize| DUAL_TOL * sf.cost(k).abs().max(1.0);
-        let tmax = candidates
-            .iter()
-            .map(|&(k, a)| (d[k].max(0.0) + dtol(k)) / a)
+        let tmax = candidates()
+            .map(|(k, a)| (d[k].max(0.0) + dtol(k)) / a)
             .fold(f64::INFINITY, f64::min);
-        let (q, _) = candidates.iter().filter(|&&(k, a)| d[k].max(0.0) / a <= tmax).fold(
-            None,
-            |best: Option<(usize, f64)>, &(k, a)| match best {
+        candidates()
+            .filter(|&(k, a)| d[k].max(0.0) / a <= tmax)
+            .fold(None, |best: Option<(usize, f64)>, (k, a)| match best {
                 Some((_, b)) if b >= a => best,
                 _ => Some((k, a)),
-            },
-        )?;
-        let mut rows = vec![0.0; m];
-        let mut alpha = vec![0.0; m];
-        self.basis.ftran_col(sf, q, &mut rows, &mut alpha);
-        Some(Pivot { r, q, alpha, rho })
+            })
+            .map(|(q, _)| q)
     }
 
-    /// Swap the entering column in at position `r`; update the reduced costs `d`.
-    fn pivot(&mut self, p: Pivot, d: &mut [f64], undo: &mut Vec<(usize, usize)>) {
-        let (sf, m, n) = (&self.sf, self.sf.m, self.sf.n);
-        let (r, q) = (p.r, p.q);
-        let alpha_rq = p.alpha[r];
-        let step = d[q] / alpha_rq;
+    /// Swap column `q` in at position `r` (row `r` of `B^{-1} A` in `self.row`); update the
+    /// reduced costs, logging each change to undo.
+    fn pivot(&mut self, r: usize, q: usize, undo: &mut Vec<(usize, usize)>) {
+        let w = &mut self.work;
+        self.basis.ftran_col(&self.sf, q, &mut w.rows, &mut w.alpha);
+        let d = &mut self.at.d;
+        let step = d[q] / w.alpha[r];
         if step != 0.0 {
-            // d_k -= step * α_rk over the nonbasic columns (α_rk = ρ'a_k).
-            for k in (0..n + m).filter(|&k| self.basis.pos[k] == usize::MAX && sf.is_real(k)) {
-                d[k] -= step * sf.dot(k, &p.rho);
+            // d_k -= step * α_rk over the nonbasic columns.
+            for &k in &self.row.touched {
+                if self.basis.pos[k] == usize::MAX {
+                    w.d_undo.push((k, d[k]));
+                    d[k] -= step * self.row.vals[k];
+                }
             }
         }
         let leaving = self.basis.basic[r];
+        w.d_undo.push((q, d[q]));
+        w.d_undo.push((leaving, d[leaving]));
         d[q] = 0.0;
         d[leaving] = -step;
         undo.push((r, leaving));
         self.basis.pos[leaving] = usize::MAX;
         self.basis.basic[r] = q;
         self.basis.pos[q] = r;
-        self.basis.factor.update(r, &p.alpha);
+        self.basis.factor.update(r, &w.alpha);
     }
 }
 
