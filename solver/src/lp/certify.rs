@@ -59,3 +59,22 @@ pub fn reduced_costs(lp: &Lp, y: &[f64]) -> Vec<f64> {
     }
     rc
 }
+
+/// The scale each column's dual constraint is judged on: `max(1, |c_j|, sum_i |a_ij y_i|)`
+/// (a zero-cost flow between two places priced at 10,000 USD/t is judged against 10,000,
+/// not against 1), the dual counterpart of [`super::check::row_scale`].
+pub fn column_dual_scales(lp: &Lp, y: &[f64]) -> Vec<f64> {
+    let mut scale: Vec<f64> = lp.obj.iter().map(|c| c.abs().max(1.0)).collect();
+    let mut sum = vec![0.0; lp.n_vars()];
+    for i in 0..lp.n_rows() {
+        if y[i] != 0.0 {
+            for (c, v) in lp.row(i) {
+                sum[c] += (v * y[i]).abs();
+            }
+        }
+    }
+    for (s, t) in scale.iter_mut().zip(sum) {
+        *s = s.max(t);
+    }
+    scale
+}

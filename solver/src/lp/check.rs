@@ -87,9 +87,8 @@ pub fn violation(lp: &Lp, activities: &[f64], x: &[f64]) -> (f64, f64) {
             Sense::Eq => (a - b).abs(),
         };
         if v > 0.0 {
-            let magnitude: f64 = lp.row(i).map(|(c, coef)| (coef * x[c]).abs()).sum();
             abs = abs.max(v);
-            rel = rel.max(v / b.abs().max(magnitude).max(1.0));
+            rel = rel.max(v / row_scale(lp, i, x));
         }
     }
     for &v in x {
@@ -107,6 +106,13 @@ pub fn slack(lp: &Lp, i: usize, activity: f64) -> f64 {
         Sense::Ge => activity - lp.rhs[i],
         Sense::Eq => -(activity - lp.rhs[i]).abs(),
     }
+}
+
+/// The scale a row is judged on at plan `x`: `max(1, |rhs|, sum_j |a_ij x_j|)` (a
+/// transshipment row with rhs 0 moving a million tonnes is judged against a million).
+pub fn row_scale(lp: &Lp, i: usize, x: &[f64]) -> f64 {
+    let magnitude: f64 = lp.row(i).map(|(c, coef)| (coef * x[c]).abs()).sum();
+    lp.rhs[i].abs().max(magnitude).max(1.0)
 }
 
 /// An inequality whose slack is within the tolerance, scaled by its right-hand side.

@@ -195,6 +195,16 @@ impl<'a> Context<'a> {
         self.right[i]
     }
 
+    /// Row `i` binds: its slack is within the tolerance, or (an interior-point plan) its
+    /// slack is dust the cleaning of the duals judged so and kept a price on it
+    /// (`solve::clean_duals`).
+    fn binding(&self, i: usize) -> bool {
+        let (lp, act) = (self.lp, self.solved.activities[i]);
+        self.has_x
+            && (is_binding(lp, i, act)
+                || (lp.senses()[i] != Sense::Eq && self.solved.duals.as_ref().is_some_and(|y| y[i] != 0.0)))
+    }
+
     /// The `period` field of a per-period entry: the year, with periods.
     fn year(&self, p: usize) -> Option<i64> {
         self.inst.has_periods().then(|| self.inst.periods[p].year)
@@ -530,7 +540,7 @@ fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
     for (t, target) in inst.targets.iter().enumerate() {
         let (imp, cons) = target_imports_and_consumption(cx, t, p);
         let i = rows.target(p, t);
-        let binding = cx.has_x && is_binding(cx.lp, i, cx.solved.activities[i]);
+        let binding = cx.binding(i);
         // d cost / d share = dual * C_t (relaxing the share by ds raises the row's slack by
         // C_t ds), with the row's right derivative: the price of relaxing, the same one-sided
         // value as the row's `marginal_value` (a degenerate plan has several duals).
@@ -636,7 +646,7 @@ fn constraints(cx: &Context) -> Vec<ConstraintRow> {
             activity: tidy(activity),
             rhs: lp.rhs()[i],
             slack: if cx.has_x { tidy(slack(lp, i, activity)) } else { 0.0 },
-            binding: cx.has_x && is_binding(lp, i, activity),
+            binding: cx.binding(i),
             dual: cx.dual(i),
             marginal_value: marginal_value(cx, i),
             unit: match *key {
