@@ -451,3 +451,34 @@ fn pooled_classes_give_the_tracked_optimum() {
     assert!(!text(&cap["solver"]["duals"], "duals").starts_with("pooled"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An interior-point plan's grams are not a use: no `origin_shares` row of the path uses
+/// under a millionth of its material's largest use, and the real uses are all there.
+#[test]
+fn origin_shares_leave_out_uses_of_dust() {
+    let (code, r) = common::solve_json("instances/usmca_2025_2030.toml", None);
+    assert_eq!(code, 0);
+    let rows = common::list(&r, "origin_shares");
+    let mut largest = std::collections::HashMap::new();
+    for row in rows {
+        let m = largest
+            .entry(common::text(&row["material"], "material"))
+            .or_insert(0.0f64);
+        *m = m.max(common::num(&row["use_t"], "use_t"));
+    }
+    for row in rows {
+        let use_t = common::num(&row["use_t"], "use_t");
+        let of = largest[common::text(&row["material"], "material")];
+        assert!(use_t > 1e-6 * of, "a use of dust is listed: {row}");
+    }
+    // Every target's consumption in its scope is a listed use.
+    for t in common::list(&r, "targets") {
+        if common::num(&t["consumption"], "consumption") > 1.0 {
+            assert!(
+                rows.iter()
+                    .any(|o| o["material"] == t["material"] && o["scope"] == t["scope"] && o["period"] == t["period"]),
+                "no origin row for {t}"
+            );
+        }
+    }
+}

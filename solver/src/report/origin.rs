@@ -46,10 +46,19 @@ pub fn origin_shares(inst: &Instance, cols: &[Columns], x: &[f64]) -> Vec<Origin
             }
         }
     }
+    // A use of under [`DUST`] of the material's largest use (any scope, any period) is the
+    // dust of an interior-point plan (a third of a gram of spodumene on the path), not a use.
+    let mut largest: std::collections::HashMap<SmolStr, f64> = std::collections::HashMap::new();
+    for r in &out {
+        let m = largest.entry(r.material.clone()).or_insert(0.0);
+        *m = m.max(r.use_t);
+    }
+    out.retain(|r| r.use_t > DUST * largest[&r.material]);
     out
 }
 
-/// The share of a node's inflow below which a flow into it is not counted as a source.
+/// The share of a node's inflow below which a flow into it is not counted as a source, and
+/// of a material's largest use below which a use is not listed.
 const DUST: f64 = 1e-6;
 
 /// The countries whose mines (or offers) the material at each node can come from: a bit set
