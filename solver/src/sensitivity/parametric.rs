@@ -56,12 +56,12 @@ impl OptimalBasis<'_> {
     fn descend(&mut self, dir: &[(usize, f64)], side: f64, undo: &mut Vec<(usize, usize)>) -> Result<f64, String> {
         let m = self.sf.m;
         let xtol = RATIO_TOL * self.sf.xscale;
+        self.work.rhs.iter_mut().for_each(|v| *v = 0.0);
+        for &(k, w) in dir {
+            self.work.rhs[k] += side * w;
+        }
+        self.basis.factor.ftran(&mut self.work.rhs, &mut self.work.delta);
         for _ in 0..=MAX_PIVOTS {
-            self.work.rhs.iter_mut().for_each(|v| *v = 0.0);
-            for &(k, w) in dir {
-                self.work.rhs[k] += side * w;
-            }
-            self.basis.factor.ftran(&mut self.work.rhs, &mut self.work.delta);
             let delta = &self.work.delta;
             let Some(r) = self.leaving(delta, xtol) else {
                 let cost: f64 = (0..m).map(|p| self.sf.cost(self.basis.basic[p]) * delta[p]).sum();
@@ -132,8 +132,8 @@ impl OptimalBasis<'_> {
             .map(|(q, _)| q)
     }
 
-    /// Swap column `q` in at position `r` (row `r` of `B^{-1} A` in `self.row`); update the
-    /// reduced costs, logging each change to undo.
+    /// Swap column `q` in at position `r` (row `r` of `B^{-1} A` in `self.row`); update `δ_B`
+    /// and the reduced costs, logging each change of these to undo.
     fn pivot(&mut self, r: usize, q: usize, undo: &mut Vec<(usize, usize)>) {
         let w = &mut self.work;
         self.basis.ftran_col(&self.sf, q, &mut w.rows, &mut w.alpha);
@@ -148,6 +148,12 @@ impl OptimalBasis<'_> {
                 }
             }
         }
+        // δ_B after the swap: the entering column takes the value that zeroes position r.
+        let theta = w.delta[r] / w.alpha[r];
+        for (v, a) in w.delta.iter_mut().zip(&w.alpha) {
+            *v -= theta * a;
+        }
+        w.delta[r] = theta;
         let leaving = self.basis.basic[r];
         w.d_undo.push((q, d[q]));
         w.d_undo.push((leaving, d[leaving]));
