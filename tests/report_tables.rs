@@ -37,7 +37,7 @@ fn number(cell: &str) -> Option<f64> {
 fn the_binding_table_shows_marginal_values_most_valuable_first() {
     for instance in [SHIPPED, "instances/textbook/import_cap_binding.toml"] {
         let json = solve_optimal(instance, None);
-        let text = run(&["solve", instance, "--quiet"]).stdout;
+        let text = run(&["solve", instance, "--quiet", "--detail", "full"]).stdout;
         let rows = text_table(&text, "Binding constraints");
         let by_name: std::collections::HashMap<&str, &Value> = json["constraints"]
             .as_array()
@@ -72,7 +72,7 @@ fn the_binding_table_shows_marginal_values_most_valuable_first() {
             }
         }
         assert!(text.contains("value USD/yr"), "{instance}: the header names the unit");
-        let md = run(&["solve", instance, "--quiet", "--format", "md"]).stdout;
+        let md = run(&["solve", instance, "--quiet", "--format", "md", "--detail", "full"]).stdout;
         assert!(md.contains("| constraint | kind | lower | level | upper | value USD/yr | per one more |"));
     }
 }

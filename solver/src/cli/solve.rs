@@ -1,6 +1,6 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
-use super::choices::{Backend, RangingChoice, ReportFormat};
+use super::choices::{Backend, DetailChoice, RangingChoice, ReportFormat};
 use super::common::{check_outputs, emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
 use crate::pipeline::{self, RunOptions};
@@ -35,9 +35,14 @@ Exit status:
 pub struct SolveArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Report format: text, json, csv or markdown (or md)
+    /// Report format: text, json, csv, markdown (or md) or html (one self-contained file)
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Text, Markdown and HTML: brief (the summary and the tables a strategist reads) or full
+    /// (also every facility, shipments, demands, concentration, all binding constraints, prices,
+    /// ranging); JSON and CSV always have everything
+    #[arg(long, value_enum, default_value = "brief")]
+    pub detail: DetailChoice,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -118,7 +123,9 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             eprintln!("note: `{}` left unchanged; the report is on stdout", p.display());
         }
     }
-    emit(target, |w| report::render_to(&rep, args.format.into(), w))?;
+    emit(target, |w| {
+        report::render_to(&rep, args.format.into(), args.detail.into(), w)
+    })?;
     // The report is written: leave the big structures (a million-variable model, its report)
     // to the operating system instead of freeing them one allocation at a time.
     std::mem::forget((rep, solved, loaded));
