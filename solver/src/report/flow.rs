@@ -35,6 +35,8 @@ struct Graph {
     country: Vec<String>,
     /// (from, to, tonnes, materials)
     links: Vec<(usize, usize, f64, Vec<String>)>,
+    /// The index in `links` of each (from, to).
+    link_index: HashMap<(usize, usize), usize>,
 }
 
 impl Graph {
@@ -49,14 +51,17 @@ impl Graph {
     }
 
     fn link(&mut self, a: usize, b: usize, t: f64, material: &str) {
-        match self.links.iter_mut().find(|l| l.0 == a && l.1 == b) {
+        match self.link_index.get(&(a, b)).map(|&k| &mut self.links[k]) {
             Some(l) => {
                 l.2 += t;
                 if !l.3.iter().any(|m| m == material) {
                     l.3.push(material.to_string());
                 }
             }
-            None => self.links.push((a, b, t, vec![material.to_string()])),
+            None => {
+                self.link_index.insert((a, b), self.links.len());
+                self.links.push((a, b, t, vec![material.to_string()]));
+            }
         }
     }
 }
@@ -67,6 +72,7 @@ fn graph(r: &Report, year: Option<i64>) -> Graph {
         names: Vec::new(),
         country: Vec::new(),
         links: Vec::new(),
+        link_index: HashMap::new(),
     };
     let mut index = HashMap::new();
     let country = |region: &str| r.glossary.country_of(region).unwrap_or(region).to_string();

@@ -39,7 +39,11 @@ pub fn glossary(inst: &Instance, lp: &Lp, report: &Report) -> Glossary {
             continue;
         };
         if let Some(key) = lp.rows().get(i) {
-            limits.push((name.clone(), plain(inst, key)));
+            let mut words = plain(inst, key);
+            if inst.has_periods() && key.is_per_period() {
+                words.push_str(&format!(" in {}", inst.periods[lp.row_period(i)].year));
+            }
+            limits.push((name.clone(), words));
         }
     }
     Glossary {
