@@ -160,3 +160,21 @@ fn compare_and_sweep_write_pages() {
     assert_self_contained("sweep", &page);
     assert!(page.contains("<svg"));
 }
+
+/// With periods the page has each binding target's path as a chart, the investment plan and
+/// the stockpile path, and stays self-contained (the line chart's SVG namespace is dropped).
+#[test]
+fn a_page_with_periods_shows_the_paths() {
+    let r = solve_html("instances/usmca_2025_2030.toml", &["--ranging", "off"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_self_contained("2025-2030", &r.stdout);
+    for what in [
+        "Import share of the binding targets over the years",
+        "Investment plan",
+        "Stockpiles",
+        "Import-dependency targets over time",
+        "Supply of each final material in 2030",
+    ] {
+        assert!(r.stdout.contains(what), "no `{what}`");
+    }
+}

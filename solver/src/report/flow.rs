@@ -24,9 +24,11 @@ const NODE_W: f64 = 12.0;
 const GAP: f64 = 6.0;
 /// The height a node's label needs.
 const LABEL_H: f64 = 12.0;
-const COLORS: [&str; 12] = [
-    "#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b", "#ff9da6", "#79706e",
-    "#2f4b7c", "#a05195",
+/// Twenty distinct colours (Tableau 20, dark and light in turn), one per country in order of
+/// first appearance (a country past the twentieth shares a colour, the legend says which).
+const COLORS: [&str; 20] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 ];
 
 struct Graph {

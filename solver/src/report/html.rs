@@ -447,6 +447,61 @@ fn costs(r: &Report, out: &mut String) {
     out.push_str("</svg>\n");
 }
 
+/// With periods: each target's achieved share over the years (solid) against its cap
+/// (dashed, same colour), as an inline line chart, for the first eight targets (one per
+/// colour) that bind in some year under a cap below 100%; the table has every target.
+fn target_paths(r: &Report, out: &mut String) {
+    use super::chart::{Line, LineChart, Side, YAxis, COLORS};
+    let years: Vec<i64> = r.periods.iter().flatten().map(|p| p.year).collect();
+    let mut ids: Vec<&str> = Vec::new();
+    for g in r.targets.iter().filter(|g| g.binding && g.max_import_share < 1.0) {
+        if !ids.contains(&g.id.as_str()) && ids.len() < COLORS.len() {
+            ids.push(g.id.as_str());
+        }
+    }
+    if years.len() < 2 || ids.is_empty() {
+        return;
+    }
+    let mut lines = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        let at = |y: i64| r.targets.iter().find(|g| g.id == *id && g.period == Some(y));
+        let points = |f: &dyn Fn(&super::schema::TargetRow) -> f64| -> Vec<(f64, Option<f64>)> {
+            years.iter().map(|&y| (y as f64, at(y).map(|g| 100.0 * f(g)))).collect()
+        };
+        lines.push(Line {
+            label: format!("{id}: achieved"),
+            color,
+            dashed: false,
+            side: Side::Left,
+            points: points(&|g| g.achieved_share),
+        });
+        lines.push(Line {
+            label: format!("{id}: cap"),
+            color,
+            dashed: true,
+            side: Side::Left,
+            points: points(&|g| g.max_import_share),
+        });
+    }
+    let chart = LineChart {
+        title: "Import share of the binding targets over the years (solid: achieved; dashed: cap)".into(),
+        x_label: "year".into(),
+        x_values: years.iter().map(|&y| y as f64).collect(),
+        left: YAxis {
+            prefix: "import share (".into(),
+            suffix: "%)".into(),
+            include_zero: true,
+        },
+        right: None,
+        lines,
+        markers: Vec::new(),
+        marker_legend: Vec::new(),
+    };
+    // Inline SVG in HTML needs no namespace (and the page references no URL).
+    out.push_str(&chart.svg().replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1));
+}
+
 /// Each target: its share against its cap and its value per point, per period when the
 /// report has periods.
 fn targets(r: &Report, out: &mut String) {
@@ -483,6 +538,7 @@ fn targets(r: &Report, out: &mut String) {
         );
     }
     out.push_str("</tbody></table>\n");
+    target_paths(r, out);
 }
 
 /// An infeasible run's diagnosis: the least change that makes it feasible and the conflict.
