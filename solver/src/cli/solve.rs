@@ -17,6 +17,8 @@ const AFTER_HELP: &str = "\
 Examples:
   sourcing-opt solve instances/usmca_critical_minerals.toml
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off --format json --output plan.json
+  sourcing-opt solve instances/usmca_critical_minerals.toml --format html --output plan.html
+  sourcing-opt solve instances/usmca_critical_minerals.toml --detail full --format md
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
       --set targets.ree_usmca.max_import_share=0.5 --set meta.carrying_rate=0.08
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
