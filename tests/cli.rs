@@ -807,9 +807,24 @@ fn golden_reports() {
     let mut stale = Vec::new();
     for instance in GOLDEN {
         let stem = Path::new(instance).file_stem().unwrap().to_str().unwrap();
-        for (format, ext) in [("text", "txt"), ("json", "json")] {
+        // The default (brief) text, the full text with every section, and the JSON.
+        for (format, detail, ext) in [
+            ("text", "brief", "txt"),
+            ("text", "full", "full.txt"),
+            ("json", "brief", "json"),
+        ] {
             // Pin the backend: `auto` may pick another one as the crossover moves.
-            let args = ["solve", instance, "--format", format, "--backend", "minilp", "--quiet"];
+            let args = [
+                "solve",
+                instance,
+                "--format",
+                format,
+                "--detail",
+                detail,
+                "--backend",
+                "minilp",
+                "--quiet",
+            ];
             let r = run(&args);
             assert_eq!(r.code, 0, "{}", r.describe(&args));
             let actual = mask_for_golden(&r.stdout, instance, format);

@@ -144,7 +144,17 @@ fn solve_text(text: &str, format: &str) -> String {
     let path = dir.path().join("hand.toml");
     std::fs::write(&path, text).unwrap();
     let path = path.to_str().unwrap();
-    let args = ["solve", path, "--format", format, "--backend", "minilp", "--quiet"];
+    let args = [
+        "solve",
+        path,
+        "--format",
+        format,
+        "--detail",
+        "full",
+        "--backend",
+        "minilp",
+        "--quiet",
+    ];
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.describe(&args));
     r.stdout

@@ -126,7 +126,7 @@ fn tracked_reports_name_classes_and_add_up() {
         .expect("US oxide");
     assert!(close(by_origin(&us["shares"], "other"), 0.5, REL));
     // Text shows the classes where they matter.
-    let out = run(&["solve", CAP, "--ranging", "off"]);
+    let out = run(&["solve", CAP, "--ranging", "off", "--detail", "full"]);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("Where the supply was mined"), "{}", out.stdout);
     assert!(out.stdout.contains("oxide~usmca"), "{}", out.stdout);
@@ -182,7 +182,7 @@ fn origin_shares_name_a_country_only_where_the_flows_tell_it() {
             assert!(close(total, 1.0, 1e-9), "{backend}: {s}");
         }
     }
-    let out = run(&["solve", BY_COUNTRY]);
+    let out = run(&["solve", BY_COUNTRY, "--detail", "full"]);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("usmca (mixed) 90.0%, CN 10.0%"), "{}", out.stdout);
 }

@@ -37,7 +37,7 @@ fn number(cell: &str) -> Option<f64> {
 fn the_binding_table_shows_marginal_values_most_valuable_first() {
     for instance in [SHIPPED, "instances/textbook/import_cap_binding.toml"] {
         let json = solve_optimal(instance, None);
-        let text = run(&["solve", instance, "--quiet"]).stdout;
+        let text = run(&["solve", instance, "--quiet", "--detail", "full"]).stdout;
         let rows = text_table(&text, "Binding constraints");
         let by_name: std::collections::HashMap<&str, &Value> = json["constraints"]
             .as_array()
@@ -72,7 +72,7 @@ fn the_binding_table_shows_marginal_values_most_valuable_first() {
             }
         }
         assert!(text.contains("value USD/yr"), "{instance}: the header names the unit");
-        let md = run(&["solve", instance, "--quiet", "--format", "md"]).stdout;
+        let md = run(&["solve", instance, "--quiet", "--format", "md", "--detail", "full"]).stdout;
         assert!(md.contains("| constraint | kind | lower | level | upper | value USD/yr | per one more |"));
     }
 }
@@ -127,4 +127,121 @@ fn the_markdown_cost_table_has_no_empty_column() {
     for line in md.lines().filter(|l| l.starts_with('|')) {
         assert!(!line.contains("|  |"), "an empty cell column: {line}");
     }
+}
+
+/// `1234567.8` as the reports print it: `1,234,568`.
+fn grouped(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The summary opens the report, fits on a screen, and each of its numbers is the JSON
+/// report's: the objective, each final material's supply (its concentration rows summed), the
+/// binding limits (the first of `binding` with a value) and the tightest target's share.
+#[test]
+fn the_summary_comes_first_and_traces_to_the_json() {
+    let json = solve_optimal(SHIPPED, None);
+    let text = run(&["solve", SHIPPED, "--quiet"]).stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| *l == "Summary").expect("a summary");
+    let end = lines.iter().position(|l| l.starts_with("Cost breakdown")).unwrap();
+    assert!(start < end && end <= 45, "the summary ends at line {end}");
+    let objective = json["objective"].as_f64().unwrap();
+    assert!(
+        lines[start + 1].contains(&format!("({})", grouped(objective))),
+        "{}",
+        lines[start + 1]
+    );
+    // Supply: one row per final material, its total the sum of its concentration rows.
+    let rows = text_table(&text, "Supply of each final material");
+    let finals: Vec<&str> = json["demands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["material"].as_str().unwrap())
+        .fold(Vec::new(), |mut v, m| {
+            if !v.contains(&m) {
+                v.push(m);
+            }
+            v
+        });
+    assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), finals);
+    for r in &rows {
+        let total: f64 = json["concentration"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["material"] == r[0].as_str())
+            .map(|c| c["total_t"].as_f64().unwrap())
+            .sum();
+        assert_eq!(r[1], grouped(total), "{}", r[0]);
+        // The tightest target's share and cap are that target's.
+        let target = r.iter().find(|c| {
+            json["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["id"] == c.split(' ').next().unwrap())
+        });
+        if let Some(cell) = target {
+            let id = cell.split(' ').next().unwrap();
+            let t = json["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == id)
+                .unwrap();
+            assert_eq!(t["material"], r[0].as_str());
+            let share = format!("{:.1}%", 100.0 * t["achieved_share"].as_f64().unwrap());
+            assert!(r.contains(&share), "{id}: {share} not in {r:?}");
+        }
+    }
+    // The limits: the first five binding rows with a value above zero, each with its value.
+    let valued: Vec<&str> = json["binding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .filter(|b| {
+            let c = json["constraints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == *b)
+                .unwrap();
+            c["marginal_value"].as_f64().is_some_and(|v| v > 0.0)
+        })
+        .take(5)
+        .collect();
+    let at = lines.iter().position(|l| *l == "Most valuable binding limits").unwrap();
+    for (k, name) in valued.iter().enumerate() {
+        assert!(
+            lines[at + 1 + k].ends_with(&format!("({name})")),
+            "{}",
+            lines[at + 1 + k]
+        );
+    }
+    // Brief by default; --detail full has every section.
+    assert!(!text.contains("\nShipments\n") && !text.contains("\nDelivered prices\n"));
+    let full = run(&["solve", SHIPPED, "--quiet", "--detail", "full"]).stdout;
+    assert!(full.contains("\nShipments\n") && full.contains("\nDelivered prices\n") && full.contains("\nSummary\n"));
+}
+
+/// An interior-point plan leaves dust (1e-7 t/yr) in `unmet`: the summary of the 2025-2030
+/// path once said "0 t/yr of demand left unmet (84 demands)".
+#[test]
+fn the_summary_does_not_count_dust_as_unmet_demand() {
+    let text = run(&["solve", "instances/usmca_2025_2030.toml", "--quiet", "--ranging", "off"]).stdout;
+    assert!(text.contains("\n  every demand is served in full\n"), "{text}");
 }

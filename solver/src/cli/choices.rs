@@ -5,7 +5,7 @@
 //! described values in `--help`, where the option's own line already says what each means.
 
 use crate::pipeline::Ranging;
-use crate::report::Format;
+use crate::report::{Detail, Format};
 use crate::solve::backend::BackendChoice;
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
@@ -18,6 +18,7 @@ pub enum ReportFormat {
     Csv,
     #[value(alias = "md")]
     Markdown,
+    Html,
 }
 
 impl From<ReportFormat> for Format {
@@ -27,6 +28,23 @@ impl From<ReportFormat> for Format {
             ReportFormat::Json => Format::Json,
             ReportFormat::Csv => Format::Csv,
             ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// `solve --detail`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailChoice {
+    Brief,
+    Full,
+}
+
+impl From<DetailChoice> for Detail {
+    fn from(d: DetailChoice) -> Detail {
+        match d {
+            DetailChoice::Brief => Detail::Brief,
+            DetailChoice::Full => Detail::Full,
         }
     }
 }
@@ -48,6 +66,7 @@ pub enum CompareFormat {
     #[value(alias = "md")]
     Markdown,
     Json,
+    Html,
 }
 
 /// `sweep --format`.

@@ -17,7 +17,8 @@ pub struct CompareArgs {
     /// Relative tolerance: a number changed when |B - A| > TOL * max(1, |A|, |B|)
     #[arg(long, value_name = "TOL", default_value_t = compare::DEFAULT_TOL)]
     pub tol: f64,
-    /// Output format: text, markdown (or md) or json (schema sourcing-opt/compare/1)
+    /// Output format: text, markdown (or md), json (schema sourcing-opt/compare/1) or html (one
+    /// self-contained page, the two reports side by side and the changes highlighted)
     #[arg(long, value_enum, default_value = "text")]
     pub format: CompareFormat,
     /// Write the comparison to FILE (atomically) instead of stdout
@@ -50,6 +51,7 @@ pub fn run(args: &CompareArgs) -> Result<i32, Failure> {
         CompareFormat::Json => compare::json(&c),
         CompareFormat::Markdown => compare::markdown(&c),
         CompareFormat::Text => compare::text(&c),
+        CompareFormat::Html => compare::html(&c),
     };
     emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(exit::OK)

@@ -1,6 +1,6 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
-use super::choices::{Backend, RangingChoice, ReportFormat};
+use super::choices::{Backend, DetailChoice, RangingChoice, ReportFormat};
 use super::common::{check_outputs, emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
 use crate::pipeline::{self, RunOptions};
@@ -8,13 +8,17 @@ use crate::report::{self, InstanceInfo};
 use crate::solve::backend::SolveOptions;
 use crate::solve::Status;
 use clap::Args;
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 const AFTER_HELP: &str = "\
 Examples:
   sourcing-opt solve instances/usmca_critical_minerals.toml
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off --format json --output plan.json
+  sourcing-opt solve instances/usmca_critical_minerals.toml --format html --output plan.html
+  sourcing-opt solve instances/usmca_critical_minerals.toml --detail full --format md
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
       --set targets.ree_usmca.max_import_share=0.5 --set meta.carrying_rate=0.08
   sourcing-opt solve instances/usmca_critical_minerals.toml --ranging off \\
@@ -35,9 +39,14 @@ Exit status:
 pub struct SolveArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Report format: text, json, csv or markdown (or md)
+    /// Report format: text, json, csv, markdown (or md) or html (one self-contained file)
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Text, Markdown and HTML: brief (the summary and the tables a strategist reads) or full
+    /// (also every facility, shipments, demands, concentration, all binding constraints, prices,
+    /// ranging); JSON and CSV always have everything
+    #[arg(long, value_enum, default_value = "brief")]
+    pub detail: DetailChoice,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -87,7 +96,10 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
         conflict: true,
     };
     pipeline::check_size(inst).map_err(|why| Failure::input(format!("error: {why}")))?;
-    let (mut rep, solved) = pipeline::run(inst, info, &run_opts);
+    let ticker = Ticker::start(args.input.quiet);
+    let (mut rep, solved) = pipeline::run_with_phases(inst, info, &run_opts, &mut |p| ticker.phase(p));
+    // Erased before any message goes to stderr.
+    ticker.stop();
     rep.solver.read_ms = loaded.read_ms;
     rep.solver.validate_ms = loaded.validate_ms;
     let code = match solved.status {
@@ -118,11 +130,82 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
             eprintln!("note: `{}` left unchanged; the report is on stdout", p.display());
         }
     }
-    emit(target, |w| report::render_to(&rep, args.format.into(), w))?;
+    emit(target, |w| {
+        report::render_to(&rep, args.format.into(), args.detail.into(), w)
+    })?;
     // The report is written: leave the big structures (a million-variable model, its report)
     // to the operating system instead of freeing them one allocation at a time.
     std::mem::forget((rep, solved, loaded));
     Ok(code)
+}
+
+/// The progress line of a solve on stderr: the phase and the time since the start, shown once
+/// the run has taken a second, rewritten five times a second, erased at the end; only while
+/// stderr is a terminal and the command is not `--quiet` (like `sweep`'s and `stress`'s).
+struct Ticker {
+    state: Option<Arc<TickerState>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The current phase and whether the run is over, and the condition that wakes the line's
+/// thread at the end.
+type TickerState = (Mutex<(&'static str, bool)>, Condvar);
+
+impl Ticker {
+    fn start(quiet: bool) -> Ticker {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Ticker {
+                state: None,
+                thread: None,
+            };
+        }
+        let state = Arc::new((Mutex::new(("starting", false)), Condvar::new()));
+        let shared = Arc::clone(&state);
+        let thread = std::thread::spawn(move || {
+            let start = Instant::now();
+            let (lock, wake) = &*shared;
+            let mut shown = false;
+            let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                let (next, _) = wake
+                    .wait_timeout(st, Duration::from_millis(200))
+                    .unwrap_or_else(|e| e.into_inner());
+                st = next;
+                if st.1 {
+                    break;
+                }
+                let t = start.elapsed().as_secs_f64();
+                if t >= 1.0 {
+                    eprint!("\r\x1b[Ksolve: {}, {t:.1} s", st.0);
+                    shown = true;
+                }
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        Ticker {
+            state: Some(state),
+            thread: Some(thread),
+        }
+    }
+
+    fn phase(&self, phase: &'static str) {
+        if let Some(s) = &self.state {
+            s.0.lock().unwrap_or_else(|e| e.into_inner()).0 = phase;
+        }
+    }
+
+    /// Erase the line and end the thread.
+    fn stop(mut self) {
+        if let Some(s) = &self.state {
+            s.0.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+            s.1.notify_all();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// One line for stderr: what the diagnosis found (the report carries the detail).

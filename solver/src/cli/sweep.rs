@@ -81,7 +81,8 @@ pub struct SweepOptions {
     /// Write the table to FILE (atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Also write an SVG chart of the objective against the first --param (atomically)
+    /// Also write an SVG chart of the objective against the first --param (atomically; a
+    /// FILE ending in .html gets the chart on a self-contained HTML page)
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
     /// Points solved in parallel (default: the number of available cores)
@@ -166,7 +167,8 @@ impl Args for SweepArgs {
 pub struct SweepMergeArgs {
     #[command(flatten)]
     pub merge: MergeArgs,
-    /// Also write the SVG chart of the objective against the first --param (atomically)
+    /// Also write the SVG chart of the objective against the first --param (atomically; a
+    /// FILE ending in .html gets the chart on a self-contained HTML page)
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 }
@@ -464,7 +466,19 @@ fn write_table(
     if let Some(path) = plot {
         let title = format!("{name}: cost against {}", table.axes[0].key);
         let svg = sweep::svg(table, &title, currency).map_err(usage)?;
-        emit(Some(path), |w| w.write_all(svg.as_bytes()))?;
+        // `--plot FILE.html`: the chart on a self-contained page (inline SVG needs no namespace).
+        let out = match path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html")) {
+            true => crate::report::html::page(
+                &title,
+                &format!(
+                    "<h1>{}</h1>\n{}",
+                    crate::report::html::esc(&title),
+                    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+                ),
+            ),
+            false => svg,
+        };
+        emit(Some(path), |w| w.write_all(out.as_bytes()))?;
     }
     Ok(())
 }

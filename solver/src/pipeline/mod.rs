@@ -66,15 +66,33 @@ pub fn solve_options(opts: &SolveOptions) -> SolveOptions {
 /// of them short, `Solved::time_limit_hit` is set and the report says which part is missing
 /// (an optimal plan stays reported in full, its missing ranging null).
 pub fn run(inst: &Instance, info: InstanceInfo, opts: &RunOptions) -> (Report, Solved) {
+    run_with_phases(inst, info, opts, &mut |_| {})
+}
+
+/// [`run`], telling `phase` what it starts (`solving`, `ranging`, `building the report`,
+/// `diagnosing`), for a progress line.
+pub fn run_with_phases(
+    inst: &Instance,
+    info: InstanceInfo,
+    opts: &RunOptions,
+    phase: &mut dyn FnMut(&'static str),
+) -> (Report, Solved) {
+    phase("solving");
     let mut solved = solve::solve(inst, opts.backend, &solve_options(&opts.solve));
     let n = solved.model.lp.n_vars();
-    match opts.ranging {
-        Ranging::On => crate::sensitivity::add_sensitivity(inst, &mut solved),
-        Ranging::Auto if n <= RANGING_AUTO_MAX_VARS => crate::sensitivity::add_sensitivity(inst, &mut solved),
-        _ => {}
+    let ranging = match opts.ranging {
+        Ranging::On => true,
+        Ranging::Auto => n <= RANGING_AUTO_MAX_VARS,
+        Ranging::Off => false,
+    };
+    if ranging {
+        phase("ranging");
+        crate::sensitivity::add_sensitivity(inst, &mut solved);
     }
+    phase("building the report");
     let mut rep = report::build(inst, &solved, info);
     if solved.status == Status::Infeasible && opts.diagnose {
+        phase("diagnosing");
         let backend = BackendChoice::Auto.backend(n);
         let d = diagnose::diagnose_with(inst, &solved.model, backend.as_ref(), solved.deadline, opts.conflict);
         if let Some(why) = &d.incomplete {

@@ -61,10 +61,12 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         ranging: None,
         diagnosis: None,
         solver: solver_info(solved),
+        glossary: Glossary::default(),
     };
     if optimal {
         plan_sections(inst, solved, &mut report);
     }
+    report.glossary = super::glossary::glossary(inst, &solved.model.lp, &report);
     report
 }
 

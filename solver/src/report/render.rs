@@ -12,7 +12,9 @@
 //! which are derivatives of the weighted objective. A report without periods renders as it
 //! did before schema 2.
 
+use super::number::{num, opt, pct};
 use super::schema::{BuildRow, ByOrigin, OriginShareRow, PeriodRow, Report, StockpileRow};
+use super::summary::{has_years, horizon};
 use super::table::Table;
 use std::fmt::Write as _;
 
@@ -22,7 +24,25 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    Html,
 }
+
+/// How much of the report text, Markdown and HTML show (JSON and CSV always have everything).
+///
+/// `Brief`: the summary, then the tables a strategist reads: the horizon (cost per period,
+/// investment plan, target paths, stockpiles), where the supply was mined, costs, the
+/// facilities in use, the targets and the most valuable binding limits. `Full` adds every
+/// mine, plant and offer, the shipments, demands, supply concentration, every binding
+/// constraint, the delivered prices and the ranging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    #[default]
+    Brief,
+    Full,
+}
+
+/// How many binding constraints a brief report lists (the full one lists them all).
+pub const BRIEF_BINDING: usize = 15;
 
 impl Format {
     pub fn parse(s: &str) -> Option<Self> {
@@ -31,41 +51,33 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "markdown" | "md" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
             _ => None,
         }
     }
 }
 
-pub fn render(report: &Report, format: Format) -> String {
+/// Text, Markdown or CSV ([`super::output::render`] dispatches every format).
+pub(super) fn plain(report: &Report, format: Format, detail: Detail) -> String {
     match format {
-        Format::Json => {
-            let mut out = Vec::new();
-            render_to(report, Format::Json, &mut out).expect("writing to memory does not fail");
-            String::from_utf8(out).expect("serde_json writes UTF-8")
-        }
-        Format::Text => text(report),
-        Format::Markdown => markdown(report),
-        Format::Csv => csv(report),
+        Format::Text => text(report, detail),
+        Format::Markdown => markdown(report, detail),
+        _ => csv(report),
     }
 }
 
-/// [`render`] straight into `w`: a JSON report is serialised as it is written (25 MB at 100k
-/// variables) instead of being built as one string first.
-pub fn render_to(report: &Report, format: Format, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    match format {
-        Format::Json => {
-            use serde::Serialize;
-            // serde_json writes a few bytes at a time: through a buffer of its own type those
-            // writes are inlined copies rather than calls through `dyn Write` (a third of the
-            // rendering time at 100k variables).
-            let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, Pretty::default());
-            report.serialize(&mut ser).map_err(std::io::Error::from)?;
-            std::io::Write::write_all(&mut buf, b"\n")?;
-            std::io::Write::flush(&mut buf)
-        }
-        other => w.write_all(render(report, other).as_bytes()),
-    }
+/// The JSON report straight into `w`: serialised as it is written (25 MB at 100k variables)
+/// instead of being built as one string first.
+pub(super) fn json_to(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use serde::Serialize;
+    // serde_json writes a few bytes at a time: through a buffer of its own type those
+    // writes are inlined copies rather than calls through `dyn Write` (a third of the
+    // rendering time at 100k variables).
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Pretty::default());
+    report.serialize(&mut ser).map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut buf, b"\n")?;
+    std::io::Write::flush(&mut buf)
 }
 
 /// serde_json's pretty format (`PrettyFormatter`, two-space indent), byte for byte, with each
@@ -173,50 +185,12 @@ impl serde_json::ser::Formatter for Pretty {
     }
 }
 
-/// Thousands-grouped number: integers above 100, up to 4 decimals below.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
-    if x.abs() >= 100.0 {
-        let s = format!("{:.0}", x.abs());
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        if x < 0.0 {
-            format!("-{out}")
-        } else {
-            out
-        }
-    } else {
-        let s = format!("{x:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" {
-            "0".into()
-        } else {
-            s.to_string()
-        }
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map(num).unwrap_or_else(|| "-".into())
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
 /// The sections of a report as titled tables, shared by the text and Markdown renderers.
 /// With periods, the horizon comes first (cost per period, investment plan, each target's
 /// path, the stockpile path), then the detail, each per-period row with its year.
-fn sections(r: &Report) -> Vec<(String, Table)> {
+pub(super) fn sections(r: &Report, detail: Detail) -> Vec<(String, Table)> {
     let years = has_years(r);
+    let full = detail == Detail::Full;
     let mut out = Vec::new();
     if let Some(periods) = r.periods.as_deref().filter(|_| years) {
         out.push(periods_table(r, periods));
@@ -233,34 +207,31 @@ fn sections(r: &Report) -> Vec<(String, Table)> {
     if let Some(shares) = &r.origin_shares {
         out.push(origin_shares_table(r, shares, years));
     }
+    if !full {
+        out.extend([
+            costs_table(r, years),
+            mines_table(r, years, false),
+            plants_table(r, years, false),
+            imports_table(r, years, false),
+            targets_table(r, years),
+            binding_table(r, years, Some(BRIEF_BINDING)),
+        ]);
+        return out;
+    }
     out.extend([
         costs_table(r, years),
-        mines_table(r, years),
-        plants_table(r, years),
-        imports_table(r, years),
+        mines_table(r, years, true),
+        plants_table(r, years, true),
+        imports_table(r, years, true),
         shipments_table(r, years),
         demands_table(r, years),
         targets_table(r, years),
         concentration_table(r, years),
-        binding_table(r, years),
+        binding_table(r, years, None),
         prices_table(r, years),
     ]);
     ranging_tables(r, years, &mut out);
     out
-}
-
-/// Whether the per-period rows of the report carry a year (an instance with
-/// `meta.periods`); a report without (schema 1, or stockpiles alone) renders as before.
-fn has_years(r: &Report) -> bool {
-    r.periods.is_some()
-        && (r.mines.iter().any(|x| x.period.is_some())
-            || r.plants.iter().any(|x| x.period.is_some())
-            || r.imports.iter().any(|x| x.period.is_some())
-            || r.shipments.iter().any(|x| x.period.is_some())
-            || r.demands.iter().any(|x| x.period.is_some())
-            || r.targets.iter().any(|x| x.period.is_some())
-            || r.prices.iter().any(|x| x.period.is_some())
-            || r.stockpiles.iter().flatten().any(|x| x.period.is_some()))
 }
 
 /// A detail table, with a leading `year` column when the report has years.
@@ -281,22 +252,6 @@ fn detail_row(years: bool, period: Option<i64>, cells: Vec<String>) -> Vec<Strin
             .collect()
     } else {
         cells
-    }
-}
-
-/// The first year and the last year of the horizon (the last period's year plus its length,
-/// less one), e.g. `2025-2029`.
-fn horizon(periods: &[PeriodRow]) -> String {
-    match (periods.first(), periods.last()) {
-        (Some(a), Some(b)) => {
-            let end = b.year + (b.length.round() as i64 - 1).max(0);
-            if end > a.year {
-                format!("{}-{end}", a.year)
-            } else {
-                a.year.to_string()
-            }
-        }
-        _ => String::new(),
     }
 }
 
@@ -476,7 +431,7 @@ fn costs_table(r: &Report, years: bool) -> (String, Table) {
     (title.into(), t)
 }
 
-fn mines_table(r: &Report, years: bool) -> (String, Table) {
+fn mines_table(r: &Report, years: bool, all: bool) -> (String, Table) {
     let cur = &r.currency;
     let mut t = detail_table(
         years,
@@ -492,7 +447,7 @@ fn mines_table(r: &Report, years: bool) -> (String, Table) {
         ],
         2,
     );
-    for m in &r.mines {
+    for m in r.mines.iter().filter(|m| all || m.production_t > 0.0) {
         t.push(detail_row(
             years,
             m.period,
@@ -508,10 +463,10 @@ fn mines_table(r: &Report, years: bool) -> (String, Table) {
             ],
         ));
     }
-    ("Mines".into(), t)
+    (if all { "Mines" } else { "Mines in use" }.into(), t)
 }
 
-fn plants_table(r: &Report, years: bool) -> (String, Table) {
+fn plants_table(r: &Report, years: bool, all: bool) -> (String, Table) {
     let mut t = detail_table(
         years,
         &[
@@ -526,7 +481,7 @@ fn plants_table(r: &Report, years: bool) -> (String, Table) {
         ],
         2,
     );
-    for p in &r.plants {
+    for p in r.plants.iter().filter(|p| all || p.input_t > 0.0) {
         t.push(detail_row(
             years,
             p.period,
@@ -542,10 +497,10 @@ fn plants_table(r: &Report, years: bool) -> (String, Table) {
             ],
         ));
     }
-    ("Plants".into(), t)
+    (if all { "Plants" } else { "Plants in use" }.into(), t)
 }
 
-fn imports_table(r: &Report, years: bool) -> (String, Table) {
+fn imports_table(r: &Report, years: bool, all: bool) -> (String, Table) {
     let cur = &r.currency;
     let mut t = detail_table(
         years,
@@ -560,7 +515,7 @@ fn imports_table(r: &Report, years: bool) -> (String, Table) {
         ],
         2,
     );
-    for i in &r.imports {
+    for i in r.imports.iter().filter(|i| all || i.bought_t > 0.0) {
         t.push(detail_row(
             years,
             i.period,
@@ -575,7 +530,7 @@ fn imports_table(r: &Report, years: bool) -> (String, Table) {
             ],
         ));
     }
-    ("Import offers".into(), t)
+    (if all { "Import offers" } else { "Import offers bought" }.into(), t)
 }
 
 fn shipments_table(r: &Report, years: bool) -> (String, Table) {
@@ -754,7 +709,7 @@ fn concentration_table(r: &Report, years: bool) -> (String, Table) {
 ///
 /// With periods the value is a derivative of the weighted objective: what one more unit of a
 /// right-hand side saves over the horizon, in the objective's units.
-fn binding_table(r: &Report, years: bool) -> (String, Table) {
+fn binding_table(r: &Report, years: bool, first: Option<usize>) -> (String, Table) {
     use super::table::Align::{Left, Right};
     let cur = &r.currency;
     let mut t = Table::with_align(
@@ -775,7 +730,7 @@ fn binding_table(r: &Report, years: bool) -> (String, Table) {
     );
     let by_name: std::collections::HashMap<&str, &super::schema::ConstraintRow> =
         r.constraints.iter().map(|c| (c.name.as_str(), c)).collect();
-    for name in &r.binding {
+    for name in r.binding.iter().take(first.unwrap_or(usize::MAX)) {
         if let Some(c) = by_name.get(name.as_str()) {
             let (lo, up) = match c.sense {
                 "<=" => ("-inf".to_string(), num(c.rhs)),
@@ -793,13 +748,16 @@ fn binding_table(r: &Report, years: bool) -> (String, Table) {
             ]);
         }
     }
-    let title = if years {
+    let mut title = if years {
         format!(
             "Binding constraints, most valuable first (value = {cur} saved over the horizon, weighted like the objective, by relaxing it one unit: one more of a limit, one less of a floor; - = not known)"
         )
     } else {
         format!("Binding constraints, most valuable first (value = {cur}/yr saved by one more unit; - = not known)")
     };
+    if let Some(n) = first.filter(|&n| r.binding.len() > n) {
+        let _ = write!(title, "; the first {n} of {}, all with --detail full", r.binding.len());
+    }
     (title, t)
 }
 
@@ -1017,14 +975,15 @@ fn header_lines(r: &Report) -> Vec<String> {
     v
 }
 
-fn text(r: &Report) -> String {
+fn text(r: &Report, detail: Detail) -> String {
     let mut out = String::from("sourcing-opt report\n");
     for l in header_lines(r) {
         out.push_str(&l);
         out.push('\n');
     }
     if r.status == "optimal" {
-        for (title, t) in sections(r) {
+        super::summary_text::text(r, &mut out);
+        for (title, t) in sections(r, detail) {
             let _ = writeln!(out, "\n{title}");
             if t.is_empty() {
                 out.push_str("  (none)\n");
@@ -1096,19 +1055,20 @@ fn diagnosis_text(r: &Report, out: &mut String, bullet: &str) {
     }
 }
 
-fn markdown(r: &Report) -> String {
-    let mut out = markdown_body(r);
+fn markdown(r: &Report, detail: Detail) -> String {
+    let mut out = markdown_body(r, detail);
     diagnosis_text(r, &mut out, "-");
     out
 }
 
-fn markdown_body(r: &Report) -> String {
+fn markdown_body(r: &Report, detail: Detail) -> String {
     let mut out = format!("# sourcing-opt report: {}\n\n", r.instance.name);
     for l in header_lines(r) {
         let _ = writeln!(out, "- {l}");
     }
     if r.status == "optimal" {
-        for (title, t) in sections(r) {
+        super::summary_text::markdown(r, &mut out);
+        for (title, t) in sections(r, detail) {
             let _ = writeln!(out, "\n## {title}\n");
             if t.is_empty() {
                 out.push_str("(none)\n");
@@ -1227,6 +1187,7 @@ fn csv_concentration_key(section: &str, map: &serde_json::Map<String, serde_json
 mod tests {
     use super::*;
     use crate::pipeline::{self, Ranging, RunOptions};
+    use crate::report::render;
 
     fn report_of(text: &str, ranging: Ranging) -> Report {
         let inst = sourcing_models::load_str(text).instance.expect("a valid instance");
@@ -1253,7 +1214,7 @@ mod tests {
         let mut rep = report_of(&text, Ranging::Off);
         rep.instance.name = "a\rb".into();
         rep.mines[0].id = "m,\"1\"\r\n".into();
-        let records = crate::report::csv::parse(&render(&rep, Format::Csv));
+        let records = crate::report::csv::parse(&render(&rep, Format::Csv, Detail::Full));
         assert!(records.iter().all(|r| r.len() == 4), "{records:?}");
         assert!(records.contains(&vec!["instance".into(), String::new(), "name".into(), "a\rb".into()]));
         let mine = records.iter().find(|r| r[0] == "mines" && r[2] == "id").unwrap();
@@ -1289,7 +1250,7 @@ mod tests {
         for (what, text, ranging) in cases {
             let mut rep = report_of(&text, ranging);
             for _ in 0..2 {
-                let ours = render(&rep, Format::Json);
+                let ours = render(&rep, Format::Json, Detail::Full);
                 let theirs = serde_json::to_string_pretty(&rep).unwrap() + "\n";
                 assert!(
                     ours == theirs,

@@ -47,6 +47,47 @@ pub struct Report {
     pub ranging: Option<Ranging>,
     pub diagnosis: Option<Diagnosis>,
     pub solver: SolverInfo,
+    /// Names and groupings from the instance that the summary and the HTML report show beside
+    /// the numbers (never numbers themselves, and not part of the JSON contract).
+    #[serde(skip)]
+    pub glossary: Glossary,
+}
+
+/// What the instance calls things: the words a reader needs beside the report's numbers.
+#[derive(Debug, Clone, Default)]
+pub struct Glossary {
+    /// Each bloc, in instance order, with the ids of its countries.
+    pub blocs: Vec<(SmolStr, Vec<SmolStr>)>,
+    /// The country id of each region id.
+    pub region_country: Vec<(SmolStr, SmolStr)>,
+    /// The name of each mine and plant that has one.
+    pub facility_names: Vec<(SmolStr, String)>,
+    /// The first binding constraints of `binding` in plain words (`one more t/yr of
+    /// capacity at Trail germanium circuit (mine `trail_ge`)`), by constraint name.
+    pub limits: Vec<(String, String)>,
+}
+
+impl Glossary {
+    /// The country of a region (`None` for an id the instance does not have).
+    pub fn country_of(&self, region: &str) -> Option<&str> {
+        self.region_country
+            .iter()
+            .find(|(r, _)| r == region)
+            .map(|(_, c)| c.as_str())
+    }
+
+    /// The first bloc that lists `country`, or `other`.
+    pub fn bloc_of(&self, country: &str) -> &str {
+        self.blocs
+            .iter()
+            .find(|(_, cs)| cs.iter().any(|c| c == country))
+            .map_or("other", |(b, _)| b.as_str())
+    }
+
+    /// The plain words for a binding constraint, when the glossary has them.
+    pub fn limit(&self, name: &str) -> Option<&str> {
+        self.limits.iter().find(|(n, _)| n == name).map(|(_, w)| w.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -50,6 +50,21 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// The header's cells.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The rows' cells.
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
+    /// Whether column `i` is aligned left.
+    pub fn is_left(&self, i: usize) -> bool {
+        self.align(i) == Align::Left
+    }
+
     fn align(&self, i: usize) -> Align {
         self.align.get(i).copied().unwrap_or(Align::Right)
     }

@@ -1194,6 +1194,83 @@ pub fn markdown(c: &Comparison) -> String {
     out
 }
 
+/// One self-contained HTML page: the two reports side by side (file, instance, status,
+/// objective), then each table of changes with every rise and fall highlighted in its last
+/// columns (red: up, green: down; for costs and prices up is worse).
+pub fn html(c: &Comparison) -> String {
+    use crate::report::html::{esc, page, table};
+    let mut body =
+        String::from("<h1>What changed between the two reports</h1>\n<table id=\"sides\"><thead><tr><th></th>");
+    body.push_str("<th>A (before)</th><th>B (after)</th></tr></thead><tbody>");
+    let row = |label: &str, a: String, b: String| {
+        let class = if a != b { " class=\"diff-up\"" } else { "" };
+        format!(
+            "<tr{class}><th>{label}</th><td>{}</td><td>{}</td></tr>",
+            esc(&a),
+            esc(&b)
+        )
+    };
+    let side = |x: &Side| {
+        [
+            x.file.clone(),
+            x.instance.clone().unwrap_or_else(|| "?".into()),
+            x.status.clone(),
+            x.overrides.join(" "),
+        ]
+    };
+    let (a, b) = (side(&c.a), side(&c.b));
+    for (i, label) in ["report", "instance", "status", "overrides"].iter().enumerate() {
+        body.push_str(&row(label, a[i].clone(), b[i].clone()));
+    }
+    let value = |x: Option<f64>| x.map_or("-".to_string(), num);
+    let _ = writeln!(
+        body,
+        "<tr><th>objective</th><td class=\"n\" data-key=\"objective.a\" data-value=\"{}\">{}</td>\
+         <td class=\"n\" data-key=\"objective.b\" data-value=\"{}\">{}</td></tr></tbody></table>",
+        c.objective.a.unwrap_or(f64::NAN),
+        value(c.objective.a),
+        c.objective.b.unwrap_or(f64::NAN),
+        value(c.objective.b)
+    );
+    for n in &c.notes {
+        let _ = writeln!(body, "<p class=\"meta\">note: {}</p>", esc(n));
+    }
+    if !c.changed {
+        let _ = writeln!(body, "<p><b>No change</b> (tolerance {:e}).</p>", c.tol);
+    } else {
+        let _ = writeln!(body, "<p><b>{}</b></p>", esc(&objective_line(c)));
+        for (title, t) in tables(c) {
+            let _ = writeln!(body, "<h2>{}</h2>", esc(&title));
+            body.push_str(&highlight(&table(&t), &t));
+        }
+    }
+    page("sourcing-opt comparison", &body)
+}
+
+/// Mark each row of a rendered change table up or down by the sign of its `change` column.
+fn highlight(html: &str, t: &Table) -> String {
+    let Some(col) = t.header().iter().position(|h| h == "change") else {
+        return html.to_string();
+    };
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    for r in t.rows() {
+        let Some(at) = rest.find("<tr><td") else { break };
+        out.push_str(&rest[..at]);
+        let sign = r.get(col).map(|c| c.trim()).unwrap_or("");
+        let class = match sign.chars().next() {
+            Some('-') if sign.len() > 1 => "diff-down",
+            Some(ch) if ch.is_ascii_digit() || ch == '+' => "diff-up",
+            _ => "",
+        };
+        let class = if sign == "0" { "" } else { class };
+        let _ = write!(out, "<tr class=\"{class}\"><td");
+        rest = &rest[at + "<tr><td".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Pretty JSON (`sourcing-opt/compare/1`), newline-terminated.
 pub fn json(c: &Comparison) -> String {
     let mut s = serde_json::to_string_pretty(c).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

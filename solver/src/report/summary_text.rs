@@ -1,0 +1,180 @@
+//! The summary ([`super::summary`]) as the first block of the text and Markdown reports.
+
+use super::number::{num, opt, pct};
+use super::schema::Report;
+use super::summary::{has_years, money, summary, Summary};
+use super::table::Table;
+use std::fmt::Write as _;
+
+/// How many builds the summary lists one per line before it refers to the investment plan.
+const BUILDS_LISTED: usize = 6;
+
+/// The lines of the summary after its title, without indent or bullet.
+fn lines(r: &Report, s: &Summary) -> Vec<String> {
+    let cur = &r.currency;
+    let mut v = Vec::new();
+    let years = has_years(r);
+    if let Some(o) = r.objective {
+        let per = if years { " weighted over the periods" } else { "/yr" };
+        let largest: Vec<String> = s.top_costs.iter().map(|(k, x)| format!("{k} {}", pct(x / o))).collect();
+        v.push(format!(
+            "{}: total cost {} {cur}{per} ({}); largest: {}",
+            r.status,
+            money(o),
+            num(o),
+            largest.join(", ")
+        ));
+    }
+    if let Some(periods) = r.periods.as_deref().filter(|_| years) {
+        let each: Vec<String> = periods
+            .iter()
+            .map(|p| format!("{} {}", p.year, money(p.objective)))
+            .collect();
+        v.push(format!("annual cost ({cur}/yr): {}", each.join(", ")));
+    }
+    v.push(match s.unmet_demands {
+        0 => "every demand is served in full".into(),
+        1 => format!("{} t/yr of demand left unmet (1 demand)", num(s.unmet_t)),
+        n => format!("{} t/yr of demand left unmet ({n} demands)", num(s.unmet_t)),
+    });
+    v
+}
+
+/// The supply of each final material as a table.
+fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
+    let cur = &r.currency;
+    let mut blocs: Vec<&str> = r.glossary.blocs.iter().map(|(b, _)| b.as_str()).collect();
+    blocs.push("other");
+    blocs.retain(|b| s.supply.iter().any(|m| m.by_bloc.iter().any(|(x, _)| x == b)));
+    let value = format!("{cur}/yr per point");
+    let mut header = vec!["material", "supply t/yr"];
+    header.extend(blocs.iter().copied());
+    header.extend([
+        "largest sources",
+        "tightest target",
+        "import share",
+        "cap",
+        "binds",
+        &value,
+    ]);
+    let left = [0, 2 + blocs.len(), 3 + blocs.len()];
+    let align = (0..header.len())
+        .map(|i| match left.contains(&i) {
+            true => super::table::Align::Left,
+            false => super::table::Align::Right,
+        })
+        .collect();
+    let mut t = Table::with_align(&header, align);
+    for m in &s.supply {
+        let mut row = vec![m.material.to_string(), num(m.total_t)];
+        for b in &blocs {
+            let t = m.by_bloc.iter().find(|(x, _)| x == b).map_or(0.0, |x| x.1);
+            row.push(if t > 0.0 { pct(t / m.total_t) } else { "-".into() });
+        }
+        let top: Vec<String> = m
+            .by_country
+            .iter()
+            .take(3)
+            .map(|(c, t)| format!("{c} {:.0}%", 100.0 * t / m.total_t))
+            .collect();
+        row.push(top.join(", "));
+        match m.target {
+            Some(g) => {
+                let more = if m.more_targets > 0 {
+                    format!(" +{}", m.more_targets)
+                } else {
+                    String::new()
+                };
+                row.extend([
+                    format!("{}{more}", g.id),
+                    pct(g.achieved_share),
+                    pct(g.max_import_share),
+                    if g.binding { "yes" } else { "no" }.into(),
+                    opt(g.marginal_value_per_point),
+                ]);
+            }
+            None => row.extend(["-", "-", "-", "-", "-"].map(String::from)),
+        }
+        t.push(row);
+    }
+    let year = s.year.map_or(String::new(), |y| format!(" in {y}"));
+    let title = format!(
+        "Supply of each final material{year}: share mined, refined or sold (as imports) by each bloc's countries; \
+         its tightest import-dependency target (+N: more targets below)"
+    );
+    (title, t)
+}
+
+/// The binding limits and the capacity built, in words.
+fn limits_and_builds(r: &Report, s: &Summary) -> Vec<(String, Vec<String>)> {
+    let cur = &r.currency;
+    let per = if has_years(r) { " over the horizon" } else { "/yr" };
+    let mut out = Vec::new();
+    if !s.limits.is_empty() {
+        let lines = s
+            .limits
+            .iter()
+            .map(|l| format!("{} would save {} {cur}{per} ({})", l.words, money(l.value), l.name))
+            .collect();
+        out.push(("Most valuable binding limits".to_string(), lines));
+    }
+    if !s.built.is_empty() {
+        let mut lines: Vec<String> = s
+            .built
+            .iter()
+            .take(BUILDS_LISTED)
+            .map(|b| {
+                let when = b.period.map_or(String::new(), |y| format!(" from {y}"));
+                format!("{} `{}`: +{} t/yr{when}", b.kind, b.facility, num(b.added_t))
+            })
+            .collect();
+        if s.built.len() > BUILDS_LISTED {
+            lines.push(format!(
+                "and {} more (the investment plan)",
+                s.built.len() - BUILDS_LISTED
+            ));
+        }
+        out.push(("Capacity built".to_string(), lines));
+    }
+    out
+}
+
+/// The summary block of the text report.
+pub fn text(r: &Report, out: &mut String) {
+    let s = summary(r);
+    out.push_str("\nSummary\n");
+    for l in lines(r, &s) {
+        let _ = writeln!(out, "  {l}");
+    }
+    let (title, t) = supply_table(r, &s);
+    if !t.is_empty() {
+        let _ = writeln!(out, "\n{title}");
+        t.text(out);
+    }
+    for (title, lines) in limits_and_builds(r, &s) {
+        let _ = writeln!(out, "\n{title}");
+        for l in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+}
+
+/// The summary block of the Markdown report.
+pub fn markdown(r: &Report, out: &mut String) {
+    let s = summary(r);
+    out.push_str("\n## Summary\n\n");
+    for l in lines(r, &s) {
+        let _ = writeln!(out, "- {l}");
+    }
+    let (title, t) = supply_table(r, &s);
+    if !t.is_empty() {
+        let _ = writeln!(out, "\n### {title}\n");
+        t.markdown(out);
+    }
+    for (title, lines) in limits_and_builds(r, &s) {
+        let _ = writeln!(out, "\n### {title}\n");
+        for l in lines {
+            let _ = writeln!(out, "- {l}");
+        }
+    }
+}
