@@ -141,7 +141,14 @@ fn compare_and_sweep_write_pages() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_self_contained("compare", &r.stdout);
     assert!(r.stdout.contains("A (before)") && r.stdout.contains("B (after)"));
-    assert!(r.stdout.contains("class=\"diff-up\"") && r.stdout.contains("class=\"diff-down\""));
+    // Costs judged (red up, green down), flows only marked (blue up, amber down).
+    for class in ["diff-up", "diff-down", "diff-more", "diff-less"] {
+        assert!(r.stdout.contains(&format!("class=\"{class}\"")), "no {class} row");
+    }
+    let flows = r.stdout.find("Flows and capacities").expect("a flows table");
+    let after = &r.stdout[flows..];
+    let flows_table = &after[..after.find("</table>").unwrap()];
+    assert!(!flows_table.contains("diff-up") && !flows_table.contains("diff-down"));
     let plot = dir.path().join("curve.html");
     let args = [
         "sweep",

@@ -42,7 +42,7 @@ details{margin:.4rem 0}summary{cursor:pointer;font-weight:600}
 svg text{font-family:system-ui,sans-serif}
 .legend span{display:inline-block;margin-right:10px;font-size:.78rem}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:3px;vertical-align:middle}
-.diff-up{background:#fde2e1}.diff-down{background:#dff3e3}
+.diff-up{background:#fde2e1}.diff-down{background:#dff3e3}.diff-more{background:#e1ecfb}.diff-less{background:#fbefd9}
 ";
 
 /// Sorts a table by the clicked header: numbers (commas, %, signs) numerically, text by text.

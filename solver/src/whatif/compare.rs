@@ -1195,15 +1195,16 @@ pub fn markdown(c: &Comparison) -> String {
 }
 
 /// One self-contained HTML page: the two reports side by side (file, instance, status,
-/// objective), then each table of changes with every rise and fall highlighted in its last
-/// columns (red: up, green: down; for costs and prices up is worse).
+/// objective), then each table of changes with every rise and fall highlighted: red up and
+/// green down where up is worse (costs, costs per period, delivered prices), blue up and amber
+/// down elsewhere (flows, shares, entries), where a rise is neither good nor bad.
 pub fn html(c: &Comparison) -> String {
     use crate::report::html::{esc, page, table};
     let mut body =
         String::from("<h1>What changed between the two reports</h1>\n<table id=\"sides\"><thead><tr><th></th>");
     body.push_str("<th>A (before)</th><th>B (after)</th></tr></thead><tbody>");
     let row = |label: &str, a: String, b: String| {
-        let class = if a != b { " class=\"diff-up\"" } else { "" };
+        let class = if a != b { " class=\"diff-more\"" } else { "" };
         format!(
             "<tr{class}><th>{label}</th><td>{}</td><td>{}</td></tr>",
             esc(&a),
@@ -1239,16 +1240,23 @@ pub fn html(c: &Comparison) -> String {
         let _ = writeln!(body, "<p><b>No change</b> (tolerance {:e}).</p>", c.tol);
     } else {
         let _ = writeln!(body, "<p><b>{}</b></p>", esc(&objective_line(c)));
+        let currency = currency(c);
+        let costly = [
+            costs_table(c, &currency).0,
+            periods_table(c, &currency).0,
+            prices_table(c, &currency).0,
+        ];
         for (title, t) in tables(c) {
             let _ = writeln!(body, "<h2>{}</h2>", esc(&title));
-            body.push_str(&highlight(&table(&t), &t));
+            body.push_str(&highlight(&table(&t), &t, costly.contains(&title)));
         }
     }
     page("sourcing-opt comparison", &body)
 }
 
-/// Mark each row of a rendered change table up or down by the sign of its `change` column.
-fn highlight(html: &str, t: &Table) -> String {
+/// Mark each row of a rendered change table up or down by the sign of its `change` column:
+/// `diff-up`/`diff-down` (worse/better) where up is a cost, `diff-more`/`diff-less` elsewhere.
+fn highlight(html: &str, t: &Table, costly: bool) -> String {
     let Some(col) = t.header().iter().position(|h| h == "change") else {
         return html.to_string();
     };
@@ -1258,9 +1266,11 @@ fn highlight(html: &str, t: &Table) -> String {
         let Some(at) = rest.find("<tr><td") else { break };
         out.push_str(&rest[..at]);
         let sign = r.get(col).map(|c| c.trim()).unwrap_or("");
-        let class = match sign.chars().next() {
-            Some('-') if sign.len() > 1 => "diff-down",
-            Some(ch) if ch.is_ascii_digit() || ch == '+' => "diff-up",
+        let class = match (sign.chars().next(), costly) {
+            (Some('-'), true) if sign.len() > 1 => "diff-down",
+            (Some('-'), false) if sign.len() > 1 => "diff-less",
+            (Some(ch), true) if ch.is_ascii_digit() || ch == '+' => "diff-up",
+            (Some(ch), false) if ch.is_ascii_digit() || ch == '+' => "diff-more",
             _ => "",
         };
         let class = if sign == "0" { "" } else { class };
