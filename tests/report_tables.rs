@@ -131,19 +131,7 @@ fn the_markdown_cost_table_has_no_empty_column() {
 
 /// `1234567.8` as the reports print it: `1,234,568`.
 fn grouped(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if x < 0.0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    sourcing_opt::report::num(x.round())
 }
 
 /// The summary opens the report, fits on a screen, and each of its numbers is the JSON

@@ -378,11 +378,7 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
         );
         match m.target {
             Some(g) => {
-                let more = if m.more_targets > 0 {
-                    format!(" +{}", m.more_targets)
-                } else {
-                    String::new()
-                };
+                let more = m.more_label();
                 let id = format!("target.{}", g.id);
                 let value = g.marginal_value_per_point.unwrap_or(f64::NAN);
                 let _ = write!(

@@ -35,6 +35,16 @@ pub struct Supply<'a> {
     pub more_targets: usize,
 }
 
+impl Supply<'_> {
+    /// ` +N` when the material has N more targets than the one shown, else empty.
+    pub fn more_label(&self) -> String {
+        match self.more_targets {
+            0 => String::new(),
+            n => format!(" +{n}"),
+        }
+    }
+}
+
 /// A binding limit: its name, the words for it and what one more unit saves.
 #[derive(Debug, Clone)]
 pub struct Limit<'a> {

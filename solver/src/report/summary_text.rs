@@ -80,11 +80,7 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
         row.push(top.join(", "));
         match m.target {
             Some(g) => {
-                let more = if m.more_targets > 0 {
-                    format!(" +{}", m.more_targets)
-                } else {
-                    String::new()
-                };
+                let more = m.more_label();
                 row.extend([
                     format!("{}{more}", g.id),
                     pct(g.achieved_share),
