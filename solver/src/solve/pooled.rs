@@ -227,52 +227,85 @@ fn mix_period(
         })
         .collect();
     arrivals.sort_unstable_by_key(|a| a.0);
+    // Arrivals at node n: arrivals[first[n]..first[n + 1]].
+    let mut first = vec![0usize; nodes + 1];
+    arrivals.iter().for_each(|a| first[a.0 + 1] += 1);
+    (0..nodes).for_each(|n| first[n + 1] += first[n]);
+    let order = upstream_first(nodes, &arrivals);
+    // Flat `node * k + class` arrays, reused by every sweep.
+    let source: Vec<f64> = source.concat();
     let mut amount = source.clone();
-    let share = |amount: &[Vec<f64>], n: usize, cls: usize| {
-        if inflow[n] > 0.0 {
-            amount[n][cls] / inflow[n]
-        } else {
-            0.0
-        }
-    };
-    // Gauss-Seidel: each node's amounts are updated in place, in node order, from the
-    // arrivals at it (sorted by node).
+    let inv_in: Vec<f64> = inflow.iter().map(|&f| if f > 0.0 { 1.0 / f } else { 0.0 }).collect();
+    let mut extra = vec![0.0; nodes * k];
+    let mut avail = vec![0.0; k];
+    let mut next = vec![0.0; k];
+    // Gauss-Seidel: each node's amounts are updated in place from the arrivals at it,
+    // upstream nodes first (what has no cycle settles in one sweep).
     for _ in 0..MAX_SWEEPS {
         let mut change: f64 = 0.0;
-        let mut at = 0;
-        let mut extra = vec![vec![0.0; k]; nodes];
+        extra.iter_mut().for_each(|v| *v = 0.0);
         for (s, &(n, inj, rel)) in stocks.iter().enumerate() {
-            let avail: Vec<f64> = (0..k)
-                .map(|cls| held[s][cls] + length * inj * share(&amount, n, cls))
-                .collect();
+            for (cls, a) in avail.iter_mut().enumerate() {
+                *a = held[s][cls] + length * inj * amount[n * k + cls] * inv_in[n];
+            }
             let total: f64 = avail.iter().sum();
             if total > 0.0 {
-                (0..k).for_each(|cls| extra[n][cls] += rel * avail[cls] / total);
+                (0..k).for_each(|cls| extra[n * k + cls] += rel * avail[cls] / total);
             }
         }
-        for n in 0..nodes {
-            let mut next: Vec<f64> = (0..k).map(|cls| source[n][cls] + extra[n][cls]).collect();
-            while at < arrivals.len() && arrivals[at].0 == n {
-                let (_, from, q) = arrivals[at];
-                for (cls, v) in next.iter_mut().enumerate() {
-                    *v += q * share(&amount, from, cls);
-                }
-                at += 1;
+        for &n in &order {
+            let base = n * k;
+            for (cls, v) in next.iter_mut().enumerate() {
+                *v = source[base + cls] + extra[base + cls];
             }
-            for (cls, v) in next.into_iter().enumerate() {
-                change = change.max((v - amount[n][cls]).abs() / inflow[n].max(1.0));
-                amount[n][cls] = v;
+            for &(_, from, q) in &arrivals[first[n]..first[n + 1]] {
+                let f = q * inv_in[from];
+                for (cls, v) in next.iter_mut().enumerate() {
+                    *v += f * amount[from * k + cls];
+                }
+            }
+            let scale = 1.0 / inflow[n].max(1.0);
+            for (cls, &v) in next.iter().enumerate() {
+                change = change.max((v - amount[base + cls]).abs() * scale);
+                amount[base + cls] = v;
             }
         }
         if change <= SETTLED {
             return Some(
                 (0..nodes)
-                    .map(|n| (0..k).map(|cls| share(&amount, n, cls)).collect())
+                    .map(|n| (0..k).map(|cls| amount[n * k + cls] * inv_in[n]).collect())
                     .collect(),
             );
         }
     }
     None
+}
+
+/// The nodes in an order where every node comes after the nodes it receives from, as far
+/// as cycles allow (Kahn's algorithm; the nodes on or below a cycle follow in index order).
+fn upstream_first(nodes: usize, arrivals: &[(usize, usize, f64)]) -> Vec<usize> {
+    let mut pending = vec![0usize; nodes];
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    for &(to, from, _) in arrivals {
+        if to != from {
+            pending[to] += 1;
+            out[from].push(to);
+        }
+    }
+    let mut order: Vec<usize> = (0..nodes).filter(|&n| pending[n] == 0).collect();
+    let mut next = 0;
+    while next < order.len() {
+        let n = order[next];
+        next += 1;
+        for &to in &out[n] {
+            pending[to] -= 1;
+            if pending[to] == 0 {
+                order.push(to);
+            }
+        }
+    }
+    order.extend((0..nodes).filter(|&n| pending[n] > 0));
+    order
 }
 
 /// The tracked duals from the untracked ones (see the module documentation).
