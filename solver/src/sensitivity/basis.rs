@@ -28,7 +28,7 @@
 //! At a non-degenerate vertex these are the ranges of [`super::ranging`]; at a degenerate
 //! one they describe the basis found (ranges of other optimal bases may differ).
 
-use super::lu::Factor;
+use super::lu::{Factor, SparseVec};
 use super::prices::Directions;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
@@ -76,12 +76,11 @@ pub struct OptimalBasis<'a> {
 }
 
 /// Vectors over rows and an undo log of reduced costs, reused by every price query.
-#[derive(Default)]
 pub(super) struct Work {
-    pub(super) rhs: Vec<f64>,
-    pub(super) delta: Vec<f64>,
-    pub(super) rows: Vec<f64>,
-    pub(super) alpha: Vec<f64>,
+    pub(super) rhs: SparseVec,
+    pub(super) delta: SparseVec,
+    pub(super) rows: SparseVec,
+    pub(super) alpha: SparseVec,
     /// `(column, previous reduced cost)` of every change a query made, to undo.
     pub(super) d_undo: Vec<(usize, f64)>,
 }
@@ -152,10 +151,10 @@ fn optimal_basis<'a>(
     let row = PivotRow::new(&sf);
     let m = sf.m;
     let work = Work {
-        rhs: vec![0.0; m],
-        delta: vec![0.0; m],
-        rows: vec![0.0; m],
-        alpha: vec![0.0; m],
+        rhs: SparseVec::new(m),
+        delta: SparseVec::new(m),
+        rows: SparseVec::new(m),
+        alpha: SparseVec::new(m),
         d_undo: Vec::new(),
     };
     Ok(OptimalBasis {
@@ -287,26 +286,25 @@ pub(super) struct AtBasis {
 /// Row `r` of `B^{-1} A` over the real columns (structural and slack): `α_rk = ρ'a_k` with
 /// `ρ = B^{-T} e_r`, computed row-wise from the nonzeros of `ρ` only, so a pivot costs what
 /// the rows it meets hold rather than a pass over every column.
-#[derive(Default)]
 pub(super) struct PivotRow {
     /// `ρ`, over rows.
-    pub(super) rho: Vec<f64>,
+    pub(super) rho: SparseVec,
     /// `α_rk` for the columns in `touched` (stale elsewhere).
     pub(super) vals: Vec<f64>,
     /// The columns with an entry, each once.
     pub(super) touched: Vec<usize>,
     mark: Vec<bool>,
-    unit: Vec<f64>,
+    unit: SparseVec,
 }
 
 impl PivotRow {
     pub(super) fn new(sf: &StdForm) -> Self {
         PivotRow {
-            rho: vec![0.0; sf.m],
+            rho: SparseVec::new(sf.m),
             vals: vec![0.0; sf.n + sf.m],
             touched: Vec::new(),
             mark: vec![false; sf.n + sf.m],
-            unit: vec![0.0; sf.m],
+            unit: SparseVec::new(sf.m),
         }
     }
 
@@ -316,11 +314,14 @@ impl PivotRow {
             self.mark[k] = false;
         }
         self.touched.clear();
-        self.unit.iter_mut().for_each(|v| *v = 0.0);
-        self.unit[r] = 1.0;
-        factor.btran(&mut self.unit, &mut self.rho);
-        for i in 0..sf.m {
-            let ri = self.rho[i];
+        self.unit.clear();
+        self.unit.add(r, 1.0);
+        self.rho.clear();
+        factor.btran_sparse(&mut self.unit, &mut self.rho);
+        // Rows in order: the columns come out in the same order whatever the pattern's.
+        self.rho.idx.sort_unstable();
+        for &i in &self.rho.idx {
+            let ri = self.rho.val[i];
             if ri == 0.0 {
                 continue;
             }
@@ -461,15 +462,16 @@ impl Basis {
         d
     }
 
-    /// `B^{-1} a_k` over basis positions.
-    pub(super) fn ftran_col(&self, sf: &StdForm, k: usize, rows: &mut [f64], out: &mut [f64]) {
-        rows.iter_mut().for_each(|v| *v = 0.0);
+    /// `B^{-1} a_k` over basis positions (`rows` scratch).
+    pub(super) fn ftran_col(&self, sf: &StdForm, k: usize, rows: &mut SparseVec, out: &mut SparseVec) {
+        rows.clear();
+        out.clear();
         let mut col = Vec::new();
         sf.column(k, &mut col);
         for (i, v) in col {
-            rows[i] += v;
+            rows.add(i, v);
         }
-        self.factor.ftran(rows, out);
+        self.factor.ftran_sparse(rows, out);
     }
 
     /// Primal simplex pivots from the (primal feasible) crash basis until no reduced cost
@@ -479,11 +481,12 @@ impl Basis {
         let (n, m) = (sf.n, sf.m);
         let max_iter = 20 * (n + m) + 1000;
         let xtol = RATIO_TOL * sf.xscale;
-        let mut rows = vec![0.0; m];
-        let mut alpha = vec![0.0; m];
+        let mut rows = SparseVec::new(m);
+        let mut alpha = SparseVec::new(m);
         let mut row = PivotRow::new(sf);
         // Reduced costs, updated by each pivot's row and recomputed at each refactorisation.
         let mut d = self.reduced_costs(sf, &self.duals(sf));
+        let mut pricing = Pricing::new(sf, &d);
         for iter in 0..=max_iter {
             if iter == max_iter {
                 return Err(format!("no optimal basis after {max_iter} simplex pivots"));
@@ -491,52 +494,33 @@ impl Basis {
             if self.factor.n_updates() >= REFACTOR_EVERY {
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
+                pricing = Pricing::new(sf, &d);
             }
             let bland = iter >= bland_after;
-            let mut q = usize::MAX;
-            let mut best = 0.0;
-            for k in 0..n + m {
-                if self.pos[k] != usize::MAX || !sf.is_real(k) {
-                    continue;
-                }
-                let scale = sf.cost(k).abs().max(1.0);
-                if d[k] < -DUAL_TOL * scale {
-                    let v = d[k] / scale;
-                    if bland {
-                        q = k;
-                        break;
-                    }
-                    if v < best {
-                        best = v;
-                        q = k;
-                    }
-                }
-            }
-            if q == usize::MAX {
+            let Some(q) = pricing.choose(sf, &d, &self.pos, bland) else {
                 return Ok(());
-            }
+            };
             self.ftran_col(sf, q, &mut rows, &mut alpha);
-            let amax = alpha.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            let ptol = RATIO_TOL * amax.max(1.0);
+            let ptol = RATIO_TOL * alpha.max_abs().max(1.0);
             // Harris two-pass ratio test; artificials (fixed at 0) block in both directions.
             let blocks = |p: usize, a: f64| -> bool { a > ptol || (sf.is_artificial(self.basic[p]) && a.abs() > ptol) };
             let mut tmax = f64::INFINITY;
-            for p in 0..m {
-                if blocks(p, alpha[p]) {
+            for &p in &alpha.idx {
+                if blocks(p, alpha.val[p]) {
                     let xp = if sf.is_artificial(self.basic[p]) {
                         0.0
                     } else {
                         self.xb[p].max(0.0)
                     };
-                    tmax = tmax.min((xp + xtol) / alpha[p].abs());
+                    tmax = tmax.min((xp + xtol) / alpha.val[p].abs());
                 }
             }
             if tmax.is_infinite() {
                 return Err("the LP is unbounded along a column with a negative reduced cost".into());
             }
             let mut r = usize::MAX;
-            for p in 0..m {
-                if !blocks(p, alpha[p]) {
+            for &p in &alpha.idx {
+                if !blocks(p, alpha.val[p]) {
                     continue;
                 }
                 let xp = if sf.is_artificial(self.basic[p]) {
@@ -544,14 +528,16 @@ impl Basis {
                 } else {
                     self.xb[p].max(0.0)
                 };
-                if xp / alpha[p].abs() > tmax {
+                if xp / alpha.val[p].abs() > tmax {
                     continue;
                 }
                 let better = r == usize::MAX
                     || if bland {
                         self.basic[p] < self.basic[r]
                     } else {
-                        alpha[p].abs() > alpha[r].abs()
+                        // Ties to the first position, whatever the pattern's order.
+                        let (ap, ar) = (alpha.val[p].abs(), alpha.val[r].abs());
+                        ap > ar || (ap == ar && p < r)
                     };
                 if better {
                     r = p;
@@ -562,22 +548,24 @@ impl Basis {
             } else {
                 self.xb[r].max(0.0)
             };
-            let theta = xr / alpha[r];
-            for p in 0..m {
-                self.xb[p] -= theta * alpha[p];
+            let theta = xr / alpha.val[r];
+            for &p in &alpha.idx {
+                self.xb[p] -= theta * alpha.val[p];
             }
             self.xb[r] = theta;
             let leaving = self.basic[r];
             // d_k -= (d_q / α_rq) α_rk over the nonbasic columns; the leaving one gets -step.
             row.compute(sf, &self.factor, r);
-            let step = d[q] / alpha[r];
+            let step = d[q] / alpha.val[r];
             for &k in &row.touched {
                 if self.pos[k] == usize::MAX {
                     d[k] -= step * row.vals[k];
+                    pricing.offer(sf, &d, k);
                 }
             }
             d[q] = 0.0;
             d[leaving] = -step;
+            pricing.offer(sf, &d, leaving);
             self.pos[leaving] = usize::MAX;
             self.basic[r] = q;
             self.pos[q] = r;
@@ -600,6 +588,57 @@ impl Basis {
         }
         let d = self.reduced_costs(sf, &y);
         AtBasis { xb, y, d }
+    }
+}
+
+/// The entering candidates of [`Basis::make_optimal`]: the real columns whose reduced cost
+/// was seen negative (a superset of the nonbasic ones that are), each once, so that a pivot
+/// prices only them instead of every column.
+struct Pricing {
+    cand: Vec<usize>,
+    listed: Vec<bool>,
+}
+
+impl Pricing {
+    fn new(sf: &StdForm, d: &[f64]) -> Self {
+        let mut p = Pricing {
+            cand: Vec::new(),
+            listed: vec![false; d.len()],
+        };
+        (0..sf.n + sf.m).for_each(|k| p.offer(sf, d, k));
+        p
+    }
+
+    fn negative(sf: &StdForm, d: &[f64], k: usize) -> bool {
+        sf.is_real(k) && d[k] < -DUAL_TOL * sf.cost(k).abs().max(1.0)
+    }
+
+    /// List `k` if its reduced cost is negative.
+    fn offer(&mut self, sf: &StdForm, d: &[f64], k: usize) {
+        if !self.listed[k] && Self::negative(sf, d, k) {
+            self.listed[k] = true;
+            self.cand.push(k);
+        }
+    }
+
+    /// The entering column: the most negative scaled reduced cost (Dantzig; ties to the
+    /// lowest index), or with `bland` the lowest index; `None` when no nonbasic column has
+    /// a negative reduced cost (the basis is optimal).
+    fn choose(&mut self, sf: &StdForm, d: &[f64], pos: &[usize], bland: bool) -> Option<usize> {
+        let listed = &mut self.listed;
+        self.cand.retain(|&k| {
+            let keep = pos[k] == usize::MAX && Self::negative(sf, d, k);
+            listed[k] = keep;
+            keep
+        });
+        let score = |k: usize| if bland { 0.0 } else { d[k] / sf.cost(k).abs().max(1.0) };
+        self.cand
+            .iter()
+            .copied()
+            .fold(None, |best: Option<usize>, k| match best {
+                Some(b) if score(b) < score(k) || (score(b) == score(k) && b < k) => Some(b),
+                _ => Some(k),
+            })
     }
 }
 
@@ -654,12 +693,11 @@ fn check(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64]) -> Result<(), Str
 
 /// Ratio test: the largest step `θ >= 0` along `-dir` (values `v - θ dir >= 0`), where
 /// artificial positions must not move at all. `f64::INFINITY` when nothing blocks.
-fn max_step(sf: &StdForm, basis: &Basis, xb: &[f64], dir: &[f64], sign: f64) -> f64 {
-    let amax = dir.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-    let tol = RATIO_TOL * amax + 1e-300;
+fn max_step(sf: &StdForm, basis: &Basis, xb: &[f64], dir: &SparseVec, sign: f64) -> f64 {
+    let tol = RATIO_TOL * dir.max_abs() + 1e-300;
     let mut t = f64::INFINITY;
-    for (p, &a) in dir.iter().enumerate() {
-        let a = a * sign;
+    for &p in &dir.idx {
+        let a = dir.val[p] * sign;
         if a.abs() <= tol {
             continue;
         }
@@ -675,8 +713,8 @@ fn max_step(sf: &StdForm, basis: &Basis, xb: &[f64], dir: &[f64], sign: f64) -> 
 
 fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], dirs: &Directions) -> Sensitivity {
     let (n, m, lp) = (sf.n, sf.m, sf.lp);
-    let mut rows_buf = vec![0.0; m];
-    let mut dir = vec![0.0; m];
+    let mut rows_buf = SparseVec::new(m);
+    let mut dir = SparseVec::new(m);
 
     // Right-hand sides: x_B(θ) = x_B + θ B^{-1} d_i, with d_i = e_i plus the rows that
     // move with row i (a balance row: the targets covering its demand).
@@ -685,11 +723,12 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
         if !is_tight(lp, i, sf.activities[i]) {
             continue;
         }
-        rows_buf.iter_mut().for_each(|v| *v = 0.0);
+        rows_buf.clear();
         for (k, w) in dirs.of(i) {
-            rows_buf[k] += w;
+            rows_buf.add(k, w);
         }
-        basis.factor.ftran(&mut rows_buf, &mut dir);
+        dir.clear();
+        basis.factor.ftran_sparse(&mut rows_buf, &mut dir);
         let up = max_step(sf, basis, &at.xb, &dir, -1.0);
         let down = max_step(sf, basis, &at.xb, &dir, 1.0);
         rows.push(RowSensitivity {
@@ -704,11 +743,10 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
     }
 
     // Costs. For basic j at position r: ρ = B^{-T} e_r, α_rk = ρ'a_k; the basis stays
-    // optimal while d_k - δ α_rk >= 0 for every real nonbasic k.
+    // optimal while d_k - δ α_rk >= 0 for every real nonbasic k (those off row r's
+    // pattern have α_rk = 0 and bound nothing).
     let mut out_cols = Vec::with_capacity(cols.len());
-    let mut unit = vec![0.0; m];
-    let mut rho = vec![0.0; m];
-    let mut acc = vec![0.0; n];
+    let mut row = PivotRow::new(sf);
     for &j in cols {
         let c = lp.obj()[j];
         let r = basis.pos[j];
@@ -722,38 +760,18 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
             });
             continue;
         }
-        unit.iter_mut().for_each(|v| *v = 0.0);
-        unit[r] = 1.0;
-        basis.factor.btran(&mut unit, &mut rho);
-        acc.iter_mut().for_each(|v| *v = 0.0);
-        let mut rmax = 0.0f64;
-        for i in 0..m {
-            if rho[i] != 0.0 {
-                rmax = rmax.max(rho[i].abs());
-                for (k, a) in lp.row(i) {
-                    acc[k] += a * rho[i];
-                }
-            }
-        }
-        let tol = RATIO_TOL * rmax.max(1.0);
+        row.compute(sf, &basis.factor, r);
+        let tol = RATIO_TOL * row.rho.max_abs().max(1.0);
         let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
-        let mut consider = |k: usize, a: f64| {
-            let dk = at.d[k].max(0.0);
+        for &k in &row.touched {
+            if basis.pos[k] != usize::MAX {
+                continue;
+            }
+            let (a, dk) = (row.vals[k], at.d[k].max(0.0));
             if a > tol {
                 hi = hi.min(dk / a);
             } else if a < -tol {
                 lo = lo.max(dk / a);
-            }
-        };
-        for k in 0..n {
-            if basis.pos[k] == usize::MAX {
-                consider(k, acc[k]);
-            }
-        }
-        for i in 0..m {
-            let k = n + i;
-            if basis.pos[k] == usize::MAX && sf.slack_sign[i] != 0.0 {
-                consider(k, sf.slack_sign[i] * rho[i]);
             }
         }
         out_cols.push(ColSensitivity {

@@ -19,6 +19,7 @@
 //! derivative is infinite. The pivots are undone after each query.
 
 use super::basis::{OptimalBasis, RATIO_TOL, REFACTOR_EVERY};
+use super::lu::SparseVec;
 
 /// A query that has not settled after this many pivots falls back on the auxiliary LP.
 const MAX_PIVOTS: usize = REFACTOR_EVERY * 4;
@@ -54,20 +55,24 @@ impl OptimalBasis<'_> {
     /// The dual simplex on the derivative LP along `side * dir`; `undo` collects each
     /// pivot's position and leaving column. Returns the optimal value `c'δ`.
     fn descend(&mut self, dir: &[(usize, f64)], side: f64, undo: &mut Vec<(usize, usize)>) -> Result<f64, String> {
-        let m = self.sf.m;
         let xtol = RATIO_TOL * self.sf.xscale;
-        self.work.rhs.iter_mut().for_each(|v| *v = 0.0);
+        self.work.rhs.clear();
         for &(k, w) in dir {
-            self.work.rhs[k] += side * w;
+            self.work.rhs.add(k, side * w);
         }
-        self.basis.factor.ftran(&mut self.work.rhs, &mut self.work.delta);
+        self.work.delta.clear();
+        self.basis.factor.ftran_sparse(&mut self.work.rhs, &mut self.work.delta);
         for _ in 0..=MAX_PIVOTS {
             let delta = &self.work.delta;
             let Some(r) = self.leaving(delta, xtol) else {
-                let cost: f64 = (0..m).map(|p| self.sf.cost(self.basis.basic[p]) * delta[p]).sum();
+                let cost: f64 = delta
+                    .idx
+                    .iter()
+                    .map(|&p| self.sf.cost(self.basis.basic[p]) * delta.val[p])
+                    .sum();
                 return Ok(cost);
             };
-            let above = delta[r] > 0.0;
+            let above = delta.val[r] > 0.0;
             let Some(q) = self.entering(r, above) else {
                 return Ok(f64::INFINITY);
             };
@@ -78,11 +83,11 @@ impl OptimalBasis<'_> {
 
     /// The most infeasible basic position, if any: a column at zero in the plan with
     /// `δ_p < 0`, or an artificial column (fixed at zero: dependent rows) with `δ_p != 0`.
-    fn leaving(&self, delta: &[f64], xtol: f64) -> Option<usize> {
-        let dmax = delta.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let tol = RATIO_TOL * dmax.max(1.0);
+    fn leaving(&self, delta: &SparseVec, xtol: f64) -> Option<usize> {
+        let tol = RATIO_TOL * delta.max_abs().max(1.0);
         let mut best: Option<(usize, f64)> = None;
-        for (p, &v) in delta.iter().enumerate() {
+        for &p in &delta.idx {
+            let v = delta.val[p];
             if v == 0.0 {
                 continue;
             }
@@ -94,7 +99,8 @@ impl OptimalBasis<'_> {
             } else {
                 0.0
             };
-            if excess > tol && best.is_none_or(|(_, b)| excess > b) {
+            // Ties to the first position, whatever the pattern's order.
+            if excess > tol && best.is_none_or(|(bp, b)| excess > b || (excess == b && p < bp)) {
                 best = Some((p, excess));
             }
         }
@@ -108,7 +114,7 @@ impl OptimalBasis<'_> {
     fn entering(&mut self, r: usize, above: bool) -> Option<usize> {
         self.row.compute(&self.sf, &self.basis.factor, r);
         let (sf, row, d) = (&self.sf, &self.row, &self.at.d);
-        let rmax = row.rho.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let rmax = row.rho.max_abs();
         let ptol = RATIO_TOL * rmax.max(1.0);
         let sign = if above { 1.0 } else { -1.0 };
         // (column, |α_rk|) of the columns whose entering moves the leaving value to zero.
@@ -138,7 +144,7 @@ impl OptimalBasis<'_> {
         let w = &mut self.work;
         self.basis.ftran_col(&self.sf, q, &mut w.rows, &mut w.alpha);
         let d = &mut self.at.d;
-        let step = d[q] / w.alpha[r];
+        let step = d[q] / w.alpha.val[r];
         if step != 0.0 {
             // d_k -= step * α_rk over the nonbasic columns.
             for &k in &self.row.touched {
@@ -149,11 +155,11 @@ impl OptimalBasis<'_> {
             }
         }
         // δ_B after the swap: the entering column takes the value that zeroes position r.
-        let theta = w.delta[r] / w.alpha[r];
-        for (v, a) in w.delta.iter_mut().zip(&w.alpha) {
-            *v -= theta * a;
+        let theta = w.delta.val[r] / w.alpha.val[r];
+        for &p in &w.alpha.idx {
+            w.delta.add(p, -theta * w.alpha.val[p]);
         }
-        w.delta[r] = theta;
+        w.delta.val[r] = theta;
         let leaving = self.basis.basic[r];
         w.d_undo.push((q, d[q]));
         w.d_undo.push((leaving, d[leaving]));
