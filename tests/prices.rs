@@ -224,3 +224,52 @@ fn the_basis_prices_are_the_auxiliary_lps_prices() {
     assert_eq!(a["solver"]["ranging"], "exact: from the optimal basis");
     assert!(text(&b["solver"]["ranging"], "ranging").contains("exact"));
 }
+
+/// The 2025-2030 path by default (the interior point, then the crossover to a vertex) and
+/// with `--backend minilp` (the simplex's own vertex): two different optimal vertices, the
+/// same optimal cost, and the same one-sided prices wherever both give one (the one-sided
+/// prices are derivatives of the optimal cost, whatever basis they are read from).
+#[test]
+fn crossover_prices_are_the_simplex_vertex_prices_on_the_path() {
+    const PATH: &str = "instances/usmca_2025_2030.toml";
+    let crossed = common::solve_with(PATH, &[]);
+    let simplex = common::solve_with(PATH, &["--backend", "minilp"]);
+    assert_eq!(
+        text(&crossed["solver"]["duals"], "duals"),
+        sourcing_opt::sensitivity::CROSSOVER_DUALS
+    );
+    assert_eq!(crossed["solver"]["ranging"], "exact: from the optimal basis");
+    let (a, b) = (
+        num(&crossed["objective"], "objective"),
+        num(&simplex["objective"], "objective"),
+    );
+    assert!((a - b).abs() <= 1e-9 * a.abs(), "crossover {a}, simplex {b}");
+    let rows = |r: &Value| -> std::collections::HashMap<String, Value> {
+        list(&r["ranging"], "constraints")
+            .iter()
+            .map(|c| (text(&c["name"], "name").to_string(), c.clone()))
+            .collect()
+    };
+    let (x, y) = (rows(&crossed), rows(&simplex));
+    assert_eq!(x.len(), y.len());
+    let (mut compared, mut differ_from_dual) = (0, 0);
+    for (name, r) in &x {
+        let s = &y[name];
+        for side in ["dual_low", "dual_high"] {
+            let (Some(g), Some(w)) = (r[side].as_f64(), s[side].as_f64()) else {
+                continue;
+            };
+            assert!(
+                (g - w).abs() <= 1e-6 * g.abs().max(w.abs()).max(1.0),
+                "{name} {side}: crossover {g}, simplex {w}"
+            );
+            compared += 1;
+            differ_from_dual += usize::from((g - num(&r["dual"], "dual")).abs() > 1e-6 * g.abs().max(1.0));
+        }
+    }
+    assert!(compared >= 10_000, "only {compared} one-sided prices compared");
+    assert!(
+        differ_from_dual >= 100,
+        "only {differ_from_dual} one-sided prices away from the basis price"
+    );
+}

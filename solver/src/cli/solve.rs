@@ -53,7 +53,7 @@ pub struct SolveArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: Backend,
-    /// Sensitivity ranging: auto (on up to 20,000 variables), on, off
+    /// Sensitivity ranging: auto (on up to 100,000 variables), on, off
     #[arg(long, value_enum, default_value = "auto")]
     pub ranging: RangingChoice,
     /// Skip the explanation of an infeasible plan (relaxations and conflict set)

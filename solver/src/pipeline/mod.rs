@@ -22,7 +22,7 @@ pub enum Ranging {
 
 /// `--ranging auto` computes ranges up to this many variables (one basis factorisation,
 /// plus auxiliary LPs for degenerate prices on models up to 3,000 variables).
-pub const RANGING_AUTO_MAX_VARS: usize = 20_000;
+pub const RANGING_AUTO_MAX_VARS: usize = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

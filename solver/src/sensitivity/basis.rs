@@ -93,6 +93,19 @@ pub fn ranging_with_basis<'a>(
     cols: &[usize],
     dirs: &Directions,
 ) -> Result<(Sensitivity, OptimalBasis<'a>), String> {
+    ranging_from(lp, x, activities, cols, dirs, None)
+}
+
+/// [`ranging_with_basis`] starting from `start` (a basis of the vertex `x`, from the
+/// crossover) instead of the crash basis, when given.
+pub(super) fn ranging_from<'a>(
+    lp: &'a Lp,
+    x: &[f64],
+    activities: &'a [f64],
+    cols: &[usize],
+    dirs: &Directions,
+    start: Option<Basis>,
+) -> Result<(Sensitivity, OptimalBasis<'a>), String> {
     let (n, m) = (lp.n_vars(), lp.n_rows());
     if x.len() != n || activities.len() != m {
         return Err("plan and activities do not match the LP".into());
@@ -103,7 +116,7 @@ pub fn ranging_with_basis<'a>(
     if let Some(&j) = cols.iter().find(|&&j| j >= n) {
         return Err(format!("column {j} is not in the LP"));
     }
-    let ob = optimal_basis(lp, x, activities, None)?;
+    let ob = optimal_basis(lp, x, activities, None, start)?;
     let s = ranges(&ob.sf, &ob.basis, &ob.at, x, cols, dirs);
     Ok((s, ob))
 }
@@ -119,7 +132,7 @@ fn ranging_with(
     cols: &[usize],
     bland_after: Option<usize>,
 ) -> Result<(Sensitivity, usize), String> {
-    let ob = optimal_basis(lp, x, activities, bland_after)?;
+    let ob = optimal_basis(lp, x, activities, bland_after, None)?;
     let s = ranges(&ob.sf, &ob.basis, &ob.at, x, cols, &Directions::independent());
     Ok((s, ob.basis.pivots))
 }
@@ -129,19 +142,24 @@ fn ranging_with(
 /// a dual LP. An error when no optimal basis reproducing `x` is found (the caller then solves
 /// the dual LP).
 pub fn vertex_duals(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<Vec<f64>, String> {
-    optimal_basis(lp, x, activities, None).map(|ob| ob.at.y)
+    optimal_basis(lp, x, activities, None, None).map(|ob| ob.at.y)
 }
 
 /// Steps 1-3 of the module documentation: an optimal basis reproducing the vertex `x`;
-/// `bland_after` overrides when the optimality pivots switch to Bland's rule (tests).
+/// `bland_after` overrides when the optimality pivots switch to Bland's rule (tests);
+/// `start` replaces the crash basis.
 fn optimal_basis<'a>(
     lp: &'a Lp,
     x: &[f64],
     activities: &'a [f64],
     bland_after: Option<usize>,
+    start: Option<Basis>,
 ) -> Result<OptimalBasis<'a>, String> {
     let sf = StdForm::new(lp, x, activities);
-    let mut basis = Basis::crash(&sf, x)?;
+    let mut basis = match start {
+        Some(b) => b,
+        None => Basis::crash(&sf, x)?,
+    };
     reproduces_plan(&sf, &basis, x)?;
     basis.make_optimal(&sf, bland_after.unwrap_or(2 * sf.m + 100))?;
     basis.refactor(&sf)?;
@@ -185,7 +203,7 @@ pub(super) struct StdForm<'a> {
 }
 
 impl<'a> StdForm<'a> {
-    fn new(lp: &'a Lp, x: &[f64], activities: &'a [f64]) -> Self {
+    pub(super) fn new(lp: &'a Lp, x: &[f64], activities: &'a [f64]) -> Self {
         let m = lp.n_rows();
         let slack_sign: Vec<f64> = lp
             .senses()
@@ -343,7 +361,7 @@ impl PivotRow {
 
 impl Basis {
     /// The starting basis from the plan (priority order of the module documentation).
-    fn crash(sf: &StdForm, x: &[f64]) -> Result<Self, String> {
+    pub(super) fn crash(sf: &StdForm, x: &[f64]) -> Result<Self, String> {
         let (n, m) = (sf.n, sf.m);
         let mut order: Vec<usize> = Vec::with_capacity(n + 2 * m);
         let tol = used_tols(sf.lp, x);
@@ -421,7 +439,7 @@ impl Basis {
 
     /// Factorise the current basis afresh (singletons first, then sparsest columns first)
     /// and recompute the basic values.
-    fn refactor(&mut self, sf: &StdForm) -> Result<(), String> {
+    pub(super) fn refactor(&mut self, sf: &StdForm) -> Result<(), String> {
         let m = sf.m;
         self.basic.sort_by_key(|&k| {
             let len = if k < sf.n { sf.cols[k].len() } else { 1 };
@@ -477,7 +495,7 @@ impl Basis {
     /// Primal simplex pivots from the (primal feasible) crash basis until no reduced cost
     /// is negative. At an optimal plan every pivot is degenerate. Dantzig pricing for the
     /// first `bland_after` pivots, then Bland's rule (no cycling).
-    fn make_optimal(&mut self, sf: &StdForm, bland_after: usize) -> Result<(), String> {
+    pub(super) fn make_optimal(&mut self, sf: &StdForm, bland_after: usize) -> Result<(), String> {
         let (n, m) = (sf.n, sf.m);
         let max_iter = 20 * (n + m) + 1000;
         let xtol = RATIO_TOL * sf.xscale;
@@ -575,7 +593,7 @@ impl Basis {
         unreachable!("the loop returns")
     }
 
-    fn solution(&self, sf: &StdForm) -> AtBasis {
+    pub(super) fn solution(&self, sf: &StdForm) -> AtBasis {
         let mut b = sf.lp.rhs().to_vec();
         let mut xb = vec![0.0; sf.m];
         self.factor.ftran(&mut b, &mut xb);

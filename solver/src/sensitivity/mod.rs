@@ -6,6 +6,7 @@
 //! that are not a vertex; [`prices`] computes one-sided prices where the basis is degenerate.
 
 pub mod basis;
+pub mod crossover;
 mod lu;
 mod parametric;
 pub mod prices;
@@ -193,7 +194,26 @@ fn refine_prices(
 }
 
 fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
-    let (Status::Optimal, Some(y)) = (solved.status, solved.duals.as_ref()) else {
+    if solved.status != Status::Optimal || solved.duals.is_none() {
+        return;
+    }
+    // An interior-point plan is not a vertex: above the LP-method size, cross over to an
+    // optimal vertex first; when that fails, say so rather than factorising a basis that
+    // cannot reproduce the plan.
+    let mut start = None;
+    if solved.backend == "clarabel" && solved.model.lp.n_vars() > LP_FALLBACK_MAX_VARS {
+        match to_vertex(solved) {
+            Ok(b) => start = Some(b),
+            Err(e) => {
+                solved.sensitivity_note = Some(format!(
+                    "ranging skipped: an interior-point plan is not a vertex and the crossover to one failed ({e}); \
+                     ranging needs a vertex plan at this size: use {VERTEX_BACKENDS}"
+                ));
+                return;
+            }
+        }
+    }
+    let Some(y) = solved.duals.as_ref() else {
         return;
     };
     let lp = &solved.model.lp;
@@ -207,17 +227,7 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
         backend: aux_backend.as_ref(),
         deadline: solved.deadline,
     };
-    // An interior-point plan is not a vertex: above the LP-method size, say so at once rather
-    // than factorising a basis that cannot reproduce it (seconds at 100k variables).
-    if solved.backend == "clarabel" && lp.n_vars() > LP_FALLBACK_MAX_VARS {
-        solved.sensitivity_note = Some(format!(
-            "ranging skipped: an interior-point plan is not a vertex (ranging needs a vertex plan at this size: \
-             use {})",
-            VERTEX_BACKENDS
-        ));
-        return;
-    }
-    match basis::ranging_with_basis(lp, x, act, &cols, dirs) {
+    match basis::ranging_from(lp, x, act, &cols, dirs, start) {
         Ok((mut s, mut ob)) => {
             let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, &mut ob, aux);
             if done < wanted {
@@ -253,6 +263,18 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
             ))
         }
     }
+}
+
+/// The method of duals found by [`crossover`].
+pub const CROSSOVER_DUALS: &str =
+    "crossover from the interior point to an optimal vertex: duals of its optimal basis, checked";
+
+/// Replace an interior-point plan by an optimal vertex ([`crossover`]), checked; its
+/// optimal basis, to range at.
+fn to_vertex(solved: &mut Solved) -> Result<basis::Basis, String> {
+    let (x, y, b) = crossover::crossover(&solved.model.lp, &solved.x, &solved.activities)?;
+    crate::solve::adopt_plan(solved, x, y, CROSSOVER_DUALS)?;
+    Ok(b)
 }
 
 #[cfg(test)]
@@ -316,8 +338,12 @@ mod tests {
         }
         let (inst, mut solved) = shipped();
         solved.backend = "clarabel";
+        // A plan the crossover's vertex cannot match (it claims a lower cost than the
+        // optimum): the crossover's answer is refused, ranging is skipped with the hint.
+        solved.objective *= 0.5;
         add_sensitivity(&inst, &mut solved);
         let note = solved.sensitivity_note.unwrap();
+        assert!(note.contains("the crossover to one failed"), "{note}");
         assert!(note.contains(VERTEX_BACKENDS), "{note}");
         assert_eq!(note.contains("highs"), cfg!(feature = "highs"), "{note}");
     }
