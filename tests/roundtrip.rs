@@ -271,13 +271,15 @@ fn compare_unique_duals(instance: &str, report: &Value, h: &Value) -> (Vec<Strin
     // target covering it: `unique` there says the delivered price (the row's dual plus each
     // covering target's share times its dual) is unique, not the row's own dual, which can
     // trade with the targets' (tests/prices.rs checks delivered prices by finite differences).
-    // Those rows are left out here: the balances of a material that some target caps.
+    // Those rows are left out here: the balances (and, with origin tracking, the demand rows,
+    // ranged the same way) of a material that some target caps.
     let capped: BTreeSet<&str> = list(report, "targets")
         .iter()
         .map(|t| text(&t["material"], "material"))
         .collect();
     let coupled = |name: &str| {
         name.strip_prefix("balance[")
+            .or_else(|| name.strip_prefix("demand["))
             .and_then(|rest| rest.split_once('/'))
             .map(|(_, tail)| tail.split(['~', '@', ']']).next().unwrap_or(""))
             .is_some_and(|material| capped.contains(material))
