@@ -1026,6 +1026,61 @@ fn a_model_too_large_for_memory_is_refused_before_it_is_built() {
     assert_eq!(r.status.code(), Some(0));
 }
 
+/// A dense regional network fills in the interior point's factorisation far beyond the
+/// model's own size: the factor's memory (counted by the AMD ordering before any
+/// factorisation) is checked against the limit too, and a factor that does not fit is a
+/// clear failure (exit 5) naming what it needs, not an allocation abort; `auto` does not
+/// then try the simplex. (A 1M-variable dense network asked for 36 GB here and aborted.)
+#[test]
+fn a_factorisation_too_large_for_memory_is_a_clear_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let inst = dir.path().join("dense.toml");
+    let gen = [
+        "generate",
+        "--seed",
+        "1",
+        "--shape",
+        "dense",
+        "--scale",
+        "25",
+        "-o",
+        inst.to_str().unwrap(),
+    ];
+    assert_eq!(run(&gen).code, 0);
+    let out = dir.path().join("plan.json");
+    let args = [
+        "solve",
+        inst.to_str().unwrap(),
+        "--ranging",
+        "off",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    let r = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "130")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("factorisation would need about")
+            && stderr.contains("SOURCING_OPT_MEMORY_LIMIT_MB allows 124.0 MB"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&r.stdout).expect("the report on stdout");
+    assert_eq!(report["status"], "error");
+    assert!(
+        report["solver"]["fallback"].is_null(),
+        "no fallback: {}",
+        report["solver"]["fallback"]
+    );
+    assert!(!out.exists(), "no plan file for a failed run");
+}
+
 /// A run killed while it works (here: during ranging of the shipped instance) leaves the
 /// previous output file as it was: the report is written to a temporary file and renamed.
 #[test]

@@ -148,15 +148,8 @@ pub const BYTES_PER_NONZERO: usize = 100;
 pub fn check_size(inst: &Instance) -> Result<crate::model::formulate::SizeEstimate, String> {
     let size = crate::model::formulate::estimate(inst);
     let need = size.variables * BYTES_PER_VARIABLE + size.nonzeros * BYTES_PER_NONZERO;
-    let (limit, what) = match std::env::var("SOURCING_OPT_MEMORY_LIMIT_MB")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-    {
-        Some(mb) if mb > 0.0 => ((mb * 1e6) as usize, "SOURCING_OPT_MEMORY_LIMIT_MB allows"),
-        _ => match available_memory() {
-            Some(b) => (b, "this machine has available"),
-            None => return Ok(size),
-        },
+    let Some((limit, what)) = crate::solve::backend::memory_limit() else {
+        return Ok(size);
     };
     if need > limit {
         return Err(format!(
@@ -165,26 +158,11 @@ pub fn check_size(inst: &Instance) -> Result<crate::model::formulate::SizeEstima
              it on a larger machine",
             size.variables,
             size.nonzeros,
-            human_bytes(need),
-            human_bytes(limit)
+            crate::solve::backend::human_bytes(need),
+            crate::solve::backend::human_bytes(limit)
         ));
     }
     Ok(size)
-}
-
-fn available_memory() -> Option<usize> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-fn human_bytes(b: usize) -> String {
-    if b >= 1 << 30 {
-        format!("{:.1} GB", b as f64 / (1u64 << 30) as f64)
-    } else {
-        format!("{:.1} MB", b as f64 / (1u64 << 20) as f64)
-    }
 }
 
 #[cfg(test)]

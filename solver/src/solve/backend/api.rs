@@ -100,6 +100,9 @@ pub enum Outcome {
     Unbounded,
     TimeLimit,
     Failed(String),
+    /// The backend would need more memory than the run may use (why, in plain words): final,
+    /// `auto` does not try the other backend.
+    TooLarge(String),
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,34 @@ impl RawSolution {
             x: Vec::new(),
             duals: None,
         }
+    }
+}
+
+/// The memory a run may use, and what says so: `SOURCING_OPT_MEMORY_LIMIT_MB` when set (scripts
+/// may cap a run with it), else `MemAvailable` of /proc/meminfo; `None` when neither is known.
+pub fn memory_limit() -> Option<(usize, &'static str)> {
+    match std::env::var("SOURCING_OPT_MEMORY_LIMIT_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        Some(mb) if mb > 0.0 => Some(((mb * 1e6) as usize, "SOURCING_OPT_MEMORY_LIMIT_MB allows")),
+        _ => available_memory().map(|b| (b, "this machine has available")),
+    }
+}
+
+fn available_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `b` bytes in MB or GB, one decimal.
+pub fn human_bytes(b: usize) -> String {
+    if b >= 1 << 30 {
+        format!("{:.1} GB", b as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MB", b as f64 / (1u64 << 20) as f64)
     }
 }
 

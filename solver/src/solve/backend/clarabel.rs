@@ -12,7 +12,7 @@
 //! ([`solve_via_dual`], 10-15% faster at 100k variables), checked against our acceptance test
 //! with a margin, then the primal form if the dual form's answer misses it.
 
-use super::api::{Backend, Outcome, RawSolution, SolveOptions};
+use super::api::{human_bytes, memory_limit, Backend, Outcome, RawSolution, SolveOptions};
 use crate::lp::{Lp, Sense};
 use crate::solve::presolve::presolve;
 use clarabel::algebra::CscMatrix;
@@ -219,7 +219,13 @@ fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) ->
     if m > n_eq {
         cones.push(NonnegativeConeT(m - n_eq));
     }
-    let ldl = ldl.unwrap_or_else(|| ldl_method(m, n, &a));
+    let (ldl, fill) = match ldl {
+        Some(l) => (l, None),
+        None => ldl_method(m, n, &a),
+    };
+    if let Some(why) = fill.and_then(|(flops, lnz)| too_large(flops, lnz)) {
+        return RawSolution::without_values(Outcome::TooLarge(why));
+    }
     let mut settings = DefaultSettingsBuilder::<f64>::default();
     settings
         .verbose(false)
@@ -294,23 +300,54 @@ const THREADS: u32 = 1;
 /// Supernodes pay where the factor is both large and dense (multi-period models, whose
 /// stockpiles, cumulative capacities and targets couple the years); below that QDLDL's lower
 /// overhead wins. `SOURCING_OPT_LDL=qdldl|faer` forces one (for benchmarks).
-fn ldl_method(m: usize, n: usize, a: &CscMatrix<f64>) -> &'static str {
-    match std::env::var("SOURCING_OPT_LDL").as_deref() {
-        Ok("qdldl") => return "qdldl",
-        Ok("faer") => return "faer",
-        _ => {}
-    }
+fn ldl_method(m: usize, n: usize, a: &CscMatrix<f64>) -> (&'static str, Option<(f64, usize)>) {
+    let forced = match std::env::var("SOURCING_OPT_LDL").as_deref() {
+        Ok("qdldl") => Some("qdldl"),
+        Ok("faer") => Some("faer"),
+        _ => None,
+    };
     // Below this size no factor reaches the threshold's flops (and AMD's cost is noticeable).
     if n + m < 20_000 {
-        return "qdldl";
+        return (forced.unwrap_or("qdldl"), None);
     }
     let (flops, lnz) = kkt_fill(m, n, &a.colptr, &a.rowval);
-    if flops >= 3e8 && flops >= 150.0 * lnz as f64 {
+    let chosen = if flops >= 3e8 && flops >= 150.0 * lnz as f64 {
         "faer"
     } else {
         "qdldl"
-    }
+    };
+    (forced.unwrap_or(chosen), Some((flops, lnz)))
 }
+
+/// Bytes of memory per nonzero of the KKT factor, with a margin: its value and row index
+/// (16), and the supernodes' padding (faer asked for 13.4 per nonzero counted by AMD on a
+/// 1M-variable dense network).
+const FACTOR_BYTES_PER_NONZERO: usize = 16;
+
+/// Why a factor of `lnz` nonzeros (`flops` per factorisation) cannot be computed within the
+/// run's memory ([`memory_limit`]), or `None` when it fits.
+fn too_large(flops: f64, lnz: usize) -> Option<String> {
+    let need = lnz.saturating_mul(FACTOR_BYTES_PER_NONZERO);
+    let (limit, what) = memory_limit()?;
+    (need > limit).then(|| {
+        format!(
+            "the interior point's factorisation would need about {} ({lnz} nonzeros in the factor of its \
+             KKT system, {flops:.1e} flops per factorisation: this network fills it in), and {what} {}; \
+             reduce the instance (fewer lanes between regions), run it on a larger machine, or use a \
+             simplex backend ({})",
+            human_bytes(need),
+            human_bytes(limit),
+            SIMPLEX_BACKENDS
+        )
+    })
+}
+
+/// The simplex backends of this build, as a hint.
+#[cfg(feature = "highs")]
+const SIMPLEX_BACKENDS: &str = "--backend highs, or --backend minilp, slow at this size";
+#[cfg(not(feature = "highs"))]
+const SIMPLEX_BACKENDS: &str =
+    "--backend minilp, slow at this size; --backend highs in a build with the `highs` feature";
 
 /// The nonzeros and flops of the LDL factor of the KKT system `[[D, A'], [A, D]]` of an
 /// `m x n` CSC matrix, under the AMD ordering (what Clarabel's factorisation will cost).
