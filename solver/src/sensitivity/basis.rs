@@ -33,6 +33,7 @@ use super::prices::Directions;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::lp::{Lp, Sense};
+use crate::solve::backend::Deadline;
 
 pub const METHOD: &str = "exact: from the optimal basis";
 
@@ -161,7 +162,7 @@ fn optimal_basis<'a>(
         None => Basis::crash(&sf, x)?,
     };
     reproduces_plan(&sf, &basis, x)?;
-    basis.make_optimal(&sf, bland_after.unwrap_or(2 * sf.m + 100))?;
+    basis.make_optimal(&sf, bland_after.unwrap_or(2 * sf.m + 100), Deadline::none())?;
     basis.refactor(&sf)?;
     let at = basis.solution(&sf);
     check(&sf, &basis, &at, x)?;
@@ -495,7 +496,7 @@ impl Basis {
     /// Primal simplex pivots from the (primal feasible) crash basis until no reduced cost
     /// is negative. At an optimal plan every pivot is degenerate. Dantzig pricing for the
     /// first `bland_after` pivots, then Bland's rule (no cycling).
-    pub(super) fn make_optimal(&mut self, sf: &StdForm, bland_after: usize) -> Result<(), String> {
+    pub(super) fn make_optimal(&mut self, sf: &StdForm, bland_after: usize, deadline: Deadline) -> Result<(), String> {
         let (n, m) = (sf.n, sf.m);
         let max_iter = 20 * (n + m) + 1000;
         let xtol = RATIO_TOL * sf.xscale;
@@ -508,6 +509,9 @@ impl Basis {
         for iter in 0..=max_iter {
             if iter == max_iter {
                 return Err(format!("no optimal basis after {max_iter} simplex pivots"));
+            }
+            if iter % 64 == 63 && deadline.passed() {
+                return Err("the time limit was reached".into());
             }
             if self.factor.n_updates() >= REFACTOR_EVERY {
                 self.refactor(sf)?;
@@ -852,7 +856,7 @@ pub(super) mod tests {
     fn basic_values(lp: &Lp, x: &[f64], act: &[f64]) -> (Vec<f64>, usize) {
         let sf = StdForm::new(lp, x, act);
         let mut b = Basis::crash(&sf, x).unwrap();
-        b.make_optimal(&sf, 2 * sf.m + 100).unwrap();
+        b.make_optimal(&sf, 2 * sf.m + 100, Deadline::none()).unwrap();
         b.refactor(&sf).unwrap();
         (b.solution(&sf).xb, b.pivots)
     }

@@ -25,11 +25,17 @@ use super::basis::{Basis, StdForm, RATIO_TOL, REFACTOR_EVERY};
 use super::lu::SparseVec;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::Lp;
+use crate::solve::backend::Deadline;
 
 /// An optimal vertex near the optimal plan `x` (row activities `activities`), the duals of
-/// its optimal basis, and that basis (to range at). An error when a step fails numerically
-/// or the basis found is not primal feasible.
-pub(super) fn crossover(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<(Vec<f64>, Vec<f64>, Basis), String> {
+/// its optimal basis, and that basis (to range at). An error when a step fails numerically,
+/// the basis found is not primal feasible, or `deadline` passes during the pushes.
+pub(super) fn crossover(
+    lp: &Lp,
+    x: &[f64],
+    activities: &[f64],
+    deadline: Deadline,
+) -> Result<(Vec<f64>, Vec<f64>, Basis), String> {
     let sf = StdForm::new(lp, x, activities);
     let (n, m) = (sf.n, sf.m);
     let mut basis = Basis::crash(&sf, x)?;
@@ -51,7 +57,10 @@ pub(super) fn crossover(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<(Vec<f
     supers.sort_by(|&a, &b| value[a].total_cmp(&value[b]).then(a.cmp(&b)));
     basic_values(&sf, &mut basis, &value);
     let (mut rows, mut alpha) = (SparseVec::new(m), SparseVec::new(m));
-    for &q in &supers {
+    for (done, &q) in supers.iter().enumerate() {
+        if done % 256 == 0 && deadline.passed() {
+            return Err("the time limit was reached".into());
+        }
         if basis.factor.n_updates() >= REFACTOR_EVERY {
             basis.refactor(&sf)?;
             basic_values(&sf, &mut basis, &value);
@@ -61,7 +70,7 @@ pub(super) fn crossover(lp: &Lp, x: &[f64], activities: &[f64]) -> Result<(Vec<f
         value[q] = 0.0;
     }
     basis.refactor(&sf)?;
-    basis.make_optimal(&sf, 2 * m + 100)?;
+    basis.make_optimal(&sf, 2 * m + 100, deadline)?;
     basis.refactor(&sf)?;
     let at = basis.solution(&sf);
     let tol = FEAS_TOL * sf.xscale;
@@ -167,8 +176,15 @@ mod tests {
             let x: Vec<f64> = ipm.x.iter().map(|v| v.max(0.0)).collect();
             let act = lp.activities(&x);
             let dirs = Directions::independent();
-            interior += usize::from(ranging_with_basis(&lp, &x, &act, &[], &dirs).is_err());
-            let (v, y, _) = crossover(&lp, &x, &act).unwrap_or_else(|e| panic!("case {case}: {e}"));
+            let not_vertex = ranging_with_basis(&lp, &x, &act, &[], &dirs).is_err();
+            interior += usize::from(not_vertex);
+            if not_vertex {
+                // A deadline that has passed stops the pushes (`--time-limit`).
+                let passed = Deadline::after(Some(std::time::Duration::ZERO));
+                let e = crossover(&lp, &x, &act, passed).err();
+                assert_eq!(e.as_deref(), Some("the time limit was reached"), "case {case}");
+            }
+            let (v, y, _) = crossover(&lp, &x, &act, Deadline::none()).unwrap_or_else(|e| panic!("case {case}: {e}"));
             let vact = lp.activities(&v);
             let (_, rel) = violation(&lp, &vact, &v);
             assert!(rel <= FEAS_TOL, "case {case}: violation {rel:.3e}");

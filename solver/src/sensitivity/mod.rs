@@ -203,7 +203,25 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
     let mut start = None;
     if solved.backend == "clarabel" && solved.model.lp.n_vars() > LP_FALLBACK_MAX_VARS {
         match to_vertex(solved) {
+            Ok(b) if solved.deadline.passed() => {
+                drop(b);
+                cut_short(
+                    solved,
+                    "ranging stopped at the time limit after the crossover to an optimal vertex; no ranges are reported"
+                        .into(),
+                );
+                return;
+            }
             Ok(b) => start = Some(b),
+            Err(_) if solved.deadline.passed() => {
+                cut_short(
+                    solved,
+                    "ranging stopped at the time limit during the crossover from the interior point; no ranges are \
+                     reported"
+                        .into(),
+                );
+                return;
+            }
             Err(e) => {
                 solved.sensitivity_note = Some(format!(
                     "ranging skipped: an interior-point plan is not a vertex and the crossover to one failed ({e}); \
@@ -272,7 +290,7 @@ pub const CROSSOVER_DUALS: &str =
 /// Replace an interior-point plan by an optimal vertex ([`crossover`]), checked; its
 /// optimal basis, to range at.
 fn to_vertex(solved: &mut Solved) -> Result<basis::Basis, String> {
-    let (x, y, b) = crossover::crossover(&solved.model.lp, &solved.x, &solved.activities)?;
+    let (x, y, b) = crossover::crossover(&solved.model.lp, &solved.x, &solved.activities, solved.deadline)?;
     crate::solve::adopt_plan(solved, x, y, CROSSOVER_DUALS)?;
     Ok(b)
 }
