@@ -225,33 +225,29 @@ fn the_basis_prices_are_the_auxiliary_lps_prices() {
     assert!(text(&b["solver"]["ranging"], "ranging").contains("exact"));
 }
 
-/// The 2025-2030 path by default (the interior point, then the crossover to a vertex) and
-/// with `--backend minilp` (the simplex's own vertex): two different optimal vertices, the
-/// same optimal cost, and the same one-sided prices wherever both give one (the one-sided
-/// prices are derivatives of the optimal cost, whatever basis they are read from).
-#[test]
-fn crossover_prices_are_the_simplex_vertex_prices_on_the_path() {
-    const PATH: &str = "instances/usmca_2025_2030.toml";
-    let crossed = common::solve_with(PATH, &[]);
-    let simplex = common::solve_with(PATH, &["--backend", "minilp"]);
+/// Compare the crossover's report (`crossed`) with the simplex's (`simplex`) on one
+/// instance: the same optimal cost, and the same one-sided prices wherever both give one.
+/// Returns how many were compared and how many of them lie away from the row's basis price.
+fn same_one_sided_prices(what: &str, crossed: &Value, simplex: &Value) -> (usize, usize) {
     assert_eq!(
         text(&crossed["solver"]["duals"], "duals"),
-        sourcing_opt::sensitivity::CROSSOVER_DUALS
+        sourcing_opt::sensitivity::CROSSOVER_DUALS,
+        "{what}"
     );
-    assert_eq!(crossed["solver"]["ranging"], "exact: from the optimal basis");
+    assert_eq!(crossed["solver"]["ranging"], "exact: from the optimal basis", "{what}");
     let (a, b) = (
         num(&crossed["objective"], "objective"),
         num(&simplex["objective"], "objective"),
     );
-    assert!((a - b).abs() <= 1e-9 * a.abs(), "crossover {a}, simplex {b}");
+    assert!((a - b).abs() <= 1e-9 * a.abs(), "{what}: crossover {a}, simplex {b}");
     let rows = |r: &Value| -> std::collections::HashMap<String, Value> {
         list(&r["ranging"], "constraints")
             .iter()
             .map(|c| (text(&c["name"], "name").to_string(), c.clone()))
             .collect()
     };
-    let (x, y) = (rows(&crossed), rows(&simplex));
-    assert_eq!(x.len(), y.len());
+    let (x, y) = (rows(crossed), rows(simplex));
+    assert_eq!(x.len(), y.len(), "{what}");
     let (mut compared, mut differ_from_dual) = (0, 0);
     for (name, r) in &x {
         let s = &y[name];
@@ -261,15 +257,48 @@ fn crossover_prices_are_the_simplex_vertex_prices_on_the_path() {
             };
             assert!(
                 (g - w).abs() <= 1e-6 * g.abs().max(w.abs()).max(1.0),
-                "{name} {side}: crossover {g}, simplex {w}"
+                "{what}: {name} {side}: crossover {g}, simplex {w}"
             );
             compared += 1;
             differ_from_dual += usize::from((g - num(&r["dual"], "dual")).abs() > 1e-6 * g.abs().max(1.0));
         }
     }
+    (compared, differ_from_dual)
+}
+
+/// The 2025-2030 path by default (the interior point, then the crossover to a vertex) and
+/// with `--backend minilp` (the simplex's own vertex): two different optimal vertices, the
+/// same optimal cost, and the same one-sided prices wherever both give one (the one-sided
+/// prices are derivatives of the optimal cost, whatever basis they are read from).
+#[test]
+fn crossover_prices_are_the_simplex_vertex_prices_on_the_path() {
+    const PATH: &str = "instances/usmca_2025_2030.toml";
+    let crossed = common::solve_with(PATH, &[]);
+    let simplex = common::solve_with(PATH, &["--backend", "minilp"]);
+    let (compared, differ_from_dual) = same_one_sided_prices(PATH, &crossed, &simplex);
     assert!(compared >= 10_000, "only {compared} one-sided prices compared");
     assert!(
         differ_from_dual >= 100,
         "only {differ_from_dual} one-sided prices away from the basis price"
     );
+}
+
+/// The same on `generate`'s three network families (chains, a dense regional network, hubs
+/// and corridors), none of them written for the crossover: each above the size where `auto`
+/// picks the interior point.
+#[test]
+fn crossover_prices_are_the_simplex_vertex_prices_on_every_generated_family() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shape, scale) in [("chains", "5"), ("dense", "2"), ("corridors", "10")] {
+        let path = dir.path().join(format!("{shape}.toml"));
+        let path = path.to_str().unwrap();
+        let args = [
+            "generate", "--seed", "1", "--shape", shape, "--scale", scale, "-o", path,
+        ];
+        assert_eq!(common::run(&args).code, 0, "{shape}");
+        let crossed = common::solve_with(path, &["--ranging", "on"]);
+        let simplex = common::solve_with(path, &["--ranging", "on", "--backend", "minilp"]);
+        let (compared, _) = same_one_sided_prices(shape, &crossed, &simplex);
+        assert!(compared >= 1_000, "{shape}: only {compared} one-sided prices compared");
+    }
 }
