@@ -32,11 +32,7 @@ pub const LP_RANGING_MAX_VARS: usize = crate::solve::backend::AUTO_CROSSOVER_VAR
 /// Its cost grows with rows times columns: about 0.1 s at 100 variables, minutes at 3,000.
 pub const LP_FALLBACK_MAX_VARS: usize = 400;
 
-/// The backends of this build whose plan is a vertex, as a hint: HiGHS only when built in.
-#[cfg(feature = "highs")]
-pub const VERTEX_BACKENDS: &str = "--backend minilp or --backend highs";
-#[cfg(not(feature = "highs"))]
-pub const VERTEX_BACKENDS: &str = "--backend minilp";
+pub use crate::solve::backend::VERTEX_BACKENDS;
 
 /// At most this many one-sided prices are refined by auxiliary LPs at a degenerate basis
 /// (where the dual simplex steps of [`parametric`] cannot answer).

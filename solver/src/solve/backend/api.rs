@@ -151,6 +151,13 @@ pub fn human_bytes(b: usize) -> String {
     }
 }
 
+/// The backends of this build whose plan is a vertex (the simplex ones), as a hint: HiGHS
+/// only when built in.
+#[cfg(feature = "highs")]
+pub const VERTEX_BACKENDS: &str = "--backend minilp or --backend highs";
+#[cfg(not(feature = "highs"))]
+pub const VERTEX_BACKENDS: &str = "--backend minilp";
+
 pub trait Backend {
     fn name(&self) -> &'static str;
     fn solve(&self, lp: &Lp, opts: &SolveOptions) -> RawSolution;

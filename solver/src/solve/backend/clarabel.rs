@@ -12,7 +12,7 @@
 //! ([`solve_via_dual`], 10-15% faster at 100k variables), checked against our acceptance test
 //! with a margin, then the primal form if the dual form's answer misses it.
 
-use super::api::{human_bytes, memory_limit, Backend, Outcome, RawSolution, SolveOptions};
+use super::api::{human_bytes, memory_limit, Backend, Outcome, RawSolution, SolveOptions, VERTEX_BACKENDS};
 use crate::lp::{Lp, Sense};
 use crate::solve::presolve::presolve;
 use clarabel::algebra::CscMatrix;
@@ -334,20 +334,13 @@ fn too_large(flops: f64, lnz: usize) -> Option<String> {
             "the interior point's factorisation would need about {} ({lnz} nonzeros in the factor of its \
              KKT system, {flops:.1e} flops per factorisation: this network fills it in), and {what} {}; \
              reduce the instance (fewer lanes between regions), run it on a larger machine, or use a \
-             simplex backend ({})",
+             simplex backend ({}; minilp is slow at this size)",
             human_bytes(need),
             human_bytes(limit),
-            SIMPLEX_BACKENDS
+            VERTEX_BACKENDS
         )
     })
 }
-
-/// The simplex backends of this build, as a hint.
-#[cfg(feature = "highs")]
-const SIMPLEX_BACKENDS: &str = "--backend highs, or --backend minilp, slow at this size";
-#[cfg(not(feature = "highs"))]
-const SIMPLEX_BACKENDS: &str =
-    "--backend minilp, slow at this size; --backend highs in a build with the `highs` feature";
 
 /// The nonzeros and flops of the LDL factor of the KKT system `[[D, A'], [A, D]]` of an
 /// `m x n` CSC matrix, under the AMD ordering (what Clarabel's factorisation will cost).

@@ -6,7 +6,10 @@ mod api;
 mod clarabel;
 mod goodlp;
 
-pub use api::{aux_options, human_bytes, memory_limit, Backend, Bounded, Deadline, Outcome, RawSolution, SolveOptions};
+pub use api::{
+    aux_options, human_bytes, memory_limit, Backend, Bounded, Deadline, Outcome, RawSolution, SolveOptions,
+    VERTEX_BACKENDS,
+};
 pub use clarabel::Clarabel;
 #[cfg(feature = "highs")]
 pub use goodlp::Highs;
