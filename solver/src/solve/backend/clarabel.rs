@@ -219,13 +219,10 @@ fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) ->
     if m > n_eq {
         cones.push(NonnegativeConeT(m - n_eq));
     }
-    let (ldl, fill) = match ldl {
-        Some(l) => (l, None),
-        None => ldl_method(m, n, &a),
+    let ldl = match factorisation(m, n, &a, ldl) {
+        Ok(l) => l,
+        Err(why) => return RawSolution::without_values(Outcome::TooLarge(why)),
     };
-    if let Some(why) = fill.and_then(|(flops, lnz)| too_large(flops, lnz)) {
-        return RawSolution::without_values(Outcome::TooLarge(why));
-    }
     let mut settings = DefaultSettingsBuilder::<f64>::default();
     settings
         .verbose(false)
@@ -317,6 +314,19 @@ fn ldl_method(m: usize, n: usize, a: &CscMatrix<f64>) -> (&'static str, Option<(
         "qdldl"
     };
     (forced.unwrap_or(chosen), Some((flops, lnz)))
+}
+
+/// The factorisation to use (`ldl`, or [`ldl_method`]'s choice), or why its factor would
+/// not fit in the run's memory ([`too_large`]).
+fn factorisation(m: usize, n: usize, a: &CscMatrix<f64>, ldl: Option<&'static str>) -> Result<&'static str, String> {
+    let (ldl, fill) = match ldl {
+        Some(l) => (l, None),
+        None => ldl_method(m, n, a),
+    };
+    match fill.and_then(|(flops, lnz)| too_large(flops, lnz)) {
+        Some(why) => Err(why),
+        None => Ok(ldl),
+    }
 }
 
 /// Bytes of memory per nonzero of the KKT factor, with a margin: its value and row index
