@@ -17,7 +17,8 @@ use crate::lp::{Lp, Sense};
 use crate::solve::presolve::presolve;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
-    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT, ZeroConeT,
+    DefaultSettings, DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT,
+    ZeroConeT,
 };
 
 /// The Clarabel backend. By default the LP first goes through [`crate::solve::presolve`] (forcing and
@@ -223,28 +224,7 @@ fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) ->
         Ok(l) => l,
         Err(why) => return RawSolution::without_values(Outcome::TooLarge(why)),
     };
-    let mut settings = DefaultSettingsBuilder::<f64>::default();
-    settings
-        .verbose(false)
-        .presolve_enable(true)
-        .direct_solve_method(ldl.into())
-        .max_threads(THREADS)
-        // Far tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's
-        // magnitude (at least 1 t), and rows of a few tonnes sit beside rows of millions. At
-        // 1e-10 the presolved baseline left balances of 0.1 t off by 2.5e-6 t (rejected by
-        // our check); at 1e-12 the worst row is off by 8e-10, for 7% more time at 100k.
-        .tol_feas(1e-12)
-        .tol_gap_abs(1e-12)
-        .tol_gap_rel(1e-12)
-        // Iterative refinement of each KKT solve costs a quarter of the run at 100k
-        // variables (2.3 s against 1.8 s) and changes neither the objective nor the
-        // accuracy our check measures (relative violation 7e-9 either way); a solve it
-        // would have rescued fails our check and `auto` falls back on the simplex.
-        .iterative_refinement_enable(false);
-    if let Some(t) = opts.time_limit {
-        settings.time_limit(t.as_secs_f64());
-    }
-    let settings = match settings.build() {
+    let settings = match settings(ldl, opts) {
         Ok(s) => s,
         Err(e) => return RawSolution::without_values(Outcome::Failed(format!("clarabel settings: {e}"))),
     };
@@ -275,6 +255,32 @@ fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) ->
         x: sol.x.iter().map(|v| v / beta).collect(),
         duals: Some(duals),
     }
+}
+
+/// Clarabel's settings for our LPs, with the factorisation `ldl`.
+fn settings(ldl: &'static str, opts: &SolveOptions) -> Result<DefaultSettings<f64>, String> {
+    let mut settings = DefaultSettingsBuilder::<f64>::default();
+    settings
+        .verbose(false)
+        .presolve_enable(true)
+        .direct_solve_method(ldl.into())
+        .max_threads(THREADS)
+        // Far tighter than the defaults (1e-8): our own check accepts 1e-6 of a row's
+        // magnitude (at least 1 t), and rows of a few tonnes sit beside rows of millions. At
+        // 1e-10 the presolved baseline left balances of 0.1 t off by 2.5e-6 t (rejected by
+        // our check); at 1e-12 the worst row is off by 8e-10, for 7% more time at 100k.
+        .tol_feas(1e-12)
+        .tol_gap_abs(1e-12)
+        .tol_gap_rel(1e-12)
+        // Iterative refinement of each KKT solve costs a quarter of the run at 100k
+        // variables (2.3 s against 1.8 s) and changes neither the objective nor the
+        // accuracy our check measures (relative violation 7e-9 either way); a solve it
+        // would have rescued fails our check and `auto` falls back on the simplex.
+        .iterative_refinement_enable(false);
+    if let Some(t) = opts.time_limit {
+        settings.time_limit(t.as_secs_f64());
+    }
+    settings.build().map_err(|e| e.to_string())
 }
 
 /// Clarabel's threads. The factorisations gain nothing from a second core on a 2-core machine
