@@ -1062,6 +1062,9 @@ fn a_factorisation_too_large_for_memory_is_a_clear_failure() {
         .args(args)
         .current_dir(root())
         .env("SOURCING_OPT_MEMORY_LIMIT_MB", "130")
+        // The whole LP's factor: left to itself the solve would leave the lane capacities
+        // out, and that factor fits (see `lane_capacities_left_out_give_the_same_plan`).
+        .env("SOURCING_OPT_LAZY", "off")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&r.stderr);
@@ -1079,6 +1082,70 @@ fn a_factorisation_too_large_for_memory_is_a_clear_failure() {
         report["solver"]["fallback"]
     );
     assert!(!out.exists(), "no plan file for a failed run");
+}
+
+/// Lane capacities left out of the interior point until a plan breaks them
+/// (`SOURCING_OPT_LAZY=on`; by default only where they fill the factorisation in) give a plan
+/// of the same cost, proved optimal on the whole LP (the pipeline's certificate), with every
+/// lane capacity held, ranged as usual: on a dense network and on a three-year path.
+#[test]
+fn lane_capacities_left_out_give_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let shapes: [&[&str]; 2] = [
+        &["--shape", "dense", "--scale", "2"],
+        &["--scale", "3", "--periods", "3"],
+    ];
+    for (k, shape) in shapes.iter().enumerate() {
+        let inst = dir.path().join(format!("i{k}.toml"));
+        let mut gen = vec!["generate", "--seed", "3", "-o", inst.to_str().unwrap()];
+        gen.extend_from_slice(shape);
+        assert_eq!(run(&gen).code, 0);
+        let solve = |lazy: &str| {
+            let args = [
+                "solve",
+                inst.to_str().unwrap(),
+                "--backend",
+                "clarabel",
+                "--format",
+                "json",
+            ];
+            let r = run_env(&args, &[("SOURCING_OPT_LAZY", lazy)]);
+            assert_eq!(r.code, 0, "{shape:?} lazy {lazy}: {}", r.stderr);
+            serde_json::from_str::<Value>(&r.stdout).unwrap()
+        };
+        let (lazy, whole) = (solve("on"), solve("off"));
+        assert_eq!(lazy["status"], "optimal");
+        let (a, b) = (
+            lazy["objective"].as_f64().unwrap(),
+            whole["objective"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 1e-8 * b.abs(), "{shape:?}: {a} vs {b}");
+        let caps: Vec<&Value> = lazy["constraints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "lane_capacity")
+            .collect();
+        assert!(caps.len() > 10, "{shape:?}: {} lane capacities", caps.len());
+        for c in &caps {
+            let (act, rhs) = (c["activity"].as_f64().unwrap(), c["rhs"].as_f64().unwrap());
+            assert!(act <= rhs * (1.0 + 1e-6) + 1e-6, "{shape:?}: {c}");
+        }
+        assert!(
+            caps.iter().any(|c| c["binding"] == true),
+            "{shape:?}: no capacity binds"
+        );
+        assert!(
+            lazy["solver"]["ranging"].as_str().unwrap().starts_with("exact"),
+            "{}",
+            lazy["solver"]["ranging"]
+        );
+        assert!(
+            lazy["solver"]["duals"].as_str().unwrap().contains("crossover"),
+            "{}",
+            lazy["solver"]["duals"]
+        );
+    }
 }
 
 /// A run killed while it works (here: during ranging of the shipped instance) leaves the

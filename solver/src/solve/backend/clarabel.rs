@@ -13,6 +13,7 @@
 //! with a margin, then the primal form if the dual form's answer misses it.
 
 use super::api::{human_bytes, memory_limit, Backend, Outcome, RawSolution, SolveOptions, VERTEX_BACKENDS};
+use super::lazy;
 use crate::lp::{Lp, Sense};
 use crate::solve::presolve::presolve;
 use clarabel::algebra::CscMatrix;
@@ -64,7 +65,7 @@ impl Backend for Clarabel {
                 duals: Some(vec![0.0; p.reduced.n_rows()]),
             }
         } else {
-            solve_either_form(&p.reduced, opts)
+            solve_presolved(&p.reduced, opts)
         };
         let solved = matches!(raw.outcome, Outcome::Optimal | Outcome::Imprecise);
         RawSolution {
@@ -73,6 +74,84 @@ impl Backend for Clarabel {
             outcome: raw.outcome,
         }
     }
+}
+
+/// The presolved LP, with its lane capacities left out until broken when they are what fills
+/// the factorisation in ([`held_rows`], [`super::lazy`]).
+fn solve_presolved(lp: &Lp, opts: &SolveOptions) -> RawSolution {
+    let held = held_rows(lp, lazy_forced());
+    if held.is_empty() {
+        return solve_either_form(lp, opts);
+    }
+    lazy::solve_lazily(lp, opts, &held, solve_either_form).0
+}
+
+/// Consider leaving lane capacities out only when the LP's KKT factor takes at least this
+/// many flops (below, a solve takes a few seconds at most and the orderings would show).
+const LAZY_MIN_FLOPS: f64 = 1e9;
+/// Leave them out when that divides the factor's flops by at least this much: each round is
+/// a whole interior-point solve, and two or three rounds are usual.
+const LAZY_MIN_GAIN: f64 = 8.0;
+
+/// `SOURCING_OPT_LAZY=on|off` forces lane capacities out (every candidate) or in (for
+/// benchmarks and tests); unset, [`held_rows`] decides.
+fn lazy_forced() -> Option<bool> {
+    match std::env::var("SOURCING_OPT_LAZY").as_deref() {
+        Ok("on") => Some(true),
+        Ok("off") => Some(false),
+        _ => None,
+    }
+}
+
+/// The lane capacity rows to leave out of the first round ([`lazy::candidates`]): all of them
+/// when leaving them out divides the flops of the KKT factor by [`LAZY_MIN_GAIN`] on an LP
+/// whose factor takes at least [`LAZY_MIN_FLOPS`] (two AMD orderings, counted as Clarabel's
+/// would be), or when the whole LP's factor would not fit in memory; none otherwise; `forced`
+/// overrides.
+fn held_rows(lp: &Lp, forced: Option<bool>) -> Vec<usize> {
+    if forced == Some(false) {
+        return Vec::new();
+    }
+    let candidates = lazy::candidates(lp);
+    if forced == Some(true) {
+        return candidates;
+    }
+    if candidates.is_empty() || lp.n_rows() + lp.n_vars() < 20_000 {
+        return Vec::new();
+    }
+    let (with, lnz) = lp_fill(lp, &[]);
+    if with < LAZY_MIN_FLOPS {
+        return Vec::new();
+    }
+    let (without, _) = lp_fill(lp, &candidates);
+    if with >= LAZY_MIN_GAIN * without.max(1.0) || too_large(with, lnz).is_some() {
+        candidates
+    } else {
+        Vec::new()
+    }
+}
+
+/// [`kkt_fill`] of `lp` without the rows `out` (sorted).
+fn lp_fill(lp: &Lp, out: &[usize]) -> (f64, usize) {
+    let (m, n) = (lp.n_rows(), lp.n_vars());
+    let mut colptr = vec![0usize; n + 1];
+    let mut skip = vec![false; m];
+    out.iter().for_each(|&i| skip[i] = true);
+    for i in (0..m).filter(|&i| !skip[i]) {
+        lp.row(i).for_each(|(c, _)| colptr[c + 1] += 1);
+    }
+    for j in 0..n {
+        colptr[j + 1] += colptr[j];
+    }
+    let mut rowval = vec![0usize; colptr[n]];
+    let mut fill = colptr.clone();
+    for i in (0..m).filter(|&i| !skip[i]) {
+        for (c, _) in lp.row(i) {
+            rowval[fill[c]] = i;
+            fill[c] += 1;
+        }
+    }
+    kkt_fill(m, n, &colptr, &rowval)
 }
 
 /// The dual form first (it is faster), checked here as the pipeline will check it; when its
@@ -300,9 +379,9 @@ const THREADS: u32 = 1;
 /// | `--scale 30 --periods 6` | 4.9e8 | 305 | 19.7 s | 6.6 s |
 /// | `--scale 60 --periods 6` | 4.1e9 | 644 | 239 s | 21 s |
 ///
-/// Supernodes pay where the factor is both large and dense (multi-period models, whose
-/// stockpiles, cumulative capacities and targets couple the years); below that QDLDL's lower
-/// overhead wins. `SOURCING_OPT_LDL=qdldl|faer` forces one (for benchmarks).
+/// Supernodes pay where the factor is both large and dense (multi-period models and dense
+/// networks, whose lane capacities tie the materials together: see [`held_rows`]); below
+/// that QDLDL's lower overhead wins. `SOURCING_OPT_LDL=qdldl|faer` forces one (for benchmarks).
 fn ldl_method(m: usize, n: usize, a: &CscMatrix<f64>) -> (&'static str, Option<(f64, usize)>) {
     let forced = match std::env::var("SOURCING_OPT_LDL").as_deref() {
         Ok("qdldl") => Some("qdldl"),

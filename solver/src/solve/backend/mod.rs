@@ -5,6 +5,7 @@
 mod api;
 mod clarabel;
 mod goodlp;
+mod lazy;
 
 pub use api::{
     aux_options, human_bytes, memory_limit, Backend, Bounded, Deadline, Outcome, RawSolution, SolveOptions,
