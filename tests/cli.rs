@@ -1115,6 +1115,9 @@ fn lane_capacities_left_out_give_the_same_plan() {
         };
         let (lazy, whole) = (solve("on"), solve("off"));
         assert_eq!(lazy["status"], "optimal");
+        let method = lazy["solver"]["method"].as_str().unwrap_or_default();
+        assert!(method.starts_with("lazy lane capacities: "), "{shape:?}: {method}");
+        assert!(whole["solver"].get("method").is_none(), "{}", whole["solver"]);
         let (a, b) = (
             lazy["objective"].as_f64().unwrap(),
             whole["objective"].as_f64().unwrap(),

@@ -755,6 +755,7 @@ fn solver_info(solved: &Solved) -> SolverInfo {
             (None, note) => note.clone(),
         },
         fallback: solved.fallback.clone(),
+        method: solved.solve_note.clone(),
     }
 }
 fn ranging(inst: &Instance, solved: &Solved, s: &Sensitivity) -> Ranging {

@@ -972,6 +972,9 @@ fn header_lines(r: &Report) -> Vec<String> {
     if let Some(f) = &s.fallback {
         v.push(format!("note: {f}"));
     }
+    if let Some(m) = &s.method {
+        v.push(format!("method: {m}"));
+    }
     v
 }
 

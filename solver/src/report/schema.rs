@@ -487,6 +487,10 @@ pub struct SolverInfo {
     pub ranging: Option<String>,
     /// Set when `--backend auto` had to fall back on a second backend, and why.
     pub fallback: Option<String>,
+    /// How the backend reached its answer, when a reader should know: the rounds of lazy lane
+    /// capacities (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
 }
 
 /// One stage of one material's supply in one period, by country: how concentrated it is

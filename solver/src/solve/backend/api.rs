@@ -111,6 +111,9 @@ pub struct RawSolution {
     pub x: Vec<f64>,
     /// Row duals in our convention, when the backend gives them.
     pub duals: Option<Vec<f64>>,
+    /// How the answer was reached, when a reader should know (the rounds of lazy lane
+    /// capacities): `solver.method` in the report.
+    pub note: Option<String>,
 }
 
 impl RawSolution {
@@ -119,6 +122,7 @@ impl RawSolution {
             outcome,
             x: Vec::new(),
             duals: None,
+            note: None,
         }
     }
 }

@@ -63,6 +63,7 @@ impl Backend for Clarabel {
                 outcome: Outcome::Optimal,
                 x: Vec::new(),
                 duals: Some(vec![0.0; p.reduced.n_rows()]),
+                note: None,
             }
         } else {
             solve_presolved(&p.reduced, opts)
@@ -72,6 +73,7 @@ impl Backend for Clarabel {
             x: if solved { p.primal(&raw.x) } else { Vec::new() },
             duals: raw.duals.filter(|_| solved).map(|y| p.duals(lp, &y)),
             outcome: raw.outcome,
+            note: raw.note,
         }
     }
 }
@@ -83,7 +85,11 @@ fn solve_presolved(lp: &Lp, opts: &SolveOptions) -> RawSolution {
     if held.is_empty() {
         return solve_either_form(lp, opts);
     }
-    lazy::solve_lazily(lp, opts, &held, solve_either_form).0
+    let (raw, rounds) = lazy::solve_lazily(lp, opts, &held, solve_either_form);
+    RawSolution {
+        note: Some(rounds.describe()),
+        ..raw
+    }
 }
 
 /// Consider leaving lane capacities out only when the LP's KKT factor takes at least this
@@ -226,6 +232,7 @@ fn solve_via_dual(lp: &Lp, opts: &SolveOptions) -> RawSolution {
         outcome: raw.outcome,
         x: x_dual.iter().map(|v| -v).collect(),
         duals: Some(raw.x.iter().zip(&sign).map(|(v, s)| v * s).collect()),
+        note: None,
     }
 }
 
@@ -333,6 +340,7 @@ fn solve_direct_with(lp: &Lp, opts: &SolveOptions, ldl: Option<&'static str>) ->
         outcome,
         x: sol.x.iter().map(|v| v / beta).collect(),
         duals: Some(duals),
+        note: None,
     }
 }
 

@@ -113,6 +113,7 @@ impl Backend for MiniLp {
                 outcome: outcome(sol.status()),
                 x: x.iter().map(|v| v.value(&sol)).collect(),
                 duals: None,
+                note: None,
             },
             Err(e) => failure(e, "microlp"),
         }
@@ -147,6 +148,7 @@ impl Backend for Highs {
                     outcome: out,
                     x: values,
                     duals: Some(duals),
+                    note: None,
                 }
             }
             // HiGHS stopped by its time limit before any solution reports "no solution found".

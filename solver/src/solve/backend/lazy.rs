@@ -47,6 +47,19 @@ pub struct Rounds {
     pub added: usize,
 }
 
+impl Rounds {
+    /// For the report (`solver.method`).
+    pub fn describe(&self) -> String {
+        format!(
+            "lazy lane capacities: {} of them left out of the interior point, {} added back over {} round{}",
+            self.held,
+            self.added,
+            self.rounds,
+            if self.rounds == 1 { "" } else { "s" }
+        )
+    }
+}
+
 /// Solve `lp` with the rows `held` left out until a plan breaks them, one relaxation per
 /// round by `solve`, every round within `opts`' time limit counted from the first. The answer
 /// has duals on every row of `lp` (0 on the rows never added).
