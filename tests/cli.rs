@@ -1003,27 +1003,18 @@ fn a_model_too_large_for_memory_is_refused_before_it_is_built() {
     let out = dir.path().join("plan.txt");
     let out_s = out.to_str().unwrap();
     let args = ["solve", "instances/usmca_critical_minerals.toml", "--output", out_s];
-    let r = Command::new(BIN)
-        .args(args)
-        .current_dir(root())
-        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&r.stderr);
-    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    let r = run_env(&args, &[("SOURCING_OPT_MEMORY_LIMIT_MB", "1")]);
+    let stderr = &r.stderr;
+    assert_eq!(r.code, 1, "{stderr}");
     assert!(
         stderr.contains("too large for memory") && stderr.contains("variables"),
         "{stderr}"
     );
     assert!(!out.exists(), "nothing is written");
     // The same instance under a generous limit solves.
-    let r = Command::new(BIN)
-        .args(["solve", "instances/textbook/powerco_transport.toml"])
-        .current_dir(root())
-        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "1000")
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(0));
+    let args = ["solve", "instances/textbook/powerco_transport.toml"];
+    let r = run_env(&args, &[("SOURCING_OPT_MEMORY_LIMIT_MB", "1000")]);
+    assert_eq!(r.code, 0);
 }
 
 /// A dense regional network fills in the interior point's factorisation far beyond the
@@ -1058,23 +1049,18 @@ fn a_factorisation_too_large_for_memory_is_a_clear_failure() {
         "--output",
         out.to_str().unwrap(),
     ];
-    let r = Command::new(BIN)
-        .args(args)
-        .current_dir(root())
-        .env("SOURCING_OPT_MEMORY_LIMIT_MB", "130")
-        // The whole LP's factor: left to itself the solve would leave the lane capacities
-        // out, and that factor fits (see `lane_capacities_left_out_give_the_same_plan`).
-        .env("SOURCING_OPT_LAZY", "off")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&r.stderr);
-    assert_eq!(r.status.code(), Some(5), "{stderr}");
+    // The whole LP's factor: left to itself the solve would leave the lane capacities out,
+    // and that factor fits (see `lane_capacities_left_out_give_the_same_plan`).
+    let env = [("SOURCING_OPT_MEMORY_LIMIT_MB", "130"), ("SOURCING_OPT_LAZY", "off")];
+    let r = run_env(&args, &env);
+    let stderr = &r.stderr;
+    assert_eq!(r.code, 5, "{stderr}");
     assert!(
         stderr.contains("factorisation would need about")
             && stderr.contains("SOURCING_OPT_MEMORY_LIMIT_MB allows 124.0 MB"),
         "{stderr}"
     );
-    let report: Value = serde_json::from_slice(&r.stdout).expect("the report on stdout");
+    let report: Value = serde_json::from_str(&r.stdout).expect("the report on stdout");
     assert_eq!(report["status"], "error");
     assert!(
         report["solver"]["fallback"].is_null(),

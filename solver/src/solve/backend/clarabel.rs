@@ -137,7 +137,7 @@ fn held_rows(lp: &Lp, forced: Option<bool>) -> Vec<usize> {
     }
 }
 
-/// [`kkt_fill`] of `lp` without the rows `out` (sorted).
+/// [`kkt_fill`] of `lp` without the rows `out`.
 fn lp_fill(lp: &Lp, out: &[usize]) -> (f64, usize) {
     let (m, n) = (lp.n_rows(), lp.n_vars());
     let mut colptr = vec![0usize; n + 1];
