@@ -185,3 +185,78 @@ fn a_page_with_periods_shows_the_paths() {
         assert!(r.stdout.contains(what), "no `{what}`");
     }
 }
+
+/// The lines of `text` that say how the plan was obtained: `solver: ...` and the `ranging:`,
+/// `note:` and `method:` lines that follow it.
+fn solver_lines_of_text(text: &str) -> Vec<String> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("solver: "));
+    let mut out: Vec<String> = lines.next().into_iter().map(String::from).collect();
+    out.extend(
+        lines
+            .take_while(|l| ["ranging: ", "note: ", "method: "].iter().any(|p| l.starts_with(p)))
+            .map(String::from),
+    );
+    out
+}
+
+/// The lines of the page's solver paragraph, unescaped.
+fn solver_lines_of_page(html: &str) -> Vec<String> {
+    let open = "<p class=\"meta\" data-key=\"solver\">";
+    let start = html.find(open).expect("no solver paragraph") + open.len();
+    let end = start + html[start..].find("</p>").unwrap();
+    html[start..end]
+        .split("<br>")
+        .map(|l| {
+            l.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// A circulated page says how its numbers were obtained and checked, as the text report does:
+/// backend, size, violation, where the duals come from, the duality gap, the ranging method,
+/// and the lazy lane capacities when the solve left them out.
+#[test]
+fn the_page_says_how_the_plan_was_solved() {
+    let dir = tempfile::tempdir().unwrap();
+    let dense = dir.path().join("dense.toml");
+    let gen = ["generate", "--seed", "3", "--shape", "dense", "--scale", "2", "-o"];
+    assert_eq!(run(&[&gen[..], &[dense.to_str().unwrap()]].concat()).code, 0);
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let runs: [(&str, &[&str], Env); 3] = [
+        (SHIPPED, &[], &[]),
+        (SHIPPED, &["--backend", "minilp", "--ranging", "off"], &[]),
+        (
+            dense.to_str().unwrap(),
+            &["--backend", "clarabel"],
+            &[("SOURCING_OPT_LAZY", "on")],
+        ),
+    ];
+    for (instance, extra, env) in runs {
+        let report = |format: &str| {
+            let mut args = vec!["solve", instance, "--format", format, "--quiet"];
+            args.extend(extra);
+            let r = run_env(&args, env);
+            assert_eq!(r.code, 0, "{instance} {extra:?}: {}", r.stderr);
+            r.stdout
+        };
+        let text = solver_lines_of_text(&report("text"));
+        let page = solver_lines_of_page(&report("html"));
+        assert!(
+            text[0].starts_with("solver: ") && text[0].contains("duality gap"),
+            "{text:?}"
+        );
+        assert_eq!(page, text, "{instance} {extra:?}");
+        let lazy = !env.is_empty();
+        assert_eq!(
+            lazy,
+            text.iter().any(|l| l.starts_with("method: lazy lane capacities")),
+            "{text:?}"
+        );
+        let ranged = !extra.contains(&"off");
+        assert_eq!(ranged, text.iter().any(|l| l.starts_with("ranging: ")), "{text:?}");
+    }
+}

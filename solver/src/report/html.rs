@@ -11,7 +11,7 @@
 //! so a test can compare the page with the JSON report.
 
 use super::number::{num, opt, pct};
-use super::render::{sections, Detail};
+use super::render::{sections, solver_lines, Detail};
 use super::schema::Report;
 use super::summary::{has_years, horizon, money, summary, Summary};
 use super::table::Table;
@@ -149,15 +149,10 @@ fn header(r: &Report, out: &mut String) {
     for o in &r.instance.overrides {
         meta.push(format!("override <code>{}</code>", esc(o)));
     }
-    let s = &r.solver;
-    meta.push(format!(
-        "solver {}, {} variables, {} constraints, max violation {}",
-        esc(&s.backend),
-        s.variables,
-        s.constraints,
-        s.max_violation.map_or("-".into(), |v| format!("{v:.1e}"))
-    ));
     let _ = writeln!(out, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
+    // How the plan was obtained and checked, as the text report says it.
+    let solver: Vec<String> = solver_lines(&r.solver).iter().map(|l| esc(l)).collect();
+    let _ = writeln!(out, "<p class=\"meta\" data-key=\"solver\">{}</p>", solver.join("<br>"));
     if let Some(m) = &r.message {
         let _ = writeln!(out, "<p class=\"status-bad\">{}</p>", esc(m));
     }

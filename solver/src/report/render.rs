@@ -13,7 +13,7 @@
 //! did before schema 2.
 
 use super::number::{num, opt, pct};
-use super::schema::{BuildRow, ByOrigin, OriginShareRow, PeriodRow, Report, StockpileRow};
+use super::schema::{BuildRow, ByOrigin, OriginShareRow, PeriodRow, Report, SolverInfo, StockpileRow};
 use super::summary::{has_years, horizon};
 use super::table::Table;
 use std::fmt::Write as _;
@@ -953,8 +953,15 @@ fn header_lines(r: &Report) -> Vec<String> {
         (Some(o), None) => v.push(format!("objective: {} {}/yr", num(o), r.currency)),
         (None, _) => {}
     }
-    let s = &r.solver;
-    v.push(format!(
+    v.extend(solver_lines(&r.solver));
+    v
+}
+
+/// How the plan was obtained and checked: the `solver: ...` line, then `ranging:`, `note:`
+/// (a fallback) and `method:` lines when the report has them. Text, Markdown and HTML show
+/// the same lines.
+pub(super) fn solver_lines(s: &SolverInfo) -> Vec<String> {
+    let mut v = vec![format!(
         "solver: {}, {} variables, {} constraints, {} nonzeros, max violation {}, duals: {}, duality gap {}",
         s.backend,
         s.variables,
@@ -965,7 +972,7 @@ fn header_lines(r: &Report) -> Vec<String> {
             .unwrap_or_else(|| "-".into()),
         s.duals.clone().unwrap_or_else(|| "not available".into()),
         s.duality_gap.map(|v| format!("{v:.1e}")).unwrap_or_else(|| "-".into()),
-    ));
+    )];
     if let Some(rg) = &s.ranging {
         v.push(format!("ranging: {rg}"));
     }
