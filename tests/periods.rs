@@ -545,3 +545,39 @@ fn the_diagnosis_counts_reserves_and_never_claims_an_unconfirmed_repair() {
     let why = text(&d["incomplete"], "incomplete");
     assert!(why.contains("could not be confirmed"), "{why}");
 }
+
+/// The simplex proves its plans of the 2025-2030 ban scenarios from its optimal basis. Their
+/// prices reach millions of dollars a tonne (the unmet penalties of gallium and germanium), so
+/// a column of cost 0 can price at -2e-9 by rounding alone; the basis's simplex pivots once
+/// took that for a ray ("unbounded"), and the run ended in exit 5 after two dual LPs. Same
+/// objective as the interior point's, to 1e-9.
+#[test]
+fn the_simplex_proves_the_ban_scenarios_with_prices_in_millions() {
+    for scenario in ["china_ban_2027_reserve", "china_ban_2027_crisis_protocol"] {
+        let file = format!("instances/scenarios/2025_2030/{scenario}.toml");
+        let solve = |backend: &str| {
+            let r = run(&[
+                "solve",
+                "instances/usmca_2025_2030.toml",
+                "--scenario",
+                &file,
+                "--backend",
+                backend,
+                "--ranging",
+                "off",
+                "--format",
+                "json",
+            ]);
+            assert_eq!(r.code, 0, "{scenario} {backend}: {}", r.stderr);
+            serde_json::from_str::<Value>(&r.stdout).unwrap()
+        };
+        let (simplex, ipm) = (solve("minilp"), solve("clarabel"));
+        assert_eq!(simplex["status"], "optimal", "{scenario}");
+        assert_eq!(simplex["solver"]["duals"], "duals of the optimal basis", "{scenario}");
+        let (a, b) = (
+            num(&simplex["objective"], "objective"),
+            num(&ipm["objective"], "objective"),
+        );
+        assert!((a - b).abs() <= 1e-9 * b.abs(), "{scenario}: {a} vs {b}");
+    }
+}

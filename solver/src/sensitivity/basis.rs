@@ -470,6 +470,19 @@ impl Basis {
         y
     }
 
+    /// Is the reduced cost of `k`, recomputed from this basis's duals, zero within the rounding
+    /// of its terms (`|c_k| + sum |a_ik y_i|`)? On a model whose prices reach millions a
+    /// column of cost 0 can show -2e-9, past the pricing's tolerance of 1e-9 (relative to
+    /// its cost); with no row to block it, it looks like a ray of an LP that has none.
+    fn rounds_to_zero(&self, sf: &StdForm, k: usize) -> bool {
+        let y = self.duals(sf);
+        let mut col = Vec::new();
+        sf.column(k, &mut col);
+        let terms: f64 = col.iter().map(|&(i, a)| (a * y[i]).abs()).sum();
+        let d = sf.cost(k) - sf.dot(k, &y);
+        d >= -DUAL_TOL * (sf.cost(k).abs() + terms).max(1.0)
+    }
+
     /// Reduced costs of the real nonbasic columns (0 elsewhere).
     fn reduced_costs(&self, sf: &StdForm, y: &[f64]) -> Vec<f64> {
         let mut d = vec![0.0; sf.n + 2 * sf.m];
@@ -538,7 +551,12 @@ impl Basis {
                 }
             }
             if tmax.is_infinite() {
-                return Err("the LP is unbounded along a column with a negative reduced cost".into());
+                if !self.rounds_to_zero(sf, q) {
+                    return Err("the LP is unbounded along a column with a negative reduced cost".into());
+                }
+                // Its reduced cost is rounding (0 - 1e-9 with prices of millions): not a ray.
+                d[q] = 0.0;
+                continue;
             }
             let mut r = usize::MAX;
             for &p in &alpha.idx {
