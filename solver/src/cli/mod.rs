@@ -42,7 +42,7 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write the exact LP that `solve` would solve (LP or free MPS format)
     Export(export::ExportArgs),
-    /// Compare two JSON reports: objective, costs, targets, flows, binding set, prices
+    /// Compare two JSON reports: objective, costs, targets, flows, binding set, prices, supply shares
     Compare(compare::CompareArgs),
     /// N-1 disruption ranking: remove each mine, plant, offer, lane and foreign country in turn
     /// (`stress merge DIR` joins the shards of a cluster run)

@@ -1,6 +1,8 @@
 //! What changed between two JSON reports (`sourcing-opt/report/1`): the objective, each cost
 //! category, each target's share and value, the flows and capacities, the entries that appear
-//! or vanish, the constraints that became binding or slack, and the delivered prices.
+//! or vanish, the constraints that became binding or slack, the delivered prices, and who
+//! supplies each material (origin shares by class and country of mining, supply
+//! concentration).
 //!
 //! Reports are read into [`Compared`], typed with the report's own row types
 //! (`crate::report::MineRow`, ...), so that a field renamed in the report no longer compiles
@@ -25,8 +27,8 @@
 
 use crate::report::table::Table;
 use crate::report::{
-    BuildRow, Costs, DemandRow, ImportRow, InstanceInfo, MineRow, PeriodRow, PlantRow, PriceRow, ShipmentRow,
-    StockpileRow, TargetRow,
+    BuildRow, ConcentrationRow, Costs, DemandRow, ImportRow, InstanceInfo, MineRow, OriginShareRow, PeriodRow,
+    PlantRow, PriceRow, ShipmentRow, StockpileRow, TargetRow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,6 +97,13 @@ pub struct Compared {
     pub builds: Option<Vec<BuildRow>>,
     #[serde(default)]
     pub stockpiles: Option<Vec<StockpileRow>>,
+    /// Supply concentration by material and stage (absent from reports of older builds).
+    #[serde(default)]
+    pub concentration: Vec<ConcentrationRow>,
+    /// With origin tracking: the share of each material's use by class and by country of
+    /// mining, per scope.
+    #[serde(default)]
+    pub origin_shares: Option<Vec<OriginShareRow>>,
 }
 
 /// The cost categories of the contract, and any others (a newer build's), by name.
@@ -322,6 +331,11 @@ pub struct Comparison {
     pub now_slack: Vec<String>,
     /// Changed delivered prices, largest absolute change first.
     pub prices: Vec<PriceDelta>,
+    /// Changed supply shares: origin shares (`origin_shares`, field `share`: of a class,
+    /// `MATERIAL in SCOPE: CLASS`, or mined in a country, `MATERIAL in SCOPE: mined in XX`),
+    /// then supply concentration (`concentration`, `MATERIAL STAGE`: `largest_share` and
+    /// `hhi`); shares are fractions (0..1), HHI 0..10,000.
+    pub shares: Vec<FlowDelta>,
     /// The annual objective of each period, by year (when either report has periods).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub periods: Option<Vec<PeriodDelta>>,
@@ -492,6 +506,60 @@ impl Section for StockpileRow {
     }
 }
 
+impl Section for ConcentrationRow {
+    const NAME: &'static str = "concentration";
+    const MAIN: Field<Self> = ("largest_share", |c| Some(c.largest_share));
+    const FLOWS: &'static [Field<Self>] = &[("largest_share", |c| Some(c.largest_share)), ("hhi", |c| Some(c.hhi))];
+    /// `MATERIAL STAGE` (`gallium processing`).
+    fn key(&self) -> String {
+        format!("{} {}", self.material, self.stage)
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
+}
+
+/// One part of a material's use in a scope: an origin class's share, or the share mined in
+/// one country. The report holds them as maps in one row per material and scope
+/// (`origin_shares`); the comparison keys each part as `MATERIAL in SCOPE: CLASS` or
+/// `MATERIAL in SCOPE: mined in COUNTRY`, so that a class or a country that appears or
+/// vanishes is an entry added or removed.
+#[derive(Debug, Clone)]
+pub struct OriginShare {
+    key: String,
+    period: Option<i64>,
+    share: f64,
+}
+
+impl OriginShare {
+    fn of(rows: Option<&[OriginShareRow]>) -> Vec<OriginShare> {
+        let mut out = Vec::new();
+        for r in rows.unwrap_or(&[]) {
+            let at = format!("{} in {}", r.material, r.scope);
+            let classes = r.shares.0.iter().map(|(k, v)| (k.to_string(), *v));
+            let countries = r.by_country.0.iter().map(|(k, v)| (format!("mined in {k}"), *v));
+            out.extend(classes.chain(countries).map(|(part, share)| OriginShare {
+                key: format!("{at}: {part}"),
+                period: r.period,
+                share,
+            }));
+        }
+        out
+    }
+}
+
+impl Section for OriginShare {
+    const NAME: &'static str = "origin_shares";
+    const MAIN: Field<Self> = ("share", |o| Some(o.share));
+    const FLOWS: &'static [Field<Self>] = &[("share", |o| Some(o.share))];
+    fn key(&self) -> String {
+        self.key.clone()
+    }
+    fn period(&self) -> Option<i64> {
+        self.period
+    }
+}
+
 /// A row's key and period: rows match when both are equal.
 type Key = (String, Option<i64>);
 
@@ -644,6 +712,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         now_binding: Vec::new(),
         now_slack: Vec::new(),
         prices: Vec::new(),
+        shares: Vec::new(),
         periods: (a.periods.is_some() || b.periods.is_some()).then(|| period_differences(a, b, plan_a, plan_b, tol)),
     };
     if both_optimal {
@@ -659,6 +728,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         || !cmp.now_binding.is_empty()
         || !cmp.now_slack.is_empty()
         || !cmp.prices.is_empty()
+        || !cmp.shares.is_empty()
         || cmp.periods.iter().flatten().any(|p| p.changed);
     cmp
 }
@@ -727,13 +797,20 @@ fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R]) {
 
 /// The flows and capacities of one section that changed, in entries present in both.
 fn flows<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
+    let changed = changed_fields(a, b, tol);
+    cmp.flows.extend(changed);
+}
+
+/// The fields of [`Section::FLOWS`] that changed, in entries of one section present in both.
+fn changed_fields<R: Section>(a: &[R], b: &[R], tol: f64) -> Vec<FlowDelta> {
+    let mut out = Vec::new();
     let kb: BTreeMap<Key, &R> = keyed(b).into_iter().collect();
     for (k, ra) in keyed(a) {
         let Some(rb) = kb.get(&k) else { continue };
         for (field, value) in R::FLOWS {
             let (x, y) = (value(ra), value(rb));
             if differs(x, y, tol) {
-                cmp.flows.push(FlowDelta {
+                out.push(FlowDelta {
                     section: R::NAME.to_string(),
                     key: k.0.clone(),
                     period: k.1,
@@ -742,6 +819,29 @@ fn flows<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
                 });
             }
         }
+    }
+    out
+}
+
+/// Who supplies each material: origin shares (by class and by country of mining) then
+/// supply concentration (largest country's share, HHI), each section's largest change first;
+/// a class, country or stage in one report only is an entry added or removed.
+fn share_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) {
+    let (oa, ob) = (
+        OriginShare::of(a.origin_shares.as_deref()),
+        OriginShare::of(b.origin_shares.as_deref()),
+    );
+    presence(cmp, &oa, &ob);
+    presence(cmp, &a.concentration, &b.concentration);
+    for mut part in [
+        changed_fields(&oa, &ob, tol),
+        changed_fields(&a.concentration, &b.concentration, tol),
+    ] {
+        part.sort_by(|x, y| {
+            by_abs_delta(&x.value, &y.value)
+                .then_with(|| (&x.key, x.period, &x.field).cmp(&(&y.key, y.period, &y.field)))
+        });
+        cmp.shares.extend(part);
     }
 }
 
@@ -796,6 +896,7 @@ fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) 
     });
 
     target_differences(cmp, a, b, tol);
+    share_differences(cmp, a, b, tol);
 
     // Binding set: constraints present in both whose `binding` flipped, by name.
     let cb: BTreeMap<Key, &ComparedConstraint> = keyed(&b.constraints).into_iter().collect();
@@ -944,6 +1045,7 @@ fn tables(c: &Comparison) -> Vec<(String, Table)> {
         periods_table(c, &currency),
         targets_table(c, &currency),
         flows_table(c),
+        shares_table(c),
         entries_table(c),
         binding_table(c),
         prices_table(c, &currency),
@@ -1086,6 +1188,26 @@ fn flows_table(c: &Comparison) -> (String, Table) {
     }
     (
         format!("Flows and capacities that changed (t/yr, beyond tol {:e})", c.tol),
+        t,
+    )
+}
+
+fn shares_table(c: &Comparison) -> (String, Table) {
+    let mut t = table_with_year(c, &["section", "entry", "field", "A", "B", "change"], 3, 2);
+    for x in &c.shares {
+        let (a, b, change) = if x.field == "hhi" {
+            (opt(x.value.a), opt(x.value.b), signed(x.value.delta))
+        } else {
+            (share(x.value.a), share(x.value.b), points(x.value.delta))
+        };
+        let cells = vec![x.section.clone(), x.key.clone(), x.field.clone(), a, b, change];
+        t.push(with_year(c, cells, 2, x.period));
+    }
+    (
+        format!(
+            "Who supplies each material: origin and concentration shares that changed (beyond tol {:e})",
+            c.tol
+        ),
         t,
     )
 }
@@ -1352,6 +1474,61 @@ mod tests {
         let binding = row.remove("binding").expect("a `binding` field");
         row.insert("is_binding".into(), binding);
         assert!(serde_json::from_value::<Compared>(v).is_err());
+    }
+
+    /// A report with origin shares and a concentration row: use of silver in the US by class
+    /// and country of mining (`by_country`), and the processing stage's concentration.
+    fn with_shares(classes: [f64; 2], countries: &[(&str, f64)], hhi: f64) -> Compared {
+        let mut v = report_value(10.0, 4.0, true);
+        let by_country: serde_json::Map<String, Value> =
+            countries.iter().map(|(k, x)| (k.to_string(), json!(x))).collect();
+        v["origin_shares"] = json!([{"material": "silver", "scope": "US", "use_t": 100.0,
+            "shares": {"usmca": classes[0], "other": classes[1]}, "by_country": by_country, "mixed": {}}]);
+        v["concentration"] = json!([{"material": "silver", "stage": "processing", "total_t": 100.0,
+            "by_country": [], "largest_country": "MX", "largest_share": 0.6, "hhi": hhi, "above_benchmark": false}]);
+        serde_json::from_value(v).expect("a report")
+    }
+
+    /// Who supplies a material is compared: a class's share, a country's share of mining, a
+    /// country that appears, and the concentration index, each by its key; shares shown in
+    /// percentage points.
+    #[test]
+    fn origin_shares_and_concentration_are_compared() {
+        let a = with_shares([0.6, 0.4], &[("MX", 0.6), ("CN", 0.4)], 5200.0);
+        let b = with_shares([0.9, 0.1], &[("MX", 0.6), ("CA", 0.3), ("CN", 0.1)], 4600.0);
+        assert!(!compare(&a, &a, "a", "b", DEFAULT_TOL).changed);
+        let c = compare(&a, &b, "a", "b", DEFAULT_TOL);
+        assert!(c.changed && c.flows.is_empty(), "{}", text(&c));
+        let got: Vec<(&str, &str, &str, f64)> = c
+            .shares
+            .iter()
+            .map(|x| {
+                (
+                    x.section.as_str(),
+                    x.key.as_str(),
+                    x.field.as_str(),
+                    x.value.delta.unwrap(),
+                )
+            })
+            .collect();
+        let want = [
+            ("origin_shares", "silver in US: mined in CN", "share", -0.3),
+            ("origin_shares", "silver in US: other", "share", -0.3),
+            ("origin_shares", "silver in US: usmca", "share", 0.3),
+            ("concentration", "silver processing", "hhi", -600.0),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0, g.1, g.2), (w.0, w.1, w.2), "{got:?}");
+            assert!((g.3 - w.3).abs() < 1e-9, "{got:?}");
+        }
+        let added: Vec<&str> = c.added.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(added, ["silver in US: mined in CA"]);
+        let shown = text(&c);
+        assert!(
+            shown.contains("Who supplies each material") && shown.contains("+30.0 pp"),
+            "{shown}"
+        );
     }
 
     #[test]
