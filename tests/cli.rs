@@ -1223,3 +1223,71 @@ fn every_backend_solves_the_baseline_and_its_scenarios_alike() {
         }
     }
 }
+
+/// The interior point with conjugate gradients (forced on small dense networks; `auto` takes
+/// it only where the factorisation fills in) gives the plan of the direct solve, holds every
+/// lane capacity, and its plan crosses over to a vertex whose exact ranging the report gives.
+#[test]
+fn conjugate_gradients_give_the_direct_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, scale) in [("3", "2"), ("5", "4")] {
+        let inst = dir.path().join(format!("d{seed}.toml"));
+        let gen = [
+            "generate",
+            "--seed",
+            seed,
+            "--shape",
+            "dense",
+            "--scale",
+            scale,
+            "-o",
+            inst.to_str().unwrap(),
+        ];
+        assert_eq!(run(&gen).code, 0);
+        let solve = |env: &[(&str, &str)]| {
+            let args = [
+                "solve",
+                inst.to_str().unwrap(),
+                "--backend",
+                "clarabel",
+                "--format",
+                "json",
+            ];
+            let r = run_env(&args, env);
+            assert_eq!(r.code, 0, "seed {seed} {env:?}: {}", r.stderr);
+            serde_json::from_str::<Value>(&r.stdout).unwrap()
+        };
+        let cg = solve(&[("SOURCING_OPT_LAZY", "on"), ("SOURCING_OPT_IPM", "cg")]);
+        let whole = solve(&[("SOURCING_OPT_LAZY", "off"), ("SOURCING_OPT_IPM", "direct")]);
+        assert_eq!(cg["status"], "optimal");
+        let method = cg["solver"]["method"].as_str().unwrap_or_default();
+        assert!(
+            method.starts_with("interior point with conjugate gradients (basis preconditioner): "),
+            "seed {seed}: {method}"
+        );
+        assert!(whole["solver"].get("method").is_none(), "{}", whole["solver"]);
+        let (a, b) = (cg["objective"].as_f64().unwrap(), whole["objective"].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-8 * b.abs(), "seed {seed}: {a} vs {b}");
+        let caps: Vec<&Value> = cg["constraints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "lane_capacity")
+            .collect();
+        assert!(caps.len() > 10, "seed {seed}: {} lane capacities", caps.len());
+        for c in &caps {
+            let (act, rhs) = (c["activity"].as_f64().unwrap(), c["rhs"].as_f64().unwrap());
+            assert!(act <= rhs * (1.0 + 1e-6) + 1e-6, "seed {seed}: {c}");
+        }
+        assert!(
+            cg["solver"]["ranging"].as_str().unwrap().starts_with("exact"),
+            "{}",
+            cg["solver"]["ranging"]
+        );
+        assert!(
+            cg["solver"]["duals"].as_str().unwrap().contains("crossover"),
+            "{}",
+            cg["solver"]["duals"]
+        );
+    }
+}

@@ -3,7 +3,8 @@
 //! The modules are the stages of the pipeline, each using only the ones above it:
 //!
 //! 1. [`lp`]: our linear program with typed row and column keys, the tolerances, our own
-//!    feasibility check and the optimality certificate (it knows no backend);
+//!    feasibility check, the optimality certificate (it knows no backend) and the sparse LU
+//!    of a basis;
 //! 2. [`model`]: the instance as a linear program ([`model::formulate`], one function per
 //!    constraint family), its export for other solvers, and synthetic instances;
 //! 3. [`solve`]: backends (microlp simplex, Clarabel interior point after our presolve,

@@ -6,6 +6,7 @@
 pub mod certify;
 pub mod check;
 mod compact;
+pub(crate) mod lu;
 pub mod ranges;
 
 use sourcing_models::{Instance, Lane};

@@ -1234,13 +1234,19 @@ fn stockpiles(layout: &Layout, h: &mut Horizon, w: &mut dyn Write, s: &mut Summa
 /// The LP of the generated instance of `seed` and `scale`, for tests of the solve path.
 #[cfg(test)]
 pub(crate) fn generated_lp(seed: u64, scale: u32) -> crate::lp::Lp {
+    generated_lp_shaped(seed, scale, Shape::Chains)
+}
+
+/// [`generated_lp`] of the family `shape`.
+#[cfg(test)]
+pub(crate) fn generated_lp_shaped(seed: u64, scale: u32, shape: Shape) -> crate::lp::Lp {
     let mut buf = Vec::new();
     write_instance(
         &Params {
             seed,
             scale,
             origin: false,
-            shape: Shape::Chains,
+            shape,
         },
         &mut buf,
     )

@@ -28,9 +28,9 @@
 //! At a non-degenerate vertex these are the ranges of [`super::ranging`]; at a degenerate
 //! one they describe the basis found (ranges of other optimal bases may differ).
 
-use super::lu::{Factor, SparseVec};
 use super::prices::Directions;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
+use crate::lp::lu::{Factor, SparseVec};
 use crate::lp::ranges::{ColSensitivity, Range, RowSensitivity, Sensitivity};
 use crate::lp::{Lp, Sense};
 use crate::solve::backend::Deadline;
@@ -853,7 +853,7 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::lp::certify::certify;
     use crate::lp::{RowKey, VarKey};

@@ -22,8 +22,8 @@
 //! interior-point plan when the check fails.
 
 use super::basis::{Basis, StdForm, RATIO_TOL, REFACTOR_EVERY};
-use super::lu::SparseVec;
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
+use crate::lp::lu::SparseVec;
 use crate::lp::Lp;
 use crate::solve::backend::Deadline;
 

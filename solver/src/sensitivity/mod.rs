@@ -7,7 +7,6 @@
 
 pub mod basis;
 pub mod crossover;
-mod lu;
 mod parametric;
 pub mod prices;
 pub mod ranging;

@@ -19,7 +19,7 @@
 //! derivative is infinite. The pivots are undone after each query.
 
 use super::basis::{OptimalBasis, RATIO_TOL, REFACTOR_EVERY};
-use super::lu::SparseVec;
+use crate::lp::lu::SparseVec;
 
 /// A query that has not settled after this many pivots falls back on the auxiliary LP.
 const MAX_PIVOTS: usize = REFACTOR_EVERY * 4;

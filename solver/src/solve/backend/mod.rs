@@ -5,6 +5,7 @@
 mod api;
 mod clarabel;
 mod goodlp;
+mod ipm;
 mod lazy;
 
 pub use api::{

@@ -1,6 +1,7 @@
 //! A sparse LU factorisation of a simplex basis, grown column by column (left-looking, with
-//! threshold partial pivoting) and updated in product form; the linear algebra of
-//! [`super::basis`].
+//! threshold partial pivoting) and updated in product form; the linear algebra of the bases
+//! of [`crate::sensitivity::basis`] and of the preconditioner of the conjugate-gradient
+//! interior point (`solve::backend::ipm`).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,11 +15,11 @@ const THRESHOLD: f64 = 0.1;
 /// updates. `E` is a product of row eliminations `E_k = I - l_k e_{p_k}'` (pivot row `p_k` of
 /// basis position `k`); column `k` of `U` has entries on the pivot rows of positions `< k`
 /// and the diagonal `w_{p_k}`.
-pub(super) struct Factor {
+pub(crate) struct Factor {
     m: usize,
     piv_row: Vec<usize>,
     /// Basis position of a pivoted row, `usize::MAX` before it is pivoted.
-    pub(super) pos_of_row: Vec<usize>,
+    pub(crate) pos_of_row: Vec<usize>,
     l_start: Vec<usize>,
     l_idx: Vec<u32>,
     l_val: Vec<f64>,
@@ -34,7 +35,7 @@ pub(super) struct Factor {
     e_idx: Vec<u32>,
     e_val: Vec<f64>,
     /// Static weight of each row for tie-breaking pivots (entries in the row): fewer fill.
-    pub(super) row_weight: Vec<usize>,
+    pub(crate) row_weight: Vec<usize>,
     work: Vec<f64>,
     mark: Vec<bool>,
     touched: Vec<usize>,
@@ -56,15 +57,15 @@ struct ByRows {
 
 /// A vector over `0..len` with its pattern: `idx` lists every index that may be nonzero,
 /// each once (`mark`), unless `dense` (then every index may be, and clearing fills).
-pub(super) struct SparseVec {
-    pub(super) val: Vec<f64>,
-    pub(super) idx: Vec<usize>,
+pub(crate) struct SparseVec {
+    pub(crate) val: Vec<f64>,
+    pub(crate) idx: Vec<usize>,
     mark: Vec<bool>,
     dense: bool,
 }
 
 impl SparseVec {
-    pub(super) fn new(len: usize) -> Self {
+    pub(crate) fn new(len: usize) -> Self {
         SparseVec {
             val: vec![0.0; len],
             idx: Vec::new(),
@@ -74,7 +75,7 @@ impl SparseVec {
     }
 
     /// Every entry to zero.
-    pub(super) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         if self.dense {
             self.val.iter_mut().for_each(|v| *v = 0.0);
             self.mark.iter_mut().for_each(|v| *v = false);
@@ -89,7 +90,7 @@ impl SparseVec {
     }
 
     /// Add `v` to entry `i`.
-    pub(super) fn add(&mut self, i: usize, v: f64) {
+    pub(crate) fn add(&mut self, i: usize, v: f64) {
         self.touch(i);
         self.val[i] += v;
     }
@@ -118,13 +119,13 @@ impl SparseVec {
     }
 
     /// The largest magnitude.
-    pub(super) fn max_abs(&self) -> f64 {
+    pub(crate) fn max_abs(&self) -> f64 {
         self.idx.iter().fold(0.0f64, |a, &i| a.max(self.val[i].abs()))
     }
 }
 
 impl Factor {
-    pub(super) fn new(m: usize, row_weight: Vec<usize>) -> Self {
+    pub(crate) fn new(m: usize, row_weight: Vec<usize>) -> Self {
         Factor {
             m,
             piv_row: Vec::with_capacity(m),
@@ -150,11 +151,11 @@ impl Factor {
         }
     }
 
-    pub(super) fn rank(&self) -> usize {
+    pub(crate) fn rank(&self) -> usize {
         self.piv_row.len()
     }
 
-    pub(super) fn n_updates(&self) -> usize {
+    pub(crate) fn n_updates(&self) -> usize {
         self.e_pos.len()
     }
 
@@ -175,7 +176,7 @@ impl Factor {
 
     /// Eliminate `col` against the factorised columns; accept it as the next basis position
     /// when a pivot above the tolerance remains (it is independent of them).
-    pub(super) fn try_push(&mut self, col: &[(usize, f64)]) -> bool {
+    pub(crate) fn try_push(&mut self, col: &[(usize, f64)]) -> bool {
         debug_assert_eq!(self.n_updates(), 0, "columns are added before any update");
         self.by_rows.take();
         let mut norm = 0.0f64;
@@ -267,7 +268,7 @@ impl Factor {
     }
 
     /// Solve `B z = b`: `b` over rows (overwritten), `z` over basis positions.
-    pub(super) fn ftran(&self, b: &mut [f64], z: &mut [f64]) {
+    pub(crate) fn ftran(&self, b: &mut [f64], z: &mut [f64]) {
         for k in 0..self.m {
             let wp = b[self.piv_row[k]];
             if wp != 0.0 {
@@ -298,7 +299,7 @@ impl Factor {
     }
 
     /// Solve `B' y = c`: `c` over basis positions (overwritten), `y` over rows.
-    pub(super) fn btran(&self, c: &mut [f64], y: &mut [f64]) {
+    pub(crate) fn btran(&self, c: &mut [f64], y: &mut [f64]) {
         for e in (0..self.n_updates()).rev() {
             let r = self.e_pos[e];
             let mut s = c[r];
@@ -332,7 +333,7 @@ impl Factor {
     /// [`Factor::ftran`] for a sparse `b` (rows; left in an unspecified state, to clear), into
     /// `z` (positions; clear on entry): each triangle visits only the positions the solution
     /// reaches, in order by a heap, until it gets dense.
-    pub(super) fn ftran_sparse(&self, b: &mut SparseVec, z: &mut SparseVec) {
+    pub(crate) fn ftran_sparse(&self, b: &mut SparseVec, z: &mut SparseVec) {
         let m = self.m;
         if self.rank() < m || b.dense {
             b.dense = true;
@@ -408,7 +409,7 @@ impl Factor {
 
     /// [`Factor::btran`] for a sparse `c` (positions; left in an unspecified state, to
     /// clear), into `y` (rows; clear on entry), by rows of the factors in scatter form.
-    pub(super) fn btran_sparse(&self, c: &mut SparseVec, y: &mut SparseVec) {
+    pub(crate) fn btran_sparse(&self, c: &mut SparseVec, y: &mut SparseVec) {
         let m = self.m;
         if self.rank() < m || c.dense {
             c.dense = true;
@@ -546,7 +547,7 @@ impl Factor {
     }
 
     /// Forget the updates after the first `k` (undo basis changes made since then).
-    pub(super) fn truncate_updates(&mut self, k: usize) {
+    pub(crate) fn truncate_updates(&mut self, k: usize) {
         self.e_pos.truncate(k);
         self.e_piv.truncate(k);
         self.e_start.truncate(k + 1);
@@ -556,7 +557,7 @@ impl Factor {
     }
 
     /// Record the basis change at position `r` with entering column `alpha = B^{-1} a_q`.
-    pub(super) fn update(&mut self, r: usize, alpha: &SparseVec) {
+    pub(crate) fn update(&mut self, r: usize, alpha: &SparseVec) {
         self.e_pos.push(r);
         self.e_piv.push(alpha.val[r]);
         for &i in &alpha.idx {
