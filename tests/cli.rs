@@ -1100,41 +1100,46 @@ fn lane_capacities_left_out_give_the_same_plan() {
             serde_json::from_str::<Value>(&r.stdout).unwrap()
         };
         let (lazy, whole) = (solve("on"), solve("off"));
-        assert_eq!(lazy["status"], "optimal");
-        let method = lazy["solver"]["method"].as_str().unwrap_or_default();
-        assert!(method.starts_with("lazy lane capacities: "), "{shape:?}: {method}");
-        assert!(whole["solver"].get("method").is_none(), "{}", whole["solver"]);
-        let (a, b) = (
-            lazy["objective"].as_f64().unwrap(),
-            whole["objective"].as_f64().unwrap(),
-        );
-        assert!((a - b).abs() <= 1e-8 * b.abs(), "{shape:?}: {a} vs {b}");
-        let caps: Vec<&Value> = lazy["constraints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["kind"] == "lane_capacity")
-            .collect();
-        assert!(caps.len() > 10, "{shape:?}: {} lane capacities", caps.len());
-        for c in &caps {
-            let (act, rhs) = (c["activity"].as_f64().unwrap(), c["rhs"].as_f64().unwrap());
-            assert!(act <= rhs * (1.0 + 1e-6) + 1e-6, "{shape:?}: {c}");
-        }
-        assert!(
-            caps.iter().any(|c| c["binding"] == true),
-            "{shape:?}: no capacity binds"
-        );
-        assert!(
-            lazy["solver"]["ranging"].as_str().unwrap().starts_with("exact"),
-            "{}",
-            lazy["solver"]["ranging"]
-        );
-        assert!(
-            lazy["solver"]["duals"].as_str().unwrap().contains("crossover"),
-            "{}",
-            lazy["solver"]["duals"]
-        );
+        assert_same_plan(&lazy, &whole, "lazy lane capacities: ", &format!("{shape:?}"));
     }
+}
+
+/// `report` (solved by the method `solver.method` starts with `method`) has the plan of
+/// `whole` (solved without a method note): the same objective, every lane capacity held and
+/// some binding, and a crossover to a vertex ranged exactly.
+fn assert_same_plan(report: &Value, whole: &Value, method: &str, what: &str) {
+    assert_eq!(report["status"], "optimal", "{what}");
+    let said = report["solver"]["method"].as_str().unwrap_or_default();
+    assert!(said.starts_with(method), "{what}: {said}");
+    assert!(whole["solver"].get("method").is_none(), "{}", whole["solver"]);
+    let (a, b) = (
+        report["objective"].as_f64().unwrap(),
+        whole["objective"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-8 * b.abs(), "{what}: {a} vs {b}");
+    let caps: Vec<&Value> = report["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "lane_capacity")
+        .collect();
+    assert!(caps.len() > 10, "{what}: {} lane capacities", caps.len());
+    for c in &caps {
+        let (act, rhs) = (c["activity"].as_f64().unwrap(), c["rhs"].as_f64().unwrap());
+        assert!(act <= rhs * (1.0 + 1e-6) + 1e-6, "{what}: {c}");
+    }
+    assert!(caps.iter().any(|c| c["binding"] == true), "{what}: no capacity binds");
+    let solver = &report["solver"];
+    assert!(
+        solver["ranging"].as_str().unwrap().starts_with("exact"),
+        "{}",
+        solver["ranging"]
+    );
+    assert!(
+        solver["duals"].as_str().unwrap().contains("crossover"),
+        "{}",
+        solver["duals"]
+    );
 }
 
 /// A run killed while it works (here: during ranging of the shipped instance) leaves the
@@ -1259,35 +1264,7 @@ fn conjugate_gradients_give_the_direct_plan() {
         };
         let cg = solve(&[("SOURCING_OPT_LAZY", "on"), ("SOURCING_OPT_IPM", "cg")]);
         let whole = solve(&[("SOURCING_OPT_LAZY", "off"), ("SOURCING_OPT_IPM", "direct")]);
-        assert_eq!(cg["status"], "optimal");
-        let method = cg["solver"]["method"].as_str().unwrap_or_default();
-        assert!(
-            method.starts_with("interior point with conjugate gradients (basis preconditioner): "),
-            "seed {seed}: {method}"
-        );
-        assert!(whole["solver"].get("method").is_none(), "{}", whole["solver"]);
-        let (a, b) = (cg["objective"].as_f64().unwrap(), whole["objective"].as_f64().unwrap());
-        assert!((a - b).abs() <= 1e-8 * b.abs(), "seed {seed}: {a} vs {b}");
-        let caps: Vec<&Value> = cg["constraints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["kind"] == "lane_capacity")
-            .collect();
-        assert!(caps.len() > 10, "seed {seed}: {} lane capacities", caps.len());
-        for c in &caps {
-            let (act, rhs) = (c["activity"].as_f64().unwrap(), c["rhs"].as_f64().unwrap());
-            assert!(act <= rhs * (1.0 + 1e-6) + 1e-6, "seed {seed}: {c}");
-        }
-        assert!(
-            cg["solver"]["ranging"].as_str().unwrap().starts_with("exact"),
-            "{}",
-            cg["solver"]["ranging"]
-        );
-        assert!(
-            cg["solver"]["duals"].as_str().unwrap().contains("crossover"),
-            "{}",
-            cg["solver"]["duals"]
-        );
+        let method = "interior point with conjugate gradients (basis preconditioner): ";
+        assert_same_plan(&cg, &whole, method, &format!("seed {seed}"));
     }
 }
