@@ -1086,22 +1086,25 @@ fn lane_capacities_left_out_give_the_same_plan() {
         let mut gen = vec!["generate", "--seed", "3", "-o", inst.to_str().unwrap()];
         gen.extend_from_slice(shape);
         assert_eq!(run(&gen).code, 0);
-        let solve = |lazy: &str| {
-            let args = [
-                "solve",
-                inst.to_str().unwrap(),
-                "--backend",
-                "clarabel",
-                "--format",
-                "json",
-            ];
-            let r = run_env(&args, &[("SOURCING_OPT_LAZY", lazy)]);
-            assert_eq!(r.code, 0, "{shape:?} lazy {lazy}: {}", r.stderr);
-            serde_json::from_str::<Value>(&r.stdout).unwrap()
-        };
+        let solve = |lazy: &str| clarabel_json(&inst, &[("SOURCING_OPT_LAZY", lazy)]);
         let (lazy, whole) = (solve("on"), solve("off"));
         assert_same_plan(&lazy, &whole, "lazy lane capacities: ", &format!("{shape:?}"));
     }
+}
+
+/// The JSON report of `solve INST --backend clarabel` with the environment `env` (exit 0).
+fn clarabel_json(inst: &std::path::Path, env: &[(&str, &str)]) -> Value {
+    let args = [
+        "solve",
+        inst.to_str().unwrap(),
+        "--backend",
+        "clarabel",
+        "--format",
+        "json",
+    ];
+    let r = run_env(&args, env);
+    assert_eq!(r.code, 0, "{} {env:?}: {}", inst.display(), r.stderr);
+    serde_json::from_str::<Value>(&r.stdout).unwrap()
 }
 
 /// `report` (solved by the method `solver.method` starts with `method`) has the plan of
@@ -1249,19 +1252,7 @@ fn conjugate_gradients_give_the_direct_plan() {
             inst.to_str().unwrap(),
         ];
         assert_eq!(run(&gen).code, 0);
-        let solve = |env: &[(&str, &str)]| {
-            let args = [
-                "solve",
-                inst.to_str().unwrap(),
-                "--backend",
-                "clarabel",
-                "--format",
-                "json",
-            ];
-            let r = run_env(&args, env);
-            assert_eq!(r.code, 0, "seed {seed} {env:?}: {}", r.stderr);
-            serde_json::from_str::<Value>(&r.stdout).unwrap()
-        };
+        let solve = |env: &[(&str, &str)]| clarabel_json(&inst, env);
         let cg = solve(&[("SOURCING_OPT_LAZY", "on"), ("SOURCING_OPT_IPM", "cg")]);
         let whole = solve(&[("SOURCING_OPT_LAZY", "off"), ("SOURCING_OPT_IPM", "direct")]);
         let method = "interior point with conjugate gradients (basis preconditioner): ";
