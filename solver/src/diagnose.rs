@@ -659,14 +659,16 @@ fn round_down(v: f64, digits: i32) -> f64 {
 /// that idles entries in one period), so that a repair is checked on the problem diagnosed.
 pub type Rebuild<'a> = &'a dyn Fn(&Instance) -> Model;
 
-/// Build the LP of `inst` with `rebuild` and solve it within `deadline`.
+/// Build the LP of `inst` with `rebuild` and solve it within `deadline`, proving the plan as
+/// `solve` does: by the duals of its optimal basis when the simplex gives none (the dual LP
+/// alone can fail on a degenerate LP that `solve` proves optimal: a repair that `--set`
+/// confirms would then be reported unconfirmed).
 fn solve_rebuilt(inst: &Instance, rebuild: Rebuild, deadline: Deadline) -> crate::solve::Solved {
-    crate::solve::solve_model(
-        rebuild(inst),
-        0.0,
-        crate::solve::backend::BackendChoice::Auto,
-        &deadline.bound(&aux_options()),
-    )
+    let opts = crate::solve::backend::SolveOptions {
+        basis_duals: Some(crate::sensitivity::basis::vertex_duals),
+        ..deadline.bound(&aux_options())
+    };
+    crate::solve::solve_model(rebuild(inst), 0.0, crate::solve::backend::BackendChoice::Auto, &opts)
 }
 
 /// Apply the relaxations to a copy of the instance and solve it; while it stays infeasible
