@@ -575,7 +575,14 @@ fn exit_3_when_infeasible_on_every_backend() {
             Value::Null,
             "{backend}: no objective when infeasible"
         );
+        // No plan, no costs: null, never categories of 0 that sum to a null objective.
+        assert_eq!(report["costs"], Value::Null, "{backend}: costs without a plan");
     }
+    let args = ["solve", INFEASIBLE, "--format", "csv"];
+    let r = run(&args);
+    assert_eq!(r.code, 3, "{}", r.describe(&args));
+    let costs: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("costs,")).collect();
+    assert_eq!(costs, ["costs,,,"], "{}", r.describe(&args));
     let args = ["solve", INFEASIBLE];
     let r = run(&args);
     assert_eq!(r.code, 3, "{}", r.describe(&args));

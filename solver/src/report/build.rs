@@ -43,7 +43,7 @@ pub fn build(inst: &Instance, solved: &Solved, info: InstanceInfo) -> Report {
         message: message(inst, solved),
         objective: None,
         currency: inst.meta.currency.clone(),
-        costs: Costs::default(),
+        costs: None,
         periods: None,
         builds: None,
         stockpiles: None,
@@ -77,9 +77,11 @@ fn plan_sections(inst: &Instance, solved: &Solved, report: &mut Report) {
     let pricing = Pricing::new(&cx, &rows);
     report.objective = Some(solved.objective);
     let annual: Vec<Costs> = (0..inst.n_periods()).map(|p| costs(&cx, p)).collect();
+    let mut weighted = Costs::default();
     for (p, c) in annual.iter().enumerate() {
-        report.costs.add_scaled(c, inst.periods[p].weight);
+        weighted.add_scaled(c, inst.periods[p].weight);
     }
+    report.costs = Some(weighted);
     if is_schema_2(inst) {
         report.periods = Some(
             inst.periods

@@ -407,9 +407,10 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
 
 /// The cost breakdown as horizontal bars.
 fn costs(r: &Report, out: &mut String) {
+    let Some(c) = &r.costs else { return };
     let cur = esc(&r.currency);
-    let total = r.costs.total();
-    let entries: Vec<(&str, f64)> = r.costs.entries().into_iter().filter(|e| e.1 != 0.0).collect();
+    let total = c.total();
+    let entries: Vec<(&str, f64)> = c.entries().into_iter().filter(|e| e.1 != 0.0).collect();
     let max = entries.iter().map(|e| e.1.abs()).fold(0.0, f64::max);
     let (w, row) = (560.0, 20.0);
     let h = row * entries.len() as f64 + 6.0;

@@ -260,8 +260,9 @@ fn detail_row(years: bool, period: Option<i64>, cells: Vec<String>) -> Vec<Strin
 /// the cost breakdown; their `years` is the horizon's length, their `weight` the sum).
 fn periods_table(r: &Report, periods: &[PeriodRow]) -> (String, Table) {
     let cur = &r.currency;
+    let costs = r.costs.clone().unwrap_or_default();
     // A category is shown when it is more than float noise in some period.
-    let shown: Vec<usize> = (0..r.costs.entries().len())
+    let shown: Vec<usize> = (0..costs.entries().len())
         .filter(|&k| {
             periods.iter().any(|p| {
                 let noise = 1e-9 * p.objective.abs().max(1.0);
@@ -269,7 +270,7 @@ fn periods_table(r: &Report, periods: &[PeriodRow]) -> (String, Table) {
             })
         })
         .collect();
-    let names = r.costs.entries();
+    let names = costs.entries();
     let total = format!("annual cost {cur}/yr");
     let header: Vec<&str> = ["year", "years", "weight", total.as_str()]
         .into_iter()
@@ -290,7 +291,7 @@ fn periods_table(r: &Report, periods: &[PeriodRow]) -> (String, Table) {
         "weighted total".into(),
         num(periods.iter().map(|p| p.length).sum()),
         num(periods.iter().map(|p| p.weight).sum()),
-        num(r.costs.total()),
+        num(costs.total()),
     ];
     row.extend(shown.iter().map(|&k| num(names[k].1)));
     t.push(row);
@@ -408,8 +409,9 @@ fn costs_table(r: &Report, years: bool) -> (String, Table) {
     let cur = &r.currency;
     let unit = if years { cur.to_string() } else { format!("{cur}/yr") };
     let mut t = Table::new(&["category", "", &unit, "share"], 2);
-    let total = r.costs.total();
-    for (k, v) in r.costs.entries() {
+    let costs = r.costs.clone().unwrap_or_default();
+    let total = costs.total();
+    for (k, v) in costs.entries() {
         t.push(vec![
             k.into(),
             String::new(),

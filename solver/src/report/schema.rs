@@ -17,7 +17,8 @@ pub struct Report {
     pub message: Option<String>,
     pub objective: Option<f64>,
     pub currency: String,
-    pub costs: Costs,
+    /// The categories of the objective; null without a plan (never a made-up 0).
+    pub costs: Option<Costs>,
     /// Each period with its annual objective and costs (schema 2: absent from the report of
     /// an instance without periods or stockpiles, so that report stays the same).
     #[serde(skip_serializing_if = "Option::is_none")]

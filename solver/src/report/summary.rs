@@ -138,9 +138,9 @@ pub fn summary(r: &Report) -> Summary<'_> {
         .filter(|d| d.unmet > FEAS_TOL * d.quantity.max(1.0))
         .map(|d| d.unmet)
         .collect();
-    let total = r.costs.total();
-    let mut top_costs: Vec<(&'static str, f64)> = r
-        .costs
+    let costs = r.costs.clone().unwrap_or_default();
+    let total = costs.total();
+    let mut top_costs: Vec<(&'static str, f64)> = costs
         .entries()
         .into_iter()
         .filter(|(_, v)| total > 0.0 && *v / total >= 0.01)

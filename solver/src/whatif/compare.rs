@@ -80,7 +80,9 @@ pub struct Compared {
     pub message: Option<String>,
     pub objective: Option<f64>,
     pub currency: Option<String>,
-    pub costs: ComparedCosts,
+    /// Null in a report without a plan (older builds wrote zeros there).
+    #[serde(default)]
+    pub costs: Option<ComparedCosts>,
     pub mines: Vec<MineRow>,
     pub plants: Vec<PlantRow>,
     pub imports: Vec<ImportRow>,
@@ -116,6 +118,14 @@ pub struct ComparedCosts {
 }
 
 impl ComparedCosts {
+    fn stockpile(c: &Option<ComparedCosts>) -> Option<f64> {
+        c.as_ref().and_then(|c| c.known.stockpile)
+    }
+
+    fn others(c: &Option<ComparedCosts>) -> impl Iterator<Item = &String> {
+        c.iter().flat_map(|c| c.other.keys())
+    }
+
     fn get(&self, name: &str) -> Option<f64> {
         match self.known.entries().iter().find(|e| e.0 == name) {
             Some(e) => Some(e.1),
@@ -663,12 +673,12 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
     // Costs: the categories of the contract in contract order, then any others by name.
     // `stockpile` when either report has it (schema 2).
     let known = Costs {
-        stockpile: a.costs.known.stockpile.or(b.costs.known.stockpile),
+        stockpile: ComparedCosts::stockpile(&a.costs).or(ComparedCosts::stockpile(&b.costs)),
         ..Costs::default()
     };
     let mut names: Vec<String> = known.entries().iter().map(|(n, _)| n.to_string()).collect();
-    let extra: BTreeSet<&String> = (a.costs.other.keys())
-        .chain(b.costs.other.keys())
+    let extra: BTreeSet<&String> = ComparedCosts::others(&a.costs)
+        .chain(ComparedCosts::others(&b.costs))
         .filter(|k| !names.contains(k))
         .collect();
     names.extend(extra.into_iter().cloned());
@@ -678,8 +688,8 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         .into_iter()
         .map(|n| {
             // A report without a plan has no costs (its zeros are not a plan's).
-            let x = a.costs.get(&n).filter(|_| plan_a);
-            let y = b.costs.get(&n).filter(|_| plan_b);
+            let x = a.costs.as_ref().and_then(|c| c.get(&n)).filter(|_| plan_a);
+            let y = b.costs.as_ref().and_then(|c| c.get(&n)).filter(|_| plan_b);
             // Against no plan, a category is listed when the plan has a cost in it.
             let changed = match (x, y) {
                 (Some(v), None) | (None, Some(v)) => differs(Some(v), Some(0.0), tol),
@@ -1587,7 +1597,7 @@ mod tests {
         let a = report(10.0, 4.0, true);
         let mut b = report(10.0, 4.0, true);
         b.periods = Some(Vec::new());
-        b.costs.known.stockpile = Some(3.0);
+        b.costs.as_mut().expect("a plan has costs").known.stockpile = Some(3.0);
         let c = compare(&a, &b, "a", "b", DEFAULT_TOL);
         // The stockpile category is compared (null in the report without it).
         let stock = c

@@ -326,8 +326,8 @@ impl Row {
                     .map(|y| ps.iter().find(|r| r.year == *y).map_or(f64::NAN, |r| r.objective))
                     .collect()
             });
-        let costs = optimal.then(|| {
-            let entries = rep.costs.entries();
+        let costs = rep.costs.as_ref().filter(|_| optimal).map(|c| {
+            let entries = c.entries();
             layout
                 .costs
                 .iter()
