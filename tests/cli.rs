@@ -626,6 +626,56 @@ fn invalid_input_with_output_leaves_no_file() {
     assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }
 
+/// An output in a directory that does not exist, or in a "directory" that is a file, fails
+/// before anything is read or solved (exit 1) with the path and the fix, on every command
+/// that writes a file; before, solve, sweep and stress found out only after the whole run.
+#[test]
+fn output_in_a_missing_directory_fails_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no_such_dir").join("out.txt");
+    let m = missing.to_str().unwrap();
+    let file = dir.path().join("a_file");
+    std::fs::write(&file, "x").unwrap();
+    let under_file = file.join("out.txt");
+    let u = under_file.to_str().unwrap();
+    let shipped = "instances/usmca_critical_minerals.toml";
+    let commands: [&[&str]; 7] = [
+        &["solve", shipped],
+        &[
+            "sweep",
+            shipped,
+            "--param",
+            "targets.ree_usmca.max_import_share",
+            "--values",
+            "0.5,0.6",
+        ],
+        &["stress", shipped],
+        &["permits", "instances/usmca_2025_2030.toml"],
+        &["export", shipped, "--format", "mps"],
+        &["generate", "--scale", "1"],
+        &[
+            "compare",
+            "tests/golden/powerco_transport.json",
+            "tests/golden/silver_tax_chain.json",
+        ],
+    ];
+    for cmd in commands {
+        for (out, fix) in [(m, "mkdir -p"), (u, "is a file, not a directory")] {
+            let mut args: Vec<&str> = cmd.to_vec();
+            args.extend(["--output", out]);
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{}", r.describe(&args));
+            assert!(
+                r.stderr.contains(out) && r.stderr.contains(fix) && r.stderr.contains("nothing was run"),
+                "{}",
+                r.describe(&args)
+            );
+            assert!(r.stdout.is_empty(), "{}", r.describe(&args));
+        }
+    }
+    assert_eq!(leftovers(dir.path()), vec!["a_file".to_string()]);
+}
+
 /// Names of the files in a directory (temporary files of an atomic write included).
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -162,6 +162,7 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
     let mut seen: Vec<(&str, &Path, _)> = Vec::new();
     for &(flag, path) in outputs {
         let Some(path) = path else { continue };
+        writable_place(flag, path)?;
         let Some(id) = identity(path) else { continue };
         if let Some((what, p, _)) = inputs.iter().find(|(_, _, i)| i.as_ref() == Some(&id)) {
             return Err(usage(format!(
@@ -181,6 +182,37 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
         seen.push((flag, path, id));
     }
     Ok(())
+}
+
+/// An output whose directory is missing (or that is itself a directory) cannot be written:
+/// say so before anything is solved (exit 1, nothing solved), not after the whole run.
+fn writable_place(flag: &str, path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::input(format!(
+            "error: {flag} `{}` is a directory; give a file name inside it (nothing was run)",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => return Ok(()),
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let fix = if dir.exists() {
+        "is a file, not a directory; choose another path".to_string()
+    } else {
+        format!(
+            "does not exist; create it first (`mkdir -p {}`) or choose another path",
+            dir.display()
+        )
+    };
+    Err(Failure::input(format!(
+        "error: cannot write {flag} `{}`: `{}` {fix} (nothing was run)",
+        path.display(),
+        dir.display(),
+    )))
 }
 
 /// Print a failed load's diagnostics on stderr; its message ends the command (exit 1).
