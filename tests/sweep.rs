@@ -541,3 +541,50 @@ fn plot_writes_a_well_formed_svg() {
     let r = run(&args);
     assert_eq!(r.code, 2, "{}", r.describe(&args));
 }
+
+/// The README's policy cost curve is the tool's own output: each row of its table (a cap,
+/// the extra cost against the uncapped plan in M USD/yr, the marginal value in M USD/yr per
+/// point) matches the sweep it shows, to the digits printed. Its cap-0 row said 4.06 where
+/// the tool says 0.77.
+#[test]
+fn the_readme_policy_curve_is_the_sweep() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let table: Vec<Vec<String>> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| cap on the non-allied share of USMCA rare-earth oxide use"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .collect();
+    assert!(table.len() >= 5, "the README's policy-curve table was not found");
+    let (t, _) = sweep(&[SHIPPED, "--param", REE_KEY, "--range", "0:1:0.1"], 0);
+    let row_of = |cap: f64| {
+        (0..t.rows.len())
+            .find(|&i| (t.num(i, REE_KEY).unwrap() - cap).abs() < 1e-9)
+            .unwrap_or_else(|| panic!("no sweep row for cap {cap}"))
+    };
+    let uncapped = t.num(row_of(1.0), "objective").unwrap();
+    let mut checked = 0;
+    for cells in &table {
+        // "1.0 to 0.7 (...)" rows give a range: check their first cap.
+        let cap: f64 = match cells[0].split_whitespace().next().and_then(|c| c.parse().ok()) {
+            Some(c) => c,
+            None => panic!("README row {cells:?}: no cap"),
+        };
+        let i = row_of(cap);
+        let extra = (t.num(i, "objective").unwrap() - uncapped) / 1e6;
+        let per_point = t.num(i, "ree_usmca.marginal_value").unwrap() / 1e8;
+        let shown_extra: f64 = cells[1].parse().unwrap();
+        let shown_point: f64 = cells[2].parse().unwrap();
+        assert!(
+            (extra - shown_extra).abs() <= 0.05 + 1e-9,
+            "cap {cap}: README says {shown_extra} M USD/yr extra, the sweep {extra:.3}"
+        );
+        assert!(
+            (per_point - shown_point).abs() <= 0.005 + 1e-9,
+            "cap {cap}: README says {shown_point} M USD/yr per point, the sweep {per_point:.4}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, table.len());
+}
