@@ -725,6 +725,36 @@ mod tests {
         assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity=-5`"));
     }
 
+    /// An expansion created by `--set ...expansion.max` still needs its cost: the error
+    /// says how to give it (the same way), not "add `cost` to this table" under a `[[mines]]`
+    /// header that has no expansion table to add it to.
+    #[test]
+    fn an_expansion_created_by_an_override_asks_for_its_cost_by_override() {
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        apply(
+            &mut raw,
+            &[parse("mines.m.1.expansion.max=500", "--set").unwrap()],
+            "--set",
+        )
+        .unwrap();
+        let v = crate::validate::validate(&raw);
+        let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert!(d.message.contains("missing required key `cost`"), "{}", d.message);
+        let hint = d.hint.as_deref().unwrap();
+        assert!(
+            hint.contains("--set `mines.m.1.expansion.max=500` creates this table")
+                && hint.contains("`--set mines.m.1.expansion.cost=...`"),
+            "{hint}"
+        );
+        let sets = ["mines.m.1.expansion.max=500", "mines.m.1.expansion.cost=10"];
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        let os: Vec<Override> = sets.iter().map(|s| parse(s, "--set").unwrap()).collect();
+        apply(&mut raw, &os, "--set").unwrap();
+        let i = crate::validate::validate(&raw).instance.expect("valid with its cost");
+        let e = i.mines[0].expansion.unwrap();
+        assert_eq!((e.max, e.cost), (500.0, 10.0));
+    }
+
     #[test]
     fn an_overridden_reference_that_resolves_to_nothing_names_its_override() {
         // The message shows the new id, the location the old text: the override must be named.

@@ -52,6 +52,19 @@ impl Validator {
                     )
                 }
             };
+            // A sub-table that an override created (`--set mines.X.expansion.max=500` on a mine
+            // without one) is not in the file: its missing keys are given the same way.
+            let hint = match created_by(entry) {
+                Some((origin, prefix)) => {
+                    let sets = missing
+                        .iter()
+                        .map(|k| format!("`--set {prefix}.{k}=...`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ");
+                    format!("{origin} creates this table; give {sets} as well")
+                }
+                None => hint,
+            };
             self.diags
                 .push(Diagnostic::error(msg, entry.span.clone()).with_hint(hint));
         }
@@ -220,4 +233,21 @@ impl Validator {
             }
         }
     }
+}
+
+/// When every field of `entry` was set by overrides (the table is not in the file: an
+/// override created it), the first override's label and its key without the last field
+/// (`mines.juanicipio.expansion`).
+fn created_by<'a>(entry: &'a Entry) -> Option<(&'a str, &'a str)> {
+    let origins: Vec<&str> = entry
+        .table
+        .fields
+        .iter()
+        .map(|f| f.value.origin.as_deref())
+        .collect::<Option<_>>()?;
+    let origin = *origins.first()?;
+    // The label ends with the override's text in backticks: `KEY=VALUE` or `KEY*=FACTOR`.
+    let text = origin.rsplit_once('`')?.0.rsplit_once('`')?.1;
+    let key = text.split('=').next()?.trim_end_matches('*');
+    Some((origin, key.rsplit_once('.')?.0))
 }
