@@ -162,7 +162,10 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
     let mut seen: Vec<(&str, &Path, _)> = Vec::new();
     for &(flag, path) in outputs {
         let Some(path) = path else { continue };
-        writable_place(flag, path)?;
+        // A shard file's directory is created by the run (`--shard-dir`); a flag's is not.
+        if flag.starts_with("--") {
+            writable_place(flag, path)?;
+        }
         let Some(id) = identity(path) else { continue };
         if let Some((what, p, _)) = inputs.iter().find(|(_, _, i)| i.as_ref() == Some(&id)) {
             return Err(usage(format!(
