@@ -96,40 +96,60 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
         return Err(d);
     }
     let fields = fields_of(collection);
-    let (rest, field, year) = match field_of(rest, &fields) {
-        Some(field) => (rest, field, None),
-        None => match rest.rsplit_once('.').and_then(|(head, y)| Some((head, year_key(y)?))) {
-            // `ID.FIELD.YEAR`: one entry of a time series.
-            Some((head, year)) => match field_of(head, &fields) {
-                Some(field) if field.1 == Kind::Series => (head, field, Some(year)),
-                Some((field, _)) => {
-                    return Err(Diagnostic::error(
-                        format!("{origin} `{text}`: `{field}` of `{collection}` is not a time series, it has no year"),
-                        None,
-                    )
-                    .with_hint(format!("set the one value with `{collection}.{head}=...`")))
-                }
-                None => return Err(no_field(collection, head, &fields, origin, text)),
-            },
-            None => return Err(no_field(collection, rest, &fields, origin, text)),
-        },
+    // `ID.FIELD.MATERIAL` of a rate-by-material table (`royalty_by_material`): that
+    // material's rate, a number (the table is created when the entry has none).
+    let by_material = rest.rsplit_once('.').and_then(|(head, material)| {
+        let (f, _) = field_of(head, &fields).filter(|f| f.1 == Kind::RateByMaterial)?;
+        let id = &head[..head.len() - f.len() - 1];
+        Some((id, (format!("{f}.{material}"), Kind::Number)))
+    });
+    if let (None, Some((f, Kind::RateByMaterial))) = (&by_material, field_of(rest, &fields)) {
+        return Err(Diagnostic::error(
+            format!("{origin} `{text}`: `{f}` is a table of rates by material; set one material's rate"),
+            None,
+        )
+        .with_hint(format!(
+            "write `{collection}.{rest}.MATERIAL=0.02` (e.g. `{collection}.{rest}.silver_conc=0.02`)"
+        )));
+    }
+    let (id, (field, kind), year) = match by_material {
+        Some((id, field)) => (id, field, None),
+        None => {
+            let (rest, field, year) = match field_of(rest, &fields) {
+                Some(field) => (rest, field, None),
+                None => match rest.rsplit_once('.').and_then(|(head, y)| Some((head, year_key(y)?))) {
+                    // `ID.FIELD.YEAR`: one entry of a time series.
+                    Some((head, year)) => match field_of(head, &fields) {
+                        Some(field) if field.1 == Kind::Series => (head, field, Some(year)),
+                        Some((field, _)) => return Err(Diagnostic::error(
+                            format!(
+                                "{origin} `{text}`: `{field}` of `{collection}` is not a time series, it has no year"
+                            ),
+                            None,
+                        )
+                        .with_hint(format!("set the one value with `{collection}.{head}=...`"))),
+                        None => return Err(no_field(collection, head, &fields, origin, text)),
+                    },
+                    None => return Err(no_field(collection, rest, &fields, origin, text)),
+                },
+            };
+            (&rest[..rest.len() - field.0.len() - 1], field.clone(), year)
+        }
     };
-    let (field, kind) = field;
-    let id = &rest[..rest.len() - field.len() - 1];
     let op = if scale {
         Op::Scale(factor(value, text, origin)?)
     } else {
         // One entry of a series is a number.
         let (name, kind) = match year {
             Some(y) => (format!("{field}.{y}"), Kind::Number),
-            None => (field.clone(), *kind),
+            None => (field.clone(), kind),
         };
         Op::Set(check_type(&name, kind, value, text, origin)?)
     };
     Ok(Override {
         collection: collection.to_string(),
         id: id.to_string(),
-        field: field.clone(),
+        field,
         year,
         op,
         text: text.to_string(),
@@ -753,6 +773,48 @@ mod tests {
         let i = crate::validate::validate(&raw).instance.expect("valid with its cost");
         let e = i.mines[0].expansion.unwrap();
         assert_eq!((e.max, e.cost), (500.0, 10.0));
+    }
+
+    /// `royalty_by_material` is set one material at a time: creating the table, replacing
+    /// a rate, scaling every regime's; naming the table itself says how.
+    #[test]
+    fn royalty_by_material_is_set_one_material_at_a_time() {
+        let src = SRC.replace(
+            "[[mines]]",
+            "[[materials]]\nid = \"cu\"\nprice = 5\n[[tax_regimes]]\nid = \"tx\"\n\
+[[tax_regimes]]\nid = \"ty\"\nroyalty_by_material = { ag = 0.01 }\n[[mines]]",
+        );
+        let load = |args: &[&str]| -> Result<crate::Instance, String> {
+            let mut raw = crate::raw::parse(&src).unwrap();
+            let ovs: Vec<Override> = args
+                .iter()
+                .map(|a| parse(a, "--set").map_err(|d| d.message))
+                .collect::<Result<_, _>>()?;
+            apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
+            let v = crate::validate::validate(&raw);
+            v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
+        };
+        let rates = |i: &crate::Instance, t: usize| i.tax_regimes[t].royalty_by_material.clone();
+        let i = load(&[
+            "tax_regimes.tx.royalty_by_material.cu=0.02",
+            "tax_regimes.ty.royalty_by_material.ag=0.03",
+        ])
+        .unwrap();
+        assert_eq!(rates(&i, 0), vec![(1, 0.02)], "created on a regime without the table");
+        assert_eq!(rates(&i, 1), vec![(0, 0.03)], "replaced on a regime with it");
+        let i = load(&["tax_regimes.*.royalty_by_material.ag*=2"]).unwrap();
+        assert_eq!(rates(&i, 0), vec![], "`*` touches only the regimes that have the table");
+        assert_eq!(rates(&i, 1), vec![(0, 0.02)]);
+        let e = load(&["tax_regimes.ty.royalty_by_material.agg=0.03"]).unwrap_err();
+        assert!(e.contains("unknown material `agg`"), "{e}");
+        let d = parse("tax_regimes.ty.royalty_by_material=0.03", "--set").unwrap_err();
+        assert!(d.message.contains("set one material's rate"), "{}", d.message);
+        assert!(
+            d.hint
+                .unwrap()
+                .contains("`tax_regimes.ty.royalty_by_material.MATERIAL=0.02`"),
+            "the hint gives the key"
+        );
     }
 
     #[test]

@@ -299,7 +299,10 @@ impl Validator {
                     match &f.value.kind {
                         RawKind::Table(t) => {
                             for mf in &t.fields {
-                                let m = self.resolve(r, "materials", "material", &mf.key, &mf.key_span);
+                                // A key an override added has no text: point at its value's place
+                                // (the entry), which names the override.
+                                let span = mf.key_span.clone().or_else(|| mf.value.span.clone());
+                                let m = self.resolve(r, "materials", "material", &mf.key, &span);
                                 let rate =
                                     self.share_value(&e.label, &format!("royalty_by_material.{}", mf.key), &mf.value);
                                 if let (Some(m), Some(rate)) = (m, rate) {
