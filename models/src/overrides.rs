@@ -121,13 +121,15 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
                     // `ID.FIELD.YEAR`: one entry of a time series.
                     Some((head, year)) => match field_of(head, &fields) {
                         Some(field) if field.1 == Kind::Series => (head, field, Some(year)),
-                        Some((field, _)) => return Err(Diagnostic::error(
-                            format!(
+                        Some((field, _)) => {
+                            return Err(Diagnostic::error(
+                                format!(
                                 "{origin} `{text}`: `{field}` of `{collection}` is not a time series, it has no year"
                             ),
-                            None,
-                        )
-                        .with_hint(format!("set the one value with `{collection}.{head}=...`"))),
+                                None,
+                            )
+                            .with_hint(format!("set the one value with `{collection}.{head}=...`")))
+                        }
                         None => return Err(no_field(collection, head, &fields, origin, text)),
                     },
                     None => return Err(no_field(collection, rest, &fields, origin, text)),

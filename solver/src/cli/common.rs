@@ -192,7 +192,7 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
 fn writable_place(flag: &str, path: &Path) -> Result<(), Failure> {
     if path.is_dir() {
         return Err(Failure::input(format!(
-            "error: {flag} `{}` is a directory; give a file name inside it (nothing was run)",
+            "error: cannot write `{}` ({flag}): it is a directory; give a file name inside it (nothing was run)",
             path.display()
         )));
     }
@@ -212,7 +212,7 @@ fn writable_place(flag: &str, path: &Path) -> Result<(), Failure> {
         )
     };
     Err(Failure::input(format!(
-        "error: cannot write {flag} `{}`: `{}` {fix} (nothing was run)",
+        "error: cannot write `{}` ({flag}): `{}` {fix} (nothing was run)",
         path.display(),
         dir.display(),
     )))
