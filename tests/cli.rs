@@ -1316,3 +1316,23 @@ fn conjugate_gradients_give_the_direct_plan() {
         assert_same_plan(&cg, &whole, method, &format!("seed {seed}"));
     }
 }
+
+/// A scenario value that validation rejects: the error names the scenario file and line
+/// that set it, beside the instance line it replaces.
+#[test]
+fn a_rejected_scenario_value_names_the_scenario_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("bad.toml");
+    std::fs::write(&sc, "name = \"bad\"\n[set]\n\"mines.penasquito_ag.capacity\" = -5\n").unwrap();
+    let s = sc.to_str().unwrap();
+    let args = ["check", "instances/usmca_critical_minerals.toml", "--scenario", s];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe(&args));
+    assert!(
+        r.stderr.contains(&format!(
+            "value set by scenario `{s}`, line 3: `mines.penasquito_ag.capacity=-5`"
+        )),
+        "{}",
+        r.describe(&args)
+    );
+}

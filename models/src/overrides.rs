@@ -43,6 +43,9 @@ pub struct Override {
     pub op: Op,
     /// How the user wrote it, for messages and the report.
     pub text: String,
+    /// Where it was written, when not on the command line: `scenario `FILE`, line N`, named
+    /// by a diagnostic about the value it sets.
+    pub written_in: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +158,7 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
         year,
         op,
         text: text.to_string(),
+        written_in: None,
     })
 }
 
@@ -243,6 +247,7 @@ fn meta_key(field: &str, value: RawKind, scale: bool, text: &str, origin: &str) 
         year: None,
         op,
         text: text.to_string(),
+        written_in: None,
     })
 }
 
@@ -319,10 +324,10 @@ pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result
 }
 
 fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagnostic> {
-    let label = if origin.is_empty() {
-        format!("`{}`", o.text)
-    } else {
-        format!("{origin} `{}`", o.text)
+    let label = match (&o.written_in, origin.is_empty()) {
+        (Some(place), _) => format!("{place}: `{}`", o.text),
+        (None, true) => format!("`{}`", o.text),
+        (None, false) => format!("{origin} `{}`", o.text),
     };
     let first = first_period(raw);
     if o.collection == "meta" {
@@ -638,7 +643,15 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
                     };
                     let text = format!("{}{}{}", key, if scale { "*=" } else { "=" }, show(&a.value.kind));
                     match parse_key(key, a.value.kind.clone(), scale, &text, "scenario") {
-                        Ok(o) => sc.overrides.push(o),
+                        Ok(mut o) => {
+                            let at = a.key_span.as_ref().map_or(0, |r| r.start);
+                            let line = 1 + source.as_bytes()[..at.min(source.len())]
+                                .iter()
+                                .filter(|&&b| b == b'\n')
+                                .count();
+                            o.written_in = Some(format!("line {line}"));
+                            sc.overrides.push(o)
+                        }
                         Err(mut d) => {
                             d.span = a.key_span.clone();
                             errors.push(d);
@@ -910,6 +923,19 @@ mod tests {
             messages,
             ["`mode` in lanes entry #1 must be a string, found an integer"]
         );
+    }
+
+    /// A value a scenario sets that validation rejects is named with the scenario's line
+    /// (the loader adds the file), not only by its text.
+    #[test]
+    fn a_scenario_value_validation_rejects_names_its_line() {
+        let sc = parse_scenario("name = \"up\"\n[set]\n\"mines.m.1.cost\" = 4\n\"mines.m.1.capacity\" = -5\n").unwrap();
+        assert_eq!(sc.overrides[1].written_in.as_deref(), Some("line 4"));
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        apply(&mut raw, &sc.overrides, "").unwrap();
+        let v = crate::validate::validate(&raw);
+        let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert_eq!(d.origin.as_deref(), Some("line 4: `mines.m.1.capacity=-5`"));
     }
 
     #[test]

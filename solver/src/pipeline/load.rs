@@ -69,7 +69,12 @@ fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), Loa
         match overrides::parse_scenario(&text) {
             Ok(sc) => {
                 scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
-                all.extend(sc.overrides);
+                // A value the scenario sets is named with its file and line in diagnostics.
+                all.extend(sc.overrides.into_iter().map(|mut o| {
+                    let line = o.written_in.take().unwrap_or_default();
+                    o.written_in = Some(format!("scenario `{}`, {line}", path.display()));
+                    o
+                }));
             }
             Err(ds) => {
                 for d in ds {
