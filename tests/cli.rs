@@ -1336,3 +1336,29 @@ fn a_rejected_scenario_value_names_the_scenario_file_and_line() {
         r.describe(&args)
     );
 }
+
+/// A file that is not UTF-8 (a spreadsheet's Latin-1 export), as instance or scenario: the
+/// error gives the line and column of the first bad byte, in characters, and the fix.
+#[test]
+fn a_file_that_is_not_utf8_is_located_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin = dir.path().join("latin.toml");
+    std::fs::write(&latin, b"[meta]\nname = \"\xc3\xa9t\xe9\"\n").unwrap();
+    let l = latin.to_str().unwrap();
+    let sc = dir.path().join("sc.toml");
+    std::fs::write(&sc, b"name = \"x\"\n[set]\n# \xff\n").unwrap();
+    let s = sc.to_str().unwrap();
+    let shipped = "instances/usmca_critical_minerals.toml";
+    for (args, at) in [
+        (vec!["check", l], format!("{l}:2:11")),
+        (vec!["solve", shipped, "--scenario", s], format!("{s}:3:3")),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{}", r.describe(&args));
+        assert!(
+            r.stderr.contains(&at) && r.stderr.contains("save the file as UTF-8"),
+            "{}",
+            r.describe(&args)
+        );
+    }
+}

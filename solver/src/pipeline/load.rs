@@ -64,8 +64,9 @@ fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), Loa
     let mut scenario_name = None;
     let mut rendered = Vec::new();
     if let Some(path) = input.scenario {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| LoadError::message(format!("error: cannot read scenario `{}`: {e}", path.display())))?;
+        let text = utf8(path, bytes)?;
         match overrides::parse_scenario(&text) {
             Ok(sc) => {
                 scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
@@ -133,8 +134,7 @@ impl Source {
         let bytes = std::fs::read(path)
             .map_err(|e| LoadError::message(format!("error: cannot read `{}`: {e}", path.display())))?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        let text = String::from_utf8(bytes)
-            .map_err(|e| LoadError::message(format!("error: `{}` is not UTF-8 text: {e}", path.display())))?;
+        let text = utf8(path, bytes)?;
         let (overrides, scenario) = parse_overrides(input)?;
         let (tree, parse_error) = match raw::parse(&text) {
             Ok(t) => (Some(t), None),
@@ -238,4 +238,23 @@ pub fn load(input: &Input) -> Result<Loaded, LoadError> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text of a file, or an error at the line and column of its first byte that is not
+/// UTF-8 (a file saved as Latin-1 or UTF-16 by a spreadsheet), with the fix.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, LoadError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // The column in characters of the valid prefix of the line.
+        let column = 1 + std::str::from_utf8(&valid[start..]).map_or(0, |l| l.chars().count());
+        LoadError::message(format!(
+            "error: `{}` is not UTF-8 text: byte 0x{:02x} at {}:{line}:{column} is not UTF-8; save the file \
+             as UTF-8 (TOML requires it)",
+            path.display(),
+            e.as_bytes()[valid.len()],
+            path.display()
+        ))
+    })
 }
