@@ -1123,9 +1123,36 @@ fn csv(r: &Report) -> String {
             Value::Object(map) => {
                 for (k, x) in map {
                     match x {
+                        // A list of records (ranging's constraints and costs, the diagnosis'
+                        // relaxations): one line per record and field, keyed by the record's
+                        // name, the field prefixed with the list's (`constraints.dual_low`).
                         Value::Array(items) => {
-                            for it in items {
-                                line(section, k, "", it, "")
+                            for (n, it) in items.iter().enumerate() {
+                                match it {
+                                    Value::Object(rec) => {
+                                        let key = CSV_KEYS
+                                            .iter()
+                                            .find_map(|f| rec.get(*f).and_then(Value::as_str))
+                                            .map_or_else(|| n.to_string(), str::to_string);
+                                        let period = rec.get("period").and_then(Value::as_i64).map(|y| y.to_string());
+                                        for (g, y) in rec.iter().filter(|(g, _)| !CSV_KEYS.contains(&g.as_str())) {
+                                            line(
+                                                section,
+                                                &key,
+                                                &format!("{k}.{g}"),
+                                                y,
+                                                period.as_deref().unwrap_or(""),
+                                            );
+                                        }
+                                    }
+                                    _ => line(section, k, "", it, ""),
+                                }
+                            }
+                        }
+                        // A record (ranging's `alternative_optimum`): one line per field.
+                        Value::Object(rec) => {
+                            for (g, y) in rec {
+                                line(section, "", &format!("{k}.{g}"), y, "");
                             }
                         }
                         _ => line(section, "", k, x, ""),
@@ -1186,6 +1213,9 @@ fn csv(r: &Report) -> String {
     out
 }
 
+/// The fields that name a record of a list inside a section (its CSV key).
+const CSV_KEYS: [&str; 3] = ["name", "constraint", "variable"];
+
 /// The CSV key of a concentration row: `material/stage` (the period has its own column).
 fn csv_concentration_key(section: &str, map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
     let text = |k: &str| map.get(k).and_then(|v| v.as_str());
@@ -1231,6 +1261,51 @@ mod tests {
         assert!(records.contains(&vec!["instance".into(), String::new(), "name".into(), "a\rb".into()]));
         let mine = records.iter().find(|r| r[0] == "mines" && r[2] == "id").unwrap();
         assert_eq!((mine[1].as_str(), mine[3].as_str()), ("m,\"1\"\r\n", "m,\"1\"\r\n"));
+    }
+
+    /// CSV is tidy all the way down: no value is a JSON object or list (the ranging rows and
+    /// the diagnosis' relaxations were blobs), and each ranging and relaxation value reads
+    /// back under its record's name as the JSON has it.
+    #[test]
+    fn csv_has_no_json_blobs_and_keys_nested_records_by_name() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/");
+        let file = |p: &str| std::fs::read_to_string(format!("{root}{p}")).unwrap();
+        for (text, ranging) in [
+            (file("textbook/widgetco_transshipment.toml"), Ranging::On),
+            (file("infeasible_ree_cap.toml"), Ranging::Auto),
+        ] {
+            let rep = report_of(&text, ranging);
+            let records = crate::report::csv::parse(&render(&rep, Format::Csv, Detail::Full));
+            for r in &records {
+                assert!(!r[3].starts_with('{') && !r[3].starts_with('['), "a blob: {r:?}");
+            }
+            let cell = |section: &str, key: &str, field: &str| -> &str {
+                let r = records.iter().find(|r| r[0] == section && r[1] == key && r[2] == field);
+                r.unwrap_or_else(|| panic!("no CSV line {section},{key},{field}"))[3].as_str()
+            };
+            if let Some(rg) = &rep.ranging {
+                assert!(!rg.constraints.is_empty());
+                for c in &rg.constraints {
+                    let high = c.rhs_high.map_or(String::new(), |x| serde_json::json!(x).to_string());
+                    assert_eq!(cell("ranging", &c.name, "constraints.rhs_high"), high, "{}", c.name);
+                }
+                for c in &rg.costs {
+                    assert_eq!(
+                        cell("ranging", &c.variable, "costs.value").parse::<f64>().unwrap(),
+                        c.value
+                    );
+                }
+            }
+            if let Some(d) = &rep.diagnosis {
+                assert!(!d.relaxations.is_empty());
+                for x in &d.relaxations {
+                    let required: f64 = cell("diagnosis", &x.constraint, "relaxations.required")
+                        .parse()
+                        .unwrap();
+                    assert_eq!(required, x.required, "{}", x.constraint);
+                }
+            }
+        }
     }
 
     #[test]
