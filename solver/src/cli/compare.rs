@@ -14,7 +14,8 @@ pub struct CompareArgs {
     pub a: PathBuf,
     /// The second report (B, "after")
     pub b: PathBuf,
-    /// Relative tolerance: a number changed when |B - A| > TOL * max(1, |A|, |B|)
+    /// Relative tolerance: a number changed when |B - A| > TOL * max(1, |A|, |B|) (a cost
+    /// category: also against both objectives)
     #[arg(long, value_name = "TOL", default_value_t = compare::DEFAULT_TOL)]
     pub tol: f64,
     /// Output format: text, markdown (or md), json (schema sourcing-opt/compare/1) or html (one

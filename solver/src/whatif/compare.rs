@@ -353,8 +353,14 @@ pub struct Comparison {
 
 /// `|b - a| > tol * max(1, |a|, |b|)`; a number against a missing value always differs.
 pub fn differs(a: Option<f64>, b: Option<f64>, tol: f64) -> bool {
+    differs_at(a, b, tol, 1.0)
+}
+
+/// [`differs`] with the scale floored at `floor` instead of 1: `|B - A| > tol * max(floor,
+/// |A|, |B|)`.
+fn differs_at(a: Option<f64>, b: Option<f64>, tol: f64, floor: f64) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => (b - a).abs() > tol * 1f64.max(a.abs()).max(b.abs()),
+        (Some(a), Some(b)) => (b - a).abs() > tol * floor.max(1.0).max(a.abs()).max(b.abs()),
         (None, None) => false,
         _ => true,
     }
@@ -690,10 +696,15 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
             // A report without a plan has no costs (its zeros are not a plan's).
             let x = a.costs.as_ref().and_then(|c| c.get(&n)).filter(|_| plan_a);
             let y = b.costs.as_ref().and_then(|c| c.get(&n)).filter(|_| plan_b);
-            // Against no plan, a category is listed when the plan has a cost in it.
+            // Against no plan, a category is listed when the plan has a cost in it. A
+            // category is judged on the objective's scale: a change the objective's own
+            // tolerance would not show (an interior point's 0.15 USD of unmet penalty in a
+            // 2e11 USD plan) is not a change of the plan's costs.
+            let scale = |v: Option<f64>| v.map_or(0.0, f64::abs);
+            let floor = scale(sa.objective).max(scale(sb.objective));
             let changed = match (x, y) {
-                (Some(v), None) | (None, Some(v)) => differs(Some(v), Some(0.0), tol),
-                _ => differs(x, y, tol),
+                (Some(v), None) | (None, Some(v)) => differs_at(Some(v), Some(0.0), tol, floor),
+                _ => differs_at(x, y, tol, floor),
             };
             CostDelta {
                 changed,
@@ -1003,9 +1014,20 @@ fn signed(x: Option<f64>) -> String {
 
 fn pct(x: Option<f64>) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{v:+.2}%"),
+        Some(v) if v.is_finite() => format!("{:+.*}%", places(v, 2, 4), v),
         _ => "-".into(),
     }
+}
+
+/// Decimal places to show a change `v` (in percent or points) with: `at_least`, or as many
+/// as make its first two significant digits visible, up to `at_most` (4: a millionth, the
+/// default tolerance), so that a change the tolerance counts never reads `+0.0`.
+fn places(v: f64, at_least: usize, at_most: usize) -> usize {
+    let a = v.abs();
+    if a == 0.0 || a >= 0.5 * 10f64.powi(-(at_least as i32)) {
+        return at_least;
+    }
+    ((-a.log10()).ceil() as usize + 1).clamp(at_least, at_most)
 }
 
 fn share(x: Option<f64>) -> String {
@@ -1013,7 +1035,8 @@ fn share(x: Option<f64>) -> String {
 }
 
 fn points(x: Option<f64>) -> String {
-    x.map(|v| format!("{:+.1} pp", v * 100.0)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:+.*} pp", places(v * 100.0, 1, 4), v * 100.0))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn yes(x: Option<bool>) -> String {
@@ -1623,6 +1646,22 @@ mod tests {
         assert!(differs(Some(1e6), Some(1e6 + 2.0), 1e-6));
         assert!(!differs(Some(0.0), Some(5e-7), 1e-6));
         assert!(differs(Some(0.0), None, 1e-6));
+        // A cost category on the objective's scale.
+        assert!(!differs_at(Some(0.0), Some(0.15), 1e-6, 2e11));
+        assert!(differs_at(Some(0.0), Some(3e5), 1e-6, 2e11));
+    }
+
+    /// A change the tolerance counts never prints as `+0.0`: small changes get the digits
+    /// that show them.
+    #[test]
+    fn small_changes_show_their_first_digits() {
+        assert_eq!(points(Some(0.123)), "+12.3 pp");
+        assert_eq!(points(Some(-2e-5)), "-0.0020 pp");
+        assert_eq!(points(Some(4e-11)), "+0.0000 pp", "below the default tolerance");
+        assert_eq!(points(Some(3e-4)), "+0.030 pp");
+        assert_eq!(points(Some(0.0)), "+0.0 pp");
+        assert_eq!(pct(Some(0.0012)), "+0.0012%");
+        assert_eq!(pct(Some(-1.5)), "-1.50%");
     }
 
     #[test]
