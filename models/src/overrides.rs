@@ -198,6 +198,10 @@ fn factor(value: RawKind, text: &str, origin: &str) -> Result<f64, Diagnostic> {
     match value {
         RawKind::Int(i) => Ok(i as f64),
         RawKind::Float(f) if f.is_finite() => Ok(f),
+        RawKind::Str(v) if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) => Err(Diagnostic::error(
+            format!("{origin} `{text}`: `{v}` is out of the range of a number (about 1.8e308 at most)"),
+            None,
+        )),
         other => Err(Diagnostic::error(
             format!(
                 "{origin} `{text}`: a scale factor must be a number, found {}",
@@ -281,19 +285,29 @@ fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str)
     if ok {
         return Ok(value);
     }
+    let key = text.split('=').next().unwrap_or(field).trim_end_matches('*');
+    // A number too large for a 64-bit float (`1e400`) is read as text: say so.
+    if let (RawKind::Str(v), "a number") = (&value, want) {
+        if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) {
+            return Err(Diagnostic::error(
+                format!("{origin} `{text}`: `{v}` is out of the range of a number (about 1.8e308 at most)"),
+                None,
+            )
+            .with_hint(format!("write a finite number, e.g. `{key}={}`", example(want, field))));
+        }
+    }
     Err(Diagnostic::error(
         format!("{origin} `{text}`: `{field}` takes {want}, found {}", value.type_name()),
         None,
     )
-    .with_hint(format!(
-        "write `{}={}`",
-        text.split('=').next().unwrap_or(field),
-        example(want)
-    )))
+    .with_hint(format!("write `{key}={}`", example(want, field))))
 }
 
-fn example(want: &str) -> &'static str {
+/// A value of the kind `want` for `field` in a hint: a fraction for a share or a rate.
+fn example(want: &str, field: &str) -> &'static str {
+    let fraction = ["share", "rate", "yield"].iter().any(|w| field.contains(w));
     match want {
+        "a number" if fraction => "0.25",
         "a number" => "1200",
         "true or false" => "true",
         _ => "\"ID\"",
@@ -734,6 +748,33 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(i.mines[0].expansion.unwrap().max, 0.0);
+    }
+
+    /// Hints that a person can type: a share's example is a fraction, a percentage's
+    /// fraction has no float tail, and a number beyond f64 is called out of range (it read
+    /// as "found a string").
+    #[test]
+    fn hints_give_values_a_person_would_write() {
+        let d = parse("targets.t.max_import_share=lots", "--set").unwrap_err();
+        assert_eq!(d.hint.as_deref(), Some("write `targets.t.max_import_share=0.25`"));
+        for set in ["mines.m.1.capacity=1e400", "mines.m.1.capacity*=-1e400"] {
+            let d = parse(set, "--set").unwrap_err();
+            assert!(
+                d.message.contains("out of the range of a number"),
+                "{set}: {}",
+                d.message
+            );
+        }
+        let src = SRC.replace(
+            "[[mines]]",
+            "[[tax_regimes]]\nid = \"x\"\nincome_tax_rate = 35.95\n[[mines]]",
+        );
+        let v = crate::validate::validate(&crate::raw::parse(&src).unwrap());
+        let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("shares and rates are fractions of 1, not percentages: if you meant 35.95%, write 0.3595")
+        );
     }
 
     #[test]

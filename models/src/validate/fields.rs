@@ -166,7 +166,7 @@ impl Validator {
             let hint = if x > 1.0 && x <= 100.0 {
                 format!(
                     "shares and rates are fractions of 1, not percentages: if you meant {x}%, write {}",
-                    x / 100.0
+                    fraction_of(x)
                 )
             } else {
                 "use a fraction between 0 and 1".to_string()
@@ -250,4 +250,10 @@ fn created_by<'a>(entry: &'a Entry) -> Option<(&'a str, &'a str)> {
     let text = origin.rsplit_once('`')?.0.rsplit_once('`')?.1;
     let key = text.split('=').next()?.trim_end_matches('*');
     Some((origin, key.rsplit_once('.')?.0))
+}
+
+/// `percent / 100` as a person writes it (`35.95` -> `0.3595`, not `0.35950000000000004`).
+fn fraction_of(percent: f64) -> String {
+    let text = format!("{:.12}", percent / 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
