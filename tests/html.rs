@@ -34,6 +34,8 @@ fn assert_self_contained(what: &str, html: &str) {
     assert!(html.starts_with("<!DOCTYPE html>"), "{what}: not an HTML page");
     assert!(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"));
     assert_eq!(urls(html), Vec::<String>::new(), "{what}: references a server");
+    // Exact values are the JSON's numbers: no signed zero (the unmet total was `-0`).
+    assert!(!html.contains("data-value=\"-0\""), "{what}: a data-value of -0");
     for attr in [" src=", " href=", "@import", "url("] {
         let outside = html.matches(attr).count() - html.matches(&format!("{attr}\"#")).count();
         assert_eq!(outside, 0, "{what}: `{attr}` loads a resource");

@@ -76,11 +76,21 @@ pub fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// A number as a `data-value` holds it: exact, with no signed zero (as in the JSON).
+fn exact(x: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// A number cell with its exact value for tests and sorting.
 fn num_cell(key: &str, x: f64, shown: &str) -> String {
     format!(
-        "<td class=\"n\" data-key=\"{}\" data-value=\"{x}\">{}</td>",
+        "<td class=\"n\" data-key=\"{}\" data-value=\"{}\">{}</td>",
         esc(key),
+        exact(x),
         esc(shown)
     )
 }
@@ -208,7 +218,11 @@ fn answer(r: &Report, s: &Summary, out: &mut String) {
             num(s.unmet_t)
         ),
     };
-    let _ = write!(out, "<p data-key=\"unmet\" data-value=\"{}\">{unmet}</p>", s.unmet_t);
+    let _ = write!(
+        out,
+        "<p data-key=\"unmet\" data-value=\"{}\">{unmet}</p>",
+        exact(s.unmet_t)
+    );
     limits(r, s, out);
     out.push_str("</div><div>");
     supply(r, s, out);

@@ -152,7 +152,8 @@ pub fn summary(r: &Report) -> Summary<'_> {
         supply,
         limits,
         built,
-        unmet_t: unmet.iter().sum(),
+        // From 0.0: an empty f64 sum is -0.0.
+        unmet_t: unmet.iter().fold(0.0, |a, b| a + b),
         unmet_demands: unmet.len(),
         top_costs,
     }
