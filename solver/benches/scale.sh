@@ -13,6 +13,9 @@
 #   SHAPE=dense SCALES="5 40" solver/benches/scale.sh   # the dense regional network
 #                                            # (`generate --shape dense`, ~3,000 variables per K;
 #                                            # SHAPE=corridors: hubs and long corridors)
+#   SHAPE=all solver/benches/scale.sh        # every family in one run, each at ~10k and ~100k
+#                                            # variables (chains K = 1 10 100, dense K = 3 33,
+#                                            # corridors K = 10 100; SCALE_1M=1 adds 1000, 336, 1000)
 #   DUALS=1 solver/benches/scale.sh          # also: primal vs duals vs ranging, per backend,
 #                                            # on the shipped instance and each generated one
 #
@@ -37,9 +40,23 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 seed="${SEED:-1}"
 shape="${SHAPE:-chains}"
-[[ "$shape" =~ ^(chains|dense|corridors)$ ]] || { echo "error: SHAPE must be chains, dense or corridors, got '$shape'" >&2; exit 2; }
-scales="${SCALES:-1 10 100}"
-[[ "${SCALE_1M:-0}" == 1 ]] && scales="$scales 1000"
+[[ "$shape" =~ ^(chains|dense|corridors|all)$ ]] ||
+  { echo "error: SHAPE must be chains, dense, corridors or all, got '$shape'" >&2; exit 2; }
+# The runs: "SHAPE K" pairs. SCALES applies to one family; with SHAPE=all each family gets the
+# K of about 10k and 100k variables (and 1M with SCALE_1M=1).
+runs_of() { # shape, its default scales, its 1M scale
+  local s="$2"
+  [[ "${SCALE_1M:-0}" == 1 ]] && s="$s $3"
+  for k in $s; do echo "$1 $k"; done
+}
+if [[ "$shape" == all ]]; then
+  [[ -z "${SCALES:-}" ]] || { echo "error: SCALES is for one SHAPE; SHAPE=all picks each family's" >&2; exit 2; }
+  mapfile -t jobs < <(runs_of chains "1 10 100" 1000; runs_of dense "3 33" 336; runs_of corridors "10 100" 1000)
+else
+  one_m=1000
+  [[ "$shape" == dense ]] && one_m=336
+  mapfile -t jobs < <(runs_of "$shape" "${SCALES:-1 10 100}" "$one_m")
+fi
 time_limit="${TIME_LIMIT:-1800}"
 repeat="${REPEAT:-}"
 [[ -z "$repeat" || "$repeat" =~ ^[1-9][0-9]*$ ]] ||
@@ -64,34 +81,37 @@ bench_tools
 bench_tmpdir
 
 rows=()
-header="K|variables|rows|nonzeros|backend|status|e2e s|read s|validate s|build s|solve s|duals s|rest s|not-solve|RSS MB|highs s|ratio"
-for k in $scales; do
-  inst="$tmp/gen_s${seed}_k${k}.toml"
-  echo "K=$k: generating..." >&2
-  "$bin" generate --seed "$seed" --scale "$k" --shape "$shape" --output "$inst" --quiet
+header="shape|K|variables|rows|nonzeros|backend|status|e2e s|read s|validate s|build s|solve s|duals s|rest s|not-solve|RSS MB|highs s|ratio"
+generated=()
+for job in "${jobs[@]}"; do
+  read -r sh k <<<"$job"
+  inst="$tmp/gen_s${seed}_${sh}_k${k}.toml"
+  generated+=("$inst")
+  echo "$sh K=$k: generating..." >&2
+  "$bin" generate --seed "$seed" --scale "$k" --shape "$sh" --output "$inst" --quiet
   run_timed "$tmp/check_$k" "$bin" check "$inst" --quiet
   [[ $code == 0 ]] || { echo "error: check failed on $inst" >&2; cat "$tmp/check_$k.err" >&2; exit 1; }
   size=$("$bin" check "$inst" --quiet | awk '/^variables:/ {v=$2} /^constraints:/ {c=$2} /^nonzeros:/ {n=$2} END {print v, c, n}')
   read -r vars cons nnz <<<"$size"
-  echo "K=$k: $vars variables, $cons constraints, $nnz nonzeros; HiGHS on the MPS..." >&2
-  "$bin" export "$inst" --format mps --output "$tmp/k$k.mps" --quiet
+  echo "$sh K=$k: $vars variables, $cons constraints, $nnz nonzeros; HiGHS on the MPS..." >&2
+  "$bin" export "$inst" --format mps --output "$tmp/${sh}_k$k.mps" --quiet
   n="$repeat"
   [[ -n "$n" ]] || { n=3; [[ $vars -ge 500000 ]] && n=1; }
-  read -r highs _ < <(highs_on_mps "$tmp/k$k.mps" "$n")
+  read -r highs _ < <(highs_on_mps "$tmp/${sh}_k$k.mps" "$n")
   for b in "${backends[@]}"; do
     if [[ $b == minilp && $vars -gt $minilp_max ]]; then
       continue
     fi
     exe="$bin"
     [[ $b == highs ]] && exe="$highs_bin"
-    echo "K=$k: solve --backend $b ($n runs)..." >&2
+    echo "$sh K=$k: solve --backend $b ($n runs)..." >&2
     # Each run writes a new file; the run of median e2e time is the one shown.
     runs=()
     failed=""
     for ((r = 1; r <= n; r++)); do
-      out="$tmp/k${k}_${b}_$r.json"
+      out="$tmp/${sh}_k${k}_${b}_$r.json"
       rm -f "$out"
-      run_timed "$tmp/k${k}_${b}_$r" "$exe" solve "$inst" --backend "$b" --ranging off --format json --quiet \
+      run_timed "$tmp/${sh}_k${k}_${b}_$r" "$exe" solve "$inst" --backend "$b" --ranging off --format json --quiet \
         --time-limit "$time_limit" --output "$out"
       if [[ $code != 0 || ! -s "$out" ]]; then
         failed=1
@@ -104,7 +124,7 @@ for k in $scales; do
     fi
     if [[ -n "$failed" ]]; then
       status="exit $code"
-      rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|-|-|$rss|$highs|-")
+      rows+=("$sh|$k|$vars|$cons|$nnz|$b|$status|$wall|-|-|-|-|-|-|-|$rss|$highs|-")
       continue
     fi
     read -r status rd val build solve duals < <(json "$out" \
@@ -113,7 +133,7 @@ for k in $scales; do
       'BEGIN {r = (h ~ /^[0-9.]+$/ && h > 0) ? sprintf("%.2f", w / h) : "-";
               printf "%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.1f%%|%s", rd, v, b, s, d, w - rd - v - b - s - d, 100 * (w - s) / w, r}')
     IFS='|' read -r rv vv bl sv dv rest other ratio <<<"$phases"
-    rows+=("$k|$vars|$cons|$nnz|$b|$status|$wall|$rv|$vv|$bl|$sv|$dv|$rest|$other|$rss|$highs|$ratio")
+    rows+=("$sh|$k|$vars|$cons|$nnz|$b|$status|$wall|$rv|$vv|$bl|$sv|$dv|$rest|$other|$rss|$highs|$ratio")
   done
 done
 
@@ -131,10 +151,7 @@ echo "" >&2
 echo "duals and ranging..." >&2
 drows=()
 dheader="instance|variables|backend|solve s|duals s|duals from|ranging s|ranging|e2e off s|e2e on s|e2e delta s"
-instances=("instances/usmca_critical_minerals.toml")
-for k in $scales; do
-  instances+=("$tmp/gen_s${seed}_k${k}.toml")
-done
+instances=("instances/usmca_critical_minerals.toml" "${generated[@]}")
 for inst in "${instances[@]}"; do
   vars=$("$bin" check "$inst" --quiet | awk '/^variables:/ {print $2}')
   for b in "${backends[@]}"; do
