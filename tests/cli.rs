@@ -673,6 +673,23 @@ fn output_in_a_missing_directory_fails_before_the_run() {
             assert!(r.stdout.is_empty(), "{}", r.describe(&args));
         }
     }
+    // `y/` names a directory (its parent is empty, so the directory check alone missed it).
+    let slash = format!("{}/", dir.path().join("y").display());
+    let args = ["solve", shipped, "--output", slash.as_str()];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe(&args));
+    assert!(
+        r.stderr.contains("names a directory") && r.stderr.contains("nothing was run"),
+        "{}",
+        r.describe(&args)
+    );
+    let args = ["solve", shipped, "--output", "y/"];
+    let r = run(&args);
+    assert!(
+        r.code == 1 && r.stderr.contains("names a directory"),
+        "{}",
+        r.describe(&args)
+    );
     assert_eq!(leftovers(dir.path()), vec!["a_file".to_string()]);
 }
 

@@ -104,8 +104,19 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
     let by_material = rest.rsplit_once('.').and_then(|(head, material)| {
         let (f, _) = field_of(head, &fields).filter(|f| f.1 == Kind::RateByMaterial)?;
         let id = &head[..head.len() - f.len() - 1];
-        Some((id, (format!("{f}.{material}"), Kind::Number)))
+        Some((id, material, (format!("{f}.{material}"), Kind::Number)))
     });
+    if let Some((id, "", _)) = by_material {
+        // `royalty_by_material.=0.02`, or `royalty_by_material.*=0.02` (read as a factor).
+        return Err(Diagnostic::error(
+            format!("{origin} `{text}`: no material after `{collection}.{id}.royalty_by_material.`"),
+            None,
+        )
+        .with_hint(format!(
+            "name one material (`*` over materials is not supported): `{collection}.{id}.royalty_by_material.silver_conc=0.02`"
+        )));
+    }
+    let by_material = by_material.map(|(id, _, field)| (id, field));
     if let (None, Some((f, Kind::RateByMaterial))) = (&by_material, field_of(rest, &fields)) {
         return Err(Diagnostic::error(
             format!("{origin} `{text}`: `{f}` is a table of rates by material; set one material's rate"),
@@ -198,10 +209,8 @@ fn factor(value: RawKind, text: &str, origin: &str) -> Result<f64, Diagnostic> {
     match value {
         RawKind::Int(i) => Ok(i as f64),
         RawKind::Float(f) if f.is_finite() => Ok(f),
-        RawKind::Str(v) if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) => Err(Diagnostic::error(
-            format!("{origin} `{text}`: `{v}` is out of the range of a number (about 1.8e308 at most)"),
-            None,
-        )),
+        RawKind::Float(f) => Err(not_finite(&f.to_string(), text, origin)),
+        RawKind::Str(v) if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) => Err(not_finite(&v, text, origin)),
         other => Err(Diagnostic::error(
             format!(
                 "{origin} `{text}`: a scale factor must be a number, found {}",
@@ -289,11 +298,8 @@ fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str)
     // A number too large for a 64-bit float (`1e400`) is read as text: say so.
     if let (RawKind::Str(v), "a number") = (&value, want) {
         if v.parse::<f64>().is_ok_and(|x| !x.is_finite()) {
-            return Err(Diagnostic::error(
-                format!("{origin} `{text}`: `{v}` is out of the range of a number (about 1.8e308 at most)"),
-                None,
-            )
-            .with_hint(format!("write a finite number, e.g. `{key}={}`", example(want, field))));
+            return Err(not_finite(v, text, origin)
+                .with_hint(format!("write a finite number, e.g. `{key}={}`", example(want, field))));
         }
     }
     Err(Diagnostic::error(
@@ -303,9 +309,17 @@ fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str)
     .with_hint(format!("write `{key}={}`", example(want, field))))
 }
 
+/// A number beyond a 64-bit float (`1e400`, read as text) or not finite (`inf`, `nan`).
+fn not_finite(v: &str, text: &str, origin: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("{origin} `{text}`: `{v}` is not a finite number (at most about 1.8e308)"),
+        None,
+    )
+}
+
 /// A value of the kind `want` for `field` in a hint: a fraction for a share or a rate.
 fn example(want: &str, field: &str) -> &'static str {
-    let fraction = ["share", "rate", "yield"].iter().any(|w| field.contains(w));
+    let fraction = ["share", "rate", "yield", "royalty"].iter().any(|w| field.contains(w));
     match want {
         "a number" if fraction => "0.25",
         "a number" => "1200",
@@ -380,9 +394,15 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
             continue;
         }
         // `*` over an optional sub-table (`mines.*.expansion.max`) addresses the entries that
-        // have one; naming one entry creates it.
-        if let Some((outer, _)) = o.field.split_once('.') {
-            if o.id == "*" && t.get(outer).is_none() {
+        // have one; naming one entry creates it. A rate by material
+        // (`tax_regimes.*.royalty_by_material.silver_conc=0.02`) is set on every entry, and
+        // scaled on those that have it.
+        if let Some((outer, inner)) = o.field.split_once('.') {
+            let missing = match rate_table(&o.collection, outer) {
+                true => matches!(o.op, Op::Scale(_)) && !has_key(t, outer, inner),
+                false => t.get(outer).is_none(),
+            };
+            if o.id == "*" && missing {
                 skipped += 1;
                 continue;
             }
@@ -391,9 +411,13 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         set_field(t, o, &label, first)?;
     }
     if hits == 0 && skipped > 0 {
-        let outer = o.field.split_once('.').map_or("", |(a, _)| a);
+        let (outer, inner) = o.field.split_once('.').unwrap_or_default();
+        let what = match rate_table(&o.collection, outer) {
+            true => format!("a `{outer}` rate for `{inner}` to scale"),
+            false => format!("an `{outer}`"),
+        };
         return Err(Diagnostic::error(
-            format!("{label}: no entry of `{}` has an `{outer}`", o.collection),
+            format!("{label}: no entry of `{}` has {what}", o.collection),
             None,
         ));
     }
@@ -408,6 +432,16 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         return Err(d);
     }
     Ok(())
+}
+
+/// Is `field` of `collection` a table of rates by material (`royalty_by_material`)?
+fn rate_table(collection: &str, field: &str) -> bool {
+    schema::ordered(collection).any(|f| f.key == field && f.kind == Kind::RateByMaterial)
+}
+
+/// Does the sub-table `outer` of `t` have the key `inner`?
+fn has_key(t: &RawTable, outer: &str, inner: &str) -> bool {
+    matches!(t.get(outer).map(|f| &f.value.kind), Some(RawKind::Table(sub)) if sub.get(inner).is_some())
 }
 
 /// The first year of `meta.periods` in the raw tree, if it has one.
@@ -659,11 +693,8 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
                     match parse_key(key, a.value.kind.clone(), scale, &text, "scenario") {
                         Ok(mut o) => {
                             let at = a.key_span.as_ref().map_or(0, |r| r.start);
-                            let line = 1 + source.as_bytes()[..at.min(source.len())]
-                                .iter()
-                                .filter(|&&b| b == b'\n')
-                                .count();
-                            o.written_in = Some(format!("line {line}"));
+                            let (line, _) = crate::diag::line_col(source, at);
+                            o.written_in = Some(format!("scenario, line {line}"));
                             sc.overrides.push(o)
                         }
                         Err(mut d) => {
@@ -757,13 +788,13 @@ mod tests {
     fn hints_give_values_a_person_would_write() {
         let d = parse("targets.t.max_import_share=lots", "--set").unwrap_err();
         assert_eq!(d.hint.as_deref(), Some("write `targets.t.max_import_share=0.25`"));
-        for set in ["mines.m.1.capacity=1e400", "mines.m.1.capacity*=-1e400"] {
+        for set in [
+            "mines.m.1.capacity=1e400",
+            "mines.m.1.capacity*=-1e400",
+            "mines.m.1.capacity*=inf",
+        ] {
             let d = parse(set, "--set").unwrap_err();
-            assert!(
-                d.message.contains("out of the range of a number"),
-                "{set}: {}",
-                d.message
-            );
+            assert!(d.message.contains("is not a finite number"), "{set}: {}", d.message);
         }
         let src = SRC.replace(
             "[[mines]]",
@@ -822,6 +853,38 @@ mod tests {
                 && hint.contains("`--set mines.m.1.expansion.cost=...`"),
             "{hint}"
         );
+        // From a scenario: the missing key goes in the scenario's `[set]`.
+        let sc = parse_scenario("[set]\n\"mines.m.1.expansion.max\" = 500\n").unwrap();
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        apply(&mut raw, &sc.overrides, "").unwrap();
+        let v = crate::validate::validate(&raw);
+        let hint = v
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .and_then(|d| d.hint.clone())
+            .unwrap();
+        assert!(
+            hint.contains("`\"mines.m.1.expansion.cost\" = ...` to the scenario's `[set]`"),
+            "{hint}"
+        );
+        // A table in the file that lacks the key: the usual hint, not "creates this table".
+        let src = SRC.replace("cost = 3\n", "cost = 3\nexpansion = { max = 100 }\n");
+        let mut raw = crate::raw::parse(&src).unwrap();
+        apply(
+            &mut raw,
+            &[parse("mines.m.1.expansion.max=200", "--set").unwrap()],
+            "--set",
+        )
+        .unwrap();
+        let v = crate::validate::validate(&raw);
+        let hint = v
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .and_then(|d| d.hint.clone())
+            .unwrap();
+        assert_eq!(hint, "add `cost = ...` to this table");
         let sets = ["mines.m.1.expansion.max=500", "mines.m.1.expansion.cost=10"];
         let mut raw = crate::raw::parse(SRC).unwrap();
         let os: Vec<Override> = sets.iter().map(|s| parse(s, "--set").unwrap()).collect();
@@ -859,8 +922,28 @@ mod tests {
         assert_eq!(rates(&i, 0), vec![(1, 0.02)], "created on a regime without the table");
         assert_eq!(rates(&i, 1), vec![(0, 0.03)], "replaced on a regime with it");
         let i = load(&["tax_regimes.*.royalty_by_material.ag*=2"]).unwrap();
-        assert_eq!(rates(&i, 0), vec![], "`*` touches only the regimes that have the table");
+        assert_eq!(rates(&i, 0), vec![], "`*=` scales only the regimes that have the rate");
         assert_eq!(rates(&i, 1), vec![(0, 0.02)]);
+        let i = load(&["tax_regimes.*.royalty_by_material.cu=0.05"]).unwrap();
+        assert_eq!(rates(&i, 0), vec![(1, 0.05)], "`*` with `=` sets every regime's rate");
+        assert_eq!(rates(&i, 1), vec![(0, 0.01), (1, 0.05)]);
+        let e = load(&["tax_regimes.*.royalty_by_material.cu*=2"]).unwrap_err();
+        assert!(
+            e.contains("no entry of `tax_regimes` has a `royalty_by_material` rate for `cu`"),
+            "{e}"
+        );
+        for set in [
+            "tax_regimes.ty.royalty_by_material.=0.02",
+            "tax_regimes.ty.royalty_by_material.*=0.02",
+        ] {
+            let d = parse(set, "--set").unwrap_err();
+            assert!(d.message.contains("no material after"), "{set}: {}", d.message);
+        }
+        let d = parse("tax_regimes.ty.royalty_by_material.ag=abc", "--set").unwrap_err();
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("write `tax_regimes.ty.royalty_by_material.ag=0.25`")
+        );
         let e = load(&["tax_regimes.ty.royalty_by_material.agg=0.03"]).unwrap_err();
         assert!(e.contains("unknown material `agg`"), "{e}");
         let d = parse("tax_regimes.ty.royalty_by_material=0.03", "--set").unwrap_err();
@@ -971,12 +1054,12 @@ mod tests {
     #[test]
     fn a_scenario_value_validation_rejects_names_its_line() {
         let sc = parse_scenario("name = \"up\"\n[set]\n\"mines.m.1.cost\" = 4\n\"mines.m.1.capacity\" = -5\n").unwrap();
-        assert_eq!(sc.overrides[1].written_in.as_deref(), Some("line 4"));
+        assert_eq!(sc.overrides[1].written_in.as_deref(), Some("scenario, line 4"));
         let mut raw = crate::raw::parse(SRC).unwrap();
         apply(&mut raw, &sc.overrides, "").unwrap();
         let v = crate::validate::validate(&raw);
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
-        assert_eq!(d.origin.as_deref(), Some("line 4: `mines.m.1.capacity=-5`"));
+        assert_eq!(d.origin.as_deref(), Some("scenario, line 4: `mines.m.1.capacity=-5`"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl Validator {
             table: t,
             label: "`[meta]`".into(),
             span: t.span.clone().or_else(|| f.key_span.clone()),
+            created_by: None,
         };
         self.check_keys("meta", &e);
         let name = self.string(&e, "name");

@@ -54,14 +54,19 @@ impl Validator {
             };
             // A sub-table that an override created (`--set mines.X.expansion.max=500` on a mine
             // without one) is not in the file: its missing keys are given the same way.
-            let hint = match created_by(entry) {
+            let hint = match entry.created_by.and_then(|o| override_key(o).map(|k| (o, k))) {
                 Some((origin, prefix)) => {
-                    let sets = missing
+                    let scenario = origin.starts_with("scenario");
+                    let gives = missing
                         .iter()
-                        .map(|k| format!("`--set {prefix}.{k}=...`"))
+                        .map(|k| match scenario {
+                            true => format!("`\"{prefix}.{k}\" = ...`"),
+                            false => format!("`--set {prefix}.{k}=...`"),
+                        })
                         .collect::<Vec<_>>()
                         .join(" and ");
-                    format!("{origin} creates this table; give {sets} as well")
+                    let place = if scenario { " to the scenario's `[set]`" } else { "" };
+                    format!("{origin} creates this table; add {gives}{place} as well")
                 }
                 None => hint,
             };
@@ -235,21 +240,13 @@ impl Validator {
     }
 }
 
-/// When every field of `entry` was set by overrides (the table is not in the file: an
-/// override created it), the first override's label and its key without the last field
-/// (`mines.juanicipio.expansion`).
-fn created_by<'a>(entry: &'a Entry) -> Option<(&'a str, &'a str)> {
-    let origins: Vec<&str> = entry
-        .table
-        .fields
-        .iter()
-        .map(|f| f.value.origin.as_deref())
-        .collect::<Option<_>>()?;
-    let origin = *origins.first()?;
-    // The label ends with the override's text in backticks: `KEY=VALUE` or `KEY*=FACTOR`.
-    let text = origin.rsplit_once('`')?.0.rsplit_once('`')?.1;
+/// The key an override's label names, without its last field (`mines.juanicipio.expansion`
+/// for the override `mines.juanicipio.expansion.max=500`). The label ends with the
+/// override's text in backticks: KEY=VALUE or KEY*=FACTOR.
+fn override_key(label: &str) -> Option<&str> {
+    let text = label.rsplit_once('`')?.0.rsplit_once('`')?.1;
     let key = text.split('=').next()?.trim_end_matches('*');
-    Some((origin, key.rsplit_once('.')?.0))
+    Some(key.rsplit_once('.')?.0)
 }
 
 /// `percent / 100` as a person writes it (`35.95` -> `0.3595`, not `0.35950000000000004`).

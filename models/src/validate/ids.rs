@@ -86,6 +86,7 @@ impl Validator {
                     table: t,
                     label,
                     span: t.span.clone(),
+                    created_by: None,
                 };
                 self.check_keys(coll, &e);
                 if let (Some((s, span)), "demands" | "lanes" | "tariffs") = (&id, coll) {

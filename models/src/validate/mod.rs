@@ -128,6 +128,8 @@ struct Entry<'a> {
     /// that have none (dotted keys such as `expansion.max = 5`, implicit parents such as
     /// `[meta]` in `[meta.extra]`), the key that names it.
     span: Option<Range<usize>>,
+    /// The override that created this table (it is not in the file), if one did.
+    created_by: Option<&'a str>,
 }
 
 type Sp<T> = (T, Option<Range<usize>>);

@@ -28,6 +28,7 @@ impl Validator {
             table: t,
             label: format!("the expansion of {}", e.label),
             span: t.span.clone().or_else(|| f.key_span.clone()),
+            created_by: f.value.origin.as_deref(),
         };
         self.check_keys("expansion", &sub);
         let max = self.nonneg(&sub, "max");

@@ -107,6 +107,7 @@ impl Validator {
             table: meta,
             label: "`[meta]`".into(),
             span: meta.span.clone(),
+            created_by: None,
         };
         self.schema2_key(
             "`origin_classes` in `[meta]` is a schema-2 key".into(),

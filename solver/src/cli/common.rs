@@ -142,11 +142,7 @@ fn identity(path: &Path) -> Option<(FileId, Option<std::ffi::OsString>)> {
     if let Some(id) = file_id(path) {
         return Some((id, None));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    Some((file_id(dir)?, Some(path.file_name()?.to_os_string())))
+    Some((file_id(directory_of(path))?, Some(path.file_name()?.to_os_string())))
 }
 
 /// Refuse, before anything is read, solved or written, an output that is one of the run's
@@ -187,6 +183,14 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
     Ok(())
 }
 
+/// The directory a file path is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// An output whose directory is missing (or that is itself a directory) cannot be written:
 /// say so before anything is solved (exit 1, nothing solved), not after the whole run.
 fn writable_place(flag: &str, path: &Path) -> Result<(), Failure> {
@@ -196,10 +200,16 @@ fn writable_place(flag: &str, path: &Path) -> Result<(), Failure> {
             path.display()
         )));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => return Ok(()),
-    };
+    // `y/` names a directory, not a file (its parent is `""`, so it must be caught here).
+    if path.file_name().is_none() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) {
+        return Err(Failure::input(format!(
+            "error: cannot write `{}` ({flag}): it names a directory; give a file name, e.g. `{}report.txt` \
+             (nothing was run)",
+            path.display(),
+            path.display()
+        )));
+    }
+    let dir = directory_of(path);
     if dir.is_dir() {
         return Ok(());
     }
@@ -347,10 +357,7 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
             }
         }
         Some(path) => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
+            let dir = directory_of(path).to_path_buf();
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
             let tmp = temporary_in(&dir).map_err(fail)?;
             flushing::write_synced(tmp.as_file(), write).map_err(fail)?;

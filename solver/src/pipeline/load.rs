@@ -72,7 +72,9 @@ fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), Loa
                 scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
                 // A value the scenario sets is named with its file and line in diagnostics.
                 all.extend(sc.overrides.into_iter().map(|mut o| {
-                    let line = o.written_in.take().unwrap_or_default();
+                    // `scenario, line N` -> `scenario `FILE`, line N`.
+                    let at = o.written_in.take().unwrap_or_default();
+                    let line = at.strip_prefix("scenario, ").unwrap_or(&at);
                     o.written_in = Some(format!("scenario `{}`, {line}", path.display()));
                     o
                 }));
@@ -244,16 +246,14 @@ fn hex(bytes: &[u8]) -> String {
 /// UTF-8 (a file saved as Latin-1 or UTF-16 by a spreadsheet), with the fix.
 fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, LoadError> {
     String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
-        let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        // The column in characters of the valid prefix of the line.
-        let column = 1 + std::str::from_utf8(&valid[start..]).map_or(0, |l| l.chars().count());
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+        let (line, column) = sourcing_models::diag::line_col(prefix, prefix.len());
         LoadError::message(format!(
-            "error: `{}` is not UTF-8 text: byte 0x{:02x} at {}:{line}:{column} is not UTF-8; save the file \
-             as UTF-8 (TOML requires it)",
+            "error: `{}` is not UTF-8 text: byte 0x{:02x} at {}:{line}:{column}; save the file as UTF-8 (TOML \
+             requires it)",
             path.display(),
-            e.as_bytes()[valid.len()],
+            e.as_bytes()[valid],
             path.display()
         ))
     })

@@ -1130,12 +1130,15 @@ fn csv(r: &Report) -> String {
                             for (n, it) in items.iter().enumerate() {
                                 match it {
                                     Value::Object(rec) => {
-                                        let key = CSV_KEYS
+                                        let named = CSV_KEYS
                                             .iter()
-                                            .find_map(|f| rec.get(*f).and_then(Value::as_str))
-                                            .map_or_else(|| n.to_string(), str::to_string);
+                                            .find_map(|f| Some((*f, rec.get(*f).and_then(Value::as_str)?)));
+                                        let key = named.map_or_else(|| n.to_string(), |(_, k)| k.to_string());
                                         let period = rec.get("period").and_then(Value::as_i64).map(|y| y.to_string());
-                                        for (g, y) in rec.iter().filter(|(g, _)| !CSV_KEYS.contains(&g.as_str())) {
+                                        // Every field but the one the key is.
+                                        for (g, y) in
+                                            rec.iter().filter(|(g, _)| named.is_none_or(|(f, _)| f != g.as_str()))
+                                        {
                                             line(
                                                 section,
                                                 &key,
