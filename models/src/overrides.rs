@@ -742,7 +742,12 @@ mod tests {
 [[demands]]\nregion = \"R\"\nmaterial = \"ag\"\nquantity = 4\n";
 
     fn load_with(args: &[&str]) -> Result<crate::Instance, String> {
-        let mut raw = crate::raw::parse(SRC).unwrap();
+        load_src_with(SRC, args)
+    }
+
+    /// `src` with the `--set` overrides `args`, validated; the first error's message.
+    fn load_src_with(src: &str, args: &[&str]) -> Result<crate::Instance, String> {
+        let mut raw = crate::raw::parse(src).unwrap();
         let ovs: Vec<Override> = args
             .iter()
             .map(|a| parse(a, "--set").map_err(|d| d.message))
@@ -837,61 +842,41 @@ mod tests {
     /// header that has no expansion table to add it to.
     #[test]
     fn an_expansion_created_by_an_override_asks_for_its_cost_by_override() {
-        let mut raw = crate::raw::parse(SRC).unwrap();
-        apply(
-            &mut raw,
-            &[parse("mines.m.1.expansion.max=500", "--set").unwrap()],
-            "--set",
-        )
-        .unwrap();
-        let v = crate::validate::validate(&raw);
-        let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        let d = first_error(SRC, &parse_all(&["mines.m.1.expansion.max=500"]));
         assert!(d.message.contains("missing required key `cost`"), "{}", d.message);
         let hint = d.hint.as_deref().unwrap();
         assert!(
-            hint.contains("--set `mines.m.1.expansion.max=500` creates this table")
+            hint.contains("`mines.m.1.expansion.max=500` creates this table")
                 && hint.contains("`--set mines.m.1.expansion.cost=...`"),
             "{hint}"
         );
         // From a scenario: the missing key goes in the scenario's `[set]`.
         let sc = parse_scenario("[set]\n\"mines.m.1.expansion.max\" = 500\n").unwrap();
-        let mut raw = crate::raw::parse(SRC).unwrap();
-        apply(&mut raw, &sc.overrides, "").unwrap();
-        let v = crate::validate::validate(&raw);
-        let hint = v
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .and_then(|d| d.hint.clone())
-            .unwrap();
+        let hint = first_error(SRC, &sc.overrides).hint.unwrap();
         assert!(
             hint.contains("`\"mines.m.1.expansion.cost\" = ...` to the scenario's `[set]`"),
             "{hint}"
         );
         // A table in the file that lacks the key: the usual hint, not "creates this table".
         let src = SRC.replace("cost = 3\n", "cost = 3\nexpansion = { max = 100 }\n");
-        let mut raw = crate::raw::parse(&src).unwrap();
-        apply(
-            &mut raw,
-            &[parse("mines.m.1.expansion.max=200", "--set").unwrap()],
-            "--set",
-        )
-        .unwrap();
-        let v = crate::validate::validate(&raw);
-        let hint = v
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .and_then(|d| d.hint.clone())
-            .unwrap();
-        assert_eq!(hint, "add `cost = ...` to this table");
-        let sets = ["mines.m.1.expansion.max=500", "mines.m.1.expansion.cost=10"];
-        let mut raw = crate::raw::parse(SRC).unwrap();
-        let os: Vec<Override> = sets.iter().map(|s| parse(s, "--set").unwrap()).collect();
-        apply(&mut raw, &os, "--set").unwrap();
-        let i = crate::validate::validate(&raw).instance.expect("valid with its cost");
+        let d = first_error(&src, &parse_all(&["mines.m.1.expansion.max=200"]));
+        assert_eq!(d.hint.as_deref(), Some("add `cost = ...` to this table"));
+        let i = load_with(&["mines.m.1.expansion.max=500", "mines.m.1.expansion.cost=10"]).unwrap();
         let e = i.mines[0].expansion.unwrap();
         assert_eq!((e.max, e.cost), (500.0, 10.0));
+    }
+
+    /// `--set` overrides, parsed.
+    fn parse_all(sets: &[&str]) -> Vec<Override> {
+        sets.iter().map(|s| parse(s, "--set").unwrap()).collect()
+    }
+
+    /// The first error of `src` with `overrides` applied (as the CLI applies them).
+    fn first_error(src: &str, overrides: &[Override]) -> Diagnostic {
+        let mut raw = crate::raw::parse(src).unwrap();
+        apply(&mut raw, overrides, "").unwrap();
+        let v = crate::validate::validate(&raw);
+        v.diagnostics.into_iter().find(|d| d.is_error()).expect("an error")
     }
 
     /// `royalty_by_material` is set one material at a time: creating the table, replacing
@@ -903,16 +888,7 @@ mod tests {
             "[[materials]]\nid = \"cu\"\nprice = 5\n[[tax_regimes]]\nid = \"tx\"\n\
 [[tax_regimes]]\nid = \"ty\"\nroyalty_by_material = { ag = 0.01 }\n[[mines]]",
         );
-        let load = |args: &[&str]| -> Result<crate::Instance, String> {
-            let mut raw = crate::raw::parse(&src).unwrap();
-            let ovs: Vec<Override> = args
-                .iter()
-                .map(|a| parse(a, "--set").map_err(|d| d.message))
-                .collect::<Result<_, _>>()?;
-            apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
-            let v = crate::validate::validate(&raw);
-            v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
-        };
+        let load = |args: &[&str]| load_src_with(&src, args);
         let rates = |i: &crate::Instance, t: usize| i.tax_regimes[t].royalty_by_material.clone();
         let i = load(&[
             "tax_regimes.tx.royalty_by_material.cu=0.02",
