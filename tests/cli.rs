@@ -1354,6 +1354,31 @@ fn a_rejected_scenario_value_names_the_scenario_file_and_line() {
     );
 }
 
+/// An override's errors name the option it came with: `--set` for `solve`, `--param` for a
+/// sweep's points, in the error and in the note under a rejected value.
+#[test]
+fn override_errors_name_the_option_they_came_with() {
+    let inst = "instances/usmca_critical_minerals.toml";
+    for (args, wanted) in [
+        (
+            vec!["solve", inst, "--set", "mines.nope.capacity=2"],
+            "error: --set `mines.nope.capacity=2`: no entry of `mines` has id `nope`",
+        ),
+        (
+            vec!["sweep", inst, "--param", "mines.nope.capacity", "--values", "1,2"],
+            "error: --param `mines.nope.capacity=1`: no entry of `mines` has id `nope`",
+        ),
+        (
+            vec!["check", inst, "--set", "meta.carrying_rate=2"],
+            "= note: value set by --set `meta.carrying_rate=2`",
+        ),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{}", r.describe(&args));
+        assert!(r.stderr.contains(wanted), "{}", r.describe(&args));
+    }
+}
+
 /// A file that is not UTF-8 (a spreadsheet's Latin-1 export), as instance or scenario: the
 /// error gives the line and column of the first bad byte, in characters, and the fix.
 #[test]

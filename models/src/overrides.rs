@@ -46,6 +46,9 @@ pub struct Override {
     /// Where it was written, when not on the command line: `scenario `FILE`, line N`, named
     /// by a diagnostic about the value it sets.
     pub written_in: Option<String>,
+    /// The option it came with (`--set`, `--param`, ...), naming it in messages when
+    /// `written_in` does not.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +173,7 @@ fn parse_key(key: &str, value: RawKind, scale: bool, text: &str, origin: &str) -
         op,
         text: text.to_string(),
         written_in: None,
+        origin: origin.to_string(),
     })
 }
 
@@ -186,7 +190,12 @@ fn field_of<'a>(rest: &str, fields: &'a [(String, Kind)]) -> Option<&'a (String,
 
 /// `ID.FIELD` names no field of the collection (or is a field without an id).
 fn no_field(collection: &str, rest: &str, fields: &[(String, Kind)], origin: &str, text: &str) -> Diagnostic {
-    if fields.iter().any(|(f, _)| f == rest) {
+    // `tax_regimes.royalty_by_material.ag`: a field (here a rate table and its material)
+    // with no id before it.
+    let bare = |(f, k): &(String, Kind)| {
+        f == rest || (*k == Kind::RateByMaterial && rest.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with('.')))
+    };
+    if fields.iter().any(bare) {
         return Diagnostic::error(
             format!("{origin} `{text}`: no id between `{collection}` and `{rest}`"),
             None,
@@ -261,6 +270,7 @@ fn meta_key(field: &str, value: RawKind, scale: bool, text: &str, origin: &str) 
         op,
         text: text.to_string(),
         written_in: None,
+        origin: origin.to_string(),
     })
 }
 
@@ -352,6 +362,7 @@ pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result
 }
 
 fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagnostic> {
+    let origin = if o.origin.is_empty() { origin } else { &o.origin };
     let label = match (&o.written_in, origin.is_empty()) {
         (Some(place), _) => format!("{place}: `{}`", o.text),
         (None, true) => format!("`{}`", o.text),
@@ -382,6 +393,8 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     let mut ids = Vec::new();
     let mut hits = 0;
     let mut skipped = 0;
+    // The materials that do have a rate, when a `*=` finds none to scale.
+    let mut rated = std::collections::BTreeSet::new();
     for item in items.iter_mut() {
         let RawKind::Table(t) = &mut item.kind else {
             continue;
@@ -403,6 +416,9 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
                 false => t.get(outer).is_none(),
             };
             if o.id == "*" && missing {
+                if let Some(RawKind::Table(sub)) = t.get(outer).map(|f| &f.value.kind) {
+                    rated.extend(sub.fields.iter().map(|f| f.key.clone()));
+                }
                 skipped += 1;
                 continue;
             }
@@ -412,14 +428,26 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
     }
     if hits == 0 && skipped > 0 {
         let (outer, inner) = o.field.split_once('.').unwrap_or_default();
-        let what = match rate_table(&o.collection, outer) {
+        let rates = rate_table(&o.collection, outer);
+        let what = match rates {
             true => format!("a `{outer}` rate for `{inner}` to scale"),
             false => format!("an `{outer}`"),
         };
-        return Err(Diagnostic::error(
-            format!("{label}: no entry of `{}` has {what}", o.collection),
-            None,
-        ));
+        let d = Diagnostic::error(format!("{label}: no entry of `{}` has {what}", o.collection), None);
+        if !rates {
+            return Err(d);
+        }
+        let have = match rated.is_empty() {
+            true => "no entry has any".to_string(),
+            false => format!(
+                "rates there are for {}",
+                rated.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return Err(d.with_hint(format!(
+            "`*=` scales rates that exist ({have}); `{}.*.{outer}.{inner}=RATE` sets one on every entry",
+            o.collection
+        )));
     }
     if hits == 0 {
         let mut d = Diagnostic::error(
@@ -907,6 +935,33 @@ mod tests {
         assert!(
             e.contains("no entry of `tax_regimes` has a `royalty_by_material` rate for `cu`"),
             "{e}"
+        );
+        let mut raw = crate::raw::parse(&src).unwrap();
+        let d = apply(
+            &mut raw,
+            &parse_all(&["tax_regimes.*.royalty_by_material.cu*=2"]),
+            "--set",
+        )
+        .unwrap_err();
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some(
+                "`*=` scales rates that exist (rates there are for `ag`); \
+                 `tax_regimes.*.royalty_by_material.cu=RATE` sets one on every entry"
+            )
+        );
+        // A material's rate without the regime's id.
+        let d = parse("tax_regimes.royalty_by_material.ag=0.03", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `tax_regimes.royalty_by_material.ag=0.03`: no id between `tax_regimes` and \
+             `royalty_by_material.ag`"
+        );
+        assert!(
+            d.hint
+                .unwrap()
+                .contains("`tax_regimes.*.royalty_by_material.ag` for all"),
+            "the hint gives both keys"
         );
         for set in [
             "tax_regimes.ty.royalty_by_material.=0.02",
