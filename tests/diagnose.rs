@@ -97,8 +97,10 @@ fn conflict(r: &serde_json::Value) -> Vec<String> {
     v
 }
 
+/// The relaxations of a diagnosis; each must change its value (one that leaves it as it is
+/// relaxes nothing).
 fn relaxations(r: &serde_json::Value) -> Vec<(String, f64, f64)> {
-    r["diagnosis"]["relaxations"]
+    let all: Vec<(String, f64, f64)> = r["diagnosis"]["relaxations"]
         .as_array()
         .unwrap()
         .iter()
@@ -109,7 +111,11 @@ fn relaxations(r: &serde_json::Value) -> Vec<(String, f64, f64)> {
                 x["required"].as_f64().unwrap(),
             )
         })
-        .collect()
+        .collect();
+    for (key, current, required) in &all {
+        assert_ne!(current, required, "{key}: a relaxation that changes nothing");
+    }
+    all
 }
 
 /// Apply every relaxation with --set and check the instance becomes feasible.
@@ -387,6 +393,20 @@ fn needed_and_sufficient(label: &str, src: &str, base: &[&str]) {
             "{label}: {key} = {required} is more than needed: {less:?} give a plan"
         );
     }
+}
+
+/// The six-year baseline with no graphite imports allowed in 2027: the one relaxation is that
+/// year's cap. The interior point's solution of the elastic LP used to add forty more whose
+/// values rounded to no change (`0.1 -> 0.1`), each then checked by a solve: a minute.
+#[test]
+fn a_period_cap_on_the_six_year_baseline_is_its_only_relaxation() {
+    let src = shipped("instances/usmca_2025_2030.toml");
+    let set = ["--set=targets.graphite_usmca.max_import_share.2027=0"];
+    let (code, r, err) = run(&src, &set);
+    assert_eq!(code, 3, "{err}");
+    let keys: Vec<String> = relaxations(&r).into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(keys, ["targets.graphite_usmca.max_import_share.2027"]);
+    needed_and_sufficient("six-year baseline, no graphite imports in 2027", &src, &set);
 }
 
 /// The README's example of an infeasible what-if: demand +25% on the shipped instance. Its
