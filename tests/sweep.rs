@@ -292,6 +292,36 @@ fn an_infeasible_point_is_a_row_and_exit_0() {
     assert_eq!(table.cell(1, "status"), "optimal");
 }
 
+/// An infeasible point says what would make it feasible, as `solve` does: a note on stderr
+/// and the JSON line's `message` give the diagnosis' least relaxation (the same value `solve`
+/// reports for that point); an optimal point has no message.
+#[test]
+fn an_infeasible_point_names_its_least_relaxation() {
+    let key = "targets.graphite_usmca.max_import_share";
+    let args = [
+        "sweep", SHIPPED, "--param", key, "--values", "0,0.5", "--format", "jsonl",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    let (code, rep) = solve_with(SHIPPED, &[format!("{key}=0")]);
+    assert_eq!(code, 3);
+    let relaxations = rep["diagnosis"]["relaxations"].as_array().unwrap();
+    assert_eq!(relaxations.len(), 1, "{rep}");
+    let required = relaxations[0]["required"].as_f64().unwrap();
+    let wanted = format!("feasible by relaxing {key} (0 -> {required} share)");
+    let lines: Vec<Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        lines[0]["message"].as_str(),
+        Some(wanted.as_str()),
+        "{}",
+        r.describe(&args)
+    );
+    assert!(lines[1]["message"].is_null(), "{}", lines[1]);
+    let note = format!("note: point 1 ({key}=0) is infeasible: {wanted}");
+    assert!(r.stderr.contains(&note), "{}", r.describe(&args));
+    assert!(!r.stderr.contains("point 2"), "{}", r.describe(&args));
+}
+
 #[test]
 fn a_solver_failure_is_a_row_and_exit_5() {
     let (table, _) = sweep(

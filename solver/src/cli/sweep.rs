@@ -4,7 +4,8 @@
 //!
 //! The instance is read and parsed once; each point validates the file with the command's
 //! own overrides (`--scenario`, `--set`) followed by the point's, and is solved without
-//! ranging or diagnosis unless asked. Results are collected and written in point order, so
+//! ranging unless asked; an infeasible point gets the least relaxation of the diagnosis (not
+//! its conflict set). Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
 use super::choices::{self, Backend, RangingChoice, Scheduler, SweepFormat};
@@ -42,6 +43,9 @@ weighted totals over the horizon, objective@YEAR is each period's annual cost, a
 target has one column per period: <target>.share@YEAR, then <target>.marginal_value@YEAR.
 A key may set one year of a series (`demands.X.quantity.2030`) or a lead time
 (`mines.X.expansion.lead_time`).
+
+An infeasible point's least relaxation (what would make it feasible) is noted on stderr and
+is the `message` of its JSON line.
 
 Exit status: 0 every point optimal or proved infeasible (each row has its status), 1 invalid
 input (a bad KEY or value; nothing solved, nothing written), 2 bad usage (e.g. a bad range),
@@ -357,7 +361,9 @@ fn run_sweep(args: &SweepArgs) -> Result<i32, Failure> {
                 ..Default::default()
             },
             ranging: o.ranging.into(),
-            diagnose: false,
+            // An infeasible point says what would make it feasible (the least relaxation, one
+            // more LP); the conflict set would cost one LP per candidate row.
+            diagnose: true,
             conflict: false,
         },
         total,
@@ -385,6 +391,7 @@ fn run_whole(study: &Study, o: &SweepOptions) -> Result<i32, Failure> {
         rows,
     };
     let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
+    note_infeasible(&table.axes, table.rows.iter().enumerate(), o.input.quiet);
     if !o.input.quiet {
         eprintln!(
             "sweep: {} ({}) in {elapsed:.1} s on {jobs} job{}",
@@ -447,6 +454,28 @@ fn warn_failed<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>) 
         }
     }
     failed
+}
+
+/// Infeasible points noted on stderr with what would make each feasible, at most this many
+/// (the JSON lines format carries it for every point, as `message`).
+const INFEASIBLE_NOTES: usize = 10;
+
+/// A note per infeasible point with its least relaxation (unless `quiet`).
+fn note_infeasible<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let infeasible: Vec<(usize, &Row)> = rows.filter(|(_, r)| r.status == "infeasible").collect();
+    for (i, r) in infeasible.iter().take(INFEASIBLE_NOTES) {
+        let why = r.message.as_deref().unwrap_or("the diagnosis found no relaxation");
+        eprintln!("note: point {} ({}) is infeasible: {why}", i + 1, describe(axes, *i));
+    }
+    if infeasible.len() > INFEASIBLE_NOTES {
+        eprintln!(
+            "note: {} more infeasible points; `--format jsonl` gives each one's relaxation (`message`)",
+            infeasible.len() - INFEASIBLE_NOTES
+        );
+    }
 }
 
 /// Write the table (and its chart) as an unsharded run does.
@@ -525,6 +554,7 @@ fn run_shard(study: &Study, o: &SweepOptions, shard: Shard, dir: &Path, resume: 
     let (all, path) = begun.finish(dir, new)?;
     let all: Vec<Row> = all.iter().map(SweepPoint::row).collect();
     let failed = warn_failed(&study.axes, points.iter().copied().zip(&all));
+    note_infeasible(&study.axes, points.iter().copied().zip(&all), quiet);
     if !quiet {
         eprintln!(
             "sweep: shard {shard}: {} of {} ({}): {kept} kept from an earlier run, {solved} solved in {:.1} s on {jobs} \
@@ -643,6 +673,7 @@ fn merge(args: &SweepMergeArgs) -> Result<i32, Failure> {
         rows,
     };
     let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
+    note_infeasible(&table.axes, table.rows.iter().enumerate(), m.quiet);
     if !m.quiet {
         eprintln!(
             "sweep merge: {} from {} shard{} ({})",

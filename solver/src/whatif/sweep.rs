@@ -301,6 +301,32 @@ pub struct Row {
     pub targets: Vec<(Option<f64>, Option<f64>)>,
 }
 
+/// For an infeasible point, the diagnosis' least relaxation in one line: `feasible by
+/// relaxing KEY (now -> needed UNIT), ...`.
+fn least_relaxation(rep: &Report) -> Option<String> {
+    let d = rep.diagnosis.as_ref().filter(|d| !d.relaxations.is_empty())?;
+    let num = crate::whatif::compare::num;
+    let each: Vec<String> = d
+        .relaxations
+        .iter()
+        .map(|x| {
+            let keep = x
+                .keep
+                .as_ref()
+                .map(|k| format!(", that year only: also {k}"))
+                .unwrap_or_default();
+            format!(
+                "{} ({} -> {} {}{keep})",
+                x.constraint,
+                num(x.current),
+                num(x.required),
+                x.unit
+            )
+        })
+        .collect();
+    Some(format!("feasible by relaxing {}", each.join(", ")))
+}
+
 impl Row {
     /// The row of a solved point: numbers only when the plan is optimal.
     pub fn from_report(rep: &Report, layout: &Layout) -> Row {
@@ -336,7 +362,10 @@ impl Row {
         });
         Row {
             status: rep.status.to_string(),
-            message: rep.message.clone(),
+            message: match (&rep.message, least_relaxation(rep)) {
+                (Some(m), Some(r)) => Some(format!("{r}; {m}")),
+                (m, r) => r.or_else(|| m.clone()),
+            },
             objective: if optimal { rep.objective } else { None },
             costs,
             periods,
