@@ -409,6 +409,27 @@ fn a_period_cap_on_the_six_year_baseline_is_its_only_relaxation() {
     needed_and_sufficient("six-year baseline, no graphite imports in 2027", &src, &set);
 }
 
+/// A slack whose value cannot move further (a scope whose consumption is negative, because
+/// a reserve in it serves a demand abroad; a demand already 0 in its year) is no solver
+/// remainder: the diagnosis keeps the row and says it could not confirm a repair, rather
+/// than reporting a repaired cost with no relaxation.
+#[test]
+fn a_clamped_relaxation_is_kept_and_reported_unconfirmed() {
+    for (fixture, wanted) in [
+        ("reserve_drawn_abroad.toml", "targets.t.max_import_share.2025"),
+        ("zero_in_the_first_year.toml", "demands.US-A/cobalt.quantity.2025"),
+    ] {
+        let src = shipped(&format!("tests/fixtures/diagnose/{fixture}"));
+        let (code, r, err) = run(&src, &[]);
+        assert_eq!(code, 3, "{fixture}: {err}");
+        let keys: Vec<String> = relaxations(&r).into_iter().map(|(k, _, _)| k).collect();
+        assert_eq!(keys.first().map(String::as_str), Some(wanted), "{fixture}: {r}");
+        assert!(r["diagnosis"]["repaired_objective"].is_null(), "{fixture}: {r}");
+        let why = r["diagnosis"]["incomplete"].as_str().unwrap_or_default();
+        assert!(why.contains("could not be confirmed"), "{fixture}: {r}");
+    }
+}
+
 /// The README's example of an infeasible what-if: demand +25% on the shipped instance. Its
 /// repair used to be reported unconfirmed (the check of the repaired instance proved plans
 /// by the dual LP alone, which microlp fails on it) and stepped to 0.2052 / 0.4212 / 0.7026

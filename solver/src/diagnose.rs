@@ -502,13 +502,14 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
             continue;
         }
         let r = describe(inst, model, row, s, x, demand_cut[row]);
-        // A slack that rounds to no change of the value is the interior point's dust (a
-        // share of 0.1 that stays 0.1): setting it would change nothing, so it is no
-        // relaxation (and checking each such one by a solve cost a minute on the six-year
-        // baseline).
-        if r.required != r.current {
-            out.push(r);
+        // The interior point's remainder (a share of 0.1 "relaxed" to 0.1): no change anyone
+        // could set, and checking each such one by a solve cost a minute on the six-year
+        // baseline. A value that stays as it is because it is clamped (a share already 1, a
+        // demand already 0, a scope that consumes nothing) is a real slack, and stays.
+        if r.required == r.current && is_dust(model, row, s, x, demand_cut[row]) {
+            continue;
         }
+        out.push(r);
     }
     // A next year that is itself relaxed needs no keeping: its own line sets it.
     let named: Vec<String> = out.iter().map(|r| r.constraint.clone()).collect();
@@ -521,6 +522,19 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
         }
     }
     Ok((out, cost))
+}
+
+/// Whether the slack `s` of `row` is less than half the step its value is printed at (a
+/// share at 4 decimals of the scope's consumption, tonnes at 3): a solver's remainder.
+fn is_dust(model: &Model, row: usize, s: f64, x: &[f64], demand_cut: f64) -> bool {
+    match model.lp.rows()[row] {
+        RowKey::Target(t) => {
+            let p = model.lp.row_period(row);
+            let consumption = model.targets[p][t as usize].consumption(x) - demand_cut;
+            consumption > 0.0 && s < 0.5e-4 * consumption
+        }
+        _ => s < 0.5e-3,
+    }
 }
 
 /// A relaxation in the instance's terms. `demand_cut`: for a target, the demand of its scope
@@ -908,7 +922,11 @@ pub fn diagnose_rebuilt(
     let structural = structural(inst);
     let mut unconfirmed = false;
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
-        Ok((r, c)) => (r, Some(c)),
+        // No relaxation, no repaired plan to cost.
+        Ok((r, c)) => {
+            let c = (!r.is_empty()).then_some(c);
+            (r, c)
+        }
         Err(_) => (Vec::new(), None),
     };
     if !relaxations.is_empty() {
@@ -948,9 +966,15 @@ pub fn diagnose_rebuilt(
                  that cannot give way, such as a stockpile's floor or final level, binds as well)"
                     .to_string()
             } else if relaxations_cut {
-                "the diagnosis stopped at the time limit: the relaxations may be missing, unverified or not \
-                 minimal, and the conflict set is missing"
-                    .to_string()
+                let conflict = if conflict_set {
+                    ", and the conflict set is missing"
+                } else {
+                    ""
+                };
+                format!(
+                    "the diagnosis stopped at the time limit: the relaxations may be missing, unverified or not \
+                     minimal{conflict}"
+                )
             } else {
                 "the diagnosis stopped at the time limit: the conflict set is missing".to_string()
             }
