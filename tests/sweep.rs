@@ -320,6 +320,41 @@ fn an_infeasible_point_names_its_least_relaxation() {
     let note = format!("note: point 1 ({key}=0) is infeasible: {wanted}");
     assert!(r.stderr.contains(&note), "{}", r.describe(&args));
     assert!(!r.stderr.contains("point 2"), "{}", r.describe(&args));
+
+    // Caps of 0 to 0.16 are infeasible: ten notes, then a count of the rest; `--quiet`
+    // silences them; `--no-diagnose` leaves the messages out.
+    let grid = [
+        "sweep",
+        SHIPPED,
+        "--param",
+        key,
+        "--range",
+        "0:0.3:0.01",
+        "--format",
+        "jsonl",
+    ];
+    let r = run(&grid);
+    assert_eq!(r.code, 0, "{}", r.describe(&grid));
+    assert_eq!(
+        r.stderr.matches(" is infeasible: feasible by relaxing ").count(),
+        10,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("note: 7 more infeasible points;"), "{}", r.stderr);
+    let with = |extra: &str| {
+        let args: Vec<&str> = grid.iter().copied().chain([extra]).collect();
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        r
+    };
+    assert!(!with("--quiet").stderr.contains("note:"), "--quiet prints no note");
+    let bare = with("--no-diagnose");
+    assert!(!bare.stderr.contains("note:"), "{}", bare.stderr);
+    for l in bare.stdout.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert!(v["message"].is_null(), "--no-diagnose: {l}");
+    }
 }
 
 #[test]

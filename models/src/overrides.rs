@@ -346,7 +346,9 @@ fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
     }
 }
 
-/// Apply overrides in order. Every override must address at least one entry.
+/// Apply overrides in order. Every override must address at least one entry. Messages
+/// name an override by its own origin (the option it came with, set by [`parse`]), or by
+/// `origin` for an override built without one.
 pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     for o in overrides {
@@ -437,17 +439,17 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         if !rates {
             return Err(d);
         }
-        let have = match rated.is_empty() {
-            true => "no entry has any".to_string(),
-            false => format!(
-                "rates there are for {}",
-                rated.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-            ),
+        let listed: Vec<String> = rated.iter().map(|m| format!("`{m}`")).collect();
+        let have = match listed.len() {
+            0 => "no entry has any".to_string(),
+            1 => format!("only {} has one", listed[0]),
+            _ => format!("only {} have one", listed.join(", ")),
         };
-        return Err(d.with_hint(format!(
-            "`*=` scales rates that exist ({have}); `{}.*.{outer}.{inner}=RATE` sets one on every entry",
-            o.collection
-        )));
+        let set = match material_exists(raw, inner) {
+            true => format!("; `{}.*.{outer}.{inner}=RATE` sets one on every entry", o.collection),
+            false => format!("; and `{inner}` is no material of this instance"),
+        };
+        return Err(d.with_hint(format!("`*=` scales existing rates ({have}){set}")));
     }
     if hits == 0 {
         let mut d = Diagnostic::error(
@@ -460,6 +462,16 @@ fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagn
         return Err(d);
     }
     Ok(())
+}
+
+/// Does the instance have a material with id `id`?
+fn material_exists(raw: &RawTable, id: &str) -> bool {
+    match raw.get("materials").map(|f| &f.value.kind) {
+        Some(RawKind::Array(items)) => items
+            .iter()
+            .any(|item| matches!(&item.kind, RawKind::Table(t) if entry_id("materials", t).as_deref() == Some(id))),
+        _ => false,
+    }
 }
 
 /// Is `field` of `collection` a table of rates by material (`royalty_by_material`)?
@@ -945,10 +957,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             d[0].hint.as_deref(),
-            Some(
-                "`*=` scales rates that exist (rates there are for `ag`); \
-                 `tax_regimes.*.royalty_by_material.cu=RATE` sets one on every entry"
-            )
+            Some("`*=` scales existing rates (only `ag` has one); `tax_regimes.*.royalty_by_material.cu=RATE` sets one on every entry")
+        );
+        let mut raw = crate::raw::parse(&src).unwrap();
+        let d = apply(
+            &mut raw,
+            &parse_all(&["tax_regimes.*.royalty_by_material.zz*=2"]),
+            "--set",
+        )
+        .unwrap_err();
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some("`*=` scales existing rates (only `ag` has one); and `zz` is no material of this instance")
         );
         // A material's rate without the regime's id.
         let d = parse("tax_regimes.royalty_by_material.ag=0.03", "--set").unwrap_err();

@@ -74,7 +74,7 @@ pub struct InputArgs {
     /// A scenario file: optional `name`, `description` and a table `[set]` of "KEY" = VALUE
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Print no warnings on stderr
+    /// Print no warnings or notes on stderr
     #[arg(long, short)]
     pub quiet: bool,
 }

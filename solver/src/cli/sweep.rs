@@ -44,8 +44,10 @@ target has one column per period: <target>.share@YEAR, then <target>.marginal_va
 A key may set one year of a series (`demands.X.quantity.2030`) or a lead time
 (`mines.X.expansion.lead_time`).
 
-An infeasible point's least relaxation (what would make it feasible) is noted on stderr and
-is the `message` of its JSON line.
+An infeasible point's least relaxation (what would make it feasible) is the `message` of its
+JSON line and is noted on stderr for the first ten such points (--quiet silences the notes,
+--no-diagnose skips the work). When the time limit cuts that diagnosis short, the point stays
+`infeasible` (it is proved) and its message says what is missing.
 
 Exit status: 0 every point optimal or proved infeasible (each row has its status), 1 invalid
 input (a bad KEY or value; nothing solved, nothing written), 2 bad usage (e.g. a bad range),
@@ -101,6 +103,9 @@ pub struct SweepOptions {
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// Skip the least relaxation of infeasible points (two more LPs and a check each)
+    #[arg(long)]
+    pub no_diagnose: bool,
     #[command(flatten)]
     pub shard: ShardArgs,
 }
@@ -361,9 +366,10 @@ fn run_sweep(args: &SweepArgs) -> Result<i32, Failure> {
                 ..Default::default()
             },
             ranging: o.ranging.into(),
-            // An infeasible point says what would make it feasible (the least relaxation, one
-            // more LP); the conflict set would cost one LP per candidate row.
-            diagnose: true,
+            // An infeasible point says what would make it feasible (the least relaxation: two
+            // elastic LPs, then a solve of the relaxed instance per check); the conflict set
+            // would cost one LP per candidate row.
+            diagnose: !o.no_diagnose,
             conflict: false,
         },
         total,
@@ -391,7 +397,11 @@ fn run_whole(study: &Study, o: &SweepOptions) -> Result<i32, Failure> {
         rows,
     };
     let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
-    note_infeasible(&table.axes, table.rows.iter().enumerate(), o.input.quiet);
+    note_infeasible(
+        &table.axes,
+        table.rows.iter().enumerate(),
+        o.input.quiet || o.no_diagnose,
+    );
     if !o.input.quiet {
         eprintln!(
             "sweep: {} ({}) in {elapsed:.1} s on {jobs} job{}",
@@ -460,7 +470,8 @@ fn warn_failed<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>) 
 /// (the JSON lines format carries it for every point, as `message`).
 const INFEASIBLE_NOTES: usize = 10;
 
-/// A note per infeasible point with its least relaxation (unless `quiet`).
+/// A note per infeasible point with its least relaxation (unless `quiet`: also when the
+/// points were not diagnosed).
 fn note_infeasible<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>, quiet: bool) {
     if quiet {
         return;
@@ -526,6 +537,7 @@ fn sweep_run(study: &Study, o: &SweepOptions) -> SweepRun {
         backend: o.backend.name().into(),
         ranging: choices::name_of(&o.ranging),
         time_limit: o.time_limit.map(Exact),
+        diagnose: !o.no_diagnose,
     }
 }
 
@@ -554,7 +566,7 @@ fn run_shard(study: &Study, o: &SweepOptions, shard: Shard, dir: &Path, resume: 
     let (all, path) = begun.finish(dir, new)?;
     let all: Vec<Row> = all.iter().map(SweepPoint::row).collect();
     let failed = warn_failed(&study.axes, points.iter().copied().zip(&all));
-    note_infeasible(&study.axes, points.iter().copied().zip(&all), quiet);
+    note_infeasible(&study.axes, points.iter().copied().zip(&all), quiet || o.no_diagnose);
     if !quiet {
         eprintln!(
             "sweep: shard {shard}: {} of {} ({}): {kept} kept from an earlier run, {solved} solved in {:.1} s on {jobs} \
@@ -595,6 +607,9 @@ fn emit_script(
     shard_args.extend(["--ranging".into(), choices::name_of(&o.ranging)]);
     if let Some(t) = o.time_limit {
         shard_args.extend(["--time-limit".into(), t.to_string()]);
+    }
+    if o.no_diagnose {
+        shard_args.push("--no-diagnose".into());
     }
     if o.input.quiet {
         shard_args.push("--quiet".into());
@@ -673,7 +688,7 @@ fn merge(args: &SweepMergeArgs) -> Result<i32, Failure> {
         rows,
     };
     let failed = warn_failed(&table.axes, table.rows.iter().enumerate());
-    note_infeasible(&table.axes, table.rows.iter().enumerate(), m.quiet);
+    note_infeasible(&table.axes, table.rows.iter().enumerate(), m.quiet || !run.diagnose);
     if !m.quiet {
         eprintln!(
             "sweep merge: {} from {} shard{} ({})",
@@ -846,6 +861,7 @@ mod tests {
             "backend",
             "ranging",
             "time_limit",
+            "no_diagnose",
             "shard",
             "shards",
             "shard_dir",

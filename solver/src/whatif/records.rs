@@ -45,6 +45,10 @@ pub struct SweepRun {
     pub backend: String,
     pub ranging: String,
     pub time_limit: Option<Exact>,
+    /// Whether infeasible points carry their least relaxation (false in the shards of
+    /// versions without it, whose rows have none).
+    #[serde(default)]
+    pub diagnose: bool,
 }
 
 impl SweepRun {

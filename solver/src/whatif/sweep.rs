@@ -302,7 +302,8 @@ pub struct Row {
 }
 
 /// For an infeasible point, the diagnosis' least relaxation in one line: `feasible by
-/// relaxing KEY (now -> needed UNIT), ...`.
+/// relaxing KEY (now -> needed UNIT), ...`, or what it tried and why that is not confirmed
+/// (the report's message then says the same).
 fn least_relaxation(rep: &Report) -> Option<String> {
     let d = rep.diagnosis.as_ref().filter(|d| !d.relaxations.is_empty())?;
     let num = crate::whatif::compare::num;
@@ -324,7 +325,10 @@ fn least_relaxation(rep: &Report) -> Option<String> {
             )
         })
         .collect();
-    Some(format!("feasible by relaxing {}", each.join(", ")))
+    Some(match &d.incomplete {
+        None => format!("feasible by relaxing {}", each.join(", ")),
+        Some(why) => format!("tried relaxing {}; {why}", each.join(", ")),
+    })
 }
 
 impl Row {
@@ -362,10 +366,7 @@ impl Row {
         });
         Row {
             status: rep.status.to_string(),
-            message: match (&rep.message, least_relaxation(rep)) {
-                (Some(m), Some(r)) => Some(format!("{r}; {m}")),
-                (m, r) => r.or_else(|| m.clone()),
-            },
+            message: least_relaxation(rep).or_else(|| rep.message.clone()),
             objective: if optimal { rep.objective } else { None },
             costs,
             periods,
