@@ -948,27 +948,20 @@ mod tests {
             e.contains("no entry of `tax_regimes` has a `royalty_by_material` rate for `cu`"),
             "{e}"
         );
-        let mut raw = crate::raw::parse(&src).unwrap();
-        let d = apply(
-            &mut raw,
-            &parse_all(&["tax_regimes.*.royalty_by_material.cu*=2"]),
-            "--set",
-        )
-        .unwrap_err();
+        let hint = |set: &str| {
+            let mut raw = crate::raw::parse(&src).unwrap();
+            apply(&mut raw, &parse_all(&[set]), "--set").unwrap_err()[0]
+                .hint
+                .clone()
+                .unwrap()
+        };
         assert_eq!(
-            d[0].hint.as_deref(),
-            Some("`*=` scales existing rates (only `ag` has one); `tax_regimes.*.royalty_by_material.cu=RATE` sets one on every entry")
+            hint("tax_regimes.*.royalty_by_material.cu*=2"),
+            "`*=` scales existing rates (only `ag` has one); `tax_regimes.*.royalty_by_material.cu=RATE` sets one on every entry"
         );
-        let mut raw = crate::raw::parse(&src).unwrap();
-        let d = apply(
-            &mut raw,
-            &parse_all(&["tax_regimes.*.royalty_by_material.zz*=2"]),
-            "--set",
-        )
-        .unwrap_err();
         assert_eq!(
-            d[0].hint.as_deref(),
-            Some("`*=` scales existing rates (only `ag` has one); and `zz` is no material of this instance")
+            hint("tax_regimes.*.royalty_by_material.zz*=2"),
+            "`*=` scales existing rates (only `ag` has one); and `zz` is no material of this instance"
         );
         // A material's rate without the regime's id.
         let d = parse("tax_regimes.royalty_by_material.ag=0.03", "--set").unwrap_err();
