@@ -347,12 +347,11 @@ fn entry_id(collection: &str, t: &RawTable) -> Option<String> {
 }
 
 /// Apply overrides in order. Every override must address at least one entry. Messages
-/// name an override by its own origin (the option it came with, set by [`parse`]), or by
-/// `origin` for an override built without one.
-pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result<(), Vec<Diagnostic>> {
+/// name an override by where it was written, else by the option it came with.
+pub fn apply(raw: &mut RawTable, overrides: &[Override]) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     for o in overrides {
-        if let Err(d) = apply_one(raw, o, origin) {
+        if let Err(d) = apply_one(raw, o) {
             errors.push(d);
         }
     }
@@ -363,12 +362,11 @@ pub fn apply(raw: &mut RawTable, overrides: &[Override], origin: &str) -> Result
     }
 }
 
-fn apply_one(raw: &mut RawTable, o: &Override, origin: &str) -> Result<(), Diagnostic> {
-    let origin = if o.origin.is_empty() { origin } else { &o.origin };
-    let label = match (&o.written_in, origin.is_empty()) {
+fn apply_one(raw: &mut RawTable, o: &Override) -> Result<(), Diagnostic> {
+    let label = match (&o.written_in, o.origin.is_empty()) {
         (Some(place), _) => format!("{place}: `{}`", o.text),
         (None, true) => format!("`{}`", o.text),
-        (None, false) => format!("{origin} `{}`", o.text),
+        (None, false) => format!("{} `{}`", o.origin, o.text),
     };
     let first = first_period(raw);
     if o.collection == "meta" {
@@ -792,7 +790,7 @@ mod tests {
             .iter()
             .map(|a| parse(a, "--set").map_err(|d| d.message))
             .collect::<Result<_, _>>()?;
-        apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
+        apply(&mut raw, &ovs).map_err(|e| e[0].message.clone())?;
         let v = crate::validate::validate(&raw);
         v.instance.ok_or_else(|| v.diagnostics[0].message.clone())
     }
@@ -869,7 +867,7 @@ mod tests {
     fn overridden_values_are_validated_and_name_their_origin() {
         let mut raw = crate::raw::parse(SRC).unwrap();
         let o = parse("mines.m.1.capacity=-5", "--set").unwrap();
-        apply(&mut raw, &[o], "--set").unwrap();
+        apply(&mut raw, &[o]).unwrap();
         let v = crate::validate::validate(&raw);
         assert!(v.instance.is_none());
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
@@ -914,7 +912,7 @@ mod tests {
     /// The first error of `src` with `overrides` applied (as the CLI applies them).
     fn first_error(src: &str, overrides: &[Override]) -> Diagnostic {
         let mut raw = crate::raw::parse(src).unwrap();
-        apply(&mut raw, overrides, "").unwrap();
+        apply(&mut raw, overrides).unwrap();
         let v = crate::validate::validate(&raw);
         v.diagnostics.into_iter().find(|d| d.is_error()).expect("an error")
     }
@@ -950,7 +948,7 @@ mod tests {
         );
         let hint = |set: &str| {
             let mut raw = crate::raw::parse(&src).unwrap();
-            apply(&mut raw, &parse_all(&[set]), "--set").unwrap_err()[0]
+            apply(&mut raw, &parse_all(&[set])).unwrap_err()[0]
                 .hint
                 .clone()
                 .unwrap()
@@ -1008,7 +1006,7 @@ mod tests {
             ("demands.R/ag.material=\"ax\"", "unknown material `ax`"),
         ] {
             let mut raw = crate::raw::parse(SRC).unwrap();
-            apply(&mut raw, &[parse(set, "--set").unwrap()], "--set").unwrap();
+            apply(&mut raw, &[parse(set, "--set").unwrap()]).unwrap();
             let v = crate::validate::validate(&raw);
             let d = v
                 .diagnostics
@@ -1077,7 +1075,7 @@ mod tests {
             ["`mode` in lanes entry #1 must be a string, found an integer"]
         );
         let mut raw = crate::raw::parse(&src).unwrap();
-        let e = apply(&mut raw, &[parse("lanes.R->S/road.cost=2", "--set").unwrap()], "--set").unwrap_err();
+        let e = apply(&mut raw, &[parse("lanes.R->S/road.cost=2", "--set").unwrap()]).unwrap_err();
         assert_eq!(
             e[0].message,
             "--set `lanes.R->S/road.cost=2`: no entry of `lanes` has id `R->S/road`"
@@ -1100,7 +1098,7 @@ mod tests {
         let sc = parse_scenario("name = \"up\"\n[set]\n\"mines.m.1.cost\" = 4\n\"mines.m.1.capacity\" = -5\n").unwrap();
         assert_eq!(sc.overrides[1].written_in.as_deref(), Some("scenario, line 4"));
         let mut raw = crate::raw::parse(SRC).unwrap();
-        apply(&mut raw, &sc.overrides, "").unwrap();
+        apply(&mut raw, &sc.overrides).unwrap();
         let v = crate::validate::validate(&raw);
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert_eq!(d.origin.as_deref(), Some("scenario, line 4: `mines.m.1.capacity=-5`"));
@@ -1136,7 +1134,7 @@ mod tests {
             .iter()
             .map(|a| parse(a, "--set").map_err(|d| d.message))
             .collect::<Result<_, _>>()?;
-        apply(&mut raw, &ovs, "--set").map_err(|e| e[0].message.clone())?;
+        apply(&mut raw, &ovs).map_err(|e| e[0].message.clone())?;
         Ok(crate::validate::validate(&raw))
     }
 
@@ -1299,12 +1297,7 @@ mod tests {
         assert_eq!(&SRC[d.span.clone().unwrap()], "10");
         // Scaling one year of a plain number without periods keeps the number.
         let mut raw = crate::raw::parse(SRC).unwrap();
-        apply(
-            &mut raw,
-            &[parse("mines.m.1.capacity.2028*=2", "--set").unwrap()],
-            "--set",
-        )
-        .unwrap();
+        apply(&mut raw, &[parse("mines.m.1.capacity.2028*=2", "--set").unwrap()]).unwrap();
         let RawKind::Array(mines) = &raw.get("mines").unwrap().value.kind else {
             panic!("mines")
         };
@@ -1391,7 +1384,7 @@ mod tests {
         assert_eq!(sc.overrides[1].op, Op::Scale(2.0));
         assert_eq!(sc.overrides[0].text, "mines.m.1.capacity.2028=0");
         let mut raw = crate::raw::parse(&src2()).unwrap();
-        apply(&mut raw, &sc.overrides, "scenario").unwrap();
+        apply(&mut raw, &sc.overrides).unwrap();
         let i = crate::validate::validate(&raw).instance.unwrap();
         assert_eq!(per_period(&i.mines[0].capacity), [10.0, 0.0, 0.0]);
         assert_eq!(per_period(&i.demands[0].quantity), [4.0, 4.0, 8.0]);

@@ -748,7 +748,7 @@ fn overrides_never_panic_and_errors_name_their_origin() {
                 }
             }
             let mut tree = raw::parse(src).expect("shipped instances parse");
-            if let Err(ds) = overrides::apply(&mut tree, &parsed, "--set") {
+            if let Err(ds) = overrides::apply(&mut tree, &parsed) {
                 assert!(!ds.is_empty() && ds.iter().all(|d| d.is_error()));
                 for d in &ds {
                     assert!(!d.message.contains('\n'), "{:?}", d.message);

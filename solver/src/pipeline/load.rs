@@ -168,8 +168,8 @@ impl Source {
             return Ok(validate::validate(tree));
         }
         let mut tree = tree.clone();
-        overrides::apply(&mut tree, &self.overrides, "")?;
-        overrides::apply(&mut tree, extra, "")?;
+        overrides::apply(&mut tree, &self.overrides)?;
+        overrides::apply(&mut tree, extra)?;
         Ok(validate::validate(&tree))
     }
 
