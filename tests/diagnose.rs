@@ -410,24 +410,67 @@ fn a_period_cap_on_the_six_year_baseline_is_its_only_relaxation() {
 }
 
 /// A slack whose value cannot move further (a scope whose consumption is negative, because
-/// a reserve in it serves a demand abroad; a demand already 0 in its year) is no solver
-/// remainder: the diagnosis keeps the row and says it could not confirm a repair, rather
-/// than reporting a repaired cost with no relaxation.
+/// a reserve in it serves a demand abroad) is no solver remainder: the diagnosis keeps the
+/// row and says it could not confirm a repair, rather than reporting a repaired cost with no
+/// relaxation.
 #[test]
 fn a_clamped_relaxation_is_kept_and_reported_unconfirmed() {
-    for (fixture, wanted) in [
-        ("reserve_drawn_abroad.toml", "targets.t.max_import_share.2025"),
-        ("zero_in_the_first_year.toml", "demands.US-A/cobalt.quantity.2025"),
-    ] {
-        let src = shipped(&format!("tests/fixtures/diagnose/{fixture}"));
-        let (code, r, err) = run(&src, &[]);
-        assert_eq!(code, 3, "{fixture}: {err}");
-        let keys: Vec<String> = relaxations(&r).into_iter().map(|(k, _, _)| k).collect();
-        assert_eq!(keys.first().map(String::as_str), Some(wanted), "{fixture}: {r}");
-        assert!(r["diagnosis"]["repaired_objective"].is_null(), "{fixture}: {r}");
-        let why = r["diagnosis"]["incomplete"].as_str().unwrap_or_default();
-        assert!(why.contains("could not be confirmed"), "{fixture}: {r}");
+    let src = shipped("tests/fixtures/diagnose/reserve_drawn_abroad.toml");
+    let (code, r, err) = run(&src, &[]);
+    assert_eq!(code, 3, "{err}");
+    let found = relaxations(&r);
+    let keys: Vec<&str> = found.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(keys.first().copied(), Some("targets.t.max_import_share.2025"), "{r}");
+    // Stepped further when unconfirmed: a share only ever up.
+    for (key, current, required) in &found {
+        assert!(
+            required > current,
+            "{key} stepped the wrong way, {current} -> {required}"
+        );
     }
+    assert!(r["diagnosis"]["repaired_objective"].is_null(), "{r}");
+    let why = r["diagnosis"]["incomplete"].as_str().unwrap_or_default();
+    assert!(why.contains("could not be confirmed"), "{r}");
+}
+
+/// A demand gives way down to 0, not below. A reserve floor of 50 t in 2025 with no imports
+/// allowed that year and no demand: the elastic plan used to "lower" the demand of 2025
+/// below 0, clamp it at 0 and report it unconfirmed, stepped up to 0.004. Lowering a demand
+/// of 0 is no repair; raising the year's import capacity is: 50 t over the period's 2 years,
+/// 25 t/yr. By hand, with it: 25 t/yr at 100 USD/t for 2 years, then the floor (a series,
+/// still 50 t in 2027) keeps the reserve whole and 5 t/yr are imported for the 2027 demand,
+/// 2 x 2,500 + 2 x 500 = 6,000 USD.
+#[test]
+fn a_demand_already_zero_does_not_give_way() {
+    let src = shipped("tests/fixtures/diagnose/zero_in_the_first_year.toml");
+    let (code, r, err) = run(&src, &[]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(
+        relaxations(&r),
+        [("imports.imp.capacity.2025".to_string(), 0.0, 25.0)],
+        "{r}"
+    );
+    assert_eq!(r["diagnosis"]["repaired_objective"].as_f64(), Some(6000.0), "{r}");
+    assert!(r["diagnosis"]["incomplete"].is_null(), "{r}");
+    needed_and_sufficient("reserve floor, no imports in 2025", &src, &[]);
+}
+
+/// When only a limit that cannot give way stands in the way (a reserve floor for a material
+/// nothing supplies), no relaxation is reported, and the report says why in place of a bare
+/// "infeasible" (it used to lower the 2027 demand and report the 2025 one unconfirmed).
+#[test]
+fn no_relaxation_helps_when_only_a_floor_stands_in_the_way() {
+    let src = shipped("tests/fixtures/diagnose/floor_without_supply.toml");
+    let (code, r, err) = run(&src, &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(relaxations(&r).is_empty(), "{r}");
+    assert!(r["diagnosis"]["repaired_objective"].is_null(), "{r}");
+    let why = r["diagnosis"]["incomplete"].as_str().unwrap_or_default();
+    assert!(why.contains("no relaxation") && why.contains("floor"), "{r}");
+    assert!(
+        err.contains("no relaxation of the targets, capacities and demands"),
+        "{err}"
+    );
 }
 
 /// The README's example of an infeasible what-if: demand +25% on the shipped instance. Its

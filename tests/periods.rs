@@ -505,10 +505,11 @@ fn the_diagnosis_repair_reproduces_with_set() {
 }
 
 /// The diagnosis with stockpiles: initial stock is a source (no structural finding blames a
-/// material the reserve supplies), and a relaxation that does not restore a plan (a floor
-/// that cannot give way binds too) reports no repaired cost and says why.
+/// material the reserve supplies), and a floor that cannot give way is met by relaxing what
+/// fills it (the offer's capacity, the demand that competes for it), never by lowering a
+/// demand below 0 (which used to leave the repair unconfirmed).
 #[test]
-fn the_diagnosis_counts_reserves_and_never_claims_an_unconfirmed_repair() {
+fn the_diagnosis_counts_reserves_and_fills_a_floor_by_what_can_give_way() {
     let run_json = |instance: &str| {
         let args = ["solve", instance, "--format", "json", "--quiet"];
         let r = run(&args);
@@ -536,14 +537,53 @@ fn the_diagnosis_counts_reserves_and_never_claims_an_unconfirmed_repair() {
     );
     assert!(d["repaired_objective"].is_number(), "{d}");
 
-    let r = run_json("tests/fixtures/periods/floor_unrelaxable.toml");
+    // By hand: 50 t in the reserve by the end of 2025 takes 25 t/yr over the period's 2 years,
+    // with nothing left for the demand of 2025; the floor (a series) still holds in 2027,
+    // when 5 t/yr are imported for the demand: 2 x 2,500 + 2 x 500 = 6,000 USD.
+    let instance = "tests/fixtures/periods/floor_short_of_imports.toml";
+    let r = run_json(instance);
     let d = &r["diagnosis"];
-    assert!(
-        d["repaired_objective"].is_null(),
-        "an unconfirmed repair has no cost: {d}"
+    let relaxed: Vec<(&str, f64, f64)> = d["relaxations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                text(&x["constraint"], "c"),
+                num(&x["current"], "current"),
+                num(&x["required"], "required"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        relaxed,
+        [
+            ("imports.imp.capacity.2025", 10.0, 25.0),
+            ("demands.US-A/cobalt.quantity.2025", 5.0, 0.0)
+        ],
+        "{d}"
     );
-    let why = text(&d["incomplete"], "incomplete");
-    assert!(why.contains("could not be confirmed"), "{why}");
+    assert!(d["incomplete"].is_null(), "{d}");
+    let repaired = num(&d["repaired_objective"], "repaired_objective");
+    assert!(close(repaired, 6000.0, 1e-9), "{repaired}");
+    let mut sets = Vec::new();
+    for x in d["relaxations"].as_array().unwrap() {
+        sets.push(format!(
+            "{}={}",
+            text(&x["constraint"], "c"),
+            num(&x["required"], "required")
+        ));
+        sets.extend(x["keep"].as_str().map(String::from));
+    }
+    let mut extra = Vec::new();
+    for s in &sets {
+        extra.extend(["--set", s.as_str()]);
+    }
+    let fixed = solve_with(instance, &extra);
+    assert!(
+        close(num(&fixed["objective"], "objective"), 6000.0, 1e-9),
+        "{sets:?}: {fixed}"
+    );
 }
 
 /// The simplex proves its plans of the 2025-2030 ban scenarios from its optimal basis. Their

@@ -347,10 +347,13 @@ fn scope_supply(inst: &Instance, t: usize, p: usize) -> Option<f64> {
     Some(supply)
 }
 
-/// A relaxable row: its index, the weight per unit of its slack, and the slack's direction.
+/// A relaxable row: its index, the weight per unit of its slack, and the most its slack may
+/// take (a demand can be lowered to 0, not below).
+#[derive(Clone, Copy)]
 struct Elastic {
     row: usize,
     weight: f64,
+    most: Option<f64>,
 }
 
 /// Which rows may give way, with weights per unit of slack (already divided by the row's size
@@ -366,6 +369,11 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
     let mut out = Vec::new();
     for (i, key) in lp.rows().iter().enumerate() {
         let size = lp.rhs()[i].abs().max(1.0);
+        let p = lp.row_period(i);
+        // A demand gives way down to 0: one that is already 0 (a series entry, a year
+        // without demand) cannot, and the elastic plan must find another way.
+        let demanded = |q: f64| (q > 0.0).then_some(q);
+        let mut most = None;
         let weight = match *key {
             RowKey::Target(t) => {
                 // Slack in the row is tonnes of imports; per 1.0 of share it is the consumption.
@@ -375,10 +383,20 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
             RowKey::Balance { region, material }
                 if inst.origin.is_none() && must_meet.contains(&(region as usize, material as usize)) =>
             {
+                let Some(q) = demanded(must_meet_quantity(inst, region as usize, material as usize, p)) else {
+                    continue;
+                };
+                most = Some(q);
                 WEIGHT_DEMAND / size
             }
             // With origin tracking the `demand` row carries the demand.
-            RowKey::Demand(d) if inst.demands[d as usize].unmet_penalty.is_none() => WEIGHT_DEMAND / size,
+            RowKey::Demand(d) if inst.demands[d as usize].unmet_penalty.is_none() => {
+                let Some(q) = demanded(inst.demands[d as usize].quantity.at(p)) else {
+                    continue;
+                };
+                most = Some(q);
+                WEIGHT_DEMAND / size
+            }
             RowKey::MineCapacity(_)
             | RowKey::PlantCapacity(_)
             | RowKey::MineExpansion(_)
@@ -387,9 +405,18 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
             | RowKey::LaneCapacity { .. } => WEIGHT_CAPACITY / size,
             _ => continue,
         };
-        out.push(Elastic { row: i, weight });
+        out.push(Elastic { row: i, weight, most });
     }
     out
+}
+
+/// The quantity in period `p` of the demand without penalty at (`region`, `material`): the
+/// one a relaxation of that balance changes ([`apply`]).
+fn must_meet_quantity(inst: &Instance, region: usize, material: usize, p: usize) -> f64 {
+    inst.demands
+        .iter()
+        .find(|d| d.region == region && d.material == material && d.unmet_penalty.is_none())
+        .map_or(0.0, |d| d.quantity.at(p))
 }
 
 /// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
@@ -429,6 +456,11 @@ fn with_slacks(
         terms.extend_from_slice(&coupled[i]);
         out.add_row_like(lp, i, &mut terms, lp.senses()[i], lp.rhs()[i]);
     }
+    for (e, &c) in elastic.iter().zip(&slack_cols) {
+        if let Some(most) = e.most {
+            out.add_row(RowKey::Aux(e.row as u32), &mut vec![(c, 1.0)], Sense::Le, most);
+        }
+    }
     (out, slack_cols)
 }
 
@@ -460,10 +492,7 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
         .iter()
         .zip(&slacks)
         .filter(|&(_, &c)| s1.x[c as usize] > 0.0)
-        .map(|(e, _)| Elastic {
-            row: e.row,
-            weight: e.weight,
-        })
+        .map(|(e, _)| *e)
         .collect();
     let (mut p2, slacks2) = with_slacks(lp, &dirs, &kept, |_| 0.0);
     let mut terms: Vec<(u32, f64)> = kept.iter().zip(&slacks2).map(|(e, &c)| (c, e.weight)).collect();
@@ -505,7 +534,7 @@ pub fn elastic(inst: &Instance, model: &Model, backend: &dyn Backend) -> Result<
         // The interior point's remainder (a share of 0.1 "relaxed" to 0.1): no change anyone
         // could set, and checking each such one by a solve cost a minute on the six-year
         // baseline. A value that stays as it is because it is clamped (a share already 1, a
-        // demand already 0, a scope that consumes nothing) is a real slack, and stays.
+        // scope that consumes nothing) is a real slack, and stays.
         if r.required == r.current && is_dust(model, row, s, x, demand_cut[row]) {
             continue;
         }
@@ -728,7 +757,7 @@ fn verify(
                     let nudge = change * step * 10.0;
                     r.required = if r.unit == "share" {
                         round_up((r.required + nudge.max(1e-4)).min(1.0), 4)
-                    } else if r.required < r.current {
+                    } else if gives_way_downwards(model.lp.rows()[r.row]) {
                         round_down(r.required - nudge, 3)
                     } else {
                         round_up(r.required + nudge, 3)
@@ -739,6 +768,13 @@ fn verify(
         }
     }
     None
+}
+
+/// Whether a row gives way by lowering its value (a demand served in full) rather than raising
+/// it (a capacity, a limit, a target's share): the direction [`verify`] steps further in (a
+/// demand lowered to 0 stays there).
+fn gives_way_downwards(key: RowKey) -> bool {
+    matches!(key, RowKey::Balance { .. } | RowKey::Demand(_))
 }
 
 /// The cost of the instance with `relaxations` applied, when it has a plan that every backend
@@ -921,13 +957,17 @@ pub fn diagnose_rebuilt(
     let backend = &Bounded { backend, deadline };
     let structural = structural(inst);
     let mut unconfirmed = false;
+    let mut none_helps = false;
     let (mut relaxations, mut repaired) = match elastic(inst, model, backend) {
         // No relaxation, no repaired plan to cost.
         Ok((r, c)) => {
             let c = (!r.is_empty()).then_some(c);
             (r, c)
         }
-        Err(_) => (Vec::new(), None),
+        Err(_) => {
+            none_helps = !deadline.passed();
+            (Vec::new(), None)
+        }
     };
     if !relaxations.is_empty() {
         // The promise is that the values, applied with `--set`, make the plan feasible: check
@@ -960,8 +1000,12 @@ pub fn diagnose_rebuilt(
         relaxations,
         repaired_objective: repaired,
         conflict,
-        incomplete: (relaxations_cut || deadline.passed() || unconfirmed).then(|| {
-            if unconfirmed && !relaxations_cut {
+        incomplete: (relaxations_cut || deadline.passed() || unconfirmed || none_helps).then(|| {
+            if none_helps && !relaxations_cut {
+                "no relaxation of the targets, capacities and demands restores a plan: a limit that cannot give \
+                 way binds (a stockpile's floor or final level)"
+                    .to_string()
+            } else if unconfirmed && !relaxations_cut {
                 "the relaxations could not be confirmed: applied together they still leave no plan (a limit \
                  that cannot give way, such as a stockpile's floor or final level, binds as well)"
                     .to_string()
