@@ -286,3 +286,50 @@ fn a_failed_write_names_the_users_file_not_the_temporary_one() {
         "a temporary file was left"
     );
 }
+
+/// `--output` naming a symbolic link writes the file it points to (an existing one, or one
+/// the link names before it exists) and leaves the link a link. The report used to be renamed
+/// over the link, leaving the file it pointed to as it was.
+#[cfg(unix)]
+#[test]
+fn an_output_through_a_symbolic_link_replaces_the_file_it_points_to() {
+    let dir = workspace();
+    let d = dir.path();
+    std::fs::write(d.join("sub/target.txt"), "old").unwrap();
+    std::os::unix::fs::symlink("sub/target.txt", d.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink("sub/later.txt", d.join("dangling.txt")).unwrap();
+    for (link, file) in [("link.txt", "sub/target.txt"), ("dangling.txt", "sub/later.txt")] {
+        let (code, err) = run_in(d, &["solve", "X.toml", "--quiet", "-o", link]);
+        assert_eq!(code, 0, "{link}: {err}");
+        let meta = std::fs::symlink_metadata(d.join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} is no longer a link");
+        let text = std::fs::read_to_string(d.join(file)).unwrap();
+        assert!(text.starts_with("sourcing-opt report"), "{file}: {text}");
+    }
+}
+
+/// `--output` naming a named pipe writes into it for the reader waiting on it, and leaves it a
+/// pipe. The report used to be renamed over it: the reader got nothing, the run exited 0 and
+/// the pipe became a regular file (so did `/dev/null` given as the output, run as root).
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_named_pipe_is_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = workspace();
+    let d = dir.path();
+    let fifo = d.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"))
+    };
+    let (code, err) = run_in(d, &["solve", "X.toml", "--quiet", "--format", "json", "-o", "pipe"]);
+    assert_eq!(code, 0, "{err}");
+    // Before waiting on the reader: a pipe replaced by a file never gets a writer.
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(meta.file_type().is_fifo(), "the pipe became {:?}", meta.file_type());
+    let got = reader.join().unwrap();
+    let report: serde_json::Value = serde_json::from_str(&got).expect("the reader gets the JSON report");
+    assert_eq!(report["status"], "optimal");
+}

@@ -342,23 +342,26 @@ pub(crate) fn in_parallel<T: Send>(
 }
 
 /// Where a command's result goes: stdout, or a file written through a temporary file in the
-/// same directory and renamed into place, so a failed run never leaves a partial file.
+/// same directory and renamed into place, so a failed run never leaves a partial file. A
+/// symbolic link stays a link: the file it points to is the one replaced. A device, a named
+/// pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO a reader waits on) is written as it
+/// stands, since renaming a file over it would replace it.
 pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
     match output {
         None => {
             let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            let res = write(&mut lock).and_then(|_| lock.flush());
-            match res {
-                Ok(()) => Ok(()),
-                // A closed pipe (`| head`) is the reader's choice, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Failure::input(format!("error: cannot write to stdout: {e}"))),
-            }
+            let lock = std::io::BufWriter::new(stdout.lock());
+            stream(lock, write).map_err(|e| Failure::input(format!("error: cannot write to stdout: {e}")))
         }
-        Some(path) => {
-            let dir = directory_of(path).to_path_buf();
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
+            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
+            stream(std::io::BufWriter::new(file), write).map_err(fail)
+        }
+        Some(named) => {
+            let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", named.display()));
+            let path = &through_links(named);
+            let dir = directory_of(path).to_path_buf();
             let tmp = temporary_in(&dir).map_err(fail)?;
             flushing::write_synced(tmp.as_file(), write).map_err(fail)?;
             // Keep an existing file's permissions; a new one gets the usual 0644, not the
@@ -382,6 +385,29 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
             Ok(())
         }
     }
+}
+
+/// Write to a stream (stdout, a device, a pipe) and flush it. A closed pipe (`| head`) is
+/// the reader's choice, not an error.
+fn stream(mut out: impl Write, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    match write(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        res => res,
+    }
+}
+
+/// The file a path names once its symbolic links are followed (also a link to a file that
+/// does not exist yet), so that the file, not the link, is replaced.
+fn through_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    // As many links as the system follows (Linux's limit); a loop ends there.
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(target) => p = directory_of(&p).join(target),
+            Err(_) => break,
+        }
+    }
+    p
 }
 
 /// A new temporary file in `dir` (mode 0600 until it is renamed). Created here rather than by
