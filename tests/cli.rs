@@ -1379,6 +1379,45 @@ fn override_errors_name_the_option_they_came_with() {
     }
 }
 
+/// An override of a series entry that no period uses (after the last period, or before an
+/// entry that replaces it at the first) changes nothing: it used to be ignored in silence;
+/// it is a warning naming the entry, the option it came with and the horizon (a warning, so
+/// that raising one year and restoring the next also works in the last period).
+#[test]
+fn an_override_of_a_year_no_period_uses_is_warned_of() {
+    let inst = "instances/usmca_2025_2030.toml";
+    let key = "targets.ree_usmca.max_import_share";
+    for (args, wanted) in [
+        (
+            vec!["check", inst, "--set", &format!("{key}.2031=0.5")],
+            "warning: `max_import_share` in target `ree_usmca`: the entry for 2031 never applies: it is after the \
+             last period (2030)",
+        ),
+        (
+            vec!["check", inst, "--set", &format!("{key}.2024=0.5")],
+            "the entry for 2024 never applies: it is replaced by the entry for 2025 before a period starts (2025)",
+        ),
+        (
+            vec!["sweep", inst, "--param", &format!("{key}.2031"), "--values", "0.5,0.6"],
+            "note: value set by --param `targets.ree_usmca.max_import_share.2031=0.5`",
+        ),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        assert!(r.stderr.contains(wanted), "{}", r.describe(&args));
+        assert!(
+            r.stderr.contains("the periods run from 2025 to 2030"),
+            "{}",
+            r.describe(&args)
+        );
+    }
+    // A year between periods that the next period uses is an entry like any other.
+    let args = ["check", inst, "--set", "targets.ree_usmca.max_import_share.2027=0.8"];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    assert!(!r.stderr.contains("never applies"), "{}", r.describe(&args));
+}
+
 /// A file that is not UTF-8 (a spreadsheet's Latin-1 export), as instance or scenario: the
 /// error gives the line and column of the first bad byte, in characters, and the fix.
 #[test]

@@ -28,6 +28,15 @@ pub(super) fn entry_in_force(v: &RawValue, year: i64) -> Option<(i64, &RawField)
         .max_by_key(|(y, _)| *y)
 }
 
+/// One checked entry of a series table: its year, value, where it is written and, when an
+/// override set it, which.
+struct SeriesEntry {
+    year: i64,
+    value: f64,
+    span: Span,
+    origin: Option<String>,
+}
+
 /// The check every value of a series obeys, the same as the plain field's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Check {
@@ -85,8 +94,8 @@ impl Validator {
             return None;
         };
         let mut entries = entries?;
-        entries.sort_by_key(|e| e.0);
-        if entries.first().is_none_or(|e| e.0 > years[0]) {
+        entries.sort_by_key(|e| e.year);
+        if entries.first().is_none_or(|e| e.year > years[0]) {
             self.diags.push(
                 Diagnostic::error(
                     format!("`{key}` in {label} has no value for the first period, {}", years[0]),
@@ -100,15 +109,57 @@ impl Validator {
             );
             return None;
         }
+        self.entries_never_in_force(label, key, &entries, &years);
         let values: Box<[f64]> = years
             .iter()
-            .map(|y| entries.iter().rev().find(|e| e.0 <= *y).map_or(0.0, |e| e.1))
+            .map(|y| entries.iter().rev().find(|e| e.year <= *y).map_or(0.0, |e| e.value))
             .collect();
         Some(Series::PerPeriod(values))
     }
 
-    /// The (year, value) entries of a series table, each key and value checked; `None` when
-    /// any is wrong (every problem is reported). `first` is the first period, for hints.
+    /// Warn of the entries of a series (sorted by year) that no period uses: one after the
+    /// last period, or one replaced by the next entry before any period starts (`2024` beside
+    /// `2025` when the first period is 2025). A warning, not an error, also when an override
+    /// set it: a table may serve several horizons, and a script that raises one year and
+    /// restores the next (`KEY.2030=V --set KEY.2031=OLD`) asks for nothing wrong.
+    fn entries_never_in_force(&mut self, label: &str, key: &str, entries: &[SeriesEntry], years: &[i64]) {
+        let (first, last) = (years[0], years[years.len() - 1]);
+        let horizon = if first == last {
+            format!("the one period is {first}")
+        } else {
+            format!("the periods run from {first} to {last}")
+        };
+        for (k, e) in entries.iter().enumerate() {
+            let next = entries.get(k + 1).map(|n| n.year).filter(|&n| n <= last);
+            let in_force = years.iter().any(|&y| e.year <= y && next.is_none_or(|n| y < n));
+            if in_force {
+                continue;
+            }
+            let why = match next {
+                Some(n) if e.year <= last => {
+                    let starts = years.iter().find(|&&y| y >= e.year).copied().unwrap_or(last);
+                    format!("replaced by the entry for {n} before a period starts ({starts})")
+                }
+                _ => format!("after the last period ({last})"),
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "`{key}` in {label}: the entry for {} never applies: it is {why}",
+                        e.year
+                    ),
+                    e.span.clone(),
+                )
+                .with_origin(e.origin.clone())
+                .with_hint(format!(
+                    "{horizon} (`meta.periods`); give the value at a year a period uses, or remove the entry"
+                )),
+            );
+        }
+    }
+
+    /// The entries of a series table, each key and value checked; `None` when any is wrong
+    /// (every problem is reported). `first` is the first period, for hints.
     fn series_entries(
         &mut self,
         label: &str,
@@ -116,8 +167,8 @@ impl Validator {
         t: &RawTable,
         check: Check,
         first: Option<i64>,
-    ) -> Option<Vec<(i64, f64)>> {
-        let mut entries: Vec<(i64, f64)> = Vec::with_capacity(t.fields.len());
+    ) -> Option<Vec<SeriesEntry>> {
+        let mut entries: Vec<SeriesEntry> = Vec::with_capacity(t.fields.len());
         let mut seen: Vec<(i64, Span)> = Vec::with_capacity(t.fields.len());
         let mut ok = true;
         for f in &t.fields {
@@ -151,7 +202,12 @@ impl Validator {
             }
             seen.push((year, f.key_span.clone()));
             match self.checked(label, &format!("{key}.{year}"), &f.value, check) {
-                Some(x) => entries.push((year, x)),
+                Some(value) => entries.push(SeriesEntry {
+                    year,
+                    value,
+                    span: f.key_span.clone().or_else(|| f.value.span.clone()),
+                    origin: f.value.origin.clone(),
+                }),
                 None => ok = false,
             }
         }

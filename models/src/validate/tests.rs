@@ -560,6 +560,50 @@ fn a_series_key_that_is_not_a_year_is_located_at_the_key() {
     }
 }
 
+/// Entries no period uses (periods 2025, 2026, 2028, 2030): 2027 is replaced by 2028 before
+/// a period starts, 2031 comes after the last, 2024 is replaced by 2025. In a file they are
+/// warnings at their keys (a table may serve several horizons), and the values resolve as
+/// before.
+#[test]
+fn a_series_entry_no_period_uses_is_a_located_warning() {
+    let src = with2(
+        "capacity = 100",
+        "capacity = { 2024 = 1, 2025 = 100, 2027 = 5, 2028 = 6, 2031 = 7 }",
+    );
+    let v = load_str(&src);
+    let warned: Vec<(&str, &str)> = v
+        .diagnostics
+        .iter()
+        .map(|d| {
+            assert!(!d.is_error(), "{d:?}");
+            (d.message.as_str(), &src[d.span.clone().unwrap()])
+        })
+        .collect();
+    let m = "`capacity` in mine `penasquito`: the entry for";
+    assert_eq!(
+        warned,
+        [
+            (
+                format!("{m} 2024 never applies: it is replaced by the entry for 2025 before a period starts (2025)")
+                    .as_str(),
+                "2024"
+            ),
+            (
+                format!("{m} 2027 never applies: it is replaced by the entry for 2028 before a period starts (2028)")
+                    .as_str(),
+                "2027"
+            ),
+            (
+                format!("{m} 2031 never applies: it is after the last period (2030)").as_str(),
+                "2031"
+            ),
+        ]
+    );
+    let inst = v.instance.expect("valid");
+    let capacity: Vec<f64> = (0..4).map(|p| inst.mines[0].capacity.at(p)).collect();
+    assert_eq!(capacity, [100.0, 100.0, 6.0, 6.0]);
+}
+
 #[test]
 fn a_series_giving_a_year_twice_is_an_error() {
     let src = with2("capacity = 100", "capacity = { 2025 = 100, 02025 = 5 }");
