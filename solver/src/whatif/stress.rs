@@ -302,7 +302,9 @@ pub fn idle(model: &Model, removes: &[Removal], p: usize) -> Model {
 /// How far an infeasible case is from a plan, from the least relaxation of the diagnosis:
 /// for cause `supply`, the t/yr of must-meet demand that cannot be served (with every
 /// import target relaxed); for cause `targets`, the import share the targets must give up,
-/// summed over the targets the diagnosis relaxes.
+/// summed over the targets the diagnosis relaxes. With periods, each year's relaxations
+/// (`demands.X.quantity.2027`) are summed apart and the shortfall is the largest year's: a
+/// rate of one year, not the sum of the years' rates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shortfall {
     pub value: f64,
@@ -319,20 +321,45 @@ impl Shortfall {
             "targets" => ("share", false, 1e4),
             _ => ("t/yr", true, 1e3),
         };
-        let parts: Vec<f64> = d
-            .relaxations
+        // By year: the key's last part when it is one (`....quantity.2027`), else one group.
+        let mut by_year: Vec<(&str, f64)> = Vec::new();
+        let relevant = d.relaxations.iter().filter(|r| {
+            if demand {
+                r.unit == "t/yr" && r.constraint.starts_with("demands.")
+            } else {
+                r.unit == "share"
+            }
+        });
+        for r in relevant {
+            let last = r.constraint.rsplit('.').next().unwrap_or_default();
+            let year = if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+                last
+            } else {
+                ""
+            };
+            let change = (r.required - r.current).abs();
+            match by_year.iter_mut().find(|(y, _)| *y == year) {
+                Some((_, sum)) => *sum += change,
+                None => by_year.push((year, change)),
+            }
+        }
+        // A field that is not a series is relaxed in every year, on top of any one year's.
+        let every_year = by_year
             .iter()
-            .filter(|r| {
-                if demand {
-                    r.unit == "t/yr" && r.constraint.starts_with("demands.")
-                } else {
-                    r.unit == "share"
-                }
-            })
-            .map(|r| (r.required - r.current).abs())
-            .collect();
-        (!parts.is_empty()).then(|| Shortfall {
-            value: (parts.iter().sum::<f64>() * scale).round() / scale,
+            .filter(|(y, _)| y.is_empty())
+            .map(|&(_, sum)| sum)
+            .sum::<f64>();
+        let one_year = by_year
+            .iter()
+            .filter(|(y, _)| !y.is_empty())
+            .map(|&(_, sum)| sum)
+            .reduce(f64::max);
+        if by_year.is_empty() {
+            return None;
+        }
+        let worst = every_year + one_year.unwrap_or(0.0);
+        Some(Shortfall {
+            value: (worst * scale).round() / scale,
             unit,
         })
     }
@@ -724,6 +751,57 @@ pub fn json(r: &Ranking) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A diagnosis relaxing these (key, current, required, unit).
+    fn relaxing(rs: &[(&str, f64, f64, &str)]) -> Diagnosis {
+        Diagnosis {
+            structural: vec![],
+            relaxations: rs
+                .iter()
+                .map(|&(constraint, current, required, unit)| crate::diagnose::Relaxation {
+                    row: 0,
+                    constraint: constraint.into(),
+                    current,
+                    required,
+                    unit: unit.into(),
+                    keep: None,
+                })
+                .collect(),
+            repaired_objective: None,
+            conflict: vec![],
+            incomplete: None,
+        }
+    }
+
+    /// With periods the shortfall is the worst year's rate: a demand of 100 t/yr unserved in
+    /// each of three years is 100 t/yr short (it used to read 300 t/yr), two demands short in
+    /// one year add up, and a field relaxed in every year (no year in its key) adds to each.
+    #[test]
+    fn a_shortfall_over_the_periods_is_the_worst_years_rate() {
+        let d = "demands.US-A/co.quantity";
+        let three = relaxing(&[
+            (&format!("{d}.2025"), 100.0, 0.0, "t/yr"),
+            (&format!("{d}.2027"), 100.0, 0.0, "t/yr"),
+            (&format!("{d}.2029"), 100.0, 0.0, "t/yr"),
+        ]);
+        let short = Shortfall::from_diagnosis(&three, "supply").unwrap();
+        assert_eq!((short.value, short.unit), (100.0, "t/yr"));
+        let mixed = relaxing(&[
+            (&format!("{d}.2025"), 100.0, 20.0, "t/yr"),
+            ("demands.US-B/co.quantity.2025", 50.0, 0.0, "t/yr"),
+            (&format!("{d}.2027"), 120.0, 0.0, "t/yr"),
+            ("demands.US-C/co.quantity", 10.0, 5.0, "t/yr"),
+            ("mines.m.capacity.2025", 0.0, 500.0, "t/yr"),
+            ("targets.t.max_import_share.2025", 0.2, 0.5, "share"),
+            ("targets.u.max_import_share.2025", 0.1, 0.2, "share"),
+            ("targets.t.max_import_share.2027", 0.2, 0.6, "share"),
+        ]);
+        let short = Shortfall::from_diagnosis(&mixed, "supply").unwrap();
+        assert_eq!((short.value, short.unit), (135.0, "t/yr"));
+        let short = Shortfall::from_diagnosis(&mixed, "targets").unwrap();
+        assert_eq!((short.value, short.unit), (0.4, "share"));
+        assert_eq!(Shortfall::from_diagnosis(&relaxing(&[]), "supply"), None);
+    }
 
     fn case(kind: Kind, id: &str) -> Case {
         Case {
