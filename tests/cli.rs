@@ -1379,6 +1379,43 @@ fn override_errors_name_the_option_they_came_with() {
     }
 }
 
+/// Every problem of the overrides in one run: a misspelt field (in a scenario and on the
+/// command line) beside ids the instance lacks. The ids used to be reported only once the
+/// field was fixed.
+#[test]
+fn every_override_problem_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("sc.toml");
+    std::fs::write(
+        &sc,
+        "[set]\n\"mines.penasquito_ag.capcity\" = 5\n\"mines.nope.capacity\" = 3\n",
+    )
+    .unwrap();
+    let sc = sc.to_str().unwrap();
+    let inst = "instances/usmca_critical_minerals.toml";
+    let args = [
+        "check",
+        inst,
+        "--scenario",
+        sc,
+        "--set",
+        "plants.nada.capacity=2",
+        "--set",
+        "demands.*.quantty=1",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe(&args));
+    for wanted in [
+        "`mines` has no field `capcity`",
+        "`demands` has no field `quantty`",
+        "`mines.nope.capacity=3`: no entry of `mines` has id `nope`",
+        "--set `plants.nada.capacity=2`: no entry of `plants` has id `nada`",
+        "error: 4 invalid overrides; nothing was solved",
+    ] {
+        assert!(r.stderr.contains(wanted), "{wanted}: {}", r.describe(&args));
+    }
+}
+
 /// An override of a series entry that no period uses (after the last period, or before an
 /// entry that replaces it at the first) changes nothing: it used to be ignored in silence;
 /// it is a warning naming the entry, the option it came with and the horizon (a warning, so

@@ -204,6 +204,29 @@ fn no_field(collection: &str, rest: &str, fields: &[(String, Kind)], origin: &st
             "a key is COLLECTION.ID.FIELD: `{collection}.ID.{rest}` for one entry, `{collection}.*.{rest}` for all"
         ));
     }
+    // `ID.capacity.20x6`, `ID.max_import_share.2027.5`: a field, then what should be a year
+    // (read from the key as written: a last part of digits was already taken for the year).
+    let key = text.split('=').next().unwrap_or(text).trim_end_matches('*');
+    let written = key
+        .strip_prefix(collection)
+        .and_then(|k| k.strip_prefix('.'))
+        .unwrap_or(rest);
+    let after_field = fields
+        .iter()
+        .filter_map(|(f, _)| {
+            let at = written.rfind(&format!(".{f}."))?;
+            (at > 0).then(|| (f, &written[at + f.len() + 2..]))
+        })
+        .max_by_key(|(f, _)| f.len());
+    if let Some((field, year)) = after_field {
+        return Diagnostic::error(
+            format!("{origin} `{text}`: `{year}` is not a year (after the field `{field}`)"),
+            None,
+        )
+        .with_hint(format!(
+            "a series entry is written `{collection}.ID.{field}.YEAR` with YEAR in digits, e.g. `{collection}.ID.{field}.2030`"
+        ));
+    }
     let last = rest.rsplit('.').next().unwrap_or(rest);
     let d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
     let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
@@ -710,12 +733,26 @@ pub struct Scenario {
 
 /// Parse a scenario file's text. Errors carry spans into that file.
 pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let raw = crate::raw::parse(source).map_err(|d| vec![*d])?;
+    let (sc, errors) = parse_scenario_all(source);
+    if errors.is_empty() {
+        Ok(sc)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parse a scenario file's text: what parsed, and the errors of the rest (so that the
+/// overrides that did parse can still be checked against the instance in the same run).
+pub fn parse_scenario_all(source: &str) -> (Scenario, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut sc = Scenario {
         name: None,
         description: None,
         overrides: Vec::new(),
+    };
+    let raw = match crate::raw::parse(source) {
+        Ok(raw) => raw,
+        Err(d) => return (sc, vec![*d]),
     };
     for f in &raw.fields {
         match (f.key.as_str(), &f.value.kind) {
@@ -742,6 +779,21 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
                     }
                 }
             }
+            // A known key with a value of the wrong type: say what it takes.
+            (k @ ("name" | "description" | "set"), kind) => {
+                let wanted = if k == "set" {
+                    "a table of \"KEY\" = VALUE (`[set]`, then one override per line)"
+                } else {
+                    "a string"
+                };
+                errors.push(
+                    Diagnostic::error(
+                        format!("`{k}` in a scenario file takes {wanted}, found {}", kind.type_name()),
+                        f.value.span.clone().or_else(|| f.key_span.clone()),
+                    )
+                    .with_hint("e.g. `name = \"crisis\"`, then `[set]` and `\"demands.*.quantity*\" = 1.25`"),
+                );
+            }
             (k, _) => {
                 let mut d = Diagnostic::error(format!("unknown key `{k}` in scenario file"), f.key_span.clone());
                 if let Some(s) = did_you_mean(k, ["name", "description", "set"]) {
@@ -753,11 +805,7 @@ pub fn parse_scenario(source: &str) -> Result<Scenario, Vec<Diagnostic>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(sc)
-    } else {
-        Err(errors)
-    }
+    (sc, errors)
 }
 
 fn show(k: &RawKind) -> String {
@@ -1236,9 +1284,18 @@ mod tests {
                 format!("--set `{arg}`: no id between `mines` and `capacity`")
             );
         }
-        // A year must be all digits.
-        let d = parse("mines.m.1.capacity.20x0=5", "--set").unwrap_err();
-        assert!(d.message.contains("`mines` has no field `20x0`"), "{}", d.message);
+        // A year must be all digits: said as such, not as a field the collection lacks.
+        for (arg, year) in [
+            ("mines.m.1.capacity.20x0=5", "20x0"),
+            ("mines.m.1.capacity.2027.5=5", "2027.5"),
+        ] {
+            let d = parse(arg, "--set").unwrap_err();
+            assert_eq!(
+                d.message,
+                format!("--set `{arg}`: `{year}` is not a year (after the field `capacity`)")
+            );
+            assert!(d.hint.unwrap().contains("`mines.ID.capacity.2030`"));
+        }
         let d = parse("mines.m.1.capacity.2030=\"x\"", "--set").unwrap_err();
         assert_eq!(
             d.message,
@@ -1391,6 +1448,27 @@ mod tests {
         assert_eq!(i.materials[0].price, Series::Constant(9.0));
         let e = parse_scenario("[set]\n\"mines.m.1.cost.20x8\" = 4\n").unwrap_err();
         assert_eq!(line_col_of("[set]\n\"mines.m.1.cost.20x8\" = 4\n", &e[0]), 2);
+    }
+
+    /// A scenario's own keys with a value of the wrong type say what they take (`set = 3` used
+    /// to be "unknown key `set`... did you mean `set`?"), located at the value.
+    #[test]
+    fn a_scenario_key_of_the_wrong_type_says_what_it_takes() {
+        let src = "name = 3\nset = 3\n";
+        let e = parse_scenario(src).unwrap_err();
+        let got: Vec<(&str, usize)> = e.iter().map(|d| (d.message.as_str(), line_col_of(src, d))).collect();
+        assert_eq!(
+            got,
+            [
+                ("`name` in a scenario file takes a string, found an integer", 1),
+                (
+                    "`set` in a scenario file takes a table of \"KEY\" = VALUE (`[set]`, then one override per line), \
+                     found an integer",
+                    2
+                ),
+            ]
+        );
+        assert_eq!(&src[e[1].span.clone().unwrap()], "3");
     }
 
     fn line_col_of(src: &str, d: &Diagnostic) -> usize {

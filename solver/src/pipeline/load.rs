@@ -58,8 +58,12 @@ pub struct Loaded {
     pub validate_ms: f64,
 }
 
-/// Parse the scenario file and the `--set` arguments; every error is a diagnostic.
-fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), LoadError> {
+/// The overrides that parsed, the scenario's name, and the rendered errors of those that did
+/// not.
+type ParsedOverrides = (Vec<Override>, Option<String>, Vec<String>);
+
+/// Parse the scenario file and the `--set` arguments; every error is a diagnostic, rendered.
+fn parse_overrides(input: &Input) -> Result<ParsedOverrides, LoadError> {
     let mut all = Vec::new();
     let mut scenario_name = None;
     let mut rendered = Vec::new();
@@ -67,24 +71,17 @@ fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), Loa
         let bytes = std::fs::read(path)
             .map_err(|e| LoadError::message(format!("error: cannot read scenario `{}`: {e}", path.display())))?;
         let text = utf8(path, bytes)?;
-        match overrides::parse_scenario(&text) {
-            Ok(sc) => {
-                scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
-                // A value the scenario sets is named with its file and line in diagnostics.
-                all.extend(sc.overrides.into_iter().map(|mut o| {
-                    // `scenario, line N` -> `scenario `FILE`, line N`.
-                    let at = o.written_in.take().unwrap_or_default();
-                    let line = at.strip_prefix("scenario, ").unwrap_or(&at);
-                    o.written_in = Some(format!("scenario `{}`, {line}", path.display()));
-                    o
-                }));
-            }
-            Err(ds) => {
-                for d in ds {
-                    rendered.push(d.render(&path.display().to_string(), &text));
-                }
-            }
-        }
+        let (sc, errors) = overrides::parse_scenario_all(&text);
+        scenario_name = Some(sc.name.clone().unwrap_or_else(|| path.display().to_string()));
+        // A value the scenario sets is named with its file and line in diagnostics.
+        all.extend(sc.overrides.into_iter().map(|mut o| {
+            // `scenario, line N` -> `scenario `FILE`, line N`.
+            let at = o.written_in.take().unwrap_or_default();
+            let line = at.strip_prefix("scenario, ").unwrap_or(&at);
+            o.written_in = Some(format!("scenario `{}`, {line}", path.display()));
+            o
+        }));
+        rendered.extend(errors.iter().map(|d| d.render(&path.display().to_string(), &text)));
     }
     for a in input.sets {
         match overrides::parse(a, "--set") {
@@ -92,14 +89,7 @@ fn parse_overrides(input: &Input) -> Result<(Vec<Override>, Option<String>), Loa
             Err(d) => rendered.push(d.render("command line", "")),
         }
     }
-    if !rendered.is_empty() {
-        let errors = rendered.len();
-        return Err(LoadError {
-            diagnostics: rendered,
-            message: format!("error: {errors} invalid override{}; nothing was solved", plural(errors)),
-        });
-    }
-    Ok((all, scenario_name))
+    Ok((all, scenario_name, rendered))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -137,11 +127,24 @@ impl Source {
             .map_err(|e| LoadError::message(format!("error: cannot read `{}`: {e}", path.display())))?;
         let sha256 = hex(&Sha256::digest(&bytes));
         let text = utf8(path, bytes)?;
-        let (overrides, scenario) = parse_overrides(input)?;
+        let (overrides, scenario, mut rendered) = parse_overrides(input)?;
         let (tree, parse_error) = match raw::parse(&text) {
             Ok(t) => (Some(t), None),
             Err(d) => (None, Some(*d)),
         };
+        if !rendered.is_empty() {
+            // Every problem of the overrides in one run: with those that parsed, the ids they
+            // name that the instance lacks.
+            if let Some(Err(ds)) = tree.as_ref().map(|t| overrides::apply(&mut t.clone(), &overrides)) {
+                let file = path.display().to_string();
+                rendered.extend(ds.iter().map(|d| d.render(&file, &text)));
+            }
+            let errors = rendered.len();
+            return Err(LoadError {
+                diagnostics: rendered,
+                message: format!("error: {errors} invalid override{}; nothing was solved", plural(errors)),
+            });
+        }
         Ok(Source {
             file: path.display().to_string(),
             text,
