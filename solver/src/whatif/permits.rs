@@ -291,7 +291,7 @@ re-solved with that lead time cut to {to} years",
     }
     lines.push(format!("order: {}", ORDER));
     lines.push(format!(
-        "reproduce a row: sourcing-opt solve {}{} --set SET (the row's set)",
+        "reproduce a row: sourcing-opt solve {}{} --ranging off --set SET (the row's set; `--ranging off` gives this run's interior-point plan, the same objective to the dollar, where the default vertex can differ by a few dollars)",
         r.instance.path,
         r.instance
             .overrides

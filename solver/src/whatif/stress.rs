@@ -584,13 +584,13 @@ fn header(r: &Ranking) -> Vec<String> {
         lines.push(
             "infeasible (targets): feasible once every import target is relaxed (targets.*.max_import_share=1); \
 infeasible (supply): a demand that must be met cannot be served even then; shortfall: t/yr of such \
-demand that cannot be served (supply) or the import share the targets must give up, summed over targets (targets)"
+demand that cannot be served (supply) or the import share the targets must give up, summed over targets (targets); with periods, in the worst year"
                 .into(),
         );
     }
     if !is_period(r) {
         lines.push(format!(
-            "reproduce a row: sourcing-opt solve {}{} --set OVERRIDE ... (the row's overrides)",
+            "reproduce a row: sourcing-opt solve {}{} --ranging off --set OVERRIDE ... (the row's overrides; `--ranging off` gives this run's interior-point plan, the same objective to the dollar, where the default vertex can differ by a few dollars)",
             r.instance.path,
             r.instance
                 .overrides
