@@ -614,7 +614,7 @@ fn the_emitted_slurm_script_submits_every_shard_and_a_dependent_merge() {
     );
     let shard_line = format!(
         "\" sweep {SHIPPED} --set meta.carrying_rate=0.05 --param 'demands.*.quantity*' --values 0.9,1,1.25 \
-         --param targets.ree_usmca.max_import_share --values 0.3,1 --format csv --backend auto --ranging off \
+         --param targets.ree_usmca.max_import_share --values 0.3,1 --format csv --backend auto --ranging auto \
          --shards 4 --shard-dir {} --resume --jobs \"${{SLURM_CPUS_PER_TASK:-1}}\"\n",
         s(&dir)
     );

@@ -412,26 +412,13 @@ fn a_sweep_over_a_lead_time_has_a_column_per_year() {
 
     // The lead-time fixture: with lead time 0 the cap binds in every year (share 0.5); with
     // 2 the plan is infeasible, a row with no numbers. Each year's marginal value is the one
-    // `solve` reports for that year.
+    // `solve` reports for that year (both with ranging as `auto` has it: one-sided).
     let key = "mines.us_mine.expansion.lead_time";
     let t = sweep_csv(&["sweep", LEAD, "--param", key, "--values", "0,2", "--quiet"]);
     assert_eq!(t["status"], ["optimal", "infeasible"]);
     assert_eq!(cells(&t, "objective")[0], 7800.0);
     let set = format!("{key}=0");
-    let rep = json_of(
-        &[
-            "solve",
-            LEAD,
-            "--set",
-            &set,
-            "--format",
-            "json",
-            "--quiet",
-            "--ranging",
-            "off",
-        ],
-        0,
-    );
+    let rep = json_of(&["solve", LEAD, "--set", &set, "--format", "json", "--quiet"], 0);
     for year in [2025, 2026, 2027, 2028] {
         let share = cells(&t, &format!("li_us.share@{year}"));
         assert!(share[0] == 0.5 && share[1].is_nan(), "{year}: {share:?}");

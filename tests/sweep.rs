@@ -653,3 +653,77 @@ fn the_readme_policy_curve_is_the_sweep() {
     }
     assert_eq!(checked, table.len());
 }
+
+/// A sweep's marginal values are one-sided by default (ranging as `solve` has it): on the
+/// 2025-2030 path the cobalt cap of 2028 at 0.35 is worth what relaxing it saves, measured by
+/// a finite difference of the sweep's own objectives (27.6 M USD weighted, 33.8 M in 2028's
+/// terms), and the cap of 2029, whose relaxation saves nothing, is worth 0. Without ranging the interior point's duals put 22.5 M USD per
+/// 1.0 of share on 2029 (and 44 M on 2028): the sweep's default used to be that, unlabelled;
+/// reports without ranging now say their values are duals and word the limits "is priced at".
+#[test]
+fn marginal_values_are_one_sided_by_default() {
+    let inst = "instances/usmca_2025_2030.toml";
+    let key = "targets.co_usmca.max_import_share.2028";
+    // The 2028 entry holds through 2029 (the next is 2030): keep 2029 at 0.35.
+    let keep = "targets.co_usmca.max_import_share.2029=0.35";
+    let (t, _) = sweep(
+        &[
+            inst,
+            "--set",
+            keep,
+            "--param",
+            key,
+            "--values",
+            "0.35,0.351",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    let objective = |i: usize| t.cell(i, "objective").parse::<f64>().unwrap();
+    let mv = |i: usize, year: u32| {
+        t.cell(i, &format!("co_usmca.marginal_value@{year}"))
+            .parse::<f64>()
+            .unwrap()
+    };
+    // Target values are annual, in their year's terms: the weighted saving over 2028's weight.
+    let r = run(&["solve", inst, "--format", "json", "--quiet"]);
+    let rep: Value = serde_json::from_str(&r.stdout).expect("the report is JSON");
+    let weight = rep["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["year"] == 2028)
+        .map(|p| num(&p["weight"], "weight"))
+        .expect("2028's weight");
+    let saving = (objective(0) - objective(1)) / 0.001 / weight;
+    assert!(saving > 1e6, "relaxing the 2028 cap saves {saving} per 1.0 of share");
+    assert!(
+        (mv(0, 2028) - saving).abs() <= 1e-3 * saving,
+        "marginal value {} against the finite difference {saving}",
+        mv(0, 2028)
+    );
+    assert_eq!(mv(0, 2029), 0.0);
+
+    // Without ranging: the duals, labelled as such.
+    let args = ["solve", inst, "--ranging", "off"];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.describe(&args));
+    assert!(
+        r.stdout
+            .contains("note: ranging off: values and marginal values are optimal duals"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(" is priced at ") && !r.stdout.contains(" would save "),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["solve", inst]);
+    assert!(
+        r.stdout.contains(" would save ") && !r.stdout.contains("ranging off"),
+        "{}",
+        r.stdout
+    );
+}

@@ -35,7 +35,7 @@ time_of() {
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
 }
 
-sweep_args=(sweep "$instance" --param "$key" --range "$range" --quiet)
+sweep_args=(sweep "$instance" --param "$key" --range "$range" --ranging off --quiet)
 "$bin" "${sweep_args[@]}" --jobs 1 --output "$tmp/jobs1.csv"
 "$bin" "${sweep_args[@]}" --jobs 2 --output "$tmp/jobs2.csv"
 cmp -s "$tmp/jobs1.csv" "$tmp/jobs2.csv" || { echo "error: --jobs 1 and --jobs 2 tables differ" >&2; exit 1; }

@@ -3,8 +3,9 @@
 //! row per point (see [`crate::whatif::sweep`] for the values, the grid order and the columns).
 //!
 //! The instance is read and parsed once; each point validates the file with the command's
-//! own overrides (`--scenario`, `--set`) followed by the point's, and is solved without
-//! ranging unless asked; an infeasible point gets the least relaxation of the diagnosis (not
+//! own overrides (`--scenario`, `--set`) followed by the point's, and is solved with ranging
+//! as `solve` has it (`auto`: on up to 100,000 variables, for one-sided marginal values;
+//! `--ranging off` is faster); an infeasible point gets the least relaxation of the diagnosis (not
 //! its conflict set). Results are collected and written in point order, so
 //! the output is byte-identical whatever `--jobs`.
 
@@ -97,8 +98,10 @@ pub struct SweepOptions {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: Backend,
-    /// Sensitivity ranging for each point: off (fastest), auto or on
-    #[arg(long, value_enum, default_value = "off")]
+    /// Sensitivity ranging for each point: auto (on up to 100,000 variables, so that marginal
+    /// values are one-sided: what relaxing a target saves), on, or off (fastest; marginal values
+    /// are then optimal duals, not one-sided where the plan is degenerate)
+    #[arg(long, value_enum, default_value = "auto")]
     pub ranging: RangingChoice,
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
     #[arg(long, value_name = "SECONDS")]

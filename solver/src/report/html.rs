@@ -238,9 +238,10 @@ fn limits(r: &Report, s: &Summary, out: &mut String) {
         for l in &s.limits {
             let _ = write!(
                 out,
-                "<li title=\"{}\">{} would save <b data-key=\"limit.{}\" data-value=\"{}\">{} {cur}{per}</b></li>",
+                "<li title=\"{}\">{} {} <b data-key=\"limit.{}\" data-value=\"{}\">{} {cur}{per}</b></li>",
                 esc(l.name),
                 words(&l.words),
+                super::summary_text::saves(r),
                 esc(l.name),
                 l.value,
                 money(l.value)

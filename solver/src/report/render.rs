@@ -959,6 +959,13 @@ fn header_lines(r: &Report) -> Vec<String> {
     v
 }
 
+/// What the values of limits and targets are without ranging: the optimal duals the solve
+/// gave, which need not be what relaxing a limit saves where the plan is degenerate (on the
+/// 2025-2030 path `co_usmca` in 2029: 22.5 M USD per 1.0 of share against a one-sided 0).
+pub(super) const RANGING_OFF_NOTE: &str = "note: ranging off: values and marginal values are optimal duals, \
+     which are what relaxing a limit saves only where the price is unique (a degenerate plan has a range of \
+     prices); `--ranging on` gives the one-sided values";
+
 /// How the plan was obtained and checked: the `solver: ...` line, then `ranging:`, `note:`
 /// (a fallback) and `method:` lines when the report has them. Text, Markdown and HTML show
 /// the same lines.
@@ -975,8 +982,10 @@ pub(super) fn solver_lines(s: &SolverInfo) -> Vec<String> {
         s.duals.clone().unwrap_or_else(|| "not available".into()),
         s.duality_gap.map(|v| format!("{v:.1e}")).unwrap_or_else(|| "-".into()),
     )];
-    if let Some(rg) = &s.ranging {
-        v.push(format!("ranging: {rg}"));
+    match (&s.ranging, &s.duals) {
+        (Some(rg), _) => v.push(format!("ranging: {rg}")),
+        (None, Some(_)) => v.push(RANGING_OFF_NOTE.into()),
+        (None, None) => {}
     }
     if let Some(f) = &s.fallback {
         v.push(format!("note: {f}"));

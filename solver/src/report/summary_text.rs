@@ -101,6 +101,16 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
     (title, t)
 }
 
+/// What a binding limit's value is said to be: the saving from relaxing it when ranging gave
+/// one-sided values, else the price the solve's duals put on it (see `RANGING_OFF_NOTE`).
+pub(super) fn saves(r: &Report) -> &'static str {
+    if r.ranging.is_some() {
+        "would save"
+    } else {
+        "is priced at"
+    }
+}
+
 /// The binding limits and the capacity built, in words.
 fn limits_and_builds(r: &Report, s: &Summary) -> Vec<(String, Vec<String>)> {
     let cur = &r.currency;
@@ -110,7 +120,7 @@ fn limits_and_builds(r: &Report, s: &Summary) -> Vec<(String, Vec<String>)> {
         let lines = s
             .limits
             .iter()
-            .map(|l| format!("{} would save {} {cur}{per} ({})", l.words, money(l.value), l.name))
+            .map(|l| format!("{} {} {} {cur}{per} ({})", l.words, saves(r), money(l.value), l.name))
             .collect();
         out.push(("Most valuable binding limits".to_string(), lines));
     }
