@@ -193,7 +193,9 @@ pub struct Delta {
     pub b: Option<f64>,
     /// `b - a` (null when either side is missing).
     pub delta: Option<f64>,
-    /// `100 * (b - a) / |a|` (null when a is 0 or missing).
+    /// `100 * (b - a) / |a|` (null when a is missing or nothing to measure from: 0, a value
+    /// that prints as 0 (below 5e-5), or one below a millionth of b, such as an interior
+    /// point's 4e-8 t of a flow that becomes 81,260 t).
     pub pct: Option<f64>,
 }
 
@@ -203,8 +205,8 @@ impl Delta {
             (Some(a), Some(b)) => Some(b - a),
             _ => None,
         };
-        let pct = match (a, delta) {
-            (Some(a), Some(d)) if a != 0.0 => Some(100.0 * d / a.abs()),
+        let pct = match (a, b, delta) {
+            (Some(a), Some(b), Some(d)) if a.abs() >= 5e-5 && a.abs() >= 1e-6 * b.abs() => Some(100.0 * d / a.abs()),
             _ => None,
         };
         Delta { a, b, delta, pct }
@@ -1655,6 +1657,14 @@ mod tests {
     /// that show them.
     #[test]
     fn small_changes_show_their_first_digits() {
+        // No percentage from a value that is nothing: 0, what prints as 0, or dust beside b.
+        assert_eq!(Delta::new(Some(100.0), Some(120.0)).pct, Some(20.0));
+        assert_eq!(Delta::new(Some(-2.0), Some(-1.0)).pct, Some(50.0));
+        for a in [0.0, 3.7e-8, 4e-5] {
+            assert_eq!(Delta::new(Some(a), Some(81_260.0)).pct, None, "{a}");
+        }
+        assert_eq!(Delta::new(Some(0.05), Some(81_260_000.0)).pct, None);
+        assert_eq!(Delta::new(Some(0.5), Some(81_260.0)).pct, Some(100.0 * 81_259.5 / 0.5));
         assert_eq!(points(Some(0.123)), "+12.3 pp");
         assert_eq!(points(Some(-2e-5)), "-0.0020 pp");
         assert_eq!(points(Some(4e-11)), "+0.0000 pp", "below the default tolerance");
