@@ -104,7 +104,30 @@ fn a_solve_over_the_time_limit_exits_5_without_a_plan() {
     let v = report(&r, &args);
     assert_eq!(v["status"], "error");
     assert!(v["objective"].is_null());
-    assert!(v["message"].as_str().unwrap().contains("time limit"));
+    // The limit used and the fix.
+    let m = v["message"].as_str().unwrap();
+    assert!(
+        m.contains("the time limit (0.000001 s)") && m.contains("raise --time-limit"),
+        "{m}"
+    );
+    // The page's heading reads as English ("The plan is error" before).
+    let args = [
+        "solve",
+        SHIPPED,
+        "--time-limit",
+        "0.000001",
+        "--format",
+        "html",
+        "--quiet",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    assert!(
+        r.stdout.contains("No plan: the solve did not finish</h2>"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("The plan is error"), "{}", r.stdout);
 }
 
 /// The diagnosis of an infeasible plan ends by the deadline too, and says what it left out.

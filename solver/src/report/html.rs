@@ -551,10 +551,15 @@ fn targets(r: &Report, out: &mut String) {
 /// An infeasible run's diagnosis: the least change that makes it feasible and the conflict.
 fn diagnosis(r: &Report, out: &mut String) {
     if r.status != "optimal" {
+        // Statuses are adjectives but one: `error` (a solver failure or the time limit).
+        let heading = match r.status {
+            "error" => "No plan: the solve did not finish".to_string(),
+            s => format!("The plan is {s}"),
+        };
         let _ = writeln!(
             out,
-            "<h2 class=\"status-bad\" data-key=\"status\">The plan is {}</h2>",
-            esc(r.status)
+            "<h2 class=\"status-bad\" data-key=\"status\">{}</h2>",
+            esc(&heading)
         );
     }
     let Some(d) = &r.diagnosis else {
