@@ -379,12 +379,21 @@ trait Section: 'static {
     const MAIN: Field<Self>;
     /// The flows and capacities compared for an entry present in both.
     const FLOWS: &'static [Field<Self>] = &[];
+    /// Whether a report lists a row only when it is used (shipments): then a row in one
+    /// report only whose flow is within the tolerance of its material's scale is dust, not
+    /// an entry. Sections that list every facility or demand keep every row.
+    const LISTED_WHEN_USED: bool = false;
     /// The contract key: `id` for facilities, demands, targets and stockpiles, `LANE
     /// (FROM->TO, MATERIAL)` for shipments, `name` for constraints (whose names carry their
     /// year), `REGION/MATERIAL` for prices, `KIND FACILITY` for builds.
     fn key(&self) -> String;
     /// The period's year of a per-period row (schema 2), matched with the key.
     fn period(&self) -> Option<i64> {
+        None
+    }
+    /// The material whose flows set the scale a change is judged on (the input of a plant),
+    /// for the sections that move tonnes.
+    fn material(&self) -> Option<&str> {
         None
     }
 }
@@ -403,6 +412,9 @@ impl Section for MineRow {
     fn period(&self) -> Option<i64> {
         self.period
     }
+    fn material(&self) -> Option<&str> {
+        Some(self.material.as_str())
+    }
 }
 
 impl Section for PlantRow {
@@ -420,6 +432,9 @@ impl Section for PlantRow {
     fn period(&self) -> Option<i64> {
         self.period
     }
+    fn material(&self) -> Option<&str> {
+        Some(self.input.as_str())
+    }
 }
 
 impl Section for ImportRow {
@@ -432,12 +447,16 @@ impl Section for ImportRow {
     fn period(&self) -> Option<i64> {
         self.period
     }
+    fn material(&self) -> Option<&str> {
+        Some(self.material.as_str())
+    }
 }
 
 impl Section for ShipmentRow {
     const NAME: &'static str = "shipments";
     const MAIN: Field<Self> = ("tonnes", |s| Some(s.tonnes));
     const FLOWS: &'static [Field<Self>] = &[("tonnes", |s| Some(s.tonnes))];
+    const LISTED_WHEN_USED: bool = true;
     /// With origin tracking the class follows the material (`oxide~usmca`): one row per class.
     fn key(&self) -> String {
         match &self.origin {
@@ -447,6 +466,9 @@ impl Section for ShipmentRow {
     }
     fn period(&self) -> Option<i64> {
         self.period
+    }
+    fn material(&self) -> Option<&str> {
+        Some(self.material.as_str())
     }
 }
 
@@ -459,6 +481,9 @@ impl Section for DemandRow {
     }
     fn period(&self) -> Option<i64> {
         self.period
+    }
+    fn material(&self) -> Option<&str> {
+        Some(self.material.as_str())
     }
 }
 
@@ -521,6 +546,9 @@ impl Section for StockpileRow {
     }
     fn period(&self) -> Option<i64> {
         self.period
+    }
+    fn material(&self) -> Option<&str> {
+        Some(self.material.as_str())
     }
 }
 
@@ -789,10 +817,49 @@ fn period_differences(a: &Compared, b: &Compared, plan_a: bool, plan_b: bool, to
         .collect()
 }
 
-/// Entries of one section in one report only, by key.
-fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R]) {
-    let ka = keyed(a);
-    let kb = keyed(b);
+/// The largest flow or capacity of each material in a section of either report: the scale a
+/// flow of that material is judged on, so that an interior point's grams beside a material's
+/// thousands of tonnes are no change (gallium's 19 t/yr keep their own scale).
+fn material_scales<R: Section>(a: &[R], b: &[R]) -> BTreeMap<String, f64> {
+    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+    for r in a.iter().chain(b) {
+        let Some(m) = r.material() else { continue };
+        let largest = R::FLOWS
+            .iter()
+            .chain([&R::MAIN])
+            .filter_map(|(_, f)| f(r))
+            .fold(0.0f64, |x, v| x.max(v.abs()));
+        let e = out.entry(m.to_string()).or_insert(0.0);
+        *e = e.max(largest);
+    }
+    out
+}
+
+/// The floor of the scale a row's change is judged on: its material's (see
+/// [`material_scales`]), else 1.
+fn scale_of<R: Section>(scales: &BTreeMap<String, f64>, r: &R) -> f64 {
+    r.material().and_then(|m| scales.get(m)).copied().unwrap_or(1.0)
+}
+
+/// Entries of one section in one report only, by key. A shipment that moves no more than the
+/// tolerance of its material's scale (an interior point's dust) is no entry.
+fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
+    let (removed, added) = one_sided(a, b, tol);
+    cmp.removed.extend(removed);
+    cmp.added.extend(added);
+}
+
+/// The entries of [`presence`]: in A only (removed), in B only (added), each by key.
+fn one_sided<R: Section>(a: &[R], b: &[R], tol: f64) -> (Vec<Entry>, Vec<Entry>) {
+    let scales = material_scales(a, b);
+    let ka: Vec<(Key, &R)> = keyed(a)
+        .into_iter()
+        .filter(|(_, r)| !is_dust(&scales, *r, tol))
+        .collect();
+    let kb: Vec<(Key, &R)> = keyed(b)
+        .into_iter()
+        .filter(|(_, r)| !is_dust(&scales, *r, tol))
+        .collect();
     let in_a: BTreeSet<&Key> = ka.iter().map(|(k, _)| k).collect();
     let in_b: BTreeSet<&Key> = kb.iter().map(|(k, _)| k).collect();
     let entry = |k: &Key, row: &R| Entry {
@@ -814,8 +881,19 @@ fn presence<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R]) {
         .collect();
     removed.sort_by(|x, y| (&x.key, x.period).cmp(&(&y.key, y.period)));
     added.sort_by(|x, y| (&x.key, x.period).cmp(&(&y.key, y.period)));
-    cmp.removed.extend(removed);
-    cmp.added.extend(added);
+    (removed, added)
+}
+
+/// Whether a row listed only when used (a shipment) moves nothing beyond the tolerance of its
+/// material's scale.
+fn is_dust<R: Section>(scales: &BTreeMap<String, f64>, r: &R, tol: f64) -> bool {
+    R::LISTED_WHEN_USED
+        && r.material().is_some()
+        && R::FLOWS
+            .iter()
+            .chain([&R::MAIN])
+            .filter_map(|(_, f)| f(r))
+            .all(|v| v.abs() <= tol * scale_of(scales, r).max(1.0))
 }
 
 /// The flows and capacities of one section that changed, in entries present in both.
@@ -827,12 +905,13 @@ fn flows<R: Section>(cmp: &mut Comparison, a: &[R], b: &[R], tol: f64) {
 /// The fields of [`Section::FLOWS`] that changed, in entries of one section present in both.
 fn changed_fields<R: Section>(a: &[R], b: &[R], tol: f64) -> Vec<FlowDelta> {
     let mut out = Vec::new();
+    let scales = material_scales(a, b);
     let kb: BTreeMap<Key, &R> = keyed(b).into_iter().collect();
     for (k, ra) in keyed(a) {
         let Some(rb) = kb.get(&k) else { continue };
         for (field, value) in R::FLOWS {
             let (x, y) = (value(ra), value(rb));
-            if differs(x, y, tol) {
+            if differs_at(x, y, tol, scale_of(&scales, ra)) {
                 out.push(FlowDelta {
                     section: R::NAME.to_string(),
                     key: k.0.clone(),
@@ -854,8 +933,8 @@ fn share_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64)
         OriginShare::of(a.origin_shares.as_deref()),
         OriginShare::of(b.origin_shares.as_deref()),
     );
-    presence(cmp, &oa, &ob);
-    presence(cmp, &a.concentration, &b.concentration);
+    presence(cmp, &oa, &ob, tol);
+    presence(cmp, &a.concentration, &b.concentration, tol);
     for mut part in [
         changed_fields(&oa, &ob, tol),
         changed_fields(&a.concentration, &b.concentration, tol),
@@ -875,23 +954,25 @@ fn by_abs_delta(x: &Delta, y: &Delta) -> std::cmp::Ordering {
 
 fn plan_differences(cmp: &mut Comparison, a: &Compared, b: &Compared, tol: f64) {
     // Entries in one report only, for every keyed section, by section then key.
-    presence(cmp, &a.mines, &b.mines);
-    presence(cmp, &a.plants, &b.plants);
-    presence(cmp, &a.imports, &b.imports);
-    presence(cmp, &a.shipments, &b.shipments);
-    presence(cmp, &a.demands, &b.demands);
-    presence(cmp, &a.targets, &b.targets);
-    presence(cmp, &a.constraints, &b.constraints);
-    presence(cmp, &a.prices, &b.prices);
+    presence(cmp, &a.mines, &b.mines, tol);
+    presence(cmp, &a.plants, &b.plants, tol);
+    presence(cmp, &a.imports, &b.imports, tol);
+    presence(cmp, &a.shipments, &b.shipments, tol);
+    presence(cmp, &a.demands, &b.demands, tol);
+    presence(cmp, &a.targets, &b.targets, tol);
+    presence(cmp, &a.constraints, &b.constraints, tol);
+    presence(cmp, &a.prices, &b.prices, tol);
     presence(
         cmp,
         a.builds.as_deref().unwrap_or(&[]),
         b.builds.as_deref().unwrap_or(&[]),
+        tol,
     );
     presence(
         cmp,
         a.stockpiles.as_deref().unwrap_or(&[]),
         b.stockpiles.as_deref().unwrap_or(&[]),
+        tol,
     );
 
     // Flows and capacities of entries present in both.
@@ -1640,6 +1721,48 @@ mod tests {
             c.notes
         );
         assert!(compare(&a, &a, "a", "b", DEFAULT_TOL).notes.is_empty());
+    }
+
+    /// A shipment of `tonnes` of `material` on lane `lane`.
+    fn ship(lane: &str, material: &str, tonnes: f64) -> ShipmentRow {
+        ShipmentRow {
+            period: None,
+            lane: lane.into(),
+            from: "A".into(),
+            to: "B".into(),
+            mode: "rail".into(),
+            material: material.into(),
+            tonnes,
+            transport_cost: 0.0,
+            tariff_paid: 0.0,
+            in_transit_cost: 0.0,
+            origin: None,
+        }
+    }
+
+    /// An interior point's grams are judged on their material's scale: a shipment of 3e-8 t
+    /// in one report only, or a flow changed by 1e-4 t, beside 81,260 t of the material, is
+    /// no change (they flooded a comparison with 20,000 rows); on gallium's scale of 4.5 t a
+    /// tonne is one; `--tol` governs both.
+    #[test]
+    fn dust_is_judged_on_its_materials_scale() {
+        let a = vec![
+            ship("big", "copper", 81_260.0),
+            ship("moved", "copper", 100.0),
+            ship("ga", "gallium", 4.5),
+        ];
+        let mut b = a.clone();
+        b[1].tonnes += 1e-4;
+        b.push(ship("dust", "copper", 3e-8));
+        b.push(ship("ga2", "gallium", 1.0));
+        let (removed, added) = one_sided(&a, &b, 1e-6);
+        let added: Vec<&str> = added.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(added, ["ga2 (A->B, gallium)"]);
+        assert!(removed.is_empty());
+        assert!(changed_fields(&a, &b, 1e-6).is_empty());
+        let changed = changed_fields(&a, &b, 1e-12);
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(one_sided(&a, &b, 1e-14).1.len(), 2);
     }
 
     #[test]
