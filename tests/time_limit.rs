@@ -90,17 +90,21 @@ fn a_time_limit_hit_during_ranging_keeps_the_plan_and_exits_5() {
 /// A solve that cannot finish in time: no plan, exit 5, as before.
 #[test]
 fn a_solve_over_the_time_limit_exits_5_without_a_plan() {
-    let args = [
-        "solve",
-        SHIPPED,
-        "--time-limit",
-        "0.000001",
-        "--format",
-        "json",
-        "--quiet",
-    ];
-    let r = run(&args);
-    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    let over = |format: &'static str| {
+        let args = [
+            "solve",
+            SHIPPED,
+            "--time-limit",
+            "0.000001",
+            "--format",
+            format,
+            "--quiet",
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 5, "{}", r.describe(&args));
+        (r, args)
+    };
+    let (r, args) = over("json");
     let v = report(&r, &args);
     assert_eq!(v["status"], "error");
     assert!(v["objective"].is_null());
@@ -111,17 +115,7 @@ fn a_solve_over_the_time_limit_exits_5_without_a_plan() {
         "{m}"
     );
     // The page's heading reads as English ("The plan is error" before).
-    let args = [
-        "solve",
-        SHIPPED,
-        "--time-limit",
-        "0.000001",
-        "--format",
-        "html",
-        "--quiet",
-    ];
-    let r = run(&args);
-    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    let (r, _) = over("html");
     assert!(
         r.stdout.contains("No plan: the solve did not finish</h2>"),
         "{}",
