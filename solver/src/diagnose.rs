@@ -383,7 +383,8 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
             RowKey::Balance { region, material }
                 if inst.origin.is_none() && must_meet.contains(&(region as usize, material as usize)) =>
             {
-                let Some(q) = demanded(must_meet_quantity(inst, region as usize, material as usize, p)) else {
+                let q = must_meet_demand(inst, region, material).map_or(0.0, |d| inst.demands[d].quantity.at(p));
+                let Some(q) = demanded(q) else {
                     continue;
                 };
                 most = Some(q);
@@ -410,13 +411,12 @@ fn elastic_rows(inst: &Instance, model: &Model) -> Vec<Elastic> {
     out
 }
 
-/// The quantity in period `p` of the demand without penalty at (`region`, `material`): the
-/// one a relaxation of that balance changes ([`apply`]).
-fn must_meet_quantity(inst: &Instance, region: usize, material: usize, p: usize) -> f64 {
+/// The demand without penalty at (`region`, `material`): the one a relaxation of that
+/// balance names and changes (the others at the same place stay).
+fn must_meet_demand(inst: &Instance, region: u32, material: u32) -> Option<usize> {
     inst.demands
         .iter()
-        .find(|d| d.region == region && d.material == material && d.unmet_penalty.is_none())
-        .map_or(0.0, |d| d.quantity.at(p))
+        .position(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none())
 }
 
 /// The LP with one slack column per elastic row: `+s` on `<=` rows (more room), `+s` on
@@ -583,12 +583,7 @@ fn keep_later(inst: &Instance, model: &Model, r: &Relaxation) -> Option<String> 
     let base = r.constraint.strip_suffix(&format!(".{}", inst.periods[p].year))?;
     let series = match model.lp.rows()[r.row] {
         RowKey::Target(t) => &inst.targets[t as usize].max_import_share,
-        RowKey::Balance { region, material } => {
-            let d = inst.demands.iter().find(|d| {
-                d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none()
-            })?;
-            &d.quantity
-        }
+        RowKey::Balance { region, material } => &inst.demands[must_meet_demand(inst, region, material)?].quantity,
         RowKey::Demand(d) => &inst.demands[d as usize].quantity,
         RowKey::MineCapacity(m) => &inst.mines[m as usize].capacity,
         RowKey::PlantCapacity(k) => &inst.plants[k as usize].capacity,
@@ -647,10 +642,7 @@ fn describe_row(inst: &Instance, model: &Model, row: usize, slack: f64, x: &[f64
                 .filter(|d| d.region == region as usize && d.material == material as usize)
                 .map(|d| d.quantity.at(p))
                 .sum();
-            let d = inst
-                .demands
-                .iter()
-                .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none());
+            let d = must_meet_demand(inst, region, material).map(|d| &inst.demands[d]);
             // The key names one demand: its own quantity (others at the same place stay).
             let current = d.map_or(q, |d| d.quantity.at(p));
             Relaxation {
@@ -838,12 +830,8 @@ fn apply(inst: &mut Instance, model: &Model, r: &Relaxation) {
     match model.lp.rows()[r.row] {
         RowKey::Target(t) => inst.targets[t as usize].max_import_share.set_at(p, n, v),
         RowKey::Balance { region, material } => {
-            if let Some(d) = inst
-                .demands
-                .iter_mut()
-                .find(|d| d.region == region as usize && d.material == material as usize && d.unmet_penalty.is_none())
-            {
-                d.quantity.set_at(p, n, v);
+            if let Some(d) = must_meet_demand(inst, region, material) {
+                inst.demands[d].quantity.set_at(p, n, v);
             }
         }
         RowKey::Demand(d) => inst.demands[d as usize].quantity.set_at(p, n, v),
