@@ -1068,7 +1068,15 @@ fn a_time_limit_that_is_hit_exits_5_with_a_clear_message() {
         assert!(r.stderr.contains("time limit"), "{backend}: {}", r.stderr);
     }
     let args = ["solve", "instances/usmca_critical_minerals.toml", "--time-limit", "-1"];
-    assert_eq!(run(&args).code, 2, "a negative time limit is bad usage");
+    let r = run(&args);
+    assert_eq!(r.code, 2, "a negative time limit is bad usage");
+    // Read as the option's value, not as an unknown flag (whose tip, `-- -1`, misleads).
+    assert!(
+        r.stderr
+            .contains("--time-limit must be a positive number of seconds, got -1"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

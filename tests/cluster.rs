@@ -665,7 +665,8 @@ fn the_emitted_k8s_manifest_run_pod_by_pod_gives_the_unsharded_output() {
             ],
             3,
         ),
-        (vec!["stress", SPOF, "--format", "markdown"], 2),
+        // A time limit never reached reaches every shard (and changes nothing).
+        (vec!["stress", SPOF, "--format", "markdown", "--time-limit", "600"], 2),
     ] {
         let dir = tmp.path().join(format!("{}-shards", args[0]));
         let out = tmp.path().join(format!("{}-merged", args[0]));
@@ -677,6 +678,10 @@ fn the_emitted_k8s_manifest_run_pod_by_pod_gives_the_unsharded_output() {
             format!("  completions: {n}\n"),
             format!("  parallelism: {n}\n"),
             "      restartPolicy: Never\n".to_string(),
+            match args.iter().position(|&a| a == "--time-limit") {
+                Some(i) => format!(" --time-limit {} ", args[i + 1]),
+                None => "restartPolicy".into(),
+            },
         ] {
             assert!(manifest.contains(&want), "{want:?} not in\n{manifest}");
         }

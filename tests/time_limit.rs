@@ -139,3 +139,56 @@ fn the_diagnosis_stops_at_the_deadline_and_says_so() {
     assert!(cut.relaxations.is_empty() && cut.conflict.is_empty(), "{cut:?}");
     assert_eq!(cut.structural, full.structural, "the structural checks need no LP");
 }
+
+/// `stress` and `permits` take `--time-limit` for every case, the base case included: a base
+/// case that cannot finish ranks nothing and says why (exit 5, no output file), a limit never
+/// reached changes nothing, and a limit that is not a positive number is a usage error.
+#[test]
+fn stress_and_permits_bound_each_case_by_the_time_limit() {
+    const PATH: &str = "instances/usmca_2025_2030.toml";
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    for (command, instance) in [
+        ("stress", "tests/fixtures/stress/single_point_of_failure.toml"),
+        ("permits", "instances/textbook/lead_time_imports.toml"),
+    ] {
+        let out = tmp.path().join(format!("{command}.txt"));
+        let args = [
+            command,
+            PATH,
+            "--time-limit",
+            "0.000001",
+            "--quiet",
+            "--output",
+            out.to_str().unwrap(),
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 5, "{}", r.describe(&args));
+        assert!(
+            r.stderr
+                .contains("the base case was not solved (the time limit (0.000001 s)")
+                && r.stderr.contains("raise --time-limit"),
+            "{}",
+            r.describe(&args)
+        );
+        assert!(!out.exists(), "nothing is ranked, nothing is written");
+
+        let unlimited = [command, instance, "--format", "json", "--quiet"];
+        let free = run(&unlimited);
+        assert_eq!(free.code, 0, "{}", free.describe(&unlimited));
+        let limited = [command, instance, "--format", "json", "--quiet", "--time-limit", "600"];
+        let bounded = run(&limited);
+        assert_eq!(bounded.code, 0, "{}", bounded.describe(&limited));
+        assert_eq!(bounded.stdout, free.stdout, "a limit never reached changes nothing");
+
+        for bad in ["0", "-3", "nan"] {
+            let args = [command, instance, "--time-limit", bad];
+            let r = run(&args);
+            assert_eq!(r.code, 2, "{}", r.describe(&args));
+            assert!(
+                r.stderr.contains("--time-limit must be a positive number of seconds"),
+                "{}",
+                r.describe(&args)
+            );
+        }
+    }
+}

@@ -4,11 +4,13 @@
 
 use super::flushing;
 use crate::pipeline::{self, Input, LoadError, Loaded, Source};
+use crate::solve::backend::SolveOptions;
 use clap::Args;
 use sourcing_models::overrides::Override;
 use sourcing_models::Instance;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Exit codes of the command-line contract.
 pub mod exit {
@@ -35,23 +37,59 @@ pub struct RankingArgs {
     /// LP backend: auto (by model size), minilp (simplex) or clarabel (interior point)
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: super::choices::Backend,
+    /// Stop each case's solver after SECONDS (the base case too: then nothing is ranked, exit
+    /// 5; a case that runs out says `error` in its row, exit 5)
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub time_limit: Option<f64>,
 }
 
 impl RankingArgs {
-    /// Refuse `--jobs 0` (usage) and an output that would clobber an input.
+    /// Refuse `--jobs 0` and a `--time-limit` that is not a positive number (usage), and an
+    /// output that would clobber an input.
     pub fn check(&self, input: &InputArgs) -> Result<(), Failure> {
+        let usage = |message: String| Failure {
+            code: exit::USAGE,
+            message: format!("error: {message}"),
+        };
         if self.jobs == Some(0) {
-            return Err(Failure {
-                code: exit::USAGE,
-                message: "error: --jobs must be at least 1".into(),
-            });
+            return Err(usage("--jobs must be at least 1".into()));
         }
+        time_limit(self.time_limit)?;
         check_outputs(&input.files(), &[("--output", self.output.as_deref())])
+    }
+
+    /// The solver options of every case: `--time-limit` (checked by [`Self::check`]).
+    pub fn solve_options(&self) -> SolveOptions {
+        SolveOptions {
+            time_limit: time_limit(self.time_limit).ok().flatten(),
+            ..Default::default()
+        }
     }
 
     /// The threads for `cases` cases: `--jobs`, or every available core, at most one a case.
     pub fn jobs_for(&self, cases: usize) -> usize {
         jobs_for(self.jobs, cases)
+    }
+}
+
+/// How the error of a what-if command whose base case has no plan names its status: "is
+/// infeasible", "is unbounded", "was not solved" (a solver failure or time limit).
+pub fn base_status(status: &str) -> String {
+    match status {
+        "error" => "was not solved".into(),
+        s => format!("is {s}"),
+    }
+}
+
+/// `--time-limit SECONDS` as a duration; a usage error unless it is a positive number.
+pub fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Failure> {
+    match seconds {
+        Some(t) if t.is_finite() && t > 0.0 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => Err(Failure {
+            code: exit::USAGE,
+            message: format!("error: --time-limit must be a positive number of seconds, got {t}"),
+        }),
+        None => Ok(None),
     }
 }
 

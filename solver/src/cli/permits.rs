@@ -12,7 +12,6 @@
 use super::choices::StressFormat;
 use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress, RankingArgs};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
-use crate::solve::backend::SolveOptions;
 use crate::whatif::permits::{self, Case, Outcome, Ranking};
 use clap::Args;
 use sourcing_models::overrides;
@@ -74,7 +73,7 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
     let name = base_inst.meta.name.clone();
     let mut opts = RunOptions {
         backend: args.ranking.backend.0,
-        solve: SolveOptions::default(),
+        solve: args.ranking.solve_options(),
         ranging: Ranging::Off,
         // The base case's least relaxation (no conflict set: one LP per row, unused here).
         diagnose: true,
@@ -91,8 +90,8 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
                 exit::SOLVER
             },
             message: format!(
-                "error: the base case is {} ({why}); permits ranks cuts of an optimal or infeasible plan",
-                base.status
+                "error: the base case {} ({why}); permits ranks cuts of an optimal or infeasible plan",
+                common::base_status(&base.status)
             ),
         });
     }

@@ -1,7 +1,7 @@
 //! `sourcing-opt solve`: validate, build, solve, report.
 
 use super::choices::{Backend, DetailChoice, RangingChoice, ReportFormat};
-use super::common::{check_outputs, emit, exit, load, Failure, InputArgs};
+use super::common::{self, check_outputs, emit, exit, load, Failure, InputArgs};
 use crate::diagnose;
 use crate::pipeline::{self, RunOptions};
 use crate::report::{self, InstanceInfo};
@@ -60,7 +60,7 @@ pub struct SolveArgs {
     #[arg(long)]
     pub no_diagnose: bool,
     /// Bound the whole run (solve, duals, ranging, diagnosis) by SECONDS; exit 5 when hit, with what was done
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub time_limit: Option<f64>,
 }
 
@@ -69,16 +69,7 @@ pub fn run(args: &SolveArgs) -> Result<i32, Failure> {
     let loaded = load(&args.input)?;
     let inst = &loaded.instance;
     let opts = SolveOptions {
-        time_limit: match args.time_limit {
-            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-            Some(t) => {
-                return Err(Failure {
-                    code: exit::USAGE,
-                    message: format!("error: --time-limit must be a positive number of seconds, got {t}"),
-                })
-            }
-            None => None,
-        },
+        time_limit: common::time_limit(args.time_limit)?,
         ..Default::default()
     };
     let info = InstanceInfo {

@@ -8,10 +8,9 @@ use super::common::{self, emit, exit, in_parallel, Failure, InputArgs, Progress,
 use super::emit::{self, current_binary, input_args, input_files, utf8};
 use super::shard::{self, Merge, MergeArgs, Mode, RunOrMerge, ShardArgs};
 use crate::pipeline::{self, Ranging, RunOptions, Source};
-use crate::solve::backend::SolveOptions;
 use crate::whatif;
 use crate::whatif::records::{self, OutcomeRecord, StressPoint, StressRun};
-use crate::whatif::shard::{Header, Shard};
+use crate::whatif::shard::{Exact, Header, Shard};
 use crate::whatif::stress::{self, Case, Outcome, Ranking, Shortfall};
 use clap::{Args, ValueEnum};
 use sourcing_models::overrides::{self, Override};
@@ -126,13 +125,14 @@ fn run_stress(args: &StressArgs) -> Result<i32, Failure> {
         top: args.top,
         period: args.period,
         removed_in,
+        time_limit: args.ranking.time_limit.map(Exact),
     };
     if let Mode::Emit { scheduler, shards, dir } = &mode {
         return emit_script(args, &study, *scheduler, *shards, dir);
     }
     let opts = RunOptions {
         backend: args.ranking.backend.0,
-        solve: SolveOptions::default(),
+        solve: args.ranking.solve_options(),
         ranging: Ranging::Off,
         diagnose: false,
         conflict: false,
@@ -169,8 +169,8 @@ fn solve_base(inst: &Instance, source: &Source, name: &str, opts: &RunOptions) -
             exit::SOLVER
         },
         message: format!(
-            "error: the base case is {} ({why}); stress ranks disruptions of an optimal plan",
-            base.status
+            "error: the base case {} ({why}); stress ranks disruptions of an optimal plan",
+            common::base_status(&base.status)
         ),
     })
 }
@@ -307,6 +307,9 @@ fn emit_script(
     }
     if let Some(y) = args.period {
         shard_args.extend(["--period".into(), y.to_string()]);
+    }
+    if let Some(t) = args.ranking.time_limit {
+        shard_args.extend(["--time-limit".into(), t.to_string()]);
     }
     if args.input.quiet {
         shard_args.push("--quiet".into());
@@ -597,6 +600,7 @@ mod tests {
             "jobs",
             "backend",
             "period",
+            "time_limit",
             "shard",
             "shards",
             "shard_dir",

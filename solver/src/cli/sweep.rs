@@ -24,7 +24,7 @@ use sourcing_models::overrides::{self, Override};
 use sourcing_models::{Diagnostic, Instance, Severity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const EXAMPLES: &str = "\
 Each --param is followed by its own --values or --range; several make a grid (first param
@@ -104,7 +104,7 @@ pub struct SweepOptions {
     #[arg(long, value_enum, default_value = "auto")]
     pub ranging: RangingChoice,
     /// Stop each point's solver after SECONDS (the point's status is then `error`, exit 5)
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub time_limit: Option<f64>,
     /// Skip the least relaxation of infeasible points (two more LPs and a check each)
     #[arg(long)]
@@ -311,15 +311,7 @@ fn run_sweep(args: &SweepArgs) -> Result<i32, Failure> {
     if o.jobs == Some(0) {
         return Err(usage("--jobs must be at least 1".into()));
     }
-    let time_limit = match o.time_limit {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-        Some(t) => {
-            return Err(usage(format!(
-                "--time-limit must be a positive number of seconds, got {t}"
-            )))
-        }
-        None => None,
-    };
+    let time_limit = common::time_limit(o.time_limit)?;
     if o.plot.is_some() && !sweep::numeric(&axes[0]) {
         return Err(usage(format!(
             "--plot needs numeric values of the first --param `{}`",

@@ -179,6 +179,9 @@ pub struct StressRun {
     pub period: Option<i64>,
     /// The ranking's `removed_in` (with periods: `all` or the year).
     pub removed_in: Option<String>,
+    /// `--time-limit SECONDS` of each case.
+    #[serde(default)]
+    pub time_limit: Option<Exact>,
 }
 
 /// An [`Outcome`] at full precision.
