@@ -210,6 +210,28 @@ impl Validator {
         let f = self.field(e, key)?;
         match &f.value.kind {
             RawKind::Str(s) => Some(vec![(s.clone(), f.value.span.clone())]),
+            RawKind::Array(items) if items.is_empty() => {
+                // An empty list would silently switch the entry off (a cap on imports from
+                // nowhere, a tariff on no origin, a lane for no material): refuse it.
+                let hint = match key {
+                    "sources" => "name at least one bloc or country, or remove `sources` to count every country outside the scope",
+                    "origin" => "name at least one bloc or country, or remove `origin` to apply the tariff whatever the origin",
+                    "materials" => "name at least one material, or remove `materials` to open the lane to every material",
+                    "countries" => "a bloc needs at least one country",
+                    _ => "name at least one id, or remove the key",
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        format!(
+                            "`{key}` in {} is an empty list, which would leave it applying to nothing",
+                            e.label
+                        ),
+                        f.value.span.clone(),
+                    )
+                    .with_hint(hint),
+                );
+                None
+            }
             RawKind::Array(items) => {
                 let mut out = Vec::new();
                 for it in items {
@@ -227,7 +249,7 @@ impl Validator {
             other => {
                 self.err(
                     format!(
-                        "`{key}` in {} must be a list of ids, found {}",
+                        "`{key}` in {} must be an id or a list of ids, found {}",
                         e.label,
                         other.type_name()
                     ),

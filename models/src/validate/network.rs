@@ -355,6 +355,8 @@ impl Validator {
                         }
                         out
                     }
+                    // Written but not a list of ids (its error is reported): no default to check.
+                    None if e.table.get("sources").is_some() => Vec::new(),
                     None => (0..n_countries).filter(|c| !scope_countries.contains(c)).collect(),
                 };
                 Target {

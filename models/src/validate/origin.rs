@@ -27,6 +27,9 @@ pub(super) struct Pending {
     pub targets: Vec<Option<Span>>,
     /// Per stockpile: `initial_origin` as written, if given.
     pub stockpiles: Vec<Option<Sp<SmolStr>>>,
+    /// `meta.origin_classes` is written (valid or not): where it did not validate, the keys
+    /// that need it are not also told to add it.
+    pub classes_given: bool,
 }
 
 impl Validator {
@@ -103,6 +106,7 @@ impl Validator {
             _ => return None,
         };
         let f = meta.get("origin_classes")?;
+        self.pending.classes_given = true;
         let e = Entry {
             table: meta,
             label: "`[meta]`".into(),
@@ -177,10 +181,24 @@ impl Validator {
     /// class sets, stockpiles' initial origins to a class, and check that no tariff origin or
     /// origin-basis target splits a class (or appears without `origin_classes`).
     pub(super) fn resolve_origins(&mut self, inst: &mut Instance, pending: Pending) {
-        let untracked = |what: String, span: Span| {
-            Diagnostic::error(format!("{what} needs `origin_classes` in `[meta]`"), span).with_hint(
-                "add e.g. `origin_classes = [\"usmca\", \"allied\"]` to `[meta]`: a tonne then keeps the class of the country it was mined in",
-            )
+        // The example names the file's own blocs (or countries), never an id it lacks.
+        let example: Vec<String> = match inst.blocs.is_empty() {
+            true => inst.countries.iter().take(2).map(|c| format!("\"{}\"", c.id)).collect(),
+            false => inst.blocs.iter().take(2).map(|b| format!("\"{}\"", b.id)).collect(),
+        };
+        let hint = format!(
+            "add e.g. `origin_classes = [{}]` to `[meta]`: a tonne then keeps the class of the country it was mined in",
+            example.join(", ")
+        );
+        let classes_given = pending.classes_given;
+        let untracked = |diags: &mut Vec<Diagnostic>, what: String, span: Span| {
+            // `origin_classes` is there but did not validate: its own error says what to fix.
+            if !classes_given {
+                diags.push(
+                    Diagnostic::error(format!("{what} needs `origin_classes` in `[meta]`"), span)
+                        .with_hint(hint.clone()),
+                );
+            }
         };
         for (t, entry) in pending.tariffs.into_iter().enumerate() {
             let Some((parties, span)) = entry else { continue };
@@ -188,8 +206,7 @@ impl Validator {
             inst.tariffs[t].origin = Some(Vec::new());
             let Some(o) = inst.origin.clone() else {
                 let id = inst.tariffs[t].id.clone();
-                self.diags
-                    .push(untracked(format!("the `origin` of tariff `{id}`"), span));
+                untracked(&mut self.diags, format!("the `origin` of tariff `{id}`"), span);
                 continue;
             };
             let countries: Vec<usize> = parties.iter().flat_map(|&p| inst.party_countries(p)).collect();
@@ -205,7 +222,7 @@ impl Validator {
             match inst.origin.clone() {
                 None => {
                     let what = format!("`basis = \"origin\"` in target `{}`", inst.targets[t].id);
-                    self.diags.push(untracked(what, span));
+                    untracked(&mut self.diags, what, span);
                 }
                 Some(o) => {
                     let what = format!("the sources of origin-basis target `{}`", inst.targets[t].id);
@@ -224,7 +241,7 @@ impl Validator {
             let Some((name, span)) = entry else { continue };
             let Some(o) = &inst.origin else {
                 let what = format!("`initial_origin` in stockpile `{}`", inst.stockpiles[s].id);
-                self.diags.push(untracked(what, span));
+                untracked(&mut self.diags, what, span);
                 continue;
             };
             match o.classes.iter().position(|k| *k == name) {

@@ -241,3 +241,65 @@ fn schema_1_with_origin_classes_is_an_error_naming_the_key() {
         e[0].message
     );
 }
+
+#[test]
+fn an_empty_list_is_an_error_not_a_switch_that_turns_the_entry_off() {
+    // A cap on imports from nowhere, a tariff on no origin, a lane for no material, a bloc of
+    // no country would each apply to nothing without a word.
+    for (old, new, key) in [
+        (
+            "max_import_share = 0.5",
+            "max_import_share = 0.5\nsources = []",
+            "`sources` in target `cap`",
+        ),
+        (
+            "rate = 0.1",
+            "rate = 0.1\norigin = []",
+            "`origin` in tariff `MX->US/*~`",
+        ),
+        ("cost = 10", "cost = 10\nmaterials = []", "`materials` in lane"),
+        (
+            "countries = [\"US\", \"CA\"]",
+            "countries = []",
+            "`countries` in bloc `north`",
+        ),
+        (
+            "max_import_share = 0.5",
+            "max_import_share = 0.5\nbasis = \"origin\"\nsources = []",
+            "`sources` in target `cap`",
+        ),
+    ] {
+        let src = with(old, new);
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "one error, no follow-on: {e:?}");
+        assert!(
+            e[0].message.contains(key) && e[0].message.contains("is an empty list"),
+            "{}",
+            e[0].message
+        );
+        let line = src[..src.find("= []").unwrap()].matches('\n').count() + 1;
+        assert_eq!(e[0].line_col(&src).unwrap().0, line);
+        assert!(
+            e[0].hint.as_deref().unwrap_or_default().contains("at least one"),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn an_origin_classes_that_does_not_validate_is_the_only_error() {
+    // Before, each key needing the classes also said to add them (they are there) and
+    // suggested ids of another file.
+    let src = format!(
+        "{}\n[[tariffs]]\nimporter = \"US\"\nexporter = \"MX\"\norigin = \"usmca\"\nrate = 0\n",
+        with("origin_classes = [\"usmca\"]", "origin_classes = [\"usmcaa\"]")
+    );
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("`usmcaa`"), "{}", e[0].message);
+    // Without the classes, the example names this file's own blocs.
+    let plain = BASE.replace("origin_classes = [\"usmca\"]\n", "");
+    let src = plain.replace("max_import_share = 0.5", "max_import_share = 0.5\nbasis = \"origin\"");
+    let hint = errors(&src)[0].hint.clone().unwrap_or_default();
+    assert!(hint.contains("origin_classes = [\"usmca\", \"north\"]"), "{hint}");
+}

@@ -356,7 +356,7 @@ fn every_key_of_the_schema_is_read_with_its_kind() {
         Kind::Integer => ("\"x\"", "must be the integer"),
         Kind::Boolean => ("\"x\"", "must be true or false"),
         Kind::Text | Kind::Id | Kind::Ref(_) | Kind::Party => ("1", "must be a string"),
-        Kind::RefList(_) | Kind::PartyList => ("1", "must be a list of ids"),
+        Kind::RefList(_) | Kind::PartyList => ("1", "must be an id or a list of ids"),
         Kind::SubTable => ("1", "must be a table"),
         Kind::RateByMaterial => ("1", "must be a table of material = rate"),
     };
