@@ -32,4 +32,8 @@ pub struct Sensitivity {
     pub cols: Vec<ColSensitivity>,
     /// An unused column that could carry flow at the same total cost, and how much.
     pub alternative: Option<(usize, f64)>,
+    /// For a row whose coefficients scale with a parameter (a target's `s_t * C_t`): the
+    /// largest value of that coefficient's column sum over the optimal plans, by row (NaN:
+    /// not computed). See [`crate::sensitivity::add_sensitivity`].
+    pub use_max: std::collections::BTreeMap<usize, f64>,
 }

@@ -164,6 +164,18 @@ impl TargetTerms {
         self.releases.iter().fold(used, |c, &r| c - x[r as usize])
     }
 
+    /// `C_t` as a constant (the demand quantity) plus columns with weights.
+    pub fn consumption_terms(&self) -> (f64, Vec<(usize, f64)>) {
+        let mut g: Vec<(usize, f64)> = self
+            .demands
+            .iter()
+            .filter_map(|&(_, u)| u.map(|u| (u as usize, -1.0)))
+            .collect();
+        g.extend(self.processing.iter().map(|&c| (c as usize, 1.0)));
+        g.extend(self.releases.iter().map(|&c| (c as usize, -1.0)));
+        (self.demand(), g)
+    }
+
     /// The demand quantity in the scope (t/yr): `C_t` when every demand is met and no plant
     /// in the scope runs.
     pub fn demand(&self) -> f64 {

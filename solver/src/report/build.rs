@@ -550,10 +550,14 @@ fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
         // value as the row's `marginal_value` (a degenerate plan has several duals).
         // A cap of 1 cannot be relaxed: its value is 0 whatever dual a degenerate row carries
         // (an interior-point dual of `I_t - C_t <= 0` when every tonne is imported is arbitrary).
+        // Where several plans are optimal, `C_t` is the largest over them (ranging computes
+        // it: `Sensitivity::use_max`; null when it could not), not this plan's.
         let share = target.max_import_share.at(p);
-        let mv = match share >= 1.0 {
-            true => cx.right(i).map(|_| 0.0),
-            false => cx.right(i).map(|y| cx.annual(p, -y * cons)),
+        let most = cx.solved.sensitivity.as_ref().and_then(|s| s.use_max.get(&i).copied());
+        let mv = match (share >= 1.0, most) {
+            (true, _) => cx.right(i).map(|_| 0.0),
+            (false, Some(c)) => cx.right(i).filter(|_| c.is_finite()).map(|y| cx.annual(p, -y * c)),
+            (false, None) => cx.right(i).map(|y| cx.annual(p, -y * cons)),
         };
         targets.push(TargetRow {
             id: target.id.clone(),

@@ -76,6 +76,37 @@ pub struct OptimalBasis<'a> {
     pub(super) work: Work,
 }
 
+impl OptimalBasis<'_> {
+    /// Does the plan give the largest `g'x` over the optimal plans (`g`: structural columns
+    /// and weights)? The simplex test of `max g'x` over the optimal face at this basis: with
+    /// `u = B^{-T} g_B`, no nonbasic column the face lets move (a real column of zero reduced
+    /// cost, within the tolerance of the auxiliary LP's face or wider) has `g_k - u'a_k > 0`.
+    /// Sufficient, not necessary (a degenerate basis can fail it at a maximum): `false` sends
+    /// the caller to the auxiliary LP.
+    pub fn maximises_on_face(&self, g: &[(usize, f64)]) -> bool {
+        let sf = &self.sf;
+        let mut gk = vec![0.0; sf.n + 2 * sf.m];
+        for &(j, v) in g {
+            gk[j] += v;
+        }
+        let mut gb: Vec<f64> = self.basis.basic.iter().map(|&k| gk[k]).collect();
+        let mut u = vec![0.0; sf.m];
+        self.basis.factor.btran(&mut gb, &mut u);
+        let mut col = Vec::new();
+        (0..sf.n + sf.m).all(|k| {
+            if self.basis.pos[k] != usize::MAX || !sf.is_real(k) {
+                return true;
+            }
+            if self.at.d[k].abs() > FEAS_TOL * sf.cost(k).abs().max(1.0) {
+                return true; // off the face: 0 in every optimal plan
+            }
+            sf.column(k, &mut col);
+            let terms = gk[k].abs() + col.iter().map(|&(i, a)| (a * u[i]).abs()).sum::<f64>();
+            gk[k] - sf.dot(k, &u) <= DUAL_TOL * terms.max(1.0)
+        })
+    }
+}
+
 /// Vectors over rows and an undo log of reduced costs, reused by every price query.
 pub(super) struct Work {
     pub(super) rhs: SparseVec,
@@ -849,6 +880,7 @@ fn ranges(sf: &StdForm, basis: &Basis, at: &AtBasis, x: &[f64], cols: &[usize], 
         rows,
         cols: out_cols,
         alternative,
+        use_max: Default::default(),
     }
 }
 
@@ -1263,6 +1295,55 @@ pub(crate) mod tests {
         );
         assert!(pivots > 0, "the optimality pivots are exercised");
         assert!(degenerate >= 15, "only {degenerate} degenerate cases");
+    }
+
+    /// `maximises_on_face` never claims a maximum the auxiliary LP over the optimal face
+    /// beats (it may refuse one it cannot prove): random degenerate LPs, random `g >= 0`.
+    #[test]
+    fn the_face_maximum_test_agrees_with_the_auxiliary_lp() {
+        let mut rng = Rng::new(0x5EED_FACE_0000_0001);
+        let (mut proved, mut refused, mut varies) = (0, 0, 0);
+        for case in 0..200 {
+            let lp = random_lp(&mut rng, case % 2 == 0);
+            let (x, _) = solve(&lp).expect("feasible and bounded by construction");
+            let act = lp.activities(&x);
+            let cols: Vec<usize> = (0..lp.n_vars()).collect();
+            let (s, ob) = ranging_with_basis(&lp, &x, &act, &cols, &Directions::independent()).unwrap();
+            for _ in 0..4 {
+                let mut g: Vec<(usize, f64)> = Vec::new();
+                for j in 0..lp.n_vars() {
+                    if rng.chance(0.4) {
+                        g.push((j, (1 + rng.below(3)) as f64));
+                    }
+                }
+                let here: f64 = g.iter().map(|&(j, v)| v * x[j]).sum();
+                let most = crate::sensitivity::ranging::max_over_face(&lp, &s.duals, &g, &MiniLp)
+                    .unwrap()
+                    .expect("bounded: the random LPs are");
+                assert!(
+                    most >= here - 1e-7 * here.abs().max(1.0),
+                    "case {case}: {most} < {here}"
+                );
+                if most > here + 1e-6 * here.abs().max(1.0) {
+                    varies += 1;
+                }
+                match ob.maximises_on_face(&g) {
+                    true => {
+                        proved += 1;
+                        assert!(
+                            (most - here).abs() <= 1e-6 * most.abs().max(1.0),
+                            "case {case}: proved {here} the largest, the LP finds {most}"
+                        );
+                    }
+                    false => refused += 1,
+                }
+            }
+        }
+        eprintln!("face maximum: {proved} proved, {refused} left to the LP, {varies} plans not the largest");
+        assert!(
+            proved >= 200 && varies >= 5,
+            "{proved} proved, {varies} not the largest"
+        );
     }
 
     /// A plan that is not an optimal vertex is refused (the caller falls back).

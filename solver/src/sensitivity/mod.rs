@@ -65,8 +65,67 @@ pub fn add_sensitivity(inst: &Instance, solved: &mut Solved) {
         return;
     }
     let dirs = Directions::of_demand(inst, &solved.model.lp);
-    add_sensitivity_inner(solved, &dirs);
+    add_sensitivity_inner(inst, solved, &dirs);
     solved.ranging_ms = started.elapsed().as_secs_f64() * 1e3;
+}
+
+/// A target's marginal value is a derivative in its share `s_t`, which multiplies the
+/// consumption `C_t` of the plan: raising the share by `ds` gives the row `C_t ds` more room.
+/// Where several plans are optimal, `C_t` can differ between them (a reserve drawn in one year
+/// or the next), and the right derivative of the cost in `s_t` is the row's relaxing price
+/// times the largest `C_t` over the optimal plans (the min-max over the optimal plans and
+/// duals of the derivative of the Lagrangian, `-y * C_t(x)`, with `C_t >= 0`): the plan at
+/// hand may have the smallest. So for each binding target row whose relaxing price is not 0
+/// and whose cap is below 1, that largest `C_t` (`Sensitivity::use_max`): the plan's own
+/// where the optimal basis `ob` proves no optimal plan uses more
+/// ([`basis::OptimalBasis::maximises_on_face`]), else one auxiliary LP over the optimal face;
+/// NaN (the value is then null) when it could not be computed.
+fn use_max(
+    inst: &Instance,
+    solved: &Solved,
+    s: &Sensitivity,
+    ob: Option<&basis::OptimalBasis>,
+    aux: &Bounded,
+) -> (std::collections::BTreeMap<usize, f64>, usize, usize) {
+    let lp = &solved.model.lp;
+    let mut most_of = std::collections::BTreeMap::new();
+    let (mut cut, mut wanted) = (0, 0);
+    for r in &s.rows {
+        let RowKey::Target(t) = lp.rows()[r.row] else {
+            continue;
+        };
+        let p = lp.row_period(r.row);
+        if !(r.price_high.is_finite() && r.price_high != 0.0) || inst.targets[t as usize].max_import_share.at(p) >= 1.0
+        {
+            continue;
+        }
+        wanted += 1;
+        let terms = &solved.model.targets[p][t as usize];
+        let (constant, g) = terms.consumption_terms();
+        let most = match (ob.is_some_and(|ob| ob.maximises_on_face(&g)), aux.deadline.passed()) {
+            (true, _) => Some(terms.consumption(&solved.x) - constant),
+            (false, true) => None,
+            (false, false) => ranging::max_over_face(lp, &s.duals, &g, aux).ok().flatten(),
+        };
+        if most.is_none() && aux.deadline.passed() {
+            cut += 1;
+        }
+        most_of.insert(r.row, most.map_or(f64::NAN, |m| constant + m));
+    }
+    (most_of, cut, wanted)
+}
+
+/// Say when the time limit left some of [`use_max`] uncomputed.
+fn use_max_cut_short(solved: &mut Solved, cut: usize, wanted: usize) {
+    if cut > 0 {
+        cut_short(
+            solved,
+            format!(
+                "ranging stopped at the time limit before {cut} of {wanted} targets' largest consumption over the \
+                 optimal plans; their marginal values are null"
+            ),
+        );
+    }
 }
 
 /// The time limit stopped ranging: say what is missing, in `solver.ranging` and the message.
@@ -188,7 +247,7 @@ fn refine_prices(
     (refined, wanted)
 }
 
-fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
+fn add_sensitivity_inner(inst: &Instance, solved: &mut Solved, dirs: &Directions) {
     if solved.status != Status::Optimal || solved.duals.is_none() {
         return;
     }
@@ -243,6 +302,10 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
     match basis::ranging_from(lp, x, act, &cols, dirs, start) {
         Ok((mut s, mut ob)) => {
             let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, &mut ob, aux);
+            let (most, cut, asked) = use_max(inst, solved, &s, Some(&ob), aux);
+            drop(ob);
+            s.use_max = most;
+            use_max_cut_short(solved, cut, asked);
             if done < wanted {
                 cut_short(
                     solved,
@@ -262,7 +325,12 @@ fn add_sensitivity_inner(solved: &mut Solved, dirs: &Directions) {
                 _ => y.clone(),
             };
             match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux) {
-                Ok(s) => solved.sensitivity = Some(s),
+                Ok(mut s) => {
+                    let (most, cut, asked) = use_max(inst, solved, &s, None, aux);
+                    s.use_max = most;
+                    use_max_cut_short(solved, cut, asked);
+                    solved.sensitivity = Some(s);
+                }
                 Err(_) if solved.deadline.passed() => cut_short(
                     solved,
                     "ranging stopped at the time limit (auxiliary-LP method); no ranges are reported".into(),
@@ -314,7 +382,7 @@ mod tests {
         let (inst, mut solved) = shipped();
         solved.deadline = Deadline::after(Some(Duration::ZERO));
         let dirs = Directions::of_demand(&inst, &solved.model.lp);
-        add_sensitivity_inner(&mut solved, &dirs);
+        add_sensitivity_inner(&inst, &mut solved, &dirs);
         assert!(solved.time_limit_hit);
         let note = solved.sensitivity_note.as_deref().unwrap();
         assert!(

@@ -115,6 +115,22 @@ pub fn alternative_optimum(
     Ok(best.filter(|&(_, v)| v > 1e-7 * scale))
 }
 
+/// The largest `g'x` over the optimal plans (the face of the optimal dual `y`), for `g` given
+/// by columns and weights; `None` when it is unbounded there.
+pub fn max_over_face(lp: &Lp, y: &[f64], g: &[(usize, f64)], backend: &dyn Backend) -> Result<Option<f64>, String> {
+    let (mut aux, col, _) = optimal_face(lp, y, None);
+    // A column off the face is 0 in every optimal plan.
+    let w: Vec<(u32, f64)> = g
+        .iter()
+        .filter(|&&(j, _)| col[j] != u32::MAX)
+        .map(|&(j, v)| (col[j], -v))
+        .collect();
+    if w.is_empty() {
+        return Ok(Some(0.0));
+    }
+    Ok(optimise(&mut aux, &w, backend)?.map(|z| w.iter().map(|&(k, v)| -v * z[k as usize]).sum()))
+}
+
 /// Interval of `obj[j]` over which the plan `x` stays optimal: the values of `A_j'y` over
 /// the duals complementary with `x` once column `j`'s own dual row is left out (for an
 /// unused column only the lower end binds).
@@ -219,6 +235,7 @@ pub fn analyse_along(
         rows,
         cols: out_cols,
         alternative: alternative_optimum(lp, x, y, backend)?,
+        use_max: Default::default(),
     })
 }
 
