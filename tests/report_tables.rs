@@ -233,3 +233,57 @@ fn the_summary_does_not_count_dust_as_unmet_demand() {
     let text = run(&["solve", "instances/usmca_2025_2030.toml", "--quiet", "--ranging", "off"]).stdout;
     assert!(text.contains("\n  every demand is served in full\n"), "{text}");
 }
+
+/// With periods, the unmet demand is a rate of one year: the worst year's, named, never the
+/// sum of several years' rates (the crisis scenario once said "58,680 t/yr ... (10
+/// demands)": three years added, demand-years counted). Checked against the JSON's demands.
+#[test]
+fn the_unmet_demand_of_a_path_is_the_worst_years_rate() {
+    let args = [
+        "solve",
+        "instances/usmca_2025_2030.toml",
+        "--scenario",
+        "instances/scenarios/2025_2030/china_ban_2027_crisis_protocol.toml",
+        "--quiet",
+    ];
+    let text = run(&args).stdout;
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run(&json_args).stdout).unwrap();
+    let mut by_year: std::collections::BTreeMap<i64, f64> = Default::default();
+    let mut ids = std::collections::BTreeSet::new();
+    for d in report["demands"].as_array().unwrap() {
+        let (unmet, quantity) = (d["unmet"].as_f64().unwrap(), d["quantity"].as_f64().unwrap());
+        if unmet > 1e-6 * quantity.max(1.0) {
+            *by_year.entry(d["period"].as_i64().unwrap()).or_default() += unmet;
+            ids.insert(d["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(
+        by_year.len() >= 2,
+        "the scenario leaves demand unmet in several years: {by_year:?}"
+    );
+    let (year, worst) = by_year
+        .iter()
+        .fold((0, 0.0), |w, (&y, &t)| if t > w.1 { (y, t) } else { w });
+    let line = format!(
+        "  {} t/yr of demand left unmet in {year}, the worst of {} years with some unmet ({} demands)\n",
+        thousands(worst.round() as u64),
+        by_year.len(),
+        ids.len()
+    );
+    assert!(text.contains(&line), "{line:?} not in\n{text}");
+}
+
+/// `38098` as `38,098`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -28,6 +28,7 @@ h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.4rem 0 .4rem;bo
 h3{font-size:.98rem;margin:.8rem 0 .3rem}
 .meta{color:#555;font-size:.82rem}.meta code{font-size:.78rem}
 .answer{display:grid;grid-template-columns:minmax(220px,270px) 1fr;gap:14px;align-items:start}.answer>div{overflow-x:auto}
+.answer th{white-space:normal;vertical-align:bottom}td.w{white-space:normal;min-width:9em}
 .card{border:1px solid #d5d9e0;border-radius:6px;padding:8px 12px;background:#fafbfc}
 .big{font-size:1.6rem;font-weight:600}.status-optimal{color:#176f2c}.status-bad{color:#b3261e}
 table{border-collapse:collapse;font-size:.8rem;margin:.2rem 0}
@@ -212,10 +213,10 @@ fn answer(r: &Report, s: &Summary, out: &mut String) {
         out.push_str("</table>");
     }
     let unmet = match s.unmet_demands {
-        0 => "every demand is served in full".to_string(),
-        n => format!(
-            "<b class=\"status-bad\">{} t/yr of demand left unmet ({n} demands)</b>",
-            num(s.unmet_t)
+        0 => super::summary_text::unmet_line(s),
+        _ => format!(
+            "<b class=\"status-bad\">{}</b>",
+            esc(&super::summary_text::unmet_line(s))
         ),
     };
     let _ = write!(
@@ -368,10 +369,10 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
             .take(3)
             .map(|(c, t)| format!("{} {:.0}%", esc(c), 100.0 * t / m.total_t))
             .collect();
-        let bind = m.target.is_some_and(|g| g.binding);
+        let bind = m.target.is_some_and(|g| g.limits());
         let _ = write!(
             out,
-            "<tr{}><td>{}</td>{}<td>{}</td>{}<td>{}</td>",
+            "<tr{}><td>{}</td>{}<td>{}</td>{}<td class=\"w\">{}</td>",
             if bind { " class=\"bind\"" } else { "" },
             esc(m.material),
             num_cell(&format!("supply.{}", m.material), m.total_t, &num(m.total_t)),
@@ -405,7 +406,7 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
                         g.max_import_share,
                         &pct(g.max_import_share)
                     ),
-                    if g.binding { "yes" } else { "no" },
+                    g.binds_label(),
                     num_cell(
                         &format!("{id}.marginal_value_per_point"),
                         value,
@@ -431,7 +432,12 @@ fn costs(r: &Report, out: &mut String) {
     let h = row * entries.len() as f64 + 6.0;
     let _ = write!(
         out,
-        "<h2 id=\"costs\">Cost breakdown</h2><svg width=\"900\" height=\"{h}\" role=\"img\" aria-label=\"cost breakdown\">"
+        "<h2 id=\"costs\">{}</h2><svg width=\"900\" height=\"{h}\" role=\"img\" aria-label=\"cost breakdown\">",
+        // With periods the categories are weighted totals, not a year's cost: say so.
+        match r.periods.is_some() {
+            true => format!("Cost breakdown, weighted over the periods ({cur}: the sum of weight x annual cost)"),
+            false => format!("Cost breakdown ({cur}/yr)"),
+        }
     );
     for (i, (k, v)) in entries.iter().enumerate() {
         let y = i as f64 * row + 3.0;
@@ -461,7 +467,7 @@ fn target_paths(r: &Report, out: &mut String) {
     use super::chart::{Line, LineChart, Side, YAxis, COLORS};
     let years: Vec<i64> = r.periods.iter().flatten().map(|p| p.year).collect();
     let mut ids: Vec<&str> = Vec::new();
-    for g in r.targets.iter().filter(|g| g.binding && g.max_import_share < 1.0) {
+    for g in r.targets.iter().filter(|g| g.limits()) {
         if !ids.contains(&g.id.as_str()) && ids.len() < COLORS.len() {
             ids.push(g.id.as_str());
         }
@@ -527,7 +533,7 @@ fn targets(r: &Report, out: &mut String) {
          <th>binds</th><th class=\"n\">{cur}/yr per point</th></tr></thead><tbody>"
     );
     for g in &r.targets {
-        let _ = write!(out, "<tr{}>", if g.binding { " class=\"bind\"" } else { "" });
+        let _ = write!(out, "<tr{}>", if g.limits() { " class=\"bind\"" } else { "" });
         if years {
             let _ = write!(out, "<td>{}</td>", g.period.map_or("-".into(), |y| y.to_string()));
         }
@@ -538,9 +544,9 @@ fn targets(r: &Report, out: &mut String) {
             esc(&g.material),
             esc(&g.scope),
             pct(g.achieved_share),
-            share_bar(g.achieved_share, Some(g.max_import_share), if g.binding { "#e8890c" } else { "#4c78a8" }),
+            share_bar(g.achieved_share, Some(g.max_import_share), if g.limits() { "#e8890c" } else { "#4c78a8" }),
             pct(g.max_import_share),
-            if g.binding { "yes" } else { "no" },
+            g.binds_label(),
             opt(g.marginal_value_per_point)
         );
     }

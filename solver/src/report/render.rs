@@ -357,14 +357,14 @@ fn target_paths_table(r: &Report) -> (String, Table) {
                 || "-".into(),
                 |g| {
                     // Two spaces where another cell has ` *`: the shares stay aligned.
-                    let mark = if g.binding { " *" } else { "  " };
+                    let mark = if g.limits() { " *" } else { "  " };
                     format!("{} / {}{mark}", pct(g.achieved_share), pct(g.max_import_share))
                 },
             ));
         }
         t.push(row);
     }
-    let title = "Import-dependency targets over time (achieved share / cap in each year; * = binding)";
+    let title = "Import-dependency targets over time (achieved share / cap in each year; * = binding below 100%)";
     (title.into(), t)
 }
 
@@ -647,7 +647,7 @@ fn targets_table(r: &Report, years: bool) -> (String, Table) {
                 pct(g.achieved_share),
                 num(g.imports),
                 num(g.consumption),
-                if g.binding { "yes".into() } else { "no".into() },
+                g.binds_label().into(),
                 opt(g.marginal_value_per_point),
             ],
         ));

@@ -275,6 +275,24 @@ pub struct TargetRow {
     pub marginal_value_per_point: Option<f64>,
 }
 
+impl TargetRow {
+    /// The cap is a limit that holds the plan back: binding, and below 100%. A cap of 100% or
+    /// more binds whenever every tonne is imported, yet no share can exceed it: it is never a
+    /// limit (its value is 0), and the tables say `-`, not "yes".
+    pub fn limits(&self) -> bool {
+        self.binding && self.max_import_share < 1.0
+    }
+
+    /// "yes", "no", or "-" for a cap of 100% or more (see [`Self::limits`]).
+    pub fn binds_label(&self) -> &'static str {
+        match (self.max_import_share >= 1.0, self.binding) {
+            (true, _) => "-",
+            (false, true) => "yes",
+            (false, false) => "no",
+        }
+    }
+}
+
 /// One period of the horizon: its weight in the objective and its annual figures.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PeriodRow {

@@ -6,16 +6,19 @@
 //!   country that mined it, refined it or sold it as an import: the sum over the stages of its
 //!   `concentration` rows (mine output, plant output, offers bought by origin; a stockpile's
 //!   release is not supply), grouped by the instance's blocs (a country in no bloc is
-//!   `other`), and its tightest target (`targets`: binding first, then the least headroom);
+//!   `other`), and its tightest target (`targets`: binding below 100% first, then the least
+//!   headroom; a cap of 100% last, as it is never a limit);
 //! - the most valuable binding limits (`binding`, in its order, with a `marginal_value` above
 //!   0) in plain words;
 //! - the capacity built (`builds`, or the `expansion_t` of `mines` and `plants` in a report
 //!   without periods);
 //! - the demand left unmet (`demands`: each demand's `unmet` above 1e-6 of its quantity, the
-//!   tolerance a plan is accepted at).
+//!   tolerance a plan is accepted at), in the worst year with periods (rates of different
+//!   years are not added), with the number of years and of distinct demands short.
 
-use super::schema::{PeriodRow, Report, TargetRow};
+use super::schema::{DemandRow, PeriodRow, Report, TargetRow};
 use crate::lp::check::FEAS_TOL;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many binding limits the summary states in words.
 pub const TOP_LIMITS: usize = 5;
@@ -69,8 +72,13 @@ pub struct Summary<'a> {
     pub supply: Vec<Supply<'a>>,
     pub limits: Vec<Limit<'a>>,
     pub built: Vec<Built<'a>>,
-    /// t/yr of demand unmet and the number of demands with some unmet (over all periods).
+    /// t/yr of demand unmet: in the worst year (`unmet_year`) with periods, where rates of
+    /// different years are not added up.
     pub unmet_t: f64,
+    /// With periods and some demand unmet: the year of `unmet_t`, and how many years have some.
+    pub unmet_year: Option<i64>,
+    pub unmet_years: usize,
+    /// The demands (by id, whatever the year) with some unmet.
     pub unmet_demands: usize,
     /// The categories with the largest cost, largest first (up to four with a share of 1% or more).
     pub top_costs: Vec<(&'static str, f64)>,
@@ -132,11 +140,16 @@ pub fn summary(r: &Report) -> Summary<'_> {
     };
     // An interior-point plan leaves dust in `unmet` (1e-7 t/yr of a 600 t/yr demand): a demand
     // is short when its unmet is above the plan's tolerance of its quantity.
-    let unmet: Vec<f64> = r
+    let short = unmet_by_year(&r.demands);
+    let worst = short.iter().fold(None::<(Option<i64>, f64)>, |w, &(y, t)| match w {
+        Some((_, best)) if best >= t => w,
+        _ => Some((y, t)),
+    });
+    let ids: BTreeSet<&str> = r
         .demands
         .iter()
-        .filter(|d| d.unmet > FEAS_TOL * d.quantity.max(1.0))
-        .map(|d| d.unmet)
+        .filter(|d| is_short(d))
+        .map(|d| d.id.as_str())
         .collect();
     let costs = r.costs.clone().unwrap_or_default();
     let total = costs.total();
@@ -152,11 +165,29 @@ pub fn summary(r: &Report) -> Summary<'_> {
         supply,
         limits,
         built,
-        // From 0.0: an empty f64 sum is -0.0.
-        unmet_t: unmet.iter().fold(0.0, |a, b| a + b),
-        unmet_demands: unmet.len(),
+        unmet_t: worst.map_or(0.0, |w| w.1),
+        unmet_year: worst.and_then(|w| w.0),
+        unmet_years: short.len(),
+        unmet_demands: ids.len(),
         top_costs,
     }
+}
+
+/// A demand is short when its unmet is above the plan's tolerance of its quantity (an
+/// interior-point plan leaves dust in `unmet`: 1e-7 t/yr of a 600 t/yr demand).
+fn is_short(d: &DemandRow) -> bool {
+    d.unmet > FEAS_TOL * d.quantity.max(1.0)
+}
+
+/// The demand left unmet in each year that has some (t/yr, summed over the demands of that
+/// year), by year (`None` without periods). The rates of different years are never added:
+/// a sum of yearly rates is no rate.
+pub fn unmet_by_year(demands: &[DemandRow]) -> Vec<(Option<i64>, f64)> {
+    let mut by_year: BTreeMap<Option<i64>, f64> = BTreeMap::new();
+    for d in demands.iter().filter(|d| is_short(d)) {
+        *by_year.entry(d.period).or_insert(0.0) += d.unmet;
+    }
+    by_year.into_iter().collect()
 }
 
 /// One final material's supply in `year` (the concentration rows of all its stages, summed
@@ -195,9 +226,15 @@ fn supply_of<'a>(r: &'a Report, material: &'a str, year: Option<i64>) -> Supply<
         .iter()
         .filter(|t| t.material == material && t.period == year)
         .collect();
+    // A cap that holds the plan back first, then caps below 100% by headroom; a cap of 100%
+    // (never a limit, see `TargetRow::limits`) only when the material has no other.
     let target = targets.iter().copied().min_by(|a, b| {
         let headroom = |t: &TargetRow| t.max_import_share - t.achieved_share;
-        b.binding.cmp(&a.binding).then(headroom(a).total_cmp(&headroom(b)))
+        let full = |t: &TargetRow| t.max_import_share >= 1.0;
+        b.limits()
+            .cmp(&a.limits())
+            .then(full(a).cmp(&full(b)))
+            .then(headroom(a).total_cmp(&headroom(b)))
     });
     Supply {
         material,

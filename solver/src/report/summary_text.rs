@@ -32,12 +32,29 @@ fn lines(r: &Report, s: &Summary) -> Vec<String> {
             .collect();
         v.push(format!("annual cost ({cur}/yr): {}", each.join(", ")));
     }
-    v.push(match s.unmet_demands {
-        0 => "every demand is served in full".into(),
-        1 => format!("{} t/yr of demand left unmet (1 demand)", num(s.unmet_t)),
-        n => format!("{} t/yr of demand left unmet ({n} demands)", num(s.unmet_t)),
-    });
+    v.push(unmet_line(s));
     v
+}
+
+/// The demand left unmet, in plain words: "every demand is served in full", or the t/yr short
+/// (in the worst year, with periods, and how many years are short) and how many demands.
+pub fn unmet_line(s: &Summary) -> String {
+    let demands = match s.unmet_demands {
+        1 => "1 demand".to_string(),
+        n => format!("{n} demands"),
+    };
+    match (s.unmet_demands, s.unmet_year) {
+        (0, _) => "every demand is served in full".into(),
+        (_, None) => format!("{} t/yr of demand left unmet ({demands})", num(s.unmet_t)),
+        (_, Some(year)) if s.unmet_years == 1 => {
+            format!("{} t/yr of demand left unmet in {year} ({demands})", num(s.unmet_t))
+        }
+        (_, Some(year)) => format!(
+            "{} t/yr of demand left unmet in {year}, the worst of {} years with some unmet ({demands})",
+            num(s.unmet_t),
+            s.unmet_years
+        ),
+    }
 }
 
 /// The supply of each final material as a table.
@@ -85,7 +102,7 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
                     format!("{}{more}", g.id),
                     pct(g.achieved_share),
                     pct(g.max_import_share),
-                    if g.binding { "yes" } else { "no" }.into(),
+                    g.binds_label().into(),
                     opt(g.marginal_value_per_point),
                 ]);
             }

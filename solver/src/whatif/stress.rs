@@ -375,7 +375,8 @@ pub struct Outcome {
     /// The report's status, or `invalid` when the overrides do not validate.
     pub status: String,
     pub objective: Option<f64>,
-    /// Sum of the demands' `unmet`, t/yr (optimal plans only).
+    /// The demands' `unmet`, t/yr (optimal plans only): summed over the demands, and with
+    /// periods the worst year's (rates of different years are not added).
     pub unmet_t: Option<f64>,
     /// Why the plan is not optimal, when known.
     pub message: Option<String>,
@@ -394,7 +395,11 @@ impl Outcome {
         Outcome {
             status: rep.status.to_string(),
             objective: rep.objective,
-            unmet_t: optimal.then(|| rep.demands.iter().map(|d| d.unmet).sum()),
+            unmet_t: optimal.then(|| {
+                crate::report::summary::unmet_by_year(&rep.demands)
+                    .iter()
+                    .fold(0.0, |worst, &(_, t)| f64::max(worst, t))
+            }),
             message: rep.message.clone(),
             cause: None,
             shortfall: None,
