@@ -522,3 +522,56 @@ fn comparing_with_an_infeasible_report_says_no_plan_instead_of_minus_100_percent
     // Two plans: no such field.
     assert!(compare_json(&plan, &plan)["no_plan_in"].is_null());
 }
+
+/// Against a report without a plan, compare does not claim that the instance has no periods
+/// (an infeasible report has no periods to show), and says when the two reports' prices were
+/// read differently (ranged, or `--ranging off`), with the objective's change judged by the
+/// tolerance.
+#[test]
+fn compare_notes_what_differs_in_how_the_reports_were_made_not_what_is_missing() {
+    let dir = tempdir();
+    let instance = "tests/fixtures/periods/whatif_lead_time.toml";
+    let (code_a, a, _) = solve_to(dir.path(), "a.json", instance, &["mines.us_mine.expansion.lead_time=0"]);
+    let (code_b, b, _) = solve_to(dir.path(), "b.json", instance, &[]);
+    assert_eq!((code_a, code_b), (0, 3), "optimal against infeasible");
+    let j = compare_json(&a, &b);
+    let notes: Vec<&str> = list(&j, "notes").iter().filter_map(Value::as_str).collect();
+    assert!(notes.iter().any(|n| n.contains("B is infeasible")), "{notes:?}");
+    assert!(!notes.iter().any(|n| n.contains("has periods")), "{notes:?}");
+
+    // The same instance, ranged (the default: a vertex) and not (an interior-point plan).
+    let path = "instances/usmca_2025_2030.toml";
+    let ranged = dir.path().join("ranged.json");
+    let args = ["solve", path, "--format", "json", "--quiet", "--output", s(&ranged)];
+    assert_eq!(run(&args).code, 0);
+    let (_, plain, _) = solve_to(dir.path(), "plain.json", path, &[]);
+    let j = compare_json(&ranged, &plain);
+    let notes: Vec<&str> = list(&j, "notes").iter().filter_map(Value::as_str).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("A was ranged and B was not")),
+        "{notes:?}"
+    );
+    assert_eq!(
+        j["objective_changed"],
+        Value::Bool(false),
+        "one optimum: {}",
+        j["objective"]
+    );
+    let out = compare(&ranged, &plain, "text", &[]).stdout;
+    assert!(
+        out.contains("no change (tolerance") || out.contains("within the tolerance (1e-6): the same cost"),
+        "{out}"
+    );
+    // No change shown as `+0.0000 pp` or `-0.0000%`, no tonnes that print as 0.
+    for bad in ["+0.0000 pp", "-0.0000 pp", "+0.0000%", "-0.0000%"] {
+        assert!(!out.contains(bad), "{bad} in\n{out}");
+    }
+    for line in out.lines().filter(|l| l.trim_start().starts_with("shipments ")) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let change = cells[cells.len() - 2];
+        assert!(
+            !matches!(change, "0" | "+0" | "-0"),
+            "a change that prints as 0: {line}"
+        );
+    }
+}

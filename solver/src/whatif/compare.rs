@@ -106,6 +106,16 @@ pub struct Compared {
     /// mining, per scope.
     #[serde(default)]
     pub origin_shares: Option<Vec<OriginShareRow>>,
+    /// How the plan's prices were read (`solver.ranging`: null without ranging).
+    #[serde(default)]
+    pub solver: Option<ComparedSolver>,
+}
+
+/// The part of a report's `solver` that compare reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ComparedSolver {
+    #[serde(default)]
+    pub ranging: Option<String>,
 }
 
 /// The cost categories of the contract, and any others (a newer build's), by name.
@@ -331,6 +341,8 @@ pub struct Comparison {
     /// null, not compared); null when both have one.
     pub no_plan_in: Option<&'static str>,
     pub objective: Delta,
+    /// The objective differs by more than the tolerance.
+    pub objective_changed: bool,
     pub costs: Vec<CostDelta>,
     pub targets: Vec<TargetDelta>,
     /// Changed flows and capacities, largest absolute change first.
@@ -366,6 +378,16 @@ fn differs_at(a: Option<f64>, b: Option<f64>, tol: f64, floor: f64) -> bool {
         (None, None) => false,
         _ => true,
     }
+}
+
+/// Half the last decimal the tables print tonnes with (four): at the default tolerance a
+/// change of tonnes below it reads `0` (or `+0`) and is no change, whatever its material's
+/// scale. The floor scales with `--tol` below the default (`--tol 0`: every difference).
+const SHOWN_T: f64 = 5e-5;
+
+/// The absolute floor of a change of tonnes at tolerance `tol` (see [`SHOWN_T`]).
+fn shown_floor(tol: f64) -> f64 {
+    SHOWN_T * (tol / DEFAULT_TOL).min(1.0)
 }
 
 /// A numeric field of a row, by its report name.
@@ -598,6 +620,8 @@ impl Section for OriginShare {
     const NAME: &'static str = "origin_shares";
     const MAIN: Field<Self> = ("share", |o| Some(o.share));
     const FLOWS: &'static [Field<Self>] = &[("share", |o| Some(o.share))];
+    // A class with no share in one report and absent from the other is no entry.
+    const LISTED_WHEN_USED: bool = true;
     fn key(&self) -> String {
         self.key.clone()
     }
@@ -679,11 +703,23 @@ fn notes(a: &Compared, b: &Compared, sa: &Side, sb: &Side) -> Vec<String> {
             name(&sb.scenario)
         ));
     }
-    if a.periods.is_some() != b.periods.is_some() {
+    let both_plans = sa.status == "optimal" && sb.status == "optimal";
+    // A report without a plan has no periods to show, whatever its instance.
+    if both_plans && a.periods.is_some() != b.periods.is_some() {
         let (with, without) = if a.periods.is_some() { ("A", "B") } else { ("B", "A") };
         notes.push(format!(
             "{with} has periods and {without} has none: rows are matched by key and year, so no per-period row \
              of {with} matches one of {without}"
+        ));
+    }
+    let ranged = |r: &Compared| r.solver.as_ref().is_some_and(|s| s.ranging.is_some());
+    if both_plans && ranged(a) != ranged(b) {
+        let (with, without) = if ranged(a) { ("A", "B") } else { ("B", "A") };
+        notes.push(format!(
+            "{with} was ranged and {without} was not (`--ranging off`): {with}'s marginal values are one-sided (what \
+             relaxing saves), {without}'s are one optimal dual each, which at a degenerate plan can differ from them \
+             while nothing changed; and where several plans are optimal the two runs may return different ones \
+             (flows that move at the same cost). Compare reports solved the same way"
         ));
     }
     if sa.currency.is_some() && sb.currency.is_some() && sa.currency != sb.currency {
@@ -755,6 +791,7 @@ pub fn compare(a: &Compared, b: &Compared, file_a: &str, file_b: &str, tol: f64)
         status_changed,
         no_plan_in: missing,
         objective,
+        objective_changed,
         costs,
         targets: Vec::new(),
         flows: Vec::new(),
@@ -884,16 +921,13 @@ fn one_sided<R: Section>(a: &[R], b: &[R], tol: f64) -> (Vec<Entry>, Vec<Entry>)
     (removed, added)
 }
 
-/// Whether a row listed only when used (a shipment) moves nothing beyond the tolerance of its
-/// material's scale.
+/// Whether a row listed only when used (a shipment, an origin share) moves nothing beyond the
+/// tolerance of its material's scale (1 for a share).
 fn is_dust<R: Section>(scales: &BTreeMap<String, f64>, r: &R, tol: f64) -> bool {
     R::LISTED_WHEN_USED
-        && r.material().is_some()
-        && R::FLOWS
-            .iter()
-            .chain([&R::MAIN])
-            .filter_map(|(_, f)| f(r))
-            .all(|v| v.abs() <= tol * scale_of(scales, r).max(1.0))
+        && R::FLOWS.iter().chain([&R::MAIN]).filter_map(|(_, f)| f(r)).all(|v| {
+            v.abs() <= tol * scale_of(scales, r).max(1.0) || (r.material().is_some() && v.abs() <= shown_floor(tol))
+        })
 }
 
 /// The flows and capacities of one section that changed, in entries present in both.
@@ -911,7 +945,11 @@ fn changed_fields<R: Section>(a: &[R], b: &[R], tol: f64) -> Vec<FlowDelta> {
         let Some(rb) = kb.get(&k) else { continue };
         for (field, value) in R::FLOWS {
             let (x, y) = (value(ra), value(rb));
-            if differs_at(x, y, tol, scale_of(&scales, ra)) {
+            let shown = match (x, y, ra.material()) {
+                (Some(x), Some(y), Some(_)) => (y - x).abs() > shown_floor(tol),
+                _ => true,
+            };
+            if shown && differs_at(x, y, tol, scale_of(&scales, ra)) {
                 out.push(FlowDelta {
                     section: R::NAME.to_string(),
                     key: k.0.clone(),
@@ -1097,8 +1135,18 @@ fn signed(x: Option<f64>) -> String {
 
 fn pct(x: Option<f64>) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{:+.*}%", places(v, 2, 4), v),
+        Some(v) if v.is_finite() => signed_places(v, places(v, 2, 4), "%"),
         _ => "-".into(),
+    }
+}
+
+/// `v` with a sign and `places` decimals then `unit`; `0` and the unit alone when it rounds
+/// to zero there (never `+0.0000` or `-0.0000`: a change below what is shown is none).
+fn signed_places(v: f64, places: usize, unit: &str) -> String {
+    let shown = format!("{:+.*}", places, v);
+    match shown[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        true => format!("0{unit}"),
+        false => format!("{shown}{unit}"),
     }
 }
 
@@ -1118,7 +1166,7 @@ fn share(x: Option<f64>) -> String {
 }
 
 fn points(x: Option<f64>) -> String {
-    x.map(|v| format!("{:+.*} pp", places(v * 100.0, 1, 4), v * 100.0))
+    x.map(|v| signed_places(v * 100.0, places(v * 100.0, 1, 4), " pp"))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -1337,7 +1385,11 @@ fn entries_table(c: &Comparison) -> (String, Table) {
                 e.section.clone(),
                 e.key.clone(),
                 e.field.clone().unwrap_or_else(|| "-".into()),
-                opt(e.value),
+                // A share reads as the other tables print shares (a bare `1` read as 1%).
+                match e.field.as_deref() {
+                    Some("share") => share(e.value),
+                    _ => opt(e.value),
+                },
             ];
             t.push(with_year(c, cells, 3, e.period));
         }
@@ -1383,8 +1435,12 @@ fn objective_line(c: &Comparison) -> String {
         (Some(m), _, _) => return format!("objective: no plan in {m}"),
         (None, _, _) => {}
     }
+    let within = match c.objective_changed {
+        true => String::new(),
+        false => format!(", within the tolerance ({:e}): the same cost", c.tol),
+    };
     format!(
-        "objective: {} -> {} {unit}, change {} ({})",
+        "objective: {} -> {} {unit}, change {} ({}){within}",
         opt(c.objective.a),
         opt(c.objective.b),
         signed(c.objective.delta),
@@ -1763,6 +1819,15 @@ mod tests {
         let changed = changed_fields(&a, &b, 1e-12);
         assert_eq!(changed.len(), 1, "{changed:?}");
         assert_eq!(one_sided(&a, &b, 1e-14).1.len(), 2);
+        // At the default tolerance a change that the tables print as 0 (below 5e-5 t) is
+        // none, even on gallium's scale, where the relative tolerance is 4.5e-6 t.
+        let mut c = a.clone();
+        c[2].tonnes += 3e-5;
+        c.push(ship("ga3", "gallium", 4e-5));
+        assert!(changed_fields(&a, &c, DEFAULT_TOL).is_empty());
+        assert!(one_sided(&a, &c, DEFAULT_TOL).1.is_empty());
+        c[2].tonnes += 1e-4;
+        assert_eq!(changed_fields(&a, &c, DEFAULT_TOL).len(), 1);
     }
 
     #[test]
@@ -1790,9 +1855,10 @@ mod tests {
         assert_eq!(Delta::new(Some(0.5), Some(81_260.0)).pct, Some(100.0 * 81_259.5 / 0.5));
         assert_eq!(points(Some(0.123)), "+12.3 pp");
         assert_eq!(points(Some(-2e-5)), "-0.0020 pp");
-        assert_eq!(points(Some(4e-11)), "+0.0000 pp", "below the default tolerance");
+        assert_eq!(points(Some(4e-11)), "0 pp", "below the default tolerance");
+        assert_eq!(points(Some(-4e-11)), "0 pp", "no sign on a change that shows as none");
         assert_eq!(points(Some(3e-4)), "+0.030 pp");
-        assert_eq!(points(Some(0.0)), "+0.0 pp");
+        assert_eq!(points(Some(0.0)), "0 pp");
         assert_eq!(pct(Some(0.0012)), "+0.0012%");
         assert_eq!(pct(Some(-1.5)), "-1.50%");
     }
