@@ -285,3 +285,39 @@ fn the_command_is_listed_and_its_help_has_an_example() {
         assert!(r.stdout.contains(want), "no `{want}` in\n{}", r.stdout);
     }
 }
+
+/// An instance without periods (nor `meta.year`) has no year to print: the expansion comes
+/// online "now" (not in year 0), in text and JSON; and a run with nothing to fast-track says
+/// so in words.
+#[test]
+fn without_periods_the_cut_is_online_now_not_in_year_0() {
+    let ranking = |args: &[&str]| {
+        let r = run(args);
+        assert_eq!(r.code, 0, "{}", r.describe(args));
+        r.stdout
+    };
+    let src = std::fs::read_to_string(root().join("instances/textbook/lead_time_imports.toml")).unwrap();
+    assert!(src.contains("periods = [2025, 2026, 2027]\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, src.replace("periods = [2025, 2026, 2027]\n", "")).unwrap();
+    let p = plain.to_str().unwrap();
+    let text = ranking(&["permits", p, "--to", "0", "--quiet"]);
+    let row = text
+        .lines()
+        .find(|l| l.contains("nv_mine"))
+        .expect("a row for the mine");
+    assert!(row.contains(" never ") && row.contains(" now "), "{row}");
+    let json = ranking(&["permits", p, "--to", "0", "--quiet", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let first = &v["rows"][0];
+    assert_eq!(
+        (&first["earliest"], &first["new_earliest"]),
+        (&Value::Null, &Value::from("now"))
+    );
+    let none = ranking(&["permits", p, "--to", "5", "--quiet"]);
+    assert!(
+        none.contains("no expansion has a lead time above 5 years: nothing to fast-track"),
+        "{none}"
+    );
+}

@@ -81,6 +81,14 @@ pub fn base_status(status: &str) -> String {
     }
 }
 
+/// `1 case`, `2 cases`: a count and its noun, singular for one.
+pub fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// `--time-limit SECONDS` as a duration; a usage error unless it is a positive number.
 pub fn time_limit(seconds: Option<f64>) -> Result<Option<Duration>, Failure> {
     match seconds {

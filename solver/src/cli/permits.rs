@@ -127,8 +127,8 @@ pub fn run(args: &PermitsArgs) -> Result<i32, Failure> {
     })?;
     if !quiet {
         eprintln!(
-            "permits: {} cases solved in {:.1} s",
-            cases.len(),
+            "permits: {} solved in {:.1} s",
+            common::count(cases.len(), "case"),
             started.elapsed().as_secs_f64()
         );
     }

@@ -192,8 +192,8 @@ fn run_whole(args: &StressArgs, run: &Run, study: &StressRun, cases: &[Case], ba
     let outcomes = solve_all(run, cases, &all, jobs, &Progress::new(args.input.quiet), &|_, _| {})?;
     if progress {
         eprintln!(
-            "stress: {} cases solved in {:.1} s",
-            cases.len(),
+            "stress: {} solved in {:.1} s",
+            common::count(cases.len(), "case"),
             started.elapsed().as_secs_f64()
         );
     }

@@ -45,15 +45,60 @@ pub struct Case {
     /// Years, as in the instance (after the run's own overrides).
     pub lead_time: f64,
     pub new_lead_time: f64,
-    /// The first year the expansion may come online (`null`: no period allows it).
-    pub earliest: Option<i64>,
-    pub new_earliest: Option<i64>,
+    /// The first year the expansion may come online (`null`: no period allows it; `"now"`:
+    /// the one period of an instance without periods or `meta.year`).
+    pub earliest: Online,
+    pub new_earliest: Online,
     /// The `--set` assignment that makes the case (after the run's own).
     pub set: String,
 }
 
-fn earliest(inst: &Instance, lead_time: f64) -> Option<i64> {
-    inst.first_build_period(lead_time).map(|p| inst.periods[p].year)
+/// When an expansion may first come online: a year, never, or "now" (the one period of an
+/// instance that has no year: no `meta.periods`, no `meta.year`; its placeholder year 0 is
+/// no year to print).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Online {
+    Never,
+    Now,
+    Year(i64),
+}
+
+impl Serialize for Online {
+    /// `null`, `"now"` or the year.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Online::Never => s.serialize_none(),
+            Online::Now => s.serialize_str("now"),
+            Online::Year(y) => s.serialize_i64(*y),
+        }
+    }
+}
+
+impl Online {
+    /// `never`, `now` or the year (text and Markdown).
+    fn text(self) -> String {
+        match self {
+            Online::Never => "never".into(),
+            Online::Now => "now".into(),
+            Online::Year(y) => y.to_string(),
+        }
+    }
+
+    /// Empty for never (CSV).
+    fn csv(self) -> String {
+        match self {
+            Online::Never => String::new(),
+            other => other.text(),
+        }
+    }
+}
+
+fn earliest(inst: &Instance, lead_time: f64) -> Online {
+    match inst.first_build_period(lead_time) {
+        None => Online::Never,
+        Some(_) if !inst.has_periods() && inst.meta.year.is_none() => Online::Now,
+        Some(p) => Online::Year(inst.periods[p].year),
+    }
 }
 
 /// Every case: the mine expansions, then the plant expansions, in instance order, whose
@@ -241,10 +286,6 @@ fn num(x: Option<f64>) -> String {
     x.map(crate::whatif::compare::num).unwrap_or_else(|| "-".into())
 }
 
-fn year(y: Option<i64>) -> String {
-    y.map_or_else(|| "never".into(), |y| y.to_string())
-}
-
 fn relaxation(r: &Relaxation) -> String {
     format!(
         "{} ({} -> {} {})",
@@ -270,14 +311,16 @@ fn header(r: &Ranking) -> Vec<String> {
         ),
         _ => "no plan".into(),
     };
+    let cases = match r.rows.len() {
+        0 => format!("no expansion has a lead time above {to} years: nothing to fast-track"),
+        1 => format!("1 expansion with a lead time above {to} years, re-solved with it cut to {to} years"),
+        n => format!(
+            "{n} expansions with a lead time above {to} years, each re-solved with that lead time cut to {to} years"
+        ),
+    };
     let mut lines = vec![format!(
-        "Permit fast-track of {} ({}): base case {}, {base}; {} expansion{} with a lead time above {to} years, each \
-re-solved with that lead time cut to {to} years",
-        r.instance.name,
-        r.instance.path,
-        r.base.status,
-        r.rows.len(),
-        if r.rows.len() == 1 { "" } else { "s" },
+        "Permit fast-track of {} ({}): base case {}, {base}; {cases}",
+        r.instance.name, r.instance.path, r.base.status,
     )];
     if !r.base.relaxations.is_empty() {
         let list: Vec<String> = r.base.relaxations.iter().map(relaxation).collect();
@@ -329,8 +372,8 @@ fn cells(row: &Row) -> Vec<String> {
         c.facility.clone(),
         crate::whatif::compare::num(c.lead_time),
         crate::whatif::compare::num(c.new_lead_time),
-        year(c.earliest),
-        year(c.new_earliest),
+        c.earliest.text(),
+        c.new_earliest.text(),
         status,
         num(row.objective),
         num(row.saving),
@@ -435,8 +478,8 @@ makes_feasible,reachable,still_relaxed,set,message\n",
             c.facility.clone(),
             c.lead_time.to_string(),
             c.new_lead_time.to_string(),
-            raw(c.earliest),
-            raw(c.new_earliest),
+            c.earliest.csv(),
+            c.new_earliest.csv(),
             row.status.clone(),
             raw(row.objective),
             raw(row.saving),
@@ -468,8 +511,8 @@ mod tests {
             facility: id.into(),
             lead_time: 2.0,
             new_lead_time: 0.5,
-            earliest: Some(2027),
-            new_earliest: Some(2026),
+            earliest: Online::Year(2027),
+            new_earliest: Online::Year(2026),
             set: format!("mines.{id}.expansion.lead_time=0.5"),
         }
     }
