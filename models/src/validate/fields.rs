@@ -17,6 +17,19 @@ impl Validator {
         let mut suggested = Vec::new();
         for f in &entry.table.fields {
             if !fields.iter().any(|field| field.key == f.key) {
+                // The table's extent: from its header (or first key) to its last value.
+                let spans = entry.span.iter().chain(
+                    entry
+                        .table
+                        .fields
+                        .iter()
+                        .flat_map(|g| g.key_span.iter().chain(g.value.span.iter())),
+                );
+                let start = spans.clone().map(|r| r.start).min();
+                let end = spans.map(|r| r.end).max();
+                if let (Some(start), Some(end)) = (start, end) {
+                    self.misspelt.push(start..end);
+                }
                 let d = Diagnostic::error(
                     format!("unknown key `{}` in {}", f.key, entry.label),
                     f.key_span.clone().or_else(|| entry.span.clone()),

@@ -117,6 +117,27 @@ struct Validator {
     lead_times: Vec<(String, Span, f64)>,
     /// Origin keys read before the classes are known ([`origin::Pending`]).
     pending: origin::Pending,
+    /// The extent in the file of each table with an unknown key: a misspelt key (`orgin`)
+    /// can make the table look like another (a duplicate id, an ambiguous tariff), and those
+    /// errors follow from the one that names the key.
+    misspelt: Vec<Range<usize>>,
+}
+
+impl Validator {
+    /// Drop the duplicate-id and ambiguity errors located in a table that has an unknown key:
+    /// the table was read without the misspelt key, so it may look like another; the
+    /// unknown key's own error (with its "did you mean") says what to fix.
+    fn drop_follow_ons(&mut self) {
+        let misspelt = std::mem::take(&mut self.misspelt);
+        self.diags.retain(|d| {
+            let follow_on = d.message.starts_with("duplicate ") || d.message.starts_with("ambiguous ");
+            let inside = d
+                .span
+                .as_ref()
+                .is_some_and(|s| misspelt.iter().any(|t| t.start <= s.start && s.start < t.end));
+            !(follow_on && inside)
+        });
+    }
 }
 
 /// Accessor over one table that reports unknown, missing and mistyped keys.
@@ -307,6 +328,7 @@ impl Validator {
         // The cross checks run even when there are errors already (every error is reported,
         // not only the first ones), on the references that did resolve.
         self.cross_checks(&inst);
+        self.drop_follow_ons();
         if self.diags.iter().any(|d| d.is_error()) {
             return None;
         }

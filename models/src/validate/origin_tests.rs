@@ -303,3 +303,17 @@ fn an_origin_classes_that_does_not_validate_is_the_only_error() {
     let hint = errors(&src)[0].hint.clone().unwrap_or_default();
     assert!(hint.contains("origin_classes = [\"usmca\", \"north\"]"), "{hint}");
 }
+
+#[test]
+fn a_misspelt_key_is_one_error_not_a_duplicate_or_an_ambiguity_too() {
+    // Read without its `origin`, the second tariff looks like the first: a duplicate id and
+    // an ambiguous pair, both following from the typo.
+    let src = format!("{BASE}\n[[tariffs]]\nimporter = \"US\"\nexporter = \"MX\"\norgin = \"usmca\"\nrate = 0\n");
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("unknown key `orgin`"), "{}", e[0].message);
+    assert_eq!(e[0].hint.as_deref(), Some("did you mean `origin`?"));
+    // A real duplicate is still one.
+    let src = format!("{BASE}\n[[tariffs]]\nimporter = \"US\"\nexporter = \"MX\"\nrate = 0\n");
+    assert!(errors(&src).iter().any(|d| d.message.contains("duplicate tariff id")));
+}
