@@ -567,3 +567,23 @@ fn a_stockpile_without_periods_has_no_year_columns() {
         "one year: USD/yr"
     );
 }
+
+/// With stockpiles, the summary's supply and the origin table say that a reserve's release is
+/// not supply (it counted when the reserve was filled): a year served from a reserve shows
+/// supply 0 or no origin row, and the reader is told why.
+#[test]
+fn reports_with_reserves_say_a_release_is_not_supply() {
+    let with = run(&[
+        "solve",
+        "tests/fixtures/periods/reserve_moves_use_origin.toml",
+        "--quiet",
+    ])
+    .stdout;
+    assert!(
+        with.contains("(a reserve's release is not supply: it counts in the year the reserve was filled)"),
+        "{with}"
+    );
+    assert!(with.contains("use is net of reserve draws"), "{with}");
+    let without = run(&["solve", "instances/usmca_critical_minerals.toml", "--quiet"]).stdout;
+    assert!(!without.contains("a reserve's release is not supply"), "{without}");
+}

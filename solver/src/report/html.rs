@@ -335,8 +335,12 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
     let _ = write!(
         out,
         "<h3>Supply of each final material{year}</h3><p class=\"meta\">Share mined, refined or sold as imports by each bloc's \
-         countries (largest sources by country), and the material's tightest import-dependency target (+N: more targets \
-         in the targets table below).</p>"
+         countries (largest sources by country){}, and the material's tightest import-dependency target (+N: more targets \
+         in the targets table below).</p>",
+        match super::summary_text::has_stockpiles(r) {
+            true => esc(super::summary_text::RESERVES_NOT_SUPPLY),
+            false => String::new(),
+        }
     );
     let shown: Vec<&str> = bloc_names(r)
         .into_iter()

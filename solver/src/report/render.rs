@@ -810,11 +810,21 @@ fn origin_shares_table(r: &Report, shares: &[OriginShareRow], years: bool) -> (S
         cells.push(mined_in(row));
         t.push(detail_row(years, row.period, cells));
     }
+    // The use is net of reserve draws (a tonne counts when it fills the reserve): a year
+    // served from a reserve filled earlier has less use, or no row.
+    let net = match r.stockpiles.as_ref().is_some_and(|s| !s.is_empty()) {
+        true => {
+            "; use is net of reserve draws: a tonne counts in the year it fills a reserve, so a year served from a \
+                 reserve filled earlier shows less use, or no row"
+        }
+        false => "",
+    };
     (
-        "Where the supply was mined (share of each scope's use by origin class; by country where \
-         the plan's flows tell it, `CLASS (mixed)` where a class's ore from several countries is \
-         mixed before use)"
-            .into(),
+        format!(
+            "Where the supply was mined (share of each scope's use by origin class; by country where \
+             the plan's flows tell it, `CLASS (mixed)` where a class's ore from several countries is \
+             mixed before use{net})"
+        ),
         t,
     )
 }

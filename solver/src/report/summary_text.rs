@@ -112,10 +112,21 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
     }
     let year = s.year.map_or(String::new(), |y| format!(" in {y}"));
     let title = format!(
-        "Supply of each final material{year}: share mined, refined or sold (as imports) by each bloc's countries; \
-         its tightest import-dependency target (+N: more targets below)"
+        "Supply of each final material{year}: share mined, refined or sold (as imports) by each bloc's countries{}; \
+         its tightest import-dependency target (+N: more targets below)",
+        if has_stockpiles(r) { RESERVES_NOT_SUPPLY } else { "" }
     );
     (title, t)
+}
+
+/// Said of the supply where the plan has stockpiles: what a reserve releases was supplied when
+/// it was filled, so a year served from a reserve shows less supply than its use.
+pub(super) const RESERVES_NOT_SUPPLY: &str =
+    " (a reserve's release is not supply: it counts in the year the reserve was filled)";
+
+/// The report has stockpiles.
+pub(super) fn has_stockpiles(r: &Report) -> bool {
+    r.stockpiles.as_ref().is_some_and(|s| !s.is_empty())
 }
 
 /// What a binding limit's value is said to be: the saving from relaxing it when ranging gave
