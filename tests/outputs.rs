@@ -333,3 +333,52 @@ fn an_output_that_is_a_named_pipe_is_written_through() {
     let report: serde_json::Value = serde_json::from_str(&got).expect("the reader gets the JSON report");
     assert_eq!(report["status"], "optimal");
 }
+
+/// `-o -` is standard output, as in most tools: the report is printed and no file named `-`
+/// appears; two outputs on standard output are a usage error.
+#[test]
+fn a_dash_output_is_standard_output() {
+    let ws = workspace();
+    for args in [
+        vec!["solve", "X.toml", "--quiet", "-o", "-"],
+        vec!["export", "X.toml", "--format", "lp", "-o", "-"],
+        vec![
+            "sweep",
+            "X.toml",
+            "--param",
+            "meta.carrying_rate",
+            "--values",
+            "0",
+            "--quiet",
+            "-o",
+            "-",
+        ],
+    ] {
+        let out = Command::new(BIN).args(&args).current_dir(ws.path()).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
+        assert!(!ws.path().join("-").exists(), "{args:?} wrote a file named -");
+    }
+    let (code, err) = run_in(
+        ws.path(),
+        &[
+            "sweep",
+            "X.toml",
+            "--param",
+            "meta.carrying_rate",
+            "--values",
+            "0",
+            "-o",
+            "-",
+            "--plot",
+            "-",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("both write to standard output"), "{err}");
+}

@@ -202,8 +202,18 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
     };
     let inputs: Vec<_> = inputs.iter().map(|&(what, p)| (what, p, identity(p))).collect();
     let mut seen: Vec<(&str, &Path, _)> = Vec::new();
+    let mut to_stdout: Option<&str> = None;
     for &(flag, path) in outputs {
         let Some(path) = path else { continue };
+        if is_stdout(path) {
+            if let Some(other) = to_stdout {
+                return Err(usage(format!(
+                    "{flag} - and {other} - both write to standard output; give one of them a file"
+                )));
+            }
+            to_stdout = Some(flag);
+            continue;
+        }
         // A shard file's directory is created by the run (`--shard-dir`); a flag's is not.
         if flag.starts_with("--") {
             writable_place(flag, path)?;
@@ -227,6 +237,12 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, Option<&Path>)]
         seen.push((flag, path, id));
     }
     Ok(())
+}
+
+/// `-` as an output: standard output, as in most command-line tools (never a file named `-`;
+/// write `./-` for that).
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// The directory a file path is in (`.` for a bare file name).
@@ -387,13 +403,13 @@ pub(crate) fn in_parallel<T: Send>(
     out.into_iter().collect()
 }
 
-/// Where a command's result goes: stdout, or a file written through a temporary file in the
+/// Where a command's result goes: stdout (no output, or `-`), or a file written through a temporary file in the
 /// same directory and renamed into place, so a failed run never leaves a partial file. A
 /// symbolic link stays a link: the file it points to is the one replaced. A device, a named
 /// pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO a reader waits on) is written as it
 /// stands, since renaming a file over it would replace it.
 pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
-    match output {
+    match output.filter(|p| !is_stdout(p)) {
         None => {
             let stdout = std::io::stdout();
             let lock = std::io::BufWriter::new(stdout.lock());
