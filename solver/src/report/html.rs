@@ -371,7 +371,7 @@ fn supply(r: &Report, s: &Summary, out: &mut String) {
             .by_country
             .iter()
             .take(3)
-            .map(|(c, t)| format!("{} {:.0}%", esc(c), 100.0 * t / m.total_t))
+            .map(|(c, t)| format!("{} {}", esc(c), esc(&super::summary_text::whole_pct(t / m.total_t))))
             .collect();
         let bind = m.target.is_some_and(|g| g.limits());
         let _ = write!(

@@ -92,7 +92,7 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
             .by_country
             .iter()
             .take(3)
-            .map(|(c, t)| format!("{c} {:.0}%", 100.0 * t / m.total_t))
+            .map(|(c, t)| format!("{c} {}", whole_pct(t / m.total_t)))
             .collect();
         row.push(top.join(", "));
         match m.target {
@@ -117,6 +117,14 @@ fn supply_table(r: &Report, s: &Summary) -> (String, Table) {
         if has_stockpiles(r) { RESERVES_NOT_SUPPLY } else { "" }
     );
     (title, t)
+}
+
+/// A source's share in whole percent, `<1%` below one (a 0.5% source read `MX 0%`).
+pub(super) fn whole_pct(share: f64) -> String {
+    match 100.0 * share {
+        p if p > 0.0 && p < 0.5 => "<1%".into(),
+        p => format!("{p:.0}%"),
+    }
 }
 
 /// Said of the supply where the plan has stockpiles: what a reserve releases was supplied when
