@@ -275,7 +275,10 @@ fn the_unmet_demand_of_a_path_is_the_worst_years_rate() {
     assert!(text.contains(&line), "{line:?} not in\n{text}");
     // A source below 1% reads `<1%`, never `0%` (Mexico's 0.5% of graphite flake).
     assert!(text.contains("MX <1%"), "{text}");
-    assert!(!text.lines().any(|l| l.contains(" 0%,") || l.ends_with(" 0%")), "{text}");
+    assert!(
+        !text.lines().any(|l| l.contains(" 0%,") || l.ends_with(" 0%")),
+        "{text}"
+    );
 }
 
 /// `38098` as `38,098`.

@@ -974,8 +974,8 @@ fn header_lines(r: &Report) -> Vec<String> {
 /// 2025-2030 path `co_usmca` in 2029: 22.5 M USD per 1.0 of share against a one-sided 0).
 pub(super) const RANGING_OFF_NOTE: &str = "note: ranging off: values and marginal values are optimal duals, \
      which are what relaxing a limit saves only where the price is unique (a degenerate plan has a range of \
-     prices), and where the optimum is not unique an interior-point plan spreads over the alternatives (a \
-     reserve filled and drawn in one year); `--ranging on` gives the one-sided values and a vertex";
+     prices), and where the optimum is not unique an interior-point plan spreads over the alternatives (flows \
+     split between routes of equal cost); `--ranging on` gives the one-sided values and a vertex";
 
 /// How the plan was obtained and checked: the `solver: ...` line, then `ranging:`, `note:`
 /// (a fallback) and `method:` lines when the report has them. Text, Markdown and HTML show
