@@ -302,3 +302,62 @@ fn crossover_prices_are_the_simplex_vertex_prices_on_every_generated_family() {
         assert!(compared >= 1_000, "{shape}: only {compared} one-sided prices compared");
     }
 }
+
+/// The tightening side of a degenerate row (its `dual_low`) is computed on a small model and
+/// is what one unit less of the limit costs, by re-solving; where it is not computed (a
+/// large model) the report says `not_computed` and the text `?`, never `-inf`, which means
+/// infeasible.
+#[test]
+fn the_tightening_price_of_a_degenerate_limit_is_what_one_unit_less_costs() {
+    let fixture = "tests/fixtures/periods/tightening_prices.toml";
+    let report = |sets: &[&str]| -> Value {
+        let mut args = vec!["solve", fixture, "--format", "json", "--quiet"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let r = common::run(&args);
+        assert_eq!(r.code, 0, "{}", r.describe(&args));
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let base = report(&[]);
+    let objective = num(&base["objective"], "objective");
+    let rows = list(&base["ranging"], "constraints");
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "mine_capacity[m@2025]",
+            &["mines.m.capacity.2025=99", "mines.m.capacity.2027=100"],
+        ),
+        (
+            "mine_capacity[m@2027]",
+            &["mines.m.capacity.2027=99", "mines.m.capacity.2030=100"],
+        ),
+        ("mine_expansion[m]", &["mines.m.expansion.max=49"]),
+    ];
+    for (name, sets) in cases {
+        let row = rows
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        let (low, high) = (num(&row["dual_low"], "dual_low"), num(&row["dual_high"], "dual_high"));
+        assert!(low < high - 1.0, "{name}: a degenerate row, {low} against {high}");
+        let tighter = num(&report(sets)["objective"], "objective");
+        assert!(
+            ((tighter - objective) + low).abs() <= 1e-6 * objective,
+            "{name}: one unit less costs {}, dual_low {low}",
+            tighter - objective
+        );
+    }
+    // On the 2025-2030 path (52k variables) the tightening side is not computed: said so.
+    let r = common::run(&["solve", "instances/usmca_2025_2030.toml", "--format", "json", "--quiet"]);
+    let path: Value = serde_json::from_str(&r.stdout).unwrap();
+    let unknown = list(&path["ranging"], "constraints")
+        .iter()
+        .filter(|c| c["not_computed"].as_array().is_some_and(|a| !a.is_empty()))
+        .count();
+    assert!(
+        unknown > 0,
+        "the path has degenerate rows whose tightening side is left unknown"
+    );
+    let full = common::run(&["solve", "instances/usmca_2025_2030.toml", "--quiet", "--detail", "full"]).stdout;
+    assert!(full.contains("[?, "), "the text shows an unknown side as ?");
+}

@@ -779,6 +779,11 @@ fn ranging(inst: &Instance, solved: &Solved, s: &Sensitivity) -> Ranging {
                 dual: tidy(solved.duals.as_ref().map_or(y[r.row], |d| d[r.row])),
                 dual_low: finite(r.price_low).map(tidy),
                 dual_high: finite(r.price_high).map(tidy),
+                not_computed: [("dual_low", r.price_low), ("dual_high", r.price_high)]
+                    .into_iter()
+                    .filter(|(_, v)| v.is_nan())
+                    .map(|(k, _)| k)
+                    .collect(),
                 unique: r.price_low.is_finite()
                     && r.price_high.is_finite()
                     && (r.price_high - r.price_low).abs() <= 1e-6 * r.price_low.abs().max(1.0),

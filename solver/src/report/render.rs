@@ -886,7 +886,26 @@ fn ranging_tables(r: &Report, years: bool, out: &mut Vec<(String, Table)>) {
                 c.name.clone(),
                 String::new(),
                 num(c.dual),
-                format!("[{}, {}]", b(c.dual_low, "-inf"), b(c.dual_high, "+inf")),
+                // `?`: not computed (the tightening side of a degenerate row), not infinite.
+                format!(
+                    "[{}, {}]",
+                    b(
+                        c.dual_low,
+                        if c.not_computed.contains(&"dual_low") {
+                            "?"
+                        } else {
+                            "-inf"
+                        }
+                    ),
+                    b(
+                        c.dual_high,
+                        if c.not_computed.contains(&"dual_high") {
+                            "?"
+                        } else {
+                            "+inf"
+                        }
+                    )
+                ),
                 if c.unique { "yes".into() } else { "no".into() },
                 num(c.rhs),
                 format!("[{}, {}]", b(c.rhs_low, "-inf"), b(c.rhs_high, "+inf")),
@@ -904,7 +923,7 @@ fn ranging_tables(r: &Report, years: bool, out: &mut Vec<(String, Table)>) {
                 "",
                 "value",
                 &format!("cost {cur}/t"),
-                "cost range keeping the plan optimal",
+                "cost range keeping this basis optimal (the plan: at least)",
             ],
             2,
         );

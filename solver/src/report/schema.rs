@@ -440,9 +440,16 @@ pub struct Ranging {
 pub struct RowRange {
     pub name: String,
     pub dual: f64,
-    /// Smallest and largest price over all optimal duals (left and right derivatives).
+    /// Smallest and largest price over all optimal duals (left and right derivatives); null
+    /// when infinite (moving the right-hand side that way is infeasible) or not computed (see
+    /// `not_computed`).
     pub dual_low: Option<f64>,
     pub dual_high: Option<f64>,
+    /// `dual_low` and/or `dual_high` when that side was not computed (at a degenerate row the
+    /// tightening side, which no value of the report reads, or a side the time limit cut):
+    /// their null is then "unknown", not infinite. Absent when both are known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_computed: Vec<&'static str>,
     pub unique: bool,
     pub rhs: f64,
     /// Right-hand-side interval over which `dual` holds.
@@ -455,7 +462,9 @@ pub struct CostRange {
     pub variable: String,
     pub value: f64,
     pub cost: f64,
-    /// Cost interval over which the plan stays optimal.
+    /// Cost interval over which the reported optimal basis stays optimal: the plan stays optimal
+    /// at least over it, and at a degenerate plan (another basis of the same plan) possibly
+    /// beyond.
     pub cost_low: Option<f64>,
     pub cost_high: Option<f64>,
 }

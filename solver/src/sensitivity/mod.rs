@@ -196,8 +196,9 @@ fn refine_prices(
         let at_basis = s.duals[row] + coupled.iter().map(|&(c, w)| w * (s.duals[c] - right(c))).sum::<f64>();
         // One side is priced by an auxiliary LP where the basis is stuck: the side a marginal
         // value reads, relaxing the row (raising a limit or a demand, lowering a `>=` floor).
-        // The other side (tightening) is left unknown where stuck: it costs as much again and
-        // no value of the report depends on it.
+        // The other side (tightening) costs as much again and no value of the report depends
+        // on it: it is computed on a small model for a row that moves alone, else left
+        // unknown (NaN: the report's `not_computed`).
         let floor = lp.senses()[row] == Sense::Ge;
         let mut priced = |side: f64| {
             let dir = dirs.of(row);
@@ -231,14 +232,20 @@ fn refine_prices(
                 }
             }
         };
+        // The tightening side too on a small model, where it costs little (on the 2025-2030
+        // path it would add 40% to ranging); not for a balance row, whose coupled targets carry
+        // their right price.
+        let alone = small && coupled.is_empty();
         let low = match (stuck_down, floor) {
             (false, _) => at_basis,
             (true, true) => priced(-1.0),
+            (true, false) if alone => priced(-1.0),
             (true, false) => f64::NAN,
         };
         let high = match (stuck_up, floor) {
             (false, _) => at_basis,
             (true, false) => priced(1.0),
+            (true, true) if alone => priced(1.0),
             (true, true) => f64::NAN,
         };
         s.rows[k].price_low = low;
