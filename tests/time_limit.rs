@@ -192,3 +192,29 @@ fn stress_and_permits_bound_each_case_by_the_time_limit() {
         }
     }
 }
+
+/// A sweep point cut by the time limit is an error on stderr, which `--quiet` (no warnings,
+/// no notes) does not silence; the exit status is 5.
+#[test]
+fn a_sweep_point_that_was_not_solved_is_an_error_even_with_quiet() {
+    let args = [
+        "sweep",
+        "instances/textbook/import_cap_binding.toml",
+        "--param",
+        "meta.carrying_rate",
+        "--values",
+        "0.5",
+        "--time-limit",
+        "0.000001",
+        "--quiet",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 5, "{}", r.describe(&args));
+    assert!(
+        r.stderr
+            .starts_with("error: point 1 (meta.carrying_rate=0.5) was not solved: the time limit"),
+        "{}",
+        r.describe(&args)
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.describe(&args));
+}

@@ -120,7 +120,7 @@ pub struct InputArgs {
     /// A scenario file: optional `name`, `description` and a table `[set]` of "KEY" = VALUE
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Print no warnings or notes on stderr
+    /// Print no warnings or notes on stderr (errors still are, such as a sweep point that was not solved)
     #[arg(long, short)]
     pub quiet: bool,
 }

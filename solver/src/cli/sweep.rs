@@ -443,17 +443,22 @@ fn refuse_invalid(axes: &[Axis], points: &[usize], rows: &[Row]) -> Result<(), F
     }
 }
 
-/// Warn about every point that is not settled (solver failure, time limit); their number.
+/// Say on stderr which points are not settled (solver failure, time limit): an error each,
+/// which `--quiet` does not silence (it silences warnings and notes; these make the exit
+/// status 5). Returns their number.
 fn warn_failed<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row)>) -> usize {
     let mut failed = 0;
     for (i, r) in rows {
         if !r.settled() {
             failed += 1;
             eprintln!(
-                "warning: point {} ({}): {}{}",
+                "error: point {} ({}) was not solved{}{}",
                 i + 1,
                 describe(axes, i),
-                r.status,
+                match r.status.as_str() {
+                    "error" => String::new(),
+                    other => format!(" ({other})"),
+                },
                 r.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
             );
         }
