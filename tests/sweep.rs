@@ -565,6 +565,12 @@ fn plot_writes_a_well_formed_svg() {
     // One line for the objective and one for the swept target's marginal value, each with a
     // vertex per row (every point is optimal and has a marginal value).
     assert_eq!(polylines(&svg), [11, 11], "polylines");
+    // A dot on each point solved, so the lines read as joins, not as solved values.
+    assert_eq!(svg.matches("<circle").count(), 22, "one dot per point and line");
+    assert!(
+        svg.contains("dots: the points solved"),
+        "the axis says what the dots are"
+    );
     assert!(svg.contains("(fraction of use)"), "the x axis names its unit");
     assert!(svg.contains("USD/yr"), "the y axes name their unit");
 

@@ -444,6 +444,16 @@ fn draw_line(
             "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
             pts.join(" ")
         );
+        // A dot on each point computed: the line between two is only drawn, not solved (a
+        // cost can jump between them, as when a lead time crosses a period).
+        for &(x, y) in seg {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.2}\" cy=\"{:.2}\" r=\"2.5\" fill=\"{color}\"/>",
+                sx(x),
+                sy(y)
+            );
+        }
     }
 }
 

@@ -669,7 +669,11 @@ pub fn svg(table: &Table, title: &str, currency: &str) -> Result<String, String>
     }
     let chart = chart::LineChart {
         title: title.to_string(),
-        x_label: format!("{} ({})", first.key, unit_of(&first.key, currency)),
+        x_label: format!(
+            "{} ({}); dots: the points solved, lines only join them",
+            first.key,
+            unit_of(&first.key, currency)
+        ),
         x_values: xs.clone(),
         left: match table.layout.years.is_empty() {
             true => chart::YAxis {
