@@ -199,6 +199,11 @@ impl<'a> Context<'a> {
         self.right[i]
     }
 
+    /// The row's left derivative (its tightening price), where known.
+    fn left(&self, i: usize) -> Option<f64> {
+        self.left[i]
+    }
+
     /// Row `i` binds: its slack is within the tolerance, or (an interior-point plan) its
     /// slack is dust the cleaning of the duals judged so and kept a price on it
     /// (`solve::clean_duals`).
@@ -554,8 +559,10 @@ fn targets(cx: &Context, rows: &RowIndex, p: usize) -> Vec<TargetRow> {
         // it: `Sensitivity::use_max`; null when it could not), not this plan's.
         let share = target.max_import_share.at(p);
         let most = cx.solved.sensitivity.as_ref().and_then(|s| s.use_max.get(&i).copied());
+        // A negative largest `C_t` (net releases) reads the row's tightening price instead.
         let mv = match (share >= 1.0, most) {
             (true, _) => cx.right(i).map(|_| 0.0),
+            (false, Some(c)) if c < 0.0 => cx.left(i).map(|y| cx.annual(p, -y * c)),
             (false, Some(c)) => cx.right(i).filter(|_| c.is_finite()).map(|y| cx.annual(p, -y * c)),
             (false, None) => cx.right(i).map(|y| cx.annual(p, -y * cons)),
         };

@@ -93,11 +93,18 @@ impl OptimalBasis<'_> {
         let mut u = vec![0.0; sf.m];
         self.basis.factor.btran(&mut gb, &mut u);
         let mut col = Vec::new();
+        // The auxiliary LP's face holds a row tight only where its dual is above 1e-9 of the
+        // largest: a slack is free here too below that (the wider face of the two).
+        let ymax = self.at.y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         (0..sf.n + sf.m).all(|k| {
             if self.basis.pos[k] != usize::MAX || !sf.is_real(k) {
                 return true;
             }
-            if self.at.d[k].abs() > FEAS_TOL * sf.cost(k).abs().max(1.0) {
+            let tol = match k < sf.n {
+                true => FEAS_TOL * sf.cost(k).abs().max(1.0),
+                false => FEAS_TOL.max(1e-9 * (1.0 + ymax)),
+            };
+            if self.at.d[k].abs() > tol {
                 return true; // off the face: 0 in every optimal plan
             }
             sf.column(k, &mut col);
@@ -1298,7 +1305,8 @@ pub(crate) mod tests {
     }
 
     /// `maximises_on_face` never claims a maximum the auxiliary LP over the optimal face
-    /// beats (it may refuse one it cannot prove): random degenerate LPs, random `g >= 0`.
+    /// beats (it may refuse one it cannot prove): random degenerate LPs, random `g` of both
+    /// signs.
     #[test]
     fn the_face_maximum_test_agrees_with_the_auxiliary_lp() {
         let mut rng = Rng::new(0x5EED_FACE_0000_0001);
@@ -1313,7 +1321,9 @@ pub(crate) mod tests {
                 let mut g: Vec<(usize, f64)> = Vec::new();
                 for j in 0..lp.n_vars() {
                     if rng.chance(0.4) {
-                        g.push((j, (1 + rng.below(3)) as f64));
+                        // Weights of both signs, as a target's C_t has (-1: unmet, releases).
+                        let w = (1 + rng.below(3)) as f64;
+                        g.push((j, if rng.chance(0.3) { -w } else { w }));
                     }
                 }
                 let here: f64 = g.iter().map(|&(j, v)| v * x[j]).sum();

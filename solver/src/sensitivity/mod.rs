@@ -72,59 +72,104 @@ pub fn add_sensitivity(inst: &Instance, solved: &mut Solved) {
 /// A target's marginal value is a derivative in its share `s_t`, which multiplies the
 /// consumption `C_t` of the plan: raising the share by `ds` gives the row `C_t ds` more room.
 /// Where several plans are optimal, `C_t` can differ between them (a reserve drawn in one year
-/// or the next), and the right derivative of the cost in `s_t` is the row's relaxing price
-/// times the largest `C_t` over the optimal plans (the min-max over the optimal plans and
-/// duals of the derivative of the Lagrangian, `-y * C_t(x)`, with `C_t >= 0`): the plan at
-/// hand may have the smallest. So for each binding target row whose relaxing price is not 0
-/// and whose cap is below 1, that largest `C_t` (`Sensitivity::use_max`): the plan's own
-/// where the optimal basis `ob` proves no optimal plan uses more
-/// ([`basis::OptimalBasis::maximises_on_face`]), else one auxiliary LP over the optimal face;
-/// NaN (the value is then null) when it could not be computed.
+/// or the next). The right derivative of the cost in `s_t` is the min-max over the optimal
+/// plans and duals of the Lagrangian's derivative, `-y * C_t(x)`: with `Cmax` the largest
+/// `C_t` over the optimal plans, the row's relaxing price times `Cmax` when `Cmax >= 0`, its
+/// tightening price times `Cmax` when `Cmax < 0` (net releases can make `C_t` negative). The
+/// plan at hand may have the smallest `C_t`. So for each binding target row whose cap is below
+/// 1 and whose prices are not both 0, `Cmax` (`Sensitivity::use_max`): the plan's own where the
+/// optimal basis `ob` proves no optimal plan uses more
+/// ([`basis::OptimalBasis::maximises_on_face`]), else one auxiliary LP over the optimal face
+/// (at most [`LP_PRICE_REFINEMENTS`], on models up to [`MAX_FACE_LP_VARS`]); NaN (the value is
+/// then null, and a note says why) when it could not be computed.
 fn use_max(
     inst: &Instance,
     solved: &Solved,
     s: &Sensitivity,
     ob: Option<&basis::OptimalBasis>,
     aux: &Bounded,
-) -> (std::collections::BTreeMap<usize, f64>, usize, usize) {
+) -> UseMax {
     let lp = &solved.model.lp;
-    let mut most_of = std::collections::BTreeMap::new();
-    let (mut cut, mut wanted) = (0, 0);
+    let mut out = UseMax::default();
+    let mut lps = 0;
     for r in &s.rows {
         let RowKey::Target(t) = lp.rows()[r.row] else {
             continue;
         };
         let p = lp.row_period(r.row);
-        if !(r.price_high.is_finite() && r.price_high != 0.0) || inst.targets[t as usize].max_import_share.at(p) >= 1.0
-        {
+        if (r.price_high == 0.0 && r.price_low == 0.0) || inst.targets[t as usize].max_import_share.at(p) >= 1.0 {
             continue;
         }
-        wanted += 1;
         let terms = &solved.model.targets[p][t as usize];
         let (constant, g) = terms.consumption_terms();
-        let most = match (ob.is_some_and(|ob| ob.maximises_on_face(&g)), aux.deadline.passed()) {
-            (true, _) => Some(terms.consumption(&solved.x) - constant),
-            (false, true) => None,
-            (false, false) => ranging::max_over_face(lp, &s.duals, &g, aux).ok().flatten(),
+        let most = if ob.is_some_and(|ob| ob.maximises_on_face(&g)) {
+            Some(terms.consumption(&solved.x) - constant)
+        } else if aux.deadline.passed() {
+            out.cut += 1;
+            None
+        } else if lps >= LP_PRICE_REFINEMENTS || lp.n_vars() > MAX_FACE_LP_VARS {
+            out.skipped += 1;
+            None
+        } else {
+            lps += 1;
+            match ranging::max_over_face(lp, &s.duals, &g, aux) {
+                Ok(Some(m)) => Some(m),
+                Err(_) if aux.deadline.passed() => {
+                    out.cut += 1;
+                    None
+                }
+                _ => {
+                    out.failed += 1;
+                    None
+                }
+            }
         };
-        if most.is_none() && aux.deadline.passed() {
-            cut += 1;
-        }
-        most_of.insert(r.row, most.map_or(f64::NAN, |m| constant + m));
+        out.wanted += 1;
+        out.most.insert(r.row, most.map_or(f64::NAN, |m| constant + m));
     }
-    (most_of, cut, wanted)
+    out
 }
 
-/// Say when the time limit left some of [`use_max`] uncomputed.
-fn use_max_cut_short(solved: &mut Solved, cut: usize, wanted: usize) {
-    if cut > 0 {
+/// Models above this size do not run the auxiliary LP of [`use_max`] (the basis's proof
+/// still runs): an LP over the optimal face of a large model can take long.
+pub const MAX_FACE_LP_VARS: usize = 100_000;
+
+/// What [`use_max`] found: the largest `C_t` by row, and how many it could not compute (the
+/// time limit, the LP cap, an LP that failed) of how many wanted.
+#[derive(Default)]
+struct UseMax {
+    most: std::collections::BTreeMap<usize, f64>,
+    cut: usize,
+    skipped: usize,
+    failed: usize,
+    wanted: usize,
+}
+
+/// Say which targets' values [`use_max`] left null, and why.
+fn use_max_notes(solved: &mut Solved, u: &UseMax) {
+    if u.cut > 0 {
         cut_short(
             solved,
             format!(
-                "ranging stopped at the time limit before {cut} of {wanted} targets' largest consumption over the \
-                 optimal plans; their marginal values are null"
+                "ranging stopped at the time limit before {} of {} targets' largest consumption over the optimal \
+                 plans; their marginal values are null",
+                u.cut, u.wanted
             ),
         );
+    }
+    if u.skipped + u.failed > 0 {
+        let note = format!(
+            "{} of {} targets' largest consumption over the optimal plans could not be computed ({} past the \
+             auxiliary-LP limit, {} failed); their marginal values are null",
+            u.skipped + u.failed,
+            u.wanted,
+            u.skipped,
+            u.failed
+        );
+        solved.sensitivity_note = Some(match solved.sensitivity_note.take() {
+            Some(n) => format!("{n}; {note}"),
+            None => note,
+        });
     }
 }
 
@@ -200,17 +245,21 @@ fn refine_prices(
         // on it: it is computed on a small model for a row that moves alone, else left
         // unknown (NaN: the report's `not_computed`).
         let floor = lp.senses()[row] == Sense::Ge;
-        let mut priced = |side: f64| {
+        // `relaxing`: the side a marginal value reads. The tightening side is read off the
+        // basis only (no auxiliary LP, no share of the LP budget, not counted as wanted).
+        let mut priced = |side: f64, relaxing: bool| {
             let dir = dirs.of(row);
             if aux.deadline.passed() {
-                wanted += 1;
+                wanted += usize::from(relaxing);
                 return f64::NAN;
             }
             if let Some(Ok(p)) = by_basis.then(|| ob.price_along(&dir, side)) {
-                (refined, wanted) = (refined + 1, wanted + 1);
+                if relaxing {
+                    (refined, wanted) = (refined + 1, wanted + 1);
+                }
                 return p - carried;
             }
-            if !small || by_lp_count >= LP_PRICE_REFINEMENTS {
+            if !relaxing || !small || by_lp_count >= LP_PRICE_REFINEMENTS {
                 return f64::NAN;
             }
             by_lp_count += 1;
@@ -232,20 +281,22 @@ fn refine_prices(
                 }
             }
         };
-        // The tightening side too on a small model, where it costs little (on the 2025-2030
-        // path it would add 40% to ranging); not for a balance row, whose coupled targets carry
-        // their right price.
+        // The relaxing side first (it may need the LP budget), then the tightening side on a
+        // small model, where the basis gives it cheaply (on the 2025-2030 path it would add
+        // 40% to ranging); not for a balance row, whose coupled targets carry their right
+        // price.
         let alone = small && coupled.is_empty();
-        let low = match (stuck_down, floor) {
+        let (relax_up, tighten_down) = (!floor, !floor);
+        let high = match (stuck_up, relax_up) {
             (false, _) => at_basis,
-            (true, true) => priced(-1.0),
-            (true, false) if alone => priced(-1.0),
+            (true, true) => priced(1.0, true),
+            (true, false) if alone => priced(1.0, false),
             (true, false) => f64::NAN,
         };
-        let high = match (stuck_up, floor) {
+        let low = match (stuck_down, tighten_down) {
             (false, _) => at_basis,
-            (true, false) => priced(1.0),
-            (true, true) if alone => priced(1.0),
+            (true, false) => priced(-1.0, true),
+            (true, true) if alone => priced(-1.0, false),
             (true, true) => f64::NAN,
         };
         s.rows[k].price_low = low;
@@ -309,16 +360,16 @@ fn add_sensitivity_inner(inst: &Instance, solved: &mut Solved, dirs: &Directions
     match basis::ranging_from(lp, x, act, &cols, dirs, start) {
         Ok((mut s, mut ob)) => {
             let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, &mut ob, aux);
-            let (most, cut, asked) = use_max(inst, solved, &s, Some(&ob), aux);
+            let u = use_max(inst, solved, &s, Some(&ob), aux);
             drop(ob);
-            s.use_max = most;
-            use_max_cut_short(solved, cut, asked);
+            s.use_max = u.most.clone();
+            use_max_notes(solved, &u);
             if done < wanted {
                 cut_short(
                     solved,
                     format!(
                         "ranging stopped at the time limit after {done} of {wanted} one-sided prices of degenerate rows; \
-                         the missing one-sided prices (dual_high, marginal values) are null"
+                         the missing one-sided prices (dual_low or dual_high, marginal values) are null"
                     ),
                 );
             }
@@ -333,9 +384,9 @@ fn add_sensitivity_inner(inst: &Instance, solved: &mut Solved, dirs: &Directions
             };
             match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux) {
                 Ok(mut s) => {
-                    let (most, cut, asked) = use_max(inst, solved, &s, None, aux);
-                    s.use_max = most;
-                    use_max_cut_short(solved, cut, asked);
+                    let u = use_max(inst, solved, &s, None, aux);
+                    s.use_max = u.most.clone();
+                    use_max_notes(solved, &u);
                     solved.sensitivity = Some(s);
                 }
                 Err(_) if solved.deadline.passed() => cut_short(
