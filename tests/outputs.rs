@@ -339,20 +339,11 @@ fn an_output_that_is_a_named_pipe_is_written_through() {
 #[test]
 fn a_dash_output_is_standard_output() {
     let ws = workspace();
+    let sweep = ["sweep", "X.toml", "--param", "meta.carrying_rate", "--values", "0"];
     for args in [
         vec!["solve", "X.toml", "--quiet", "-o", "-"],
         vec!["export", "X.toml", "--format", "lp", "-o", "-"],
-        vec![
-            "sweep",
-            "X.toml",
-            "--param",
-            "meta.carrying_rate",
-            "--values",
-            "0",
-            "--quiet",
-            "-o",
-            "-",
-        ],
+        [&sweep[..], &["--quiet", "-o", "-"]].concat(),
     ] {
         let out = Command::new(BIN).args(&args).current_dir(ws.path()).output().unwrap();
         assert_eq!(
@@ -364,21 +355,7 @@ fn a_dash_output_is_standard_output() {
         assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
         assert!(!ws.path().join("-").exists(), "{args:?} wrote a file named -");
     }
-    let (code, err) = run_in(
-        ws.path(),
-        &[
-            "sweep",
-            "X.toml",
-            "--param",
-            "meta.carrying_rate",
-            "--values",
-            "0",
-            "-o",
-            "-",
-            "--plot",
-            "-",
-        ],
-    );
+    let (code, err) = run_in(ws.path(), &[&sweep[..], &["-o", "-", "--plot", "-"]].concat());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("both write to standard output"), "{err}");
 }

@@ -678,7 +678,7 @@ fn constraints(cx: &Context) -> Vec<ConstraintRow> {
 fn marginal_value(cx: &Context, i: usize) -> Option<f64> {
     match cx.lp.senses()[i] {
         Sense::Le => cx.right(i).map(|v| tidy(-v)),
-        Sense::Ge => cx.left[i],
+        Sense::Ge => cx.left(i),
         Sense::Eq => None,
     }
 }

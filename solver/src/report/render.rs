@@ -812,7 +812,7 @@ fn origin_shares_table(r: &Report, shares: &[OriginShareRow], years: bool) -> (S
     }
     // The use is net of reserve draws (a tonne counts when it fills the reserve): a year
     // served from a reserve filled earlier has less use, or no row.
-    let net = match r.stockpiles.as_ref().is_some_and(|s| !s.is_empty()) {
+    let net = match super::summary_text::has_stockpiles(r) {
         true => {
             "; use is net of reserve draws: a tonne counts in the year it fills a reserve, so a year served from a \
                  reserve filled earlier shows less use, or no row"

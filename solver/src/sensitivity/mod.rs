@@ -360,10 +360,10 @@ fn add_sensitivity_inner(inst: &Instance, solved: &mut Solved, dirs: &Directions
     match basis::ranging_from(lp, x, act, &cols, dirs, start) {
         Ok((mut s, mut ob)) => {
             let (done, wanted) = refine_prices(lp, x, act, dirs, &mut s, &mut ob, aux);
-            let u = use_max(inst, solved, &s, Some(&ob), aux);
+            let mut u = use_max(inst, solved, &s, Some(&ob), aux);
             drop(ob);
-            s.use_max = u.most.clone();
             use_max_notes(solved, &u);
+            s.use_max = std::mem::take(&mut u.most);
             if done < wanted {
                 cut_short(
                     solved,
@@ -384,9 +384,9 @@ fn add_sensitivity_inner(inst: &Instance, solved: &mut Solved, dirs: &Directions
             };
             match ranging::analyse_along(lp, x, act, &y, &cols, dirs, aux) {
                 Ok(mut s) => {
-                    let u = use_max(inst, solved, &s, None, aux);
-                    s.use_max = u.most.clone();
+                    let mut u = use_max(inst, solved, &s, None, aux);
                     use_max_notes(solved, &u);
+                    s.use_max = std::mem::take(&mut u.most);
                     solved.sensitivity = Some(s);
                 }
                 Err(_) if solved.deadline.passed() => cut_short(
