@@ -100,15 +100,10 @@ impl Diagnostic {
                 if let Some(text) = source.lines().nth(line - 1) {
                     let gutter = line.to_string();
                     let pad = " ".repeat(gutter.len());
-                    let width = caret_width(text, col, span);
+                    let (shown, at, width) = excerpt(text, col, span_chars(source, span));
                     let _ = writeln!(out, "{pad} |");
-                    let _ = writeln!(out, "{gutter} | {text}");
-                    let _ = writeln!(
-                        out,
-                        "{pad} | {}{}",
-                        " ".repeat(col.saturating_sub(1)),
-                        "^".repeat(width)
-                    );
+                    let _ = writeln!(out, "{gutter} | {shown}");
+                    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(at), "^".repeat(width));
                 }
             }
             None => {
@@ -129,10 +124,41 @@ impl Diagnostic {
     }
 }
 
-fn caret_width(line_text: &str, col: usize, span: &Range<usize>) -> usize {
-    let rest = line_text.chars().count().saturating_sub(col - 1);
-    let len = span.end.saturating_sub(span.start);
-    len.clamp(1, rest.max(1))
+/// Characters a line's excerpt shows at most: a longer line is cut around the column.
+const EXCERPT_CHARS: usize = 100;
+
+/// How many characters the span covers (not bytes: a key of accented letters gets one caret
+/// per letter).
+fn span_chars(source: &str, span: &Range<usize>) -> usize {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let end = floor_char_boundary(source, span.end.min(source.len())).max(start);
+    source[start..end].chars().count()
+}
+
+/// The text of a line to show (a byte-order mark dropped, tabs as spaces so that the carets
+/// line up, at most [`EXCERPT_CHARS`] around `col` with `...` where it was cut), the caret
+/// column in it (from 0) and the carets' width.
+fn excerpt(line_text: &str, col: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line_text
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let at = (col - 1).min(chars.len());
+    let start = if chars.len() > EXCERPT_CHARS {
+        at.saturating_sub(EXCERPT_CHARS / 2)
+    } else {
+        0
+    };
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut shown: String = if start > 0 { "...".into() } else { String::new() };
+    let caret = shown.len() + at - start;
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown += "...";
+    }
+    let width = len.clamp(1, end.saturating_sub(at).max(1));
+    (shown, caret, width)
 }
 
 /// 1-based line and character column of a byte offset.
@@ -141,7 +167,8 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..floor_char_boundary(source, offset)];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col = before[line_start..].chars().count() + 1;
+    // A byte-order mark at the start of the file is not a column.
+    let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
     (line, col)
 }
 
@@ -200,6 +227,37 @@ mod tests {
         // A swap of two neighbours is one edit.
         assert_eq!(did_you_mean("usmac", ["usmca", "us"]), Some("usmca"));
         assert_eq!(did_you_mean("sliver", ["silver_ore", "silver"]), Some("silver"));
+    }
+
+    /// Whether the carets of `out` sit under `expected` on the line above them.
+    fn carets_under(out: &str, expected: &str) -> bool {
+        let lines: Vec<&str> = out.lines().collect();
+        let k = lines.iter().position(|l| l.contains('^')).unwrap();
+        let (text, marks) = (lines[k - 1], lines[k]);
+        let from = marks.find('^').unwrap();
+        let width = marks[from..].chars().take_while(|&c| c == '^').count();
+        text.chars().skip(from).take(width).collect::<String>() == expected
+    }
+
+    #[test]
+    fn excerpts_cut_long_lines_and_carets_count_characters() {
+        // A 100,000-character line shows 100 characters around the column, not the line.
+        let src = format!("x = [{}99999]\n", "1, ".repeat(30_000));
+        let at = src.find("99999").unwrap();
+        let out = Diagnostic::error("bad", Some(at..at + 5)).render("x.toml", &src);
+        assert!(out.len() < 400, "{out}");
+        assert!(out.contains("--> x.toml:1:90006"), "{out}");
+        assert!(carets_under(&out, "99999"), "{out}");
+        // One caret per character of an accented key, and a tab shown as a space.
+        let src = "\tmétallé = 1\n";
+        let out = Diagnostic::error("unknown key", Some(1..10)).render("x.toml", src);
+        assert!(carets_under(&out, "métallé"), "{out}");
+        // A byte-order mark is not a column.
+        let src = "\u{feff}nme = 1\n";
+        let out = Diagnostic::error("unknown key", Some(3..6)).render("x.toml", src);
+        assert!(out.contains("--> x.toml:1:1"), "{out}");
+        assert!(carets_under(&out, "nme"), "{out}");
+        assert!(!out.contains('\u{feff}'), "{out}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and tax regimes.
 
 use super::ids::Resolver;
-use super::series::Check;
+use super::series::{Check, YEARS};
 use super::{Entry, Validator};
 use crate::diag::Diagnostic;
 use crate::instance::*;
@@ -138,7 +138,7 @@ impl Validator {
         0.0
     }
 
-    /// `periods` in `[meta]`: a list of strictly increasing integer years, at least one.
+    /// `periods` in `[meta]`: a list of strictly increasing calendar years ([`YEARS`]), at least one.
     fn meta_periods(&mut self, e: &Entry) -> Option<Vec<i64>> {
         let f = e.table.get("periods")?;
         let hint = "write the first year of each period, e.g. `periods = [2025, 2026, 2028, 2030]`";
@@ -171,6 +171,17 @@ impl Validator {
         let mut ok = true;
         for it in items {
             match it.kind {
+                RawKind::Int(y) if !YEARS.contains(&y) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            format!("`periods` in `[meta]` lists {y}, which is not a calendar year (1 to 9999)"),
+                            it.span.clone(),
+                        )
+                        .with_origin(it.origin.clone())
+                        .with_hint(hint),
+                    );
+                    ok = false;
+                }
                 RawKind::Int(y) if years.last().is_some_and(|last| y <= *last) => {
                     self.diags.push(
                         Diagnostic::error(

@@ -7,6 +7,10 @@ use crate::instance::SmolStr;
 use crate::raw::{RawField, RawKind, RawValue};
 use crate::schema;
 
+/// The largest size a number of an instance may have: a cost of 1e308 overflowed the
+/// objective, which the solver then reported as an infeasible plan.
+pub(super) const MAX_MAGNITUDE: f64 = 1e15;
+
 impl Validator {
     pub(super) fn check_keys(&mut self, collection: &str, entry: &Entry) {
         let allowed = || schema::allowed(collection);
@@ -149,6 +153,21 @@ impl Validator {
                 )
                 .with_origin(v.origin.clone())
                 .with_hint(hint),
+            );
+            return None;
+        }
+        if x.abs() > MAX_MAGNITUDE {
+            self.diags.push(
+                Diagnostic::error(
+                    format!("`{key}` in {label} is too large: {x:e} (at most 1e15 in size)"),
+                    v.span.clone(),
+                )
+                .with_origin(v.origin.clone())
+                .with_hint(
+                    "beyond 1e15 (dollars or tonnes) a number swamps the others of the plan in double \
+                     precision and the cost can overflow; for an unlimited capacity leave `capacity` out \
+                     (import offers and lanes only)",
+                ),
             );
             return None;
         }

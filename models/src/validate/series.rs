@@ -12,8 +12,12 @@ pub(crate) fn year_key(key: &str) -> Option<i64> {
     if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    key.parse().ok()
+    key.parse().ok().filter(|y| YEARS.contains(y))
 }
+
+/// The years a period or a series entry may name: calendar years of four digits at most (a
+/// negative year was accepted in `periods` while no series could name it).
+pub(crate) const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
 
 /// The entry of a series table in force in `year`: the one with the greatest year at or
 /// before it (`None` for a plain number, or when no entry is that early).

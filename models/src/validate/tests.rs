@@ -921,14 +921,45 @@ fn schema_1_with_a_schema_2_key_is_an_error_naming_the_key() {
 }
 
 #[test]
-fn extreme_years_and_lead_times_do_not_overflow() {
+fn extreme_years_and_lead_times_are_errors_and_the_largest_allowed_do_not_overflow() {
     let src = with(
         "name = \"unit\"",
-        "name = \"unit\"\nperiods = [-9223372036854775808, 0, 9223372036854775807]\ndiscount_rate = 0.5",
+        "name = \"unit\"\nperiods = [-9223372036854775808, 0, 2025, 9223372036854775807]",
     )
     .replacen(
         "cost = 5000",
         "cost = 5000\nexpansion = { max = 1, cost = 1, lead_time = 1e300 }",
+        1,
+    );
+    let e = errors(&src);
+    let years: Vec<&str> = e
+        .iter()
+        .filter(|d| d.message.contains("not a calendar year (1 to 9999)"))
+        .map(|d| &src[d.span.clone().unwrap()])
+        .collect();
+    assert_eq!(years, ["-9223372036854775808", "0", "9223372036854775807"], "{e:?}");
+    assert!(
+        e.iter().any(|d| d.message
+            == "`lead_time` in the expansion of mine `penasquito` is too large: 1e300 (at most 1e15 in size)"),
+        "{e:?}"
+    );
+    // A series cannot name year 0 or five digits either.
+    let src = with("name = \"unit\"", "name = \"unit\"\nperiods = [2025]").replacen(
+        "quantity = 50",
+        "quantity = { 2025 = 50, 10000 = 60 }",
+        1,
+    );
+    assert!(errors(&src)
+        .iter()
+        .any(|d| d.message.contains("the series key `10000` is not a year")));
+    // The extremes allowed: no overflow in lengths, weights or lead times.
+    let src = with(
+        "name = \"unit\"",
+        "name = \"unit\"\nperiods = [1, 9999]\ndiscount_rate = 0.5",
+    )
+    .replacen(
+        "cost = 5000",
+        "cost = 5000\nexpansion = { max = 1, cost = 1, lead_time = 1e15 }",
         1,
     );
     let v = load_str(&src);
@@ -940,4 +971,29 @@ fn extreme_years_and_lead_times_do_not_overflow() {
     );
     assert_eq!(v.diagnostics.len(), 1, "{:?}", v.diagnostics);
     assert!(v.diagnostics[0].message.contains("never comes online"));
+}
+
+#[test]
+fn a_number_beyond_1e15_is_an_error_not_an_overflowing_cost() {
+    // A lane cost of 1e308 overflowed the objective and the solver called the plan infeasible.
+    for (old, new, message) in [
+        (
+            "cost = 40",
+            "cost = 1e308",
+            "`cost` in lane `MX-ZAC->US-TX/rail` is too large: 1e308 (at most 1e15 in size)",
+        ),
+        (
+            "quantity = 50",
+            "quantity = -2e15",
+            "`quantity` in demand `US-TX/silver` is too large: -2e15 (at most 1e15 in size)",
+        ),
+    ] {
+        let src = with(old, new);
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{new}: {e:?}");
+        assert_eq!(e[0].message, message);
+        assert_eq!(line_of(&src, &e[0]), line_at(&src, new));
+    }
+    // 1e15 itself is allowed.
+    assert!(errors(&with("cost = 40", "cost = 1e15")).is_empty());
 }
