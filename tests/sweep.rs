@@ -536,6 +536,37 @@ fn polylines(svg: &str) -> Vec<usize> {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn a_chart_that_cannot_be_written_leaves_the_table_file_as_it_was() {
+    // The chart went to `/dev/full` after the table had replaced its file: exit 1 ("nothing
+    // written") with the file changed.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let table = dir.path().join("t.csv");
+    std::fs::write(&table, "OLD\n").unwrap();
+    let t = table.to_str().unwrap();
+    let r = run(&[
+        "sweep",
+        TEXTBOOK,
+        "--param",
+        TEXTBOOK_KEY,
+        "--values",
+        "0.2,0.4",
+        "--plot",
+        "/dev/full",
+        "-o",
+        t,
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write `/dev/full`"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&table).unwrap(), "OLD\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no temporary file stays: {left:?}");
+}
+
+#[test]
 fn plot_writes_a_well_formed_svg() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let svg_path = dir.path().join("curve.svg");

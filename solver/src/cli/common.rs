@@ -409,26 +409,57 @@ pub(crate) fn in_parallel<T: Send>(
 /// pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO a reader waits on) is written as it
 /// stands, since renaming a file over it would replace it.
 pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
+    stage(output, write)?.commit()
+}
+
+/// An output written but not yet in place: a file's temporary copy, renamed over the file by
+/// [`Staged::commit`] (stdout, devices and pipes are written at once and have nothing left to
+/// do). A command with two outputs stages both before it commits either, so that when one
+/// cannot be written neither file is replaced. Dropped uncommitted, the temporary file goes.
+pub struct Staged {
+    pending: Option<(tempfile::NamedTempFile, PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    pub fn commit(self) -> Result<(), Failure> {
+        let Some((tmp, path, named)) = self.pending else {
+            return Ok(());
+        };
+        tmp.persist(&path)
+            .map_err(|e| Failure::input(format!("error: cannot write `{}`: {}", named.display(), e.error)))?;
+        Ok(())
+    }
+}
+
+/// [`emit`]'s first half: write the output (a file: to its temporary copy) without putting it
+/// in place.
+pub fn stage(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Staged, Failure> {
+    let done = Staged { pending: None };
     match output.filter(|p| !is_stdout(p)) {
         None => {
             let stdout = std::io::stdout();
             let lock = std::io::BufWriter::new(stdout.lock());
-            stream(lock, write).map_err(|e| Failure::input(format!("error: cannot write to stdout: {e}")))
+            stream(lock, write).map_err(|e| Failure::input(format!("error: cannot write to stdout: {e}")))?;
+            Ok(done)
         }
         Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
             let file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
-            stream(std::io::BufWriter::new(file), write).map_err(fail)
+            stream(std::io::BufWriter::new(file), write).map_err(fail)?;
+            Ok(done)
         }
         Some(named) => {
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", named.display()));
-            let path = &through_links(named);
-            let dir = directory_of(path).to_path_buf();
+            let path = through_links(named);
+            let dir = directory_of(&path).to_path_buf();
             let tmp = temporary_in(&dir).map_err(fail)?;
             flushing::write_synced(tmp.as_file(), write).map_err(fail)?;
             // Keep an existing file's permissions; a new one gets the usual 0644, not the
             // temporary file's 0600.
-            let perms = match std::fs::metadata(path) {
+            let perms = match std::fs::metadata(&path) {
                 Ok(m) => m.permissions(),
                 Err(_) => {
                     #[cfg(unix)]
@@ -443,8 +474,9 @@ pub fn emit(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io
                 }
             };
             tmp.as_file().set_permissions(perms).map_err(fail)?;
-            tmp.persist(path).map_err(|e| fail(e.error))?;
-            Ok(())
+            Ok(Staged {
+                pending: Some((tmp, path, named.to_path_buf())),
+            })
         }
     }
 }

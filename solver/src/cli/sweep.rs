@@ -489,7 +489,9 @@ fn note_infeasible<'a>(axes: &[Axis], rows: impl Iterator<Item = (usize, &'a Row
     }
 }
 
-/// Write the table (and its chart) as an unsharded run does.
+/// Write the table (and its chart) as an unsharded run does: both are made and written before
+/// either file is replaced, so that a chart that cannot be written leaves the table's file as
+/// it was (the exit status says nothing was written).
 fn write_table(
     table: &Table,
     format: SweepFormat,
@@ -502,25 +504,28 @@ fn write_table(
         SweepFormat::Jsonl => table.jsonl(),
         SweepFormat::Csv => table.csv(),
     };
-    emit(output, |w| w.write_all(text.as_bytes()))?;
-    if let Some(path) = plot {
-        let title = format!("{name}: cost against {}", table.axes[0].key);
-        let svg = sweep::svg(table, &title, currency).map_err(usage)?;
-        // `--plot FILE.html`: the chart on a self-contained page (inline SVG needs no namespace).
-        let out = match path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html")) {
-            true => crate::report::html::page(
-                &title,
-                &format!(
-                    "<h1>{}</h1>\n{}",
-                    crate::report::html::esc(&title),
-                    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+    let chart = match plot {
+        Some(path) => {
+            let title = format!("{name}: cost against {}", table.axes[0].key);
+            let svg = sweep::svg(table, &title, currency).map_err(usage)?;
+            // `--plot FILE.html`: the chart on a self-contained page (inline SVG needs no namespace).
+            let out = match path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html")) {
+                true => crate::report::html::page(
+                    &title,
+                    &format!(
+                        "<h1>{}</h1>\n{}",
+                        crate::report::html::esc(&title),
+                        svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+                    ),
                 ),
-            ),
-            false => svg,
-        };
-        emit(Some(path), |w| w.write_all(out.as_bytes()))?;
-    }
-    Ok(())
+                false => svg,
+            };
+            Some(common::stage(Some(path), |w| w.write_all(out.as_bytes()))?)
+        }
+        None => None,
+    };
+    emit(output, |w| w.write_all(text.as_bytes()))?;
+    chart.map_or(Ok(()), |c| c.commit())
 }
 
 /// What makes this sweep, for the shard files: the instance, the grid and the options that
