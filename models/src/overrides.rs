@@ -760,6 +760,21 @@ pub fn parse_scenario_all(source: &str) -> (Scenario, Vec<Diagnostic>) {
             ("description", RawKind::Str(s)) => sc.description = Some(s.to_string()),
             ("set", RawKind::Table(t)) => {
                 for a in &t.fields {
+                    if let RawKind::Table(_) = a.value.kind {
+                        // `mines.m.capacity = 5` unquoted: TOML made tables of the parts.
+                        let mut leaves = Vec::new();
+                        dotted_leaves(a, String::new(), &mut leaves);
+                        for (path, leaf) in leaves {
+                            errors.push(
+                                Diagnostic::error(
+                                    format!("`{path}` in `[set]` is not quoted: TOML splits a bare key at its dots"),
+                                    leaf.key_span.clone(),
+                                )
+                                .with_hint(format!("quote the key: `\"{path}\" = {}`", show(&leaf.value.kind))),
+                            );
+                        }
+                        continue;
+                    }
                     let (key, scale) = match a.key.strip_suffix('*') {
                         Some(k) => (k, true),
                         None => (a.key.as_str(), false),
@@ -806,6 +821,20 @@ pub fn parse_scenario_all(source: &str) -> (Scenario, Vec<Diagnostic>) {
         }
     }
     (sc, errors)
+}
+
+/// The leaves under a field whose value is a table made by a bare dotted key, with their
+/// whole dotted path.
+fn dotted_leaves<'a>(f: &'a crate::raw::RawField, prefix: String, out: &mut Vec<(String, &'a crate::raw::RawField)>) {
+    let path = if prefix.is_empty() {
+        f.key.to_string()
+    } else {
+        format!("{prefix}.{}", f.key)
+    };
+    match &f.value.kind {
+        RawKind::Table(t) => t.fields.iter().for_each(|g| dotted_leaves(g, path.clone(), out)),
+        _ => out.push((path, f)),
+    }
 }
 
 fn show(k: &RawKind) -> String {
@@ -921,6 +950,24 @@ mod tests {
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert!(d.message.contains("negative"));
         assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity=-5`"));
+    }
+
+    /// `KEY.YEAR` on an annual instance: one error naming the override, not two at the
+    /// entry saying "write `schema = 2`" and "add `periods`" (the instance is right).
+    #[test]
+    fn a_year_override_on_an_annual_instance_is_one_error_about_the_override() {
+        let mut raw = crate::raw::parse(SRC).unwrap();
+        let o = parse("mines.m.1.capacity.2027=5", "--set").unwrap();
+        apply(&mut raw, &[o]).unwrap();
+        let v = crate::validate::validate(&raw);
+        let e: Vec<_> = v.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            e[0].message,
+            "`capacity.2027` in mine `m.1` sets one year, but the instance has no `meta.periods`"
+        );
+        assert_eq!(e[0].origin.as_deref(), Some("--set `mines.m.1.capacity.2027=5`"));
+        assert!(e[0].hint.as_deref().unwrap().contains("without the year"));
     }
 
     /// An expansion created by `--set ...expansion.max` still needs its cost: the error
@@ -1160,6 +1207,28 @@ mod tests {
         assert_eq!(sc.overrides[0].op, Op::Scale(1.25));
         let e = parse_scenario("[set]\n\"mines.m.1.costt\" = 4\n").unwrap_err();
         assert!(e[0].span.is_some());
+        // Bare dotted keys: one error per key, asking for the quotes (it said "a key is
+        // COLLECTION.ID.FIELD" and showed back what was written).
+        let src = "[set]\nmines.m.capacity = 5\n\"mines.m.cost\" = 3\nmines.n.cost = 2\n";
+        let e = parse_scenario(src).unwrap_err();
+        let got: Vec<(&str, &str)> = e
+            .iter()
+            .map(|d| (d.message.as_str(), d.hint.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "`mines.m.capacity` in `[set]` is not quoted: TOML splits a bare key at its dots",
+                    "quote the key: `\"mines.m.capacity\" = 5`"
+                ),
+                (
+                    "`mines.n.cost` in `[set]` is not quoted: TOML splits a bare key at its dots",
+                    "quote the key: `\"mines.n.cost\" = 2`"
+                ),
+            ]
+        );
+        assert_eq!(&src[e[1].span.clone().unwrap()], "cost");
     }
 
     // -----------------------------------------------------------------------------------

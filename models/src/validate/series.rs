@@ -76,6 +76,26 @@ impl Validator {
         let RawKind::Table(t) = &v.kind else {
             return self.checked(label, key, v, check).map(Series::Constant);
         };
+        if v.origin.is_some() && self.periods.is_none() && !self.periods_invalid {
+            // A `KEY.YEAR` override on an annual instance: the instance is not wrong, the
+            // override is (one error, not "write schema = 2" and "add periods" at the entry).
+            let years: Vec<String> = t.fields.iter().map(|f| format!("`{key}.{}`", f.key)).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    format!(
+                        "{} in {label} sets one year, but the instance has no `meta.periods`",
+                        years.join(", ")
+                    ),
+                    v.span.clone(),
+                )
+                .with_origin(v.origin.clone())
+                .with_hint(format!(
+                    "an override `KEY.YEAR=V` changes one year of an instance with periods (schema 2); \
+                     on an annual instance write `{key}` without the year"
+                )),
+            );
+            return None;
+        }
         self.schema2_key(
             format!("`{key}` in {label} is a time series"),
             v.span.clone(),
