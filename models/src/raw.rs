@@ -89,6 +89,11 @@ pub fn parse(source: &str) -> Result<RawTable, Box<Diagnostic>> {
             let r = s.range();
             Some(r.start.min(source.len())..r.end.min(source.len()))
         };
+        // toml-spanner words its nesting limit as an out-of-range value.
+        let msg = match msg.strip_prefix("value out of range for Max recursion depth exceeded") {
+            Some(_) => "tables or arrays nested more than 256 levels deep".to_string(),
+            None => msg,
+        };
         let d = Diagnostic::error(format!("invalid TOML: {msg}"), clamp(e.span()));
         // The structural mistakes point back at what they clash with, and say what to do.
         Box::new(match e.kind() {
@@ -283,6 +288,13 @@ mod tests {
         assert!(err.message.contains("nested more than 64 levels"), "{}", err.message);
         let at = err.span.clone().unwrap().start;
         assert_eq!(crate::diag::line_col(&src, at).0, 3);
+        // Inline nesting beyond toml-spanner's limit is worded as such.
+        let src = format!("q = {}{}\n", "[".repeat(300), "]".repeat(300));
+        let err = parse(&src).unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid TOML: tables or arrays nested more than 256 levels deep"
+        );
         // The shipped depth (a series in an expansion of a list entry) still parses.
         let ok = "[[mines]]\nid = \"m\"\nexpansion.cost = { 2025 = 1.0 }\n";
         assert!(parse(ok).is_ok());

@@ -69,7 +69,18 @@ pub fn load(path: &Path) -> Result<Compared, String> {
         )
     })?;
     check(&v).map_err(|why| format!("error: `{shown}` is not a sourcing-opt report: {why}"))?;
-    serde_json::from_value(v).map_err(|e| format!("error: `{shown}` is not a sourcing-opt report: {e}"))
+    serde_json::from_value(v).map_err(|e| {
+        // Read again from the text, which locates the mistake (a value alone cannot).
+        let e = serde_json::from_str::<Compared>(&text).err().unwrap_or(e);
+        match e.line() {
+            0 => format!("error: `{shown}` is not a sourcing-opt report: {e}"),
+            line => format!(
+                "error: `{shown}` is not a sourcing-opt report: {} at {shown}:{line}:{}",
+                e.to_string().split(" at line ").next().unwrap_or_default(),
+                e.column()
+            ),
+        }
+    })
 }
 
 /// The parts of a report that compare reads, with the report's own row types.
@@ -1646,6 +1657,28 @@ mod tests {
         let binding = row.remove("binding").expect("a `binding` field");
         row.insert("is_binding".into(), binding);
         assert!(serde_json::from_value::<Compared>(v).is_err());
+    }
+
+    /// A damaged report names the file, line and column of the value that is wrong (it gave
+    /// serde's message alone, with no place).
+    #[test]
+    fn a_damaged_report_is_located() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("r.json");
+        let mut v = report_value(10.0, 4.0, true);
+        v["mines"][1]["production_t"] = json!("lots");
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let e = load(&path).unwrap_err();
+        let line = 1 + text[..text.find("\"lots\"").unwrap()].matches('\n').count();
+        let shown = path.display();
+        assert!(
+            e.starts_with(&format!(
+                "error: `{shown}` is not a sourcing-opt report: invalid type: string \"lots\""
+            )),
+            "{e}"
+        );
+        assert!(e.contains(&format!(" at {shown}:{line}:")), "{e}");
     }
 
     /// A report with origin shares and a concentration row: use of silver in the US by class
