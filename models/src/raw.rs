@@ -111,6 +111,9 @@ pub fn parse(source: &str) -> Result<RawTable, Box<Diagnostic>> {
             ErrorKind::DottedKeyInvalidType { first } => d
                 .with_related("the key first holds a value", clamp(first))
                 .with_hint("a dotted key extends a table, and this key holds a value: rename one of the two"),
+            _ if source.trim_start().starts_with('{') => d.with_hint(
+                "this file looks like JSON (a report?): instances are TOML files such as `instances/usmca_critical_minerals.toml`",
+            ),
             _ => d,
         })
     })?;
@@ -294,6 +297,12 @@ mod tests {
         assert_eq!(
             err.message,
             "invalid TOML: tables or arrays nested more than 256 levels deep"
+        );
+        // A JSON file (a report given to `solve`) says so.
+        let err = parse("{\n  \"schema\": \"sourcing-opt/report/1\"\n}\n").unwrap_err();
+        assert!(
+            err.hint.as_deref().unwrap().starts_with("this file looks like JSON"),
+            "{err:?}"
         );
         // The shipped depth (a series in an expansion of a list entry) still parses.
         let ok = "[[mines]]\nid = \"m\"\nexpansion.cost = { 2025 = 1.0 }\n";
