@@ -228,8 +228,16 @@ fn no_field(collection: &str, rest: &str, fields: &[(String, Kind)], origin: &st
         ));
     }
     let last = rest.rsplit('.').next().unwrap_or(rest);
-    let d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
     let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    if last.is_empty() || last == "*" {
+        // `mines.*.*=5` (the last `*` read as a scaling): `*` stands for ids, not fields.
+        return Diagnostic::error(
+            format!("{origin} `{text}`: `*` stands for every id, not every field"),
+            None,
+        )
+        .with_hint(format!("name one field of `{collection}`: {}", names.join(", ")));
+    }
+    let d = Diagnostic::error(format!("{origin} `{text}`: `{collection}` has no field `{last}`"), None);
     match did_you_mean(last, names.iter().copied()) {
         Some(s) => d.with_hint(format!("did you mean `{s}`? fields: {}", names.join(", "))),
         None => d.with_hint(format!("fields of `{collection}`: {}", names.join(", "))),
@@ -938,6 +946,13 @@ mod tests {
         assert!(d.message.contains("takes a number"), "{}", d.message);
         let d = parse("mine.m.1.capacity=1", "--set").unwrap_err();
         assert!(d.hint.unwrap().contains("`mines`"));
+        // A wildcard field (it said "has no field ``").
+        let d = parse("mines.*.*=5", "--set").unwrap_err();
+        assert_eq!(
+            d.message,
+            "--set `mines.*.*=5`: `*` stands for every id, not every field"
+        );
+        assert!(d.hint.unwrap().starts_with("name one field of `mines`: region"));
     }
 
     #[test]
@@ -950,24 +965,6 @@ mod tests {
         let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert!(d.message.contains("negative"));
         assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity=-5`"));
-    }
-
-    /// `KEY.YEAR` on an annual instance: one error naming the override, not two at the
-    /// entry saying "write `schema = 2`" and "add `periods`" (the instance is right).
-    #[test]
-    fn a_year_override_on_an_annual_instance_is_one_error_about_the_override() {
-        let mut raw = crate::raw::parse(SRC).unwrap();
-        let o = parse("mines.m.1.capacity.2027=5", "--set").unwrap();
-        apply(&mut raw, &[o]).unwrap();
-        let v = crate::validate::validate(&raw);
-        let e: Vec<_> = v.diagnostics.iter().filter(|d| d.is_error()).collect();
-        assert_eq!(e.len(), 1, "{e:?}");
-        assert_eq!(
-            e[0].message,
-            "`capacity.2027` in mine `m.1` sets one year, but the instance has no `meta.periods`"
-        );
-        assert_eq!(e[0].origin.as_deref(), Some("--set `mines.m.1.capacity.2027=5`"));
-        assert!(e[0].hint.as_deref().unwrap().contains("without the year"));
     }
 
     /// An expansion created by `--set ...expansion.max` still needs its cost: the error
@@ -1409,15 +1406,24 @@ mod tests {
         );
     }
 
+    /// `KEY.YEAR` on an annual instance: one error naming the override, not two at the
+    /// entry saying "write `schema = 2`" and "add `periods`" (the instance is right).
     #[test]
     fn without_periods_a_year_makes_a_series_that_validation_reports() {
         let v = validated(SRC, &["mines.m.1.capacity.2028=0"]).unwrap();
         assert!(v.instance.is_none());
+        assert_eq!(
+            v.diagnostics.iter().filter(|d| d.is_error()).count(),
+            1,
+            "{:?}",
+            v.diagnostics
+        );
         let d = &v.diagnostics[0];
         assert_eq!(
             d.message,
-            "`capacity` in mine `m.1` is a time series, but the file has no `meta.periods`"
+            "`capacity.2028` in mine `m.1` sets one year, but the instance has no `meta.periods`"
         );
+        assert!(d.hint.as_deref().unwrap().contains("without the year"));
         assert_eq!(d.origin.as_deref(), Some("--set `mines.m.1.capacity.2028=0`"));
         // Located at the value it replaced.
         assert_eq!(&SRC[d.span.clone().unwrap()], "10");

@@ -199,10 +199,9 @@ impl Source {
         let validated = self.validate_with(extra).map_err(|ds| LoadError {
             diagnostics: self.render(&ds),
             message: format!(
-                "error: {} override{} {} nothing in `{file}`; nothing was solved",
+                "error: {} override{} cannot be applied to `{file}`; nothing was solved",
                 ds.len(),
                 plural(ds.len()),
-                if ds.len() == 1 { "names" } else { "name" }
             ),
         })?;
         let errors = validated
