@@ -211,6 +211,28 @@ impl Validator {
                 ok = false;
                 continue;
             };
+            if let RawKind::Table(inner) = &f.value.kind {
+                // `2025.5 = 40`: TOML reads a dotted key, the year 2025 holding a table.
+                let written = inner
+                    .fields
+                    .first()
+                    .map_or(f.key.to_string(), |g| format!("{}.{}", f.key, g.key));
+                self.diags.push(
+                    Diagnostic::error(
+                        format!(
+                            "`{key}` in {label}: the series key `{written}` is not a year (a year is a whole number)"
+                        ),
+                        f.key_span.clone().or_else(|| f.value.span.clone()),
+                    )
+                    .with_origin(f.value.origin.clone())
+                    .with_hint(format!(
+                        "the keys of a series are years: `{key} = {{ {} = ... }}`",
+                        first.unwrap_or(2025)
+                    )),
+                );
+                ok = false;
+                continue;
+            }
             if let Some((_, at)) = seen.iter().find(|(y, _)| *y == year) {
                 self.diags.push(
                     Diagnostic::error(

@@ -558,6 +558,16 @@ fn a_series_key_that_is_not_a_year_is_located_at_the_key() {
         );
         assert_eq!(&src[e[0].span.clone().unwrap()], key);
     }
+    // `2026.5` is a dotted key in TOML (the year 2026 holding a table); it said
+    // "`capacity.2026` must be a number, found a table".
+    let src = with2("capacity = 100", "capacity = { 2025 = 100, 2026.5 = 5 }");
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        e[0].message,
+        "`capacity` in mine `penasquito`: the series key `2026.5` is not a year (a year is a whole number)"
+    );
+    assert_eq!(line_of(&src, &e[0]), line_at(&src, "2026.5"));
 }
 
 /// Entries no period uses (periods 2025, 2026, 2028, 2030): 2027 is replaced by 2028 before
