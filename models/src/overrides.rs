@@ -625,6 +625,13 @@ fn replace(table: &mut RawTable, key: &str, kind: RawKind, label: &str, entry_sp
     }
 }
 
+/// The value of a series field an entry leaves out, where it is a number (model.md: the
+/// fiscal terms and a stockpile's floor default to 0); absent capacities are unlimited and an
+/// absent unmet penalty means the demand must be met, which no number stands for.
+fn default_of(key: &str) -> Option<f64> {
+    matches!(key, "royalty_rate" | "fee_per_t" | "income_tax_rate" | "min_level").then_some(0.0)
+}
+
 /// `KEY.YEAR=V` and `KEY.YEAR*=F`: set (or scale into) the entry of `year` of the series
 /// `key`, adding it if absent. A plain number `c` (or an absent field, for a set) first
 /// becomes a series: `{ FIRST = c }` with `first` the first period, or, without
@@ -654,10 +661,28 @@ fn set_entry(
         Some(kind @ (RawKind::Int(_) | RawKind::Float(_))) => Some(Some(kind.clone())),
         Some(kind) => return Err(not_series(kind)),
         None => match op {
-            Op::Set(_) => Some(None),
+            // An absent field holds its default until the entry (a royalty of 0 until 2027).
+            Op::Set(_) => Some(default_of(key).map(RawKind::Float)),
             Op::Scale(_) => return Err(cannot_scale(label, key, None)),
         },
     };
+    if let (None, Some(y1)) = (table.get(key), first) {
+        if year > y1 && default_of(key).is_none() {
+            // Absent means "no limit" (a capacity) or "must be met" (an unmet penalty): no
+            // number holds before the entry, and a series needs one from the first period.
+            let meaning = match key {
+                "unmet_penalty" => "the demand must be met in every year",
+                _ => "no limit in any year",
+            };
+            return Err(Diagnostic::error(
+                format!("{label}: `{key}` is not set ({meaning}), and a series needs a value from the first period, {y1}"),
+                None,
+            )
+            .with_hint(format!(
+                "no number stands for the absent value: give {y1}'s too (`{key}.{y1}=V`; each value holds until the next entry), or set `{key}` for every year"
+            )));
+        }
+    }
     if let Some(value) = plain {
         // The entries stand where the plain value stood (or at the entry, when it had none).
         let at = table
@@ -1291,13 +1316,23 @@ mod tests {
             panic!("an override naming nothing was applied")
         };
         assert!(e.contains("no entry of `mines` has id `nosuch`"), "{e}");
-        let v = validated(&src2(), &["demands.R/ag.unmet_penalty.2028=5"]).unwrap();
-        let d = &v.diagnostics[0];
+        // Absent means "must be met": no number holds before 2028, and the error is the
+        // override's (it blamed the file: "has no value for the first period").
+        let Err(e) = validated(&src2(), &["demands.R/ag.unmet_penalty.2028=5"]) else {
+            panic!("a later year of an absent unmet penalty was applied")
+        };
         assert_eq!(
-            d.message,
-            "`unmet_penalty` in demand `R/ag` has no value for the first period, 2025"
+            e,
+            "--set `demands.R/ag.unmet_penalty.2028=5`: `unmet_penalty` is not set (the demand must be met \
+             in every year), and a series needs a value from the first period, 2025"
         );
-        assert_eq!(d.origin.as_deref(), Some("--set `demands.R/ag.unmet_penalty.2028=5`"));
+        // From the first year on it is the whole series.
+        let i = load2(&["demands.R/ag.unmet_penalty.2025=5"]).unwrap();
+        assert_eq!(per_period(i.demands[0].unmet_penalty.as_ref().unwrap()), [5.0; 3]);
+        // A field whose absence is a number (a floor of 0, a royalty of 0) keeps it until the
+        // entry: `{ 2025 = 0, 2028 = 5 }`.
+        let i = load2(&["stockpiles.s.min_level.2028=5"]).unwrap();
+        assert_eq!(per_period(&i.stockpiles[0].min_level), [0.0, 5.0, 5.0]);
     }
 
     #[test]

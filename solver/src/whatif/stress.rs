@@ -34,8 +34,9 @@
 //! size of its shortfall, largest first (see [`Shortfall`]); then optimal
 //! cases by cost increase over the base case, largest first (unmet
 //! demand is already priced by its `unmet_penalty` in the objective), then cases the solver
-//! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`)
-//! are broken by kind (mine, plant, import, lane, country), then id.
+//! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`,
+//! the solver's accuracy, shown as 0) are broken by kind (mine, plant, import, lane,
+//! country), then id.
 
 use crate::diagnose::Diagnosis;
 use crate::lp::{Dir, RowKey, Sense, VarKey};
@@ -462,10 +463,15 @@ pub fn rank(base: &Outcome, cases: &[Case], outcomes: &[Outcome]) -> Vec<Row> {
         .iter()
         .zip(outcomes)
         .map(|(c, o)| {
-            let inc = if o.status == "optimal" {
-                o.objective.map(|x| x - base_obj)
-            } else {
-                None
+            // A change within the tie tolerance is the solver's accuracy, shown as 0: a
+            // removal cannot lower the least cost, and a plan 15 USD dearer than the optimum
+            // of a 1.9e11 USD base made removals read as savings.
+            let inc = match o.status == "optimal" {
+                true => o
+                    .objective
+                    .map(|x| x - base_obj)
+                    .map(|d| if d.abs() < 0.5 * quantum { 0.0 } else { d }),
+                false => None,
             };
             // Quantised so that ties within the tolerance fall back to kind and id, with a
             // total order (`as` saturates). Infeasible cases: their shortfall (rounded by the
@@ -859,6 +865,19 @@ mod tests {
         assert!(rows[1].cost_increase.is_some_and(|d| (d - 50.0).abs() < 1e-9));
         assert_eq!(rows[1].cost_increase_pct.map(|p| p.round()), Some(50.0));
         assert_eq!(rows.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        // A change within the tolerance is no change: not a saving of 1e-8 of the base.
+        assert_eq!(rows[3].id, "z");
+        assert_eq!(
+            (rows[3].cost_increase, rows[3].cost_increase_pct),
+            (Some(0.0), Some(0.0))
+        );
+        let rows = rank(&base, &cases[..1], &[optimal(100.0 - 1e-8)]);
+        assert_eq!(rows[0].cost_increase, Some(0.0));
+        let rows = rank(&base, &cases[..1], &[optimal(100.0 - 1e-6)]);
+        assert!(
+            rows[0].cost_increase.is_some_and(|d| d < 0.0),
+            "beyond the tolerance it shows"
+        );
         // A case that cannot be served even without targets ranks before one that only
         // breaks a target, whatever its kind.
         let mut supply = inf.clone();
