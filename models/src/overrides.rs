@@ -343,11 +343,16 @@ fn check_type(field: &str, kind: Kind, value: RawKind, text: &str, origin: &str)
                 .with_hint(format!("write a finite number, e.g. `{key}={}`", example(want, field))));
         }
     }
+    // In the syntax the override was written in: `[set]` lines are TOML.
+    let written = match origin {
+        "scenario" => format!("\"{key}\" = {}", example(want, field)),
+        _ => format!("{key}={}", example(want, field)),
+    };
     Err(Diagnostic::error(
         format!("{origin} `{text}`: `{field}` takes {want}, found {}", value.type_name()),
         None,
     )
-    .with_hint(format!("write `{key}={}`", example(want, field))))
+    .with_hint(format!("write `{written}`")))
 }
 
 /// A number beyond a 64-bit float (`1e400`, read as text) or not finite (`inf`, `nan`).
@@ -1229,6 +1234,9 @@ mod tests {
         assert_eq!(sc.overrides[0].op, Op::Scale(1.25));
         let e = parse_scenario("[set]\n\"mines.m.1.costt\" = 4\n").unwrap_err();
         assert!(e[0].span.is_some());
+        // A type error's hint is in the file's syntax, not `--set`'s.
+        let e = parse_scenario("[set]\n\"mines.m.1.capacity\" = \"5\"\n").unwrap_err();
+        assert_eq!(e[0].hint.as_deref(), Some("write `\"mines.m.1.capacity\" = 1200`"));
         // Bare dotted keys: one error per key, asking for the quotes (it said "a key is
         // COLLECTION.ID.FIELD" and showed back what was written).
         let src = "[set]\nmines.m.capacity = 5\n\"mines.m.cost\" = 3\nmines.n.cost = 2\n";
