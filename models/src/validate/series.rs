@@ -196,10 +196,22 @@ impl Validator {
         let mut seen: Vec<(i64, Span)> = Vec::with_capacity(t.fields.len());
         let mut ok = true;
         for f in &t.fields {
-            let Some(year) = year_key(&f.key) else {
+            // `2025.5 = 40` is a dotted key to TOML: the year 2025 holding a table.
+            let not_a_year = match (year_key(&f.key), &f.value.kind) {
+                (None, _) => Some(format!("`{}` is not a year", f.key)),
+                (Some(_), RawKind::Table(inner)) => Some(format!(
+                    "`{}` is not a year (a year is a whole number)",
+                    inner
+                        .fields
+                        .first()
+                        .map_or(f.key.to_string(), |g| format!("{}.{}", f.key, g.key))
+                )),
+                (Some(_), _) => None,
+            };
+            let (Some(year), None) = (year_key(&f.key), &not_a_year) else {
                 self.diags.push(
                     Diagnostic::error(
-                        format!("`{key}` in {label}: the series key `{}` is not a year", f.key),
+                        format!("`{key}` in {label}: the series key {}", not_a_year.unwrap_or_default()),
                         f.key_span.clone().or_else(|| f.value.span.clone()),
                     )
                     .with_origin(f.value.origin.clone())
@@ -211,28 +223,6 @@ impl Validator {
                 ok = false;
                 continue;
             };
-            if let RawKind::Table(inner) = &f.value.kind {
-                // `2025.5 = 40`: TOML reads a dotted key, the year 2025 holding a table.
-                let written = inner
-                    .fields
-                    .first()
-                    .map_or(f.key.to_string(), |g| format!("{}.{}", f.key, g.key));
-                self.diags.push(
-                    Diagnostic::error(
-                        format!(
-                            "`{key}` in {label}: the series key `{written}` is not a year (a year is a whole number)"
-                        ),
-                        f.key_span.clone().or_else(|| f.value.span.clone()),
-                    )
-                    .with_origin(f.value.origin.clone())
-                    .with_hint(format!(
-                        "the keys of a series are years: `{key} = {{ {} = ... }}`",
-                        first.unwrap_or(2025)
-                    )),
-                );
-                ok = false;
-                continue;
-            }
             if let Some((_, at)) = seen.iter().find(|(y, _)| *y == year) {
                 self.diags.push(
                     Diagnostic::error(
