@@ -538,8 +538,8 @@ fn polylines(svg: &str) -> Vec<usize> {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_chart_that_cannot_be_written_leaves_the_table_file_as_it_was() {
-    // The chart went to `/dev/full` after the table had replaced its file: exit 1 ("nothing
-    // written") with the file changed.
+    // The chart was written after the table had replaced its file: exit 1 ("nothing
+    // written") with the file changed. (`/proc` takes no new file, even from root.)
     let dir = tempfile::tempdir().expect("a temporary directory");
     let table = dir.path().join("t.csv");
     std::fs::write(&table, "OLD\n").unwrap();
@@ -552,18 +552,36 @@ fn a_chart_that_cannot_be_written_leaves_the_table_file_as_it_was() {
         "--values",
         "0.2,0.4",
         "--plot",
-        "/dev/full",
+        "/proc/chart.svg",
         "-o",
         t,
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("cannot write `/dev/full`"), "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write `/proc/chart.svg`"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&table).unwrap(), "OLD\n");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left.len(), 1, "no temporary file stays: {left:?}");
+    // A chart to stdout follows the table there, as before.
+    let r = run(&[
+        "sweep",
+        TEXTBOOK,
+        "--param",
+        TEXTBOOK_KEY,
+        "--values",
+        "0.2,0.4",
+        "--plot",
+        "-",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(TEXTBOOK_KEY),
+        "{}",
+        &r.stdout[..r.stdout.len().min(200)]
+    );
+    assert!(r.stdout.trim_end().ends_with("</svg>"));
 }
 
 #[test]

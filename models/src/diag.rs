@@ -100,6 +100,12 @@ impl Diagnostic {
                 if let Some(text) = source.lines().nth(line - 1) {
                     let gutter = line.to_string();
                     let pad = " ".repeat(gutter.len());
+                    // A byte-order mark opens the file only: it is not shown (nor counted).
+                    let text = if line == 1 {
+                        text.strip_prefix('\u{feff}').unwrap_or(text)
+                    } else {
+                        text
+                    };
                     let (shown, at, width) = excerpt(text, col, span_chars(source, span));
                     let _ = writeln!(out, "{pad} |");
                     let _ = writeln!(out, "{gutter} | {shown}");
@@ -135,15 +141,11 @@ fn span_chars(source: &str, span: &Range<usize>) -> usize {
     source[start..end].chars().count()
 }
 
-/// The text of a line to show (a byte-order mark dropped, tabs as spaces so that the carets
+/// The text of a line to show (tabs as spaces so that the carets
 /// line up, at most [`EXCERPT_CHARS`] around `col` with `...` where it was cut), the caret
 /// column in it (from 0) and the carets' width.
 fn excerpt(line_text: &str, col: usize, len: usize) -> (String, usize, usize) {
-    let chars: Vec<char> = line_text
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    let chars: Vec<char> = line_text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
     let at = (col - 1).min(chars.len());
     let start = if chars.len() > EXCERPT_CHARS {
         at.saturating_sub(EXCERPT_CHARS / 2)
@@ -168,7 +170,13 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     // A byte-order mark at the start of the file is not a column.
-    let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
+    let in_line = &before[line_start..];
+    let in_line = if line_start == 0 {
+        in_line.strip_prefix('\u{feff}').unwrap_or(in_line)
+    } else {
+        in_line
+    };
+    let col = in_line.chars().count() + 1;
     (line, col)
 }
 
@@ -258,6 +266,11 @@ mod tests {
         assert!(out.contains("--> x.toml:1:1"), "{out}");
         assert!(carets_under(&out, "nme"), "{out}");
         assert!(!out.contains('\u{feff}'), "{out}");
+        // Only the file's first one: a stray mark later (the error itself) is a column.
+        let src = "a = 1\nb\u{feff} = 2\n";
+        assert_eq!(line_col(src, src.find('\u{feff}').unwrap()), (2, 2));
+        let src = "\u{feff}\u{feff}a = 1\n";
+        assert_eq!(line_col(src, 3), (1, 1));
     }
 
     #[test]

@@ -527,7 +527,8 @@ fn first_period(raw: &RawTable) -> Option<i64> {
         return None;
     };
     match years.first()?.kind {
-        RawKind::Int(y) => Some(y),
+        // Not a year: validation reports it where it is written.
+        RawKind::Int(y) if crate::validate::YEARS.contains(&y) => Some(y),
         _ => None,
     }
 }
@@ -666,28 +667,18 @@ fn set_entry(
         Some(kind @ (RawKind::Int(_) | RawKind::Float(_))) => Some(Some(kind.clone())),
         Some(kind) => return Err(not_series(kind)),
         None => match op {
-            // An absent field holds its default until the entry (a royalty of 0 until 2027).
-            Op::Set(_) => Some(default_of(key).map(RawKind::Float)),
+            // An absent field holds its default until the entry (a royalty of 0 until 2027);
+            // one without a number for a default (an unlimited capacity) gets the entry
+            // alone, and validation asks for the first period's unless another override
+            // gives it.
+            Op::Set(_) => Some(
+                default_of(key)
+                    .filter(|_| first.is_some_and(|y1| year > y1))
+                    .map(RawKind::Float),
+            ),
             Op::Scale(_) => return Err(cannot_scale(label, key, None)),
         },
     };
-    if let (None, Some(y1)) = (table.get(key), first) {
-        if year > y1 && default_of(key).is_none() {
-            // Absent means "no limit" (a capacity) or "must be met" (an unmet penalty): no
-            // number holds before the entry, and a series needs one from the first period.
-            let meaning = match key {
-                "unmet_penalty" => "the demand must be met in every year",
-                _ => "no limit in any year",
-            };
-            return Err(Diagnostic::error(
-                format!("{label}: `{key}` is not set ({meaning}), and a series needs a value from the first period, {y1}"),
-                None,
-            )
-            .with_hint(format!(
-                "no number stands for the absent value: give {y1}'s too (`{key}.{y1}=V`; each value holds until the next entry), or set `{key}` for every year"
-            )));
-        }
-    }
     if let Some(value) = plain {
         // The entries stand where the plain value stood (or at the entry, when it had none).
         let at = table
@@ -798,10 +789,17 @@ pub fn parse_scenario_all(source: &str) -> (Scenario, Vec<Diagnostic>) {
             ("description", RawKind::Str(s)) => sc.description = Some(s.to_string()),
             ("set", RawKind::Table(t)) => {
                 for a in &t.fields {
-                    if let RawKind::Table(_) = a.value.kind {
-                        // `mines.m.capacity = 5` unquoted: TOML made tables of the parts.
+                    if let (RawKind::Table(_), false) = (&a.value.kind, a.key.contains('.')) {
+                        // `mines.m.capacity = 5` unquoted: TOML made tables of the parts (a
+                        // quoted key keeps its dots, and its table value is a type error).
                         let mut leaves = Vec::new();
                         dotted_leaves(a, String::new(), &mut leaves);
+                        if leaves.is_empty() {
+                            errors.push(
+                                Diagnostic::error(format!("`{}` in `[set]` sets nothing", a.key), a.key_span.clone())
+                                    .with_hint("one override per line: `\"COLLECTION.ID.FIELD\" = VALUE`"),
+                            );
+                        }
                         for (path, leaf) in leaves {
                             errors.push(
                                 Diagnostic::error(
@@ -1259,6 +1257,16 @@ mod tests {
             ]
         );
         assert_eq!(&src[e[1].span.clone().unwrap()], "cost");
+        // An empty table names nothing (it was skipped, and the run went on with no override);
+        // a quoted key with a table value is a type error, not "not quoted".
+        let e = parse_scenario("[set]\nmines.m = {}\n").unwrap_err();
+        assert_eq!(e[0].message, "`mines` in `[set]` sets nothing");
+        let e = parse_scenario("[set]\n\"mines.m.capacity\" = { 2025 = 5 }\n").unwrap_err();
+        assert!(
+            e[0].message.contains("`capacity` takes a number, found a table"),
+            "{}",
+            e[0].message
+        );
     }
 
     // -----------------------------------------------------------------------------------
@@ -1324,16 +1332,30 @@ mod tests {
             panic!("an override naming nothing was applied")
         };
         assert!(e.contains("no entry of `mines` has id `nosuch`"), "{e}");
-        // Absent means "must be met": no number holds before 2028, and the error is the
-        // override's (it blamed the file: "has no value for the first period").
-        let Err(e) = validated(&src2(), &["demands.R/ag.unmet_penalty.2028=5"]) else {
-            panic!("a later year of an absent unmet penalty was applied")
-        };
+        // Absent means "must be met": no number holds before 2028, and the error names the
+        // overrides (it blamed the file: "has no value for the first period").
+        let v = validated(&src2(), &["demands.R/ag.unmet_penalty.2028=5"]).unwrap();
+        let d = &v.diagnostics[0];
         assert_eq!(
-            e,
-            "--set `demands.R/ag.unmet_penalty.2028=5`: `unmet_penalty` is not set (the demand must be met \
-             in every year), and a series needs a value from the first period, 2025"
+            d.message,
+            "`unmet_penalty` in demand `R/ag` is not set in the file (the demand must be met in every year), \
+             and the overrides give no value for the first period, 2025"
         );
+        assert_eq!(d.origin.as_deref(), Some("--set `demands.R/ag.unmet_penalty.2028=5`"));
+        // In any order with the first period's entry it is one series.
+        for args in [
+            ["demands.R/ag.unmet_penalty.2028=5", "demands.R/ag.unmet_penalty.2025=7"],
+            ["demands.R/ag.unmet_penalty.2025=7", "demands.R/ag.unmet_penalty.2028=5"],
+        ] {
+            let i = load2(&args).unwrap();
+            assert_eq!(
+                per_period(i.demands[0].unmet_penalty.as_ref().unwrap()),
+                [7.0, 5.0, 5.0]
+            );
+        }
+        // A default of 0 fills the years before a later entry, not those after an earlier one.
+        let i = load2(&["stockpiles.s.min_level.2020=3"]).unwrap();
+        assert_eq!(per_period(&i.stockpiles[0].min_level), [3.0; 3]);
         // From the first year on it is the whole series.
         let i = load2(&["demands.R/ag.unmet_penalty.2025=5"]).unwrap();
         assert_eq!(per_period(i.demands[0].unmet_penalty.as_ref().unwrap()), [5.0; 3]);

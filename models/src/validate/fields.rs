@@ -163,11 +163,17 @@ impl Validator {
                     v.span.clone(),
                 )
                 .with_origin(v.origin.clone())
-                .with_hint(
-                    "beyond 1e15 (dollars or tonnes) a number swamps the others of the plan in double \
-                     precision and the cost can overflow; for an unlimited capacity leave `capacity` out \
-                     (import offers and lanes only)",
-                ),
+                .with_hint(match key {
+                    "capacity" => {
+                        "beyond 1e15 (dollars or tonnes) a number swamps the others of the plan in \
+                                   double precision; for an unlimited capacity leave `capacity` out (import \
+                                   offers and lanes only)"
+                    }
+                    _ => {
+                        "beyond 1e15 (dollars or tonnes) a number swamps the others of the plan in double \
+                          precision and the cost can overflow"
+                    }
+                }),
             );
             return None;
         }

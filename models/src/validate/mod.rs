@@ -29,6 +29,7 @@ mod origin;
 #[cfg(test)]
 mod origin_tests;
 mod series;
+pub(crate) use series::YEARS;
 mod stockpiles;
 #[cfg(test)]
 mod tests;

@@ -83,8 +83,13 @@ impl Validator {
             self.diags.push(
                 Diagnostic::error(
                     format!(
-                        "{} in {label} sets one year, but the instance has no `meta.periods`",
-                        years.join(", ")
+                        "{} in {label} {}, but the instance has no `meta.periods`",
+                        years.join(", "),
+                        if years.len() == 1 {
+                            "sets one year"
+                        } else {
+                            "set single years"
+                        }
                     ),
                     v.span.clone(),
                 )
@@ -120,17 +125,36 @@ impl Validator {
         let mut entries = entries?;
         entries.sort_by_key(|e| e.year);
         if entries.first().is_none_or(|e| e.year > years[0]) {
-            self.diags.push(
-                Diagnostic::error(
+            let d = match &v.origin {
+                // Only a field the file leaves out becomes a series by overrides alone: an
+                // unlimited capacity or an unmet penalty that must be met, which no number
+                // stands for.
+                Some(_) => Diagnostic::error(
+                    format!(
+                        "`{key}` in {label} is not set in the file ({}), and the overrides give no value for the first period, {}",
+                        match key {
+                            "unmet_penalty" => "the demand must be met in every year",
+                            _ => "no limit in any year",
+                        },
+                        years[0]
+                    ),
+                    v.span.clone(),
+                )
+                .with_hint(format!(
+                    "no number stands for the absent value: add an override for {} too (`...{key}.{}=V`; each value \
+                     holds until the next entry), or set `{key}` for every year",
+                    years[0], years[0]
+                )),
+                None => Diagnostic::error(
                     format!("`{key}` in {label} has no value for the first period, {}", years[0]),
                     v.span.clone(),
                 )
-                .with_origin(v.origin.clone())
                 .with_hint(format!(
                     "add an entry for {} (or earlier): a value holds until the next entry",
                     years[0]
                 )),
-            );
+            };
+            self.diags.push(d.with_origin(v.origin.clone()));
             return None;
         }
         self.entries_never_in_force(label, key, &entries, &years);

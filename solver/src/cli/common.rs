@@ -431,6 +431,12 @@ impl Staged {
     }
 }
 
+/// Whether `path` is written as a stream by [`emit`] (stdout, a device, a pipe), not through a
+/// temporary file.
+pub fn is_stream(path: &Path) -> bool {
+    is_stdout(path) || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// [`emit`]'s first half: write the output (a file: to its temporary copy) without putting it
 /// in place.
 pub fn stage(
@@ -445,7 +451,7 @@ pub fn stage(
             stream(lock, write).map_err(|e| Failure::input(format!("error: cannot write to stdout: {e}")))?;
             Ok(done)
         }
-        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+        Some(path) if is_stream(path) => {
             let fail = |e: std::io::Error| Failure::input(format!("error: cannot write `{}`: {e}", path.display()));
             let file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
             stream(std::io::BufWriter::new(file), write).map_err(fail)?;

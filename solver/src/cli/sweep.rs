@@ -520,12 +520,23 @@ fn write_table(
                 ),
                 false => svg,
             };
-            Some(common::stage(Some(path), |w| w.write_all(out.as_bytes()))?)
+            Some((path, out))
         }
         None => None,
     };
+    // A chart to a file is staged before the table; one to stdout or a device follows it.
+    let staged = match &chart {
+        Some((path, out)) if !common::is_stream(path) => {
+            Some(common::stage(Some(path), |w| w.write_all(out.as_bytes()))?)
+        }
+        _ => None,
+    };
     emit(output, |w| w.write_all(text.as_bytes()))?;
-    chart.map_or(Ok(()), |c| c.commit())
+    match (staged, chart) {
+        (Some(c), _) => c.commit(),
+        (None, Some((path, out))) => emit(Some(path), |w| w.write_all(out.as_bytes())),
+        (None, None) => Ok(()),
+    }
 }
 
 /// What makes this sweep, for the shard files: the instance, the grid and the options that

@@ -34,8 +34,8 @@
 //! size of its shortfall, largest first (see [`Shortfall`]); then optimal
 //! cases by cost increase over the base case, largest first (unmet
 //! demand is already priced by its `unmet_penalty` in the objective), then cases the solver
-//! or the validation could not settle. Ties (cost increases within `1e-9 * max(1, |base|)`,
-//! the solver's accuracy, shown as 0) are broken by kind (mine, plant, import, lane,
+//! or the validation could not settle. Ties (cost increases that round to 0 in steps of
+//! `1e-9 * max(1, |base|)`, shown as 0) are broken by kind (mine, plant, import, lane,
 //! country), then id.
 
 use crate::diagnose::Diagnosis;
@@ -463,9 +463,9 @@ pub fn rank(base: &Outcome, cases: &[Case], outcomes: &[Outcome]) -> Vec<Row> {
         .iter()
         .zip(outcomes)
         .map(|(c, o)| {
-            // A change within the tie tolerance is the solver's accuracy, shown as 0: a
-            // removal cannot lower the least cost, and a plan 15 USD dearer than the optimum
-            // of a 1.9e11 USD base made removals read as savings.
+            // A change that is a tie with the base is shown as 0: a removal cannot lower the
+            // least cost, and a base plan 15 USD dearer than the optimum (an interior-point
+            // plan of a 1.9e11 USD path) made removals read as savings.
             let inc = match o.status == "optimal" {
                 true => o
                     .objective
