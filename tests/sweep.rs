@@ -543,19 +543,21 @@ fn a_chart_that_cannot_be_written_leaves_the_table_file_as_it_was() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let table = dir.path().join("t.csv");
     std::fs::write(&table, "OLD\n").unwrap();
-    let t = table.to_str().unwrap();
-    let r = run(&[
-        "sweep",
-        TEXTBOOK,
-        "--param",
-        TEXTBOOK_KEY,
-        "--values",
-        "0.2,0.4",
-        "--plot",
-        "/proc/chart.svg",
-        "-o",
-        t,
-    ]);
+    let with_plot = |plot: &str, more: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            TEXTBOOK,
+            "--param",
+            TEXTBOOK_KEY,
+            "--values",
+            "0.2,0.4",
+            "--plot",
+            plot,
+        ];
+        args.extend(more);
+        run(&args)
+    };
+    let r = with_plot("/proc/chart.svg", &["-o", table.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("cannot write `/proc/chart.svg`"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&table).unwrap(), "OLD\n");
@@ -565,16 +567,7 @@ fn a_chart_that_cannot_be_written_leaves_the_table_file_as_it_was() {
         .collect();
     assert_eq!(left.len(), 1, "no temporary file stays: {left:?}");
     // A chart to stdout follows the table there, as before.
-    let r = run(&[
-        "sweep",
-        TEXTBOOK,
-        "--param",
-        TEXTBOOK_KEY,
-        "--values",
-        "0.2,0.4",
-        "--plot",
-        "-",
-    ]);
+    let r = with_plot("-", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.starts_with(TEXTBOOK_KEY),
