@@ -224,7 +224,7 @@ fn no_field(collection: &str, rest: &str, fields: &[(String, Kind)], origin: &st
             None,
         )
         .with_hint(format!(
-            "a series entry is written `{collection}.ID.{field}.YEAR` with YEAR in digits, e.g. `{collection}.ID.{field}.2030`"
+            "a series entry is written `{collection}.ID.{field}.YEAR` with YEAR a year from 1 to 9999 in digits, e.g. `{collection}.ID.{field}.2030`"
         ));
     }
     let last = rest.rsplit('.').next().unwrap_or(rest);

@@ -222,6 +222,9 @@ impl Validator {
         for f in &t.fields {
             // `2025.5 = 40` is a dotted key to TOML: the year 2025 holding a table.
             let not_a_year = match (year_key(&f.key), &f.value.kind) {
+                (None, _) if !f.key.is_empty() && f.key.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(format!("`{}` is not a year (years run from 1 to 9999)", f.key))
+                }
                 (None, _) => Some(format!("`{}` is not a year", f.key)),
                 (Some(_), RawKind::Table(inner)) => Some(format!(
                     "`{}` is not a year (a year is a whole number)",

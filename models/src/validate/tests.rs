@@ -959,9 +959,9 @@ fn extreme_years_and_lead_times_are_errors_and_the_largest_allowed_do_not_overfl
         "quantity = { 2025 = 50, 10000 = 60 }",
         1,
     );
-    assert!(errors(&src)
-        .iter()
-        .any(|d| d.message.contains("the series key `10000` is not a year")));
+    assert!(errors(&src).iter().any(|d| d
+        .message
+        .contains("the series key `10000` is not a year (years run from 1 to 9999)")));
     // The extremes allowed: no overflow in lengths, weights or lead times.
     let src = with(
         "name = \"unit\"",
