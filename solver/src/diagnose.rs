@@ -708,6 +708,7 @@ pub type Rebuild<'a> = &'a dyn Fn(&Instance) -> Model;
 fn solve_rebuilt(inst: &Instance, rebuild: Rebuild, deadline: Deadline) -> crate::solve::Solved {
     let opts = crate::solve::backend::SolveOptions {
         basis_duals: Some(crate::sensitivity::basis::vertex_duals),
+        warm_start: Some(crate::sensitivity::dual_simplex::reoptimise),
         ..deadline.bound(&aux_options())
     };
     crate::solve::solve_model(rebuild(inst), 0.0, crate::solve::backend::BackendChoice::Auto, &opts)

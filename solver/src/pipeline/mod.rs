@@ -50,10 +50,12 @@ impl Default for RunOptions {
 /// `opts` with the duals of an optimal basis offered to a simplex that gives none (the solve
 /// stage cannot reach the sensitivity stage that computes them): one factorisation instead
 /// of a dual LP, which microlp may fail to solve on large degenerate models (the 2025-2030
-/// path with origin tracking).
+/// path with origin tracking); and with the dual simplex that finishes the lazy lane
+/// capacities from their first round's basis.
 pub fn solve_options(opts: &SolveOptions) -> SolveOptions {
     SolveOptions {
         basis_duals: opts.basis_duals.or(Some(crate::sensitivity::basis::vertex_duals)),
+        warm_start: opts.warm_start.or(Some(crate::sensitivity::dual_simplex::reoptimise)),
         ..opts.clone()
     }
 }

@@ -8,7 +8,8 @@
 //!    slacks of rows with slack, then (a degenerate vertex has fewer positive values than
 //!    rows) slacks of tight inequality rows, the remaining structural columns and, last, an
 //!    artificial `e_i` for a row no real column can cover (linearly dependent rows) — each
-//!    kept when it is linearly independent of those kept so far. The independence test is
+//!    kept when it is linearly independent of those kept so far. (From an interior plan with
+//!    its duals, [`super::crossover`] orders the columns by value over reduced cost instead.) The independence test is
 //!    one step of a left-looking sparse LU with threshold partial pivoting, so the accepted
 //!    columns come out factorised.
 //! 2. **Optimality.** A degenerate vertex has many bases and not all of them are optimal:
@@ -39,6 +40,15 @@ pub const METHOD: &str = "exact: from the optimal basis";
 
 /// Product-form updates between refactorisations.
 pub(super) const REFACTOR_EVERY: usize = 50;
+
+/// Is a refactorisation of the basis of `m` rows due? Every [`REFACTOR_EVERY`] updates on
+/// small bases; on large ones a refactorisation costs far more than a (hypersparse) pivot, so
+/// every `m / 400` updates, at most 250. Measured on the 90k-row basis of the six-year path
+/// (crossover and dual simplex, seconds): every 50, 12.6; 100, 1.7; 250, 1.35; 500, 1.4;
+/// 1,000, 1.8.
+pub(super) fn refactor_due(f: &Factor, m: usize) -> bool {
+    f.n_updates() >= (m / 400).clamp(REFACTOR_EVERY, 250)
+}
 /// Relative tolerance of ratio tests (entries of `B^{-1} a` below it count as zero).
 pub(super) const RATIO_TOL: f64 = 1e-9;
 /// Relative tolerance of reduced costs in the optimality pivots.
@@ -197,7 +207,7 @@ fn optimal_basis<'a>(
     let sf = StdForm::new(lp, x, activities);
     let mut basis = match start {
         Some(b) => b,
-        None => Basis::crash(&sf, x)?,
+        None => Basis::crash(&sf, x, None)?,
     };
     reproduces_plan(&sf, &basis, x)?;
     basis.make_optimal(&sf, bland_after.unwrap_or(2 * sf.m + 100), Deadline::none())?;
@@ -267,6 +277,17 @@ impl<'a> StdForm<'a> {
         }
     }
 
+    /// Structural entries in each row (the LU's pivot preference).
+    fn row_weights(&self) -> Vec<usize> {
+        let mut w = vec![0usize; self.m];
+        for c in &self.cols {
+            for &(i, _) in c {
+                w[i as usize] += 1;
+            }
+        }
+        w
+    }
+
     pub(super) fn is_artificial(&self, k: usize) -> bool {
         k >= self.n + self.m
     }
@@ -329,7 +350,7 @@ pub(super) struct Basis {
     /// Current basic values (kept through the pivots, recomputed at refactorisation).
     pub(super) xb: Vec<f64>,
     /// Simplex pivots made to reach optimality (for diagnostics).
-    pivots: usize,
+    pub(super) pivots: usize,
 }
 
 /// Values at the final basis.
@@ -400,7 +421,7 @@ impl PivotRow {
 
 impl Basis {
     /// The starting basis from the plan (priority order of the module documentation).
-    pub(super) fn crash(sf: &StdForm, x: &[f64]) -> Result<Self, String> {
+    pub(super) fn crash(sf: &StdForm, x: &[f64], y: Option<&[f64]>) -> Result<Self, String> {
         let (n, m) = (sf.n, sf.m);
         let mut order: Vec<usize> = Vec::with_capacity(n + 2 * m);
         let tol = used_tols(sf.lp, x);
@@ -412,30 +433,49 @@ impl Basis {
                     .then(a.cmp(b))
             });
         };
-        let mut used: Vec<usize> = (0..n).filter(|&j| x[j] > tol[j]).collect();
-        by_value_desc(&mut used, &|j| x[j]);
-        order.extend(&used);
-        let mut loose: Vec<usize> = (0..m)
-            .filter(|&i| sf.slack_sign[i] != 0.0 && !is_tight(sf.lp, i, sf.activities[i]))
-            .collect();
-        by_value_desc(&mut loose, &|i| sf.slack_value[i]);
-        order.extend(loose.iter().map(|i| n + i));
-        order.extend(
-            (0..m)
-                .filter(|&i| sf.slack_sign[i] != 0.0 && is_tight(sf.lp, i, sf.activities[i]))
-                .map(|i| n + i),
-        );
-        // Remaining structural columns, sparsest first (cheapest to factorise).
-        let mut rest: Vec<usize> = (0..n).filter(|&j| x[j] <= tol[j]).collect();
-        rest.sort_by_key(|&j| (sf.cols[j].len(), j));
-        order.extend(rest);
-
-        let mut row_weight = vec![0usize; m];
-        for c in &sf.cols {
-            for &(i, _) in c {
-                row_weight[i as usize] += 1;
-            }
+        if let Some(y) = y {
+            // With the interior point's duals (IPX's crash): every real column by the ratio
+            // of its value to its reduced cost, largest first (a column of the optimal face
+            // has a value and a zero reduced cost; one off it, the reverse), then the zero
+            // columns by reduced cost, sparsest first among equals.
+            let mut all: Vec<(f64, f64, usize, usize)> = (0..n + m)
+                .filter(|&k| sf.is_real(k))
+                .map(|k| {
+                    let v = sf.plan_value(k, x).max(0.0);
+                    let d = (sf.cost(k) - sf.dot(k, y)).max(0.0);
+                    let ratio = if v == 0.0 { 0.0 } else { v / d.max(f64::MIN_POSITIVE) };
+                    let len = if k < n { sf.cols[k].len() } else { 1 };
+                    (ratio, d, len, k)
+                })
+                .collect();
+            all.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+                    .then(a.3.cmp(&b.3))
+            });
+            order.extend(all.iter().map(|a| a.3));
+        } else {
+            let mut used: Vec<usize> = (0..n).filter(|&j| x[j] > tol[j]).collect();
+            by_value_desc(&mut used, &|j| x[j]);
+            order.extend(&used);
+            let mut loose: Vec<usize> = (0..m)
+                .filter(|&i| sf.slack_sign[i] != 0.0 && !is_tight(sf.lp, i, sf.activities[i]))
+                .collect();
+            by_value_desc(&mut loose, &|i| sf.slack_value[i]);
+            order.extend(loose.iter().map(|i| n + i));
+            order.extend(
+                (0..m)
+                    .filter(|&i| sf.slack_sign[i] != 0.0 && is_tight(sf.lp, i, sf.activities[i]))
+                    .map(|i| n + i),
+            );
+            // Remaining structural columns, sparsest first (cheapest to factorise).
+            let mut rest: Vec<usize> = (0..n).filter(|&j| x[j] <= tol[j]).collect();
+            rest.sort_by_key(|&j| (sf.cols[j].len(), j));
+            order.extend(rest);
         }
+
+        let row_weight = sf.row_weights();
         let mut factor = Factor::new(m, row_weight);
         let mut basic = Vec::with_capacity(m);
         let mut col = Vec::new();
@@ -476,6 +516,28 @@ impl Basis {
         Ok(b)
     }
 
+    /// The basis of the standard-form columns `basic` (one per row), factorised.
+    pub(super) fn from_columns(sf: &StdForm, basic: Vec<usize>) -> Result<Self, String> {
+        let m = sf.m;
+        if basic.len() != m {
+            return Err(format!("{} basic columns for {m} rows", basic.len()));
+        }
+        let row_weight = sf.row_weights();
+        let mut pos = vec![usize::MAX; sf.n + 2 * m];
+        for (p, &k) in basic.iter().enumerate() {
+            pos[k] = p;
+        }
+        let mut b = Basis {
+            basic,
+            pos,
+            factor: Factor::new(m, row_weight),
+            xb: Vec::new(),
+            pivots: 0,
+        };
+        b.refactor(sf)?;
+        Ok(b)
+    }
+
     /// Factorise the current basis afresh (singletons first, then sparsest columns first)
     /// and recompute the basic values.
     pub(super) fn refactor(&mut self, sf: &StdForm) -> Result<(), String> {
@@ -501,7 +563,7 @@ impl Basis {
         Ok(())
     }
 
-    fn duals(&self, sf: &StdForm) -> Vec<f64> {
+    pub(super) fn duals(&self, sf: &StdForm) -> Vec<f64> {
         let mut cb: Vec<f64> = self.basic.iter().map(|&k| sf.cost(k)).collect();
         let mut y = vec![0.0; sf.m];
         self.factor.btran(&mut cb, &mut y);
@@ -522,7 +584,7 @@ impl Basis {
     }
 
     /// Reduced costs of the real nonbasic columns (0 elsewhere).
-    fn reduced_costs(&self, sf: &StdForm, y: &[f64]) -> Vec<f64> {
+    pub(super) fn reduced_costs(&self, sf: &StdForm, y: &[f64]) -> Vec<f64> {
         let mut d = vec![0.0; sf.n + 2 * sf.m];
         for k in 0..sf.n + sf.m {
             if self.pos[k] == usize::MAX && sf.is_real(k) {
@@ -564,7 +626,7 @@ impl Basis {
             if iter % 64 == 63 && deadline.passed() {
                 return Err("the time limit was reached".into());
             }
-            if self.factor.n_updates() >= REFACTOR_EVERY {
+            if refactor_due(&self.factor, m) {
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
                 pricing = Pricing::new(sf, &d);
@@ -912,7 +974,7 @@ pub(crate) mod tests {
     /// The basic values at the basis `ranging_from_basis` settles on, and the pivots it took.
     fn basic_values(lp: &Lp, x: &[f64], act: &[f64]) -> (Vec<f64>, usize) {
         let sf = StdForm::new(lp, x, act);
-        let mut b = Basis::crash(&sf, x).unwrap();
+        let mut b = Basis::crash(&sf, x, None).unwrap();
         b.make_optimal(&sf, 2 * sf.m + 100, Deadline::none()).unwrap();
         b.refactor(&sf).unwrap();
         (b.solution(&sf).xb, b.pivots)

@@ -5,9 +5,13 @@
 //! basis holds. From it:
 //!
 //! 1. **Crash.** The starting basis of [`super::basis`] (the plan's positive columns by
-//!    decreasing value, then slacks, then the rest). The positive columns it leaves out are
-//!    *superbasic*: nonbasic at a positive value; the basic values follow from them,
-//!    `x_B = B^{-1}(b - N x_N)`.
+//!    decreasing value, then slacks, then the rest); given the interior point's duals `y`,
+//!    every column by its value over its reduced cost `c_j - a_j'y`, largest first, as IPX
+//!    crashes: a column of the optimal face has a value and no reduced cost, one off it the
+//!    reverse, and a basis of such columns is nearly dual feasible (on the first round of the
+//!    six-year path of 600k variables, 614 optimality pivots followed instead of 15,480: 0.2 s
+//!    against 3.3 s). The positive columns it leaves out are *superbasic*: nonbasic at a
+//!    positive value; the basic values follow from them, `x_B = B^{-1}(b - N x_N)`.
 //! 2. **Primal push.** Each superbasic column `q`, smallest first, is moved down to zero
 //!    while the basic values follow (`x_B + t B^{-1} a_q`), by a ratio test (Harris' two
 //!    passes). When a basic column reaches zero first, `q` takes its place at the value it
@@ -21,24 +25,26 @@
 //! any backend's answer (feasibility, dual feasibility, duality gap), and keeps the
 //! interior-point plan when the check fails.
 
-use super::basis::{Basis, StdForm, RATIO_TOL, REFACTOR_EVERY};
+use super::basis::{Basis, StdForm, RATIO_TOL};
 use crate::lp::check::{is_tight, used_tols, FEAS_TOL};
 use crate::lp::lu::SparseVec;
 use crate::lp::Lp;
 use crate::solve::backend::Deadline;
 
-/// An optimal vertex near the optimal plan `x` (row activities `activities`), the duals of
-/// its optimal basis, and that basis (to range at). An error when a step fails numerically,
-/// the basis found is not primal feasible, or `deadline` passes during the pushes.
+/// An optimal vertex near the optimal plan `x` (row activities `activities`; `y` its duals
+/// when known), the duals of its optimal basis, and that basis (to range at). An error when a
+/// step fails numerically, the basis found is not primal feasible, or `deadline` passes
+/// during the pushes.
 pub(super) fn crossover(
     lp: &Lp,
     x: &[f64],
     activities: &[f64],
+    y: Option<&[f64]>,
     deadline: Deadline,
 ) -> Result<(Vec<f64>, Vec<f64>, Basis), String> {
     let sf = StdForm::new(lp, x, activities);
     let (n, m) = (sf.n, sf.m);
-    let mut basis = Basis::crash(&sf, x)?;
+    let mut basis = Basis::crash(&sf, x, y)?;
     // Nonbasic values: the superbasic columns' plan values, 0 elsewhere.
     let mut value = vec![0.0; n + m];
     let used = used_tols(lp, x);
@@ -61,7 +67,7 @@ pub(super) fn crossover(
         if done % 256 == 0 && deadline.passed() {
             return Err("the time limit was reached".into());
         }
-        if basis.factor.n_updates() >= REFACTOR_EVERY {
+        if super::basis::refactor_due(&basis.factor, m) {
             basis.refactor(&sf)?;
             basic_values(&sf, &mut basis, &value);
         }
@@ -181,30 +187,35 @@ mod tests {
             if not_vertex {
                 // A deadline that has passed stops the pushes (`--time-limit`).
                 let passed = Deadline::after(Some(std::time::Duration::ZERO));
-                let e = crossover(&lp, &x, &act, passed).err();
+                let e = crossover(&lp, &x, &act, None, passed).err();
                 assert_eq!(e.as_deref(), Some("the time limit was reached"), "case {case}");
             }
-            let (v, y, _) = crossover(&lp, &x, &act, Deadline::none()).unwrap_or_else(|e| panic!("case {case}: {e}"));
-            let vact = lp.activities(&v);
-            let (_, rel) = violation(&lp, &vact, &v);
-            assert!(rel <= FEAS_TOL, "case {case}: violation {rel:.3e}");
-            let zv = lp.objective_value(&v);
-            assert!(
-                (zv - z).abs() <= 1e-7 * z.abs().max(1.0),
-                "case {case}: vertex {zv}, simplex {z}"
-            );
-            let c = certify(&lp, &v, y, "crossover");
-            assert!(
-                c.relative_gap <= GAP_TOL && c.max_dual_infeasibility <= GAP_TOL,
-                "case {case}: gap {:.3e}, dual infeasibility {:.3e}",
-                c.relative_gap,
-                c.max_dual_infeasibility
-            );
-            ranging_with_basis(&lp, &v, &vact, &[], &dirs).unwrap_or_else(|e| panic!("case {case}: not a vertex: {e}"));
-            crossed += 1;
+            // From the plan alone, and crashed with the interior point's duals.
+            for duals in [None, ipm.duals.as_deref()] {
+                let (v, y, _) =
+                    crossover(&lp, &x, &act, duals, Deadline::none()).unwrap_or_else(|e| panic!("case {case}: {e}"));
+                let vact = lp.activities(&v);
+                let (_, rel) = violation(&lp, &vact, &v);
+                assert!(rel <= FEAS_TOL, "case {case}: violation {rel:.3e}");
+                let zv = lp.objective_value(&v);
+                assert!(
+                    (zv - z).abs() <= 1e-7 * z.abs().max(1.0),
+                    "case {case}: vertex {zv}, simplex {z}"
+                );
+                let c = certify(&lp, &v, y, "crossover");
+                assert!(
+                    c.relative_gap <= GAP_TOL && c.max_dual_infeasibility <= GAP_TOL,
+                    "case {case}: gap {:.3e}, dual infeasibility {:.3e}",
+                    c.relative_gap,
+                    c.max_dual_infeasibility
+                );
+                ranging_with_basis(&lp, &v, &vact, &[], &dirs)
+                    .unwrap_or_else(|e| panic!("case {case}: not a vertex: {e}"));
+                crossed += 1;
+            }
         }
         eprintln!("crossover: {crossed} cases, {interior} interior plans that are not vertices");
-        assert!(crossed >= 120, "only {crossed} cases crossed over");
+        assert!(crossed >= 240, "only {crossed} cases crossed over");
         assert!(
             interior >= 10,
             "only {interior} interior plans that are not vertices: the push is not exercised"

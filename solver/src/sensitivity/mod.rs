@@ -7,6 +7,7 @@
 
 pub mod basis;
 pub mod crossover;
+pub mod dual_simplex;
 mod parametric;
 pub mod prices;
 pub mod ranging;
@@ -411,7 +412,7 @@ pub const CROSSOVER_DUALS: &str =
 /// Replace an interior-point plan by an optimal vertex ([`crossover`]), checked; its
 /// optimal basis, to range at.
 fn to_vertex(solved: &mut Solved) -> Result<basis::Basis, String> {
-    let (x, y, b) = crossover::crossover(&solved.model.lp, &solved.x, &solved.activities, solved.deadline)?;
+    let (x, y, b) = crossover::crossover(&solved.model.lp, &solved.x, &solved.activities, None, solved.deadline)?;
     crate::solve::adopt_plan(solved, x, y, CROSSOVER_DUALS)?;
     Ok(b)
 }

@@ -8,6 +8,19 @@ use std::time::{Duration, Instant};
 /// was found.
 pub type BasisDuals = fn(&Lp, &[f64], &[f64]) -> Result<Vec<f64>, String>;
 
+/// An optimal vertex of an LP found from a relaxation's optimal plan (the lazy lane
+/// capacities' second phase): `(lp, relaxation, rows of lp it keeps, its plan, its duals,
+/// deadline) -> answer`, or why none was found.
+pub type WarmStart = fn(&Lp, &Lp, &[usize], &[f64], Option<&[f64]>, Deadline) -> Result<Reoptimised, String>;
+
+/// What a [`WarmStart`] answers: a vertex, the duals of its basis on every row, the pivots.
+#[derive(Debug, Clone)]
+pub struct Reoptimised {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub pivots: usize,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SolveOptions {
     pub time_limit: Option<Duration>,
@@ -15,6 +28,9 @@ pub struct SolveOptions {
     /// the dual LP (the pipeline passes the sensitivity stage's, which the solve stage cannot
     /// name); `None`: the dual LP alone.
     pub basis_duals: Option<BasisDuals>,
+    /// For the lazy lane capacities: the dual simplex from the first round's basis (the
+    /// pipeline passes the sensitivity stage's); `None`: interior-point rounds only.
+    pub warm_start: Option<WarmStart>,
 }
 
 /// Options of the auxiliary LPs (duals, ranging, diagnosis): a time limit, so a solver that
@@ -23,6 +39,7 @@ pub fn aux_options() -> SolveOptions {
     SolveOptions {
         time_limit: Some(Duration::from_secs(10)),
         basis_duals: None,
+        warm_start: None,
     }
 }
 
@@ -65,6 +82,7 @@ impl Deadline {
         SolveOptions {
             time_limit,
             basis_duals: opts.basis_duals,
+            warm_start: opts.warm_start,
         }
     }
 }

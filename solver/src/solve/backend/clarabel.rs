@@ -107,7 +107,11 @@ fn solve_presolved(lp: &Lp, opts: &SolveOptions) -> RawSolution {
             Err(why) => tried = Some(format!("interior point with conjugate gradients: {why}")),
         }
     }
-    let (raw, rounds) = lazy::solve_lazily(lp, opts, &held, solve_either_form);
+    let opts = SolveOptions {
+        warm_start: opts.warm_start.filter(|_| warm_wanted()),
+        ..opts.clone()
+    };
+    let (raw, rounds) = lazy::solve_lazily(lp, &opts, &held, solve_either_form);
     let note = match tried {
         Some(t) => format!("{t}; then {}", rounds.describe()),
         None => rounds.describe(),
@@ -132,6 +136,13 @@ fn iterative_wanted(lp: &Lp, lazy: Option<bool>) -> bool {
         _ => {}
     }
     lazy.is_none() && (0..lp.n_rows()).all(|i| lp.row_period(i) == 0)
+}
+
+/// Whether the lazy rounds after the first are replaced by the dual simplex the options
+/// offer (`SolveOptions::warm_start`); `SOURCING_OPT_WARM=off` keeps the interior-point rounds
+/// (for benchmarks and tests).
+fn warm_wanted() -> bool {
+    std::env::var("SOURCING_OPT_WARM").as_deref() != Ok("off")
 }
 
 /// Consider leaving lane capacities out only when the LP's KKT factor takes at least this

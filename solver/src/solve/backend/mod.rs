@@ -9,8 +9,8 @@ mod ipm;
 mod lazy;
 
 pub use api::{
-    aux_options, human_bytes, memory_limit, Backend, Bounded, Deadline, Outcome, RawSolution, SolveOptions,
-    VERTEX_BACKENDS,
+    aux_options, human_bytes, memory_limit, Backend, Bounded, Deadline, Outcome, RawSolution, Reoptimised,
+    SolveOptions, WarmStart, VERTEX_BACKENDS,
 };
 pub use clarabel::Clarabel;
 #[cfg(feature = "highs")]
