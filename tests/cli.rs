@@ -1170,7 +1170,7 @@ fn lane_capacities_left_out_give_the_same_plan() {
         assert_eq!(run(&gen).code, 0);
         let solve = |lazy: &str| clarabel_json(&inst, &[("SOURCING_OPT_LAZY", lazy)]);
         let (lazy, whole) = (solve("on"), solve("off"));
-        assert_same_plan(&lazy, &whole, "lazy lane capacities: ", &format!("{shape:?}"));
+        assert_same_plan(&lazy, &whole, "lazy capacities: ", &format!("{shape:?}"));
     }
 }
 

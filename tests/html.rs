@@ -255,7 +255,7 @@ fn the_page_says_how_the_plan_was_solved() {
         let lazy = !env.is_empty();
         assert_eq!(
             lazy,
-            text.iter().any(|l| l.starts_with("method: lazy lane capacities")),
+            text.iter().any(|l| l.starts_with("method: lazy capacities")),
             "{text:?}"
         );
         let ranged = !extra.contains(&"off");

@@ -1,5 +1,5 @@
 //! A dual simplex warm-started from a relaxation's optimal basis: the second phase of the
-//! lazy lane capacities ([`crate::solve::backend::lazy`]).
+//! lazy capacities ([`crate::solve::backend::lazy`]).
 //!
 //! The first round solves the LP without its lane capacities by the interior point. Its
 //! plan usually breaks a few hundred of them. Solving the LP again with those rows in (the
@@ -24,10 +24,10 @@
 //!
 //! The answer is a vertex and the duals of its basis, checked by the pipeline as any
 //! backend's. Measured on the six-year path of 600k variables (`generate --scale 100 --periods
-//! 6`): the plan of the first round broke 373 capacities; crossover 0.2 s, 3,330-3,456 dual
-//! pivots in 1.1-1.2 s (one run each of experimental builds), against 38 s for the two further
-//! interior-point rounds it replaces. More than `2m + 1000` pivots is a failure (cycling or a
-//! bad start), and the rounds go on.
+//! 6`) with the lane capacities left out: the first round's plan broke 373; crossover 0.2 s,
+//! 3,330-3,456 dual pivots in 1.1-1.2 s (one run each of experimental builds), against 38 s
+//! for the two further interior-point rounds it replaces. More than `2m + 1000` pivots is a
+//! failure (cycling or a bad start), and the rounds go on.
 
 use super::basis::{refactor_due, Basis, PivotRow, StdForm, RATIO_TOL};
 use super::crossover::crossover;
@@ -117,6 +117,9 @@ impl Basis {
         // start, and the interior-point rounds are the better way on.
         let max_iter = 2 * m + 1000;
         let mut pivots = 0;
+        // The positions whose value may be infeasible (a superset, each once): a pivot moves
+        // only the values in its column, so a pivot need not scan every position.
+        let mut cand = Candidates::new(self, sf, xtol);
         for iter in 0..max_iter {
             if iter % 64 == 63 && deadline.passed() {
                 return Err("the time limit was reached".into());
@@ -124,18 +127,12 @@ impl Basis {
             if refactor_due(&self.factor, m) {
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
+                cand = Candidates::new(self, sf, xtol);
             }
             // Leaving: the most infeasible basic value (an artificial must stay at 0).
-            let (mut r, mut worst) = (usize::MAX, xtol);
-            for (p, &v) in self.xb.iter().enumerate() {
-                let bad = if sf.is_artificial(self.basic[p]) { v.abs() } else { -v };
-                if bad > worst {
-                    (r, worst) = (p, bad);
-                }
-            }
-            if r == usize::MAX {
+            let Some(r) = cand.worst(self, sf, xtol) else {
                 return Ok(pivots);
-            }
+            };
             // x_Br moves by -alpha_rk per unit of an entering k: up from below 0 (down for an
             // artificial above 0).
             let sign = if self.xb[r] < 0.0 { 1.0 } else { -1.0 };
@@ -180,6 +177,7 @@ impl Basis {
                 }
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
+                cand = Candidates::new(self, sf, xtol);
                 continue;
             }
             // Primal: x_q = t, x_B -= t alpha; x_Br reaches 0 and leaves.
@@ -205,8 +203,61 @@ impl Basis {
             self.pos[q] = r;
             self.factor.update(r, &alpha);
             pivots += 1;
+            alpha.idx.iter().for_each(|&p| cand.offer(self, sf, xtol, p));
         }
         Err(format!("no feasible basis after {max_iter} dual simplex pivots"))
+    }
+}
+
+/// How far basic position `p`'s value is outside its bounds (`x >= 0`; an artificial `= 0`).
+fn infeasibility(basis: &Basis, sf: &StdForm, p: usize) -> f64 {
+    let v = basis.xb[p];
+    if sf.is_artificial(basis.basic[p]) {
+        v.abs()
+    } else {
+        -v
+    }
+}
+
+/// The basic positions seen infeasible, each listed once.
+struct Candidates {
+    list: Vec<usize>,
+    listed: Vec<bool>,
+}
+
+impl Candidates {
+    fn new(basis: &Basis, sf: &StdForm, xtol: f64) -> Self {
+        let mut c = Candidates {
+            list: Vec::new(),
+            listed: vec![false; sf.m],
+        };
+        (0..sf.m).for_each(|p| c.offer(basis, sf, xtol, p));
+        c
+    }
+
+    fn offer(&mut self, basis: &Basis, sf: &StdForm, xtol: f64, p: usize) {
+        if !self.listed[p] && infeasibility(basis, sf, p) > xtol {
+            self.listed[p] = true;
+            self.list.push(p);
+        }
+    }
+
+    /// The most infeasible position (ties to the first), dropping those now feasible.
+    fn worst(&mut self, basis: &Basis, sf: &StdForm, xtol: f64) -> Option<usize> {
+        let listed = &mut self.listed;
+        self.list.retain(|&p| {
+            let keep = infeasibility(basis, sf, p) > xtol;
+            listed[p] = keep;
+            keep
+        });
+        let mut best: Option<(usize, f64)> = None;
+        for &p in &self.list {
+            let bad = infeasibility(basis, sf, p);
+            if best.is_none_or(|(b, w)| bad > w || (bad == w && p < b)) {
+                best = Some((p, bad));
+            }
+        }
+        best.map(|(p, _)| p)
     }
 }
 

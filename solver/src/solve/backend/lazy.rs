@@ -1,5 +1,5 @@
-//! Lazy lane capacities: solve the LP without its lane capacity rows, then with those the
-//! plan breaks (and those it nearly fills), until it breaks none.
+//! Lazy capacities: solve the LP without its lane (and import) capacity rows, then with those
+//! the plan breaks (and those it nearly fills), until it breaks none.
 //!
 //! Why: a lane capacity `sum_a ship[l,a] <= cap` ties together the flows of every material
 //! (and origin class) on its lane. Each material's network alone factorises cheaply in the
@@ -29,12 +29,16 @@ use crate::lp::{Lp, RowKey, Sense};
 /// flows that crowd a lane in one round tend to break it in the next.
 const NEAR: f64 = 0.9;
 
-/// The rows that may be left out: lane capacities (`<=` with non-negative terms) of at least
-/// two columns (a single column's capacity ties nothing together).
+/// The rows that may be left out: lane and import capacities (`<=` with non-negative terms) of
+/// at least two columns (a single column's capacity ties nothing together). Import capacities
+/// (an offer's tonnes over its destinations and periods) tie less than lane capacities, but
+/// with the dual simplex to restore them they still pay: on the six-year path of 600k
+/// variables, 11.4 s against 14.3 s with the lane capacities alone (one run each); on the
+/// dense network of 120k, 20.9 s against 21.9 s.
 pub fn candidates(lp: &Lp) -> Vec<usize> {
     (0..lp.n_rows())
         .filter(|&i| {
-            matches!(lp.rows()[i], RowKey::LaneCapacity { .. })
+            matches!(lp.rows()[i], RowKey::LaneCapacity { .. } | RowKey::ImportCapacity(_))
                 && lp.senses()[i] == Sense::Le
                 && lp.row_len(i) >= 2
                 && lp.row(i).all(|(_, v)| v >= 0.0)
@@ -62,7 +66,7 @@ impl Rounds {
     pub fn describe(&self) -> String {
         if let Some((broken, pivots)) = self.dual {
             return format!(
-                "lazy lane capacities: {} of them left out of the interior point; its plan broke {broken}, \
+                "lazy capacities: {} left out of the interior point (lane and import capacities); its plan broke {broken}, \
                  restored by {pivots} dual simplex pivot{} from its crossed-over basis",
                 self.held,
                 if pivots == 1 { "" } else { "s" }
@@ -73,7 +77,7 @@ impl Rounds {
             None => String::new(),
         };
         format!(
-            "lazy lane capacities: {} of them left out of the interior point, {} added back over {} round{}{failed}",
+            "lazy capacities: {} left out of the interior point (lane and import capacities), {} added back over {} round{}{failed}",
             self.held,
             self.added,
             self.rounds,
@@ -318,13 +322,32 @@ mod tests {
             assert_optimal(&lp, &raw);
             assert_eq!(
                 rounds.describe(),
-                "lazy lane capacities: 1 of them left out of the interior point; its plan broke 1, \
+                "lazy capacities: 1 left out of the interior point (lane and import capacities); its plan broke 1, \
                  restored by 1 dual simplex pivot from its crossed-over basis"
             );
         }
         // A plan that breaks nothing needs no dual simplex.
         let (raw, rounds) = solve_lazily(&two_lanes(100.0), &warm(), &[4], clarabel);
         assert_eq!((raw.outcome, rounds.rounds, rounds.dual), (Outcome::Optimal, 1, None));
+    }
+
+    /// Lane and import capacities of two columns or more may be left out; a capacity of one
+    /// column, another family or a `>=` row may not.
+    #[test]
+    fn lane_and_import_capacities_are_the_rows_left_out() {
+        let mut lp = two_lanes(5.0);
+        let buys: Vec<u32> = (0..lp.n_vars() as u32)
+            .filter(|&j| matches!(lp.vars()[j as usize], VarKey::Buy(_)))
+            .collect();
+        let mut terms: Vec<(u32, f64)> = buys.iter().map(|&j| (j, 1.0)).collect();
+        lp.add_row(RowKey::ImportCapacity(0), &mut terms, Sense::Le, 9.0);
+        terms.push((buys[0], 1.0));
+        lp.add_row(RowKey::ImportCapacity(1), &mut terms, Sense::Le, 9.0);
+        terms.extend(buys.iter().map(|&j| (j, 1.0)));
+        lp.add_row(RowKey::ImportCapacity(2), &mut terms, Sense::Ge, 1.0);
+        terms.extend(buys.iter().map(|&j| (j, 1.0)));
+        lp.add_row(RowKey::PlantCapacity(0), &mut terms, Sense::Le, 9.0);
+        assert_eq!(candidates(&lp), vec![4, 5]);
     }
 
     #[test]
