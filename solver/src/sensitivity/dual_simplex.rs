@@ -14,7 +14,7 @@
 //! 2. **Basis of the whole LP**: that basis, its rows mapped to the LP's, plus the slack of
 //!    every row left out.
 //! 3. **Dual simplex**: while a basic value is negative (beyond the feasibility tolerance),
-//!    the most negative leaves (Dantzig's rule); its row of `B^{-1} A` (row-wise, from the
+//!    the one of largest `x^2 / w` leaves (dual Devex weights `w`); its row of `B^{-1} A` (row-wise, from the
 //!    nonzeros of `B^{-T} e_r`) gives the entering column by the dual ratio test (Harris' two
 //!    passes, the largest pivot among the near-ties), so every reduced cost stays `>= 0`.
 //!    Product-form updates of the LU, refactorised as [`super::basis::refactor_due`] says; a
@@ -119,7 +119,7 @@ impl Basis {
         let mut pivots = 0;
         // The positions whose value may be infeasible (a superset, each once): a pivot moves
         // only the values in its column, so a pivot need not scan every position.
-        let mut cand = Candidates::new(self, sf, xtol);
+        let mut cand = Candidates::new(self, sf, xtol, vec![1.0; sf.n + 2 * m]);
         for iter in 0..max_iter {
             if iter % 64 == 63 && deadline.passed() {
                 return Err("the time limit was reached".into());
@@ -127,7 +127,7 @@ impl Basis {
             if refactor_due(&self.factor, m) {
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
-                cand = Candidates::new(self, sf, xtol);
+                cand = Candidates::new(self, sf, xtol, std::mem::take(&mut cand.weight));
             }
             // Leaving: the most infeasible basic value (an artificial must stay at 0).
             let Some(r) = cand.worst(self, sf, xtol) else {
@@ -177,7 +177,7 @@ impl Basis {
                 }
                 self.refactor(sf)?;
                 d = self.reduced_costs(sf, &self.duals(sf));
-                cand = Candidates::new(self, sf, xtol);
+                cand = Candidates::new(self, sf, xtol, std::mem::take(&mut cand.weight));
                 continue;
             }
             // Primal: x_q = t, x_B -= t alpha; x_Br reaches 0 and leaves.
@@ -194,6 +194,16 @@ impl Basis {
                 }
             }
             let leaving = self.basic[r];
+            // Dual Devex reference weights (Forrest and Goldfarb; Koberstein's thesis, 3.3):
+            // a row's weight grows with the pivots that pass through it.
+            let (ar, wr) = (alpha.val[r], cand.weight[leaving]);
+            for &p in &alpha.idx {
+                if p != r {
+                    let k = self.basic[p];
+                    cand.weight[k] = cand.weight[k].max((alpha.val[p] / ar).powi(2) * wr);
+                }
+            }
+            cand.weight[q] = (wr / (ar * ar)).max(1.0);
             d[q] = 0.0;
             if !sf.is_artificial(leaving) {
                 d[leaving] = -step;
@@ -219,17 +229,20 @@ fn infeasibility(basis: &Basis, sf: &StdForm, p: usize) -> f64 {
     }
 }
 
-/// The basic positions seen infeasible, each listed once.
+/// The basic positions seen infeasible, each listed once, and the pricing weight of every
+/// standard-form column (by column: a refactorisation reorders the positions).
 struct Candidates {
     list: Vec<usize>,
     listed: Vec<bool>,
+    weight: Vec<f64>,
 }
 
 impl Candidates {
-    fn new(basis: &Basis, sf: &StdForm, xtol: f64) -> Self {
+    fn new(basis: &Basis, sf: &StdForm, xtol: f64, weight: Vec<f64>) -> Self {
         let mut c = Candidates {
             list: Vec::new(),
             listed: vec![false; sf.m],
+            weight,
         };
         (0..sf.m).for_each(|p| c.offer(basis, sf, xtol, p));
         c
@@ -242,7 +255,8 @@ impl Candidates {
         }
     }
 
-    /// The most infeasible position (ties to the first), dropping those now feasible.
+    /// The position of largest `infeasibility^2 / weight` (ties to the first), dropping those
+    /// now feasible.
     fn worst(&mut self, basis: &Basis, sf: &StdForm, xtol: f64) -> Option<usize> {
         let listed = &mut self.listed;
         self.list.retain(|&p| {
@@ -252,7 +266,7 @@ impl Candidates {
         });
         let mut best: Option<(usize, f64)> = None;
         for &p in &self.list {
-            let bad = infeasibility(basis, sf, p);
+            let bad = infeasibility(basis, sf, p).powi(2) / self.weight[basis.basic[p]];
             if best.is_none_or(|(b, w)| bad > w || (bad == w && p < b)) {
                 best = Some((p, bad));
             }

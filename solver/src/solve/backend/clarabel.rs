@@ -111,7 +111,16 @@ fn solve_presolved(lp: &Lp, opts: &SolveOptions) -> RawSolution {
         warm_start: opts.warm_start.filter(|_| warm_wanted()),
         ..opts.clone()
     };
-    let (raw, rounds) = lazy::solve_lazily(lp, &opts, &held, solve_either_form);
+    let (mut raw, mut rounds) = lazy::solve_lazily(lp, &opts, &held, solve_either_form);
+    if rounds.dual.is_some() && !accepted(lp, &raw) {
+        // The dual simplex's vertex missed our tolerances: the interior-point rounds instead.
+        let cold = SolveOptions {
+            warm_start: None,
+            ..opts.clone()
+        };
+        (raw, rounds) = lazy::solve_lazily(lp, &cold, &held, solve_either_form);
+        rounds.dual_failed = Some("its vertex missed our tolerances".into());
+    }
     let note = match tried {
         Some(t) => format!("{t}; then {}", rounds.describe()),
         None => rounds.describe(),
