@@ -77,20 +77,27 @@ pub(super) fn crossover(
     }
     basis.refactor(&sf)?;
     basis.make_optimal(&sf, 2 * m + 100, deadline)?;
-    basis.refactor(&sf)?;
-    let at = basis.solution(&sf);
+    let (plan, y) = vertex(&sf, &mut basis)?;
+    Ok((plan, y, basis))
+}
+
+/// The vertex of `basis` (refactorised) and the duals of its basis; an error when a basic
+/// value is infeasible beyond the feasibility tolerance.
+pub(super) fn vertex(sf: &StdForm, basis: &mut Basis) -> Result<(Vec<f64>, Vec<f64>), String> {
+    basis.refactor(sf)?;
+    let at = basis.solution(sf);
     let tol = FEAS_TOL * sf.xscale;
-    let mut plan = vec![0.0; n];
+    let mut plan = vec![0.0; sf.n];
     for (p, &k) in basis.basic.iter().enumerate() {
         let v = at.xb[p];
         if v < -tol || (sf.is_artificial(k) && v.abs() > tol) {
             return Err(format!("the vertex found is infeasible ({v:.3e} at a basic column)"));
         }
-        if k < n {
+        if k < sf.n {
             plan[k] = v.max(0.0);
         }
     }
-    Ok((plan, at.y, basis))
+    Ok((plan, at.y))
 }
 
 /// `x_B = B^{-1}(b - N v)` for the nonbasic values `v`.

@@ -30,7 +30,7 @@
 //! failure (cycling or a bad start), and the rounds go on.
 
 use super::basis::{refactor_due, Basis, PivotRow, StdForm, RATIO_TOL};
-use super::crossover::crossover;
+use super::crossover::{crossover, vertex};
 use crate::lp::check::FEAS_TOL;
 use crate::lp::lu::SparseVec;
 use crate::lp::Lp;
@@ -84,24 +84,8 @@ pub fn reoptimise(
     }
     let mut basis = Basis::from_columns(&sf, basic)?;
     let pivots = basis.dual_simplex(&sf, deadline)?;
-    basis.refactor(&sf)?;
-    let at = basis.solution(&sf);
-    let tol = FEAS_TOL * sf.xscale;
-    let mut plan = vec![0.0; n];
-    for (p, &k) in basis.basic.iter().enumerate() {
-        let v = at.xb[p];
-        if v < -tol || (sf.is_artificial(k) && v.abs() > tol) {
-            return Err(format!("the vertex found is infeasible ({v:.3e} at a basic column)"));
-        }
-        if k < n {
-            plan[k] = v.max(0.0);
-        }
-    }
-    Ok(Reoptimised {
-        x: plan,
-        y: at.y,
-        pivots,
-    })
+    let (plan, y) = vertex(&sf, &mut basis)?;
+    Ok(Reoptimised { x: plan, y, pivots })
 }
 
 impl Basis {
