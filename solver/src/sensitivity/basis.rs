@@ -8,10 +8,10 @@
 //!    slacks of rows with slack, then (a degenerate vertex has fewer positive values than
 //!    rows) slacks of tight inequality rows, the remaining structural columns and, last, an
 //!    artificial `e_i` for a row no real column can cover (linearly dependent rows) — each
-//!    kept when it is linearly independent of those kept so far. (From an interior plan with
-//!    its duals, [`super::crossover`] orders the columns by value over reduced cost instead.) The independence test is
+//!    kept when it is linearly independent of those kept so far. The independence test is
 //!    one step of a left-looking sparse LU with threshold partial pivoting, so the accepted
-//!    columns come out factorised.
+//!    columns come out factorised. (From an interior plan with its duals,
+//!    [`super::crossover`] orders the columns by value over reduced cost instead.)
 //! 2. **Optimality.** A degenerate vertex has many bases and not all of them are optimal:
 //!    the reduced costs `d = c - A'y`, `y = B^{-T} c_B`, may be negative. A few primal
 //!    simplex pivots (product-form updates of the LU, Dantzig pricing, Bland's rule when
@@ -350,7 +350,7 @@ pub(super) struct Basis {
     /// Current basic values (kept through the pivots, recomputed at refactorisation).
     pub(super) xb: Vec<f64>,
     /// Simplex pivots made to reach optimality (for diagnostics).
-    pub(super) pivots: usize,
+    pivots: usize,
 }
 
 /// Values at the final basis.
@@ -501,19 +501,7 @@ impl Basis {
                 }
             }
         }
-        let mut pos = vec![usize::MAX; n + 2 * m];
-        for (p, &k) in basic.iter().enumerate() {
-            pos[k] = p;
-        }
-        let mut b = Basis {
-            basic,
-            pos,
-            factor,
-            xb: Vec::new(),
-            pivots: 0,
-        };
-        b.refactor(sf)?;
-        Ok(b)
+        Basis::from_columns(sf, basic)
     }
 
     /// The basis of the standard-form columns `basic` (one per row), factorised.
